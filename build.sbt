@@ -1,0 +1,71 @@
+// sparkdl: Deep Learning Pipelines for Apache Spark.
+import NativeBuild._
+
+val sparkVersion = "4.2.0"
+val tfJavaVersion = "1.1.0" // TF Java 1.1.0 carries the TF 2.18.0 runtime
+val tfVersion = "2.18.0"
+
+ThisBuild / organization := "io.sparkdl"
+ThisBuild / version := "0.1.0-SNAPSHOT"
+ThisBuild / scalaVersion := "2.13.18"
+ThisBuild / licenses := Seq("Apache-2.0" -> url("https://www.apache.org/licenses/LICENSE-2.0"))
+
+// Spark on Java 17 needs these opens; tests fork with them (spark-submit adds the same).
+val javaOpens = Seq(
+  "java.base/java.lang", "java.base/java.lang.invoke", "java.base/java.lang.reflect",
+  "java.base/java.io", "java.base/java.net", "java.base/java.nio", "java.base/java.util",
+  "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic",
+  "java.base/jdk.internal.ref", "java.base/sun.nio.ch", "java.base/sun.nio.cs",
+  "java.base/sun.security.action", "java.base/sun.util.calendar"
+).map(p => s"--add-opens=$p=ALL-UNNAMED")
+
+val pythonJars = taskKey[Seq[File]](
+  "Copies sparkdl's jar and its runtime dependencies (not Spark's) into python/sparkdl/jars."
+)
+
+lazy val root = (project in file("."))
+  .aggregate(core)
+  .settings(publish / skip := true, publishLocal / skip := true)
+
+lazy val core = (project in file("core"))
+  .settings(NativeBuild.settings)
+  .settings(
+    name := "sparkdl",
+    javacOptions ++= Seq("--release", "17"),
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint"),
+    libraryDependencies ++= Seq(
+      "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
+      "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,
+      // The TF runtime binaries: the jar under the classifier carries libtensorflow_{cc,framework}.
+      "org.tensorflow" % "tensorflow-core-native" % tfJavaVersion intransitive(),
+      ("org.tensorflow" % "tensorflow-core-native" % tfJavaVersion classifier platform) intransitive(),
+      "org.scalatest" %% "scalatest" % "3.2.19" % Test
+    ),
+    Compile / resourceGenerators += Def.task {
+      val out = (Compile / resourceManaged).value / "io" / "sparkdl" / "sparkdl.properties"
+      IO.write(out, s"version=${version.value}\ntensorflow.version=$tfVersion\nplatform=$platform\n")
+      Seq(out)
+    }.taskValue,
+    Test / fork := true,
+    Test / javaOptions ++= javaOpens ++ Seq(
+      "-Xcheck:jni", "-Xmx2g",
+      s"-Dsparkdl.test.fixtures=${(ThisBuild / baseDirectory).value / "target" / "fixtures"}"
+    ),
+    Test / envVars += "TF_CPP_MIN_LOG_LEVEL" -> "1", // TF's INFO lines drown the test report
+    Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
+    Test / parallelExecution := false,
+    pythonJars := {
+      val out = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "jars"
+      val deps = (Runtime / dependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
+      val jars = (Compile / packageBin).value +: deps
+      IO.createDirectory(out)
+      (out * "*.jar").get.filterNot(f => jars.exists(_.getName == f.getName)).foreach(IO.delete)
+      jars.map { jar =>
+        val target = out / jar.getName
+        if (!target.exists || target.length != jar.length || target.lastModified < jar.lastModified) {
+          IO.copyFile(jar, target, preserveLastModified = true)
+        }
+        target
+      }
+    }
+  )

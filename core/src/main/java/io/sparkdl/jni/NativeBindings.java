@@ -1,0 +1,151 @@
+package io.sparkdl.jni;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The only {@code native} declarations of sparkdl. {@code javac -h} generates the C header that
+ * {@code jni/} implements, so the two cannot drift.
+ *
+ * <p>Handles are raw addresses of TF C API objects ({@code TF_Graph*}, {@code TF_Session*},
+ * {@code TF_Tensor*}, {@code TF_Operation*}, {@code TF_OperationDescription*}). Callers own them:
+ * the {@code io.sparkdl.tf} layer wraps each kind in one {@code AutoCloseable} class and checks
+ * arguments before they cross. A zero handle is rejected with {@link IllegalArgumentException}.
+ *
+ * <p>TF errors surface as {@link NativeException} carrying the {@code TF_Code}; no C++ exception
+ * or TF error ever crosses as a signal.
+ *
+ * <p>Load the library with {@link NativeLibrary#load()} before calling anything here.
+ */
+public final class NativeBindings {
+  private NativeBindings() {}
+
+  /** {@code TF_Version()} of the loaded runtime, e.g. "2.18.0". */
+  public static native String tfVersion();
+
+  // ---- graphs -----------------------------------------------------------------------------
+
+  public static native long graphNew();
+
+  /** Deletes the graph; TF defers the free until every session on it is deleted. */
+  public static native void graphDelete(long graph);
+
+  /** Imports a serialized GraphDef into {@code graph}, op names prefixed by {@code prefix}. */
+  public static native void graphImport(long graph, byte[] graphDef, String prefix);
+
+  /** Serializes the graph to GraphDef bytes. */
+  public static native byte[] graphToGraphDef(long graph);
+
+  /** The {@code TF_Operation*} named {@code name}, or 0 when there is none. */
+  public static native long graphOperation(long graph, String name);
+
+  /** Every operation of the graph, in the graph's order. */
+  public static native long[] graphOperations(long graph);
+
+  public static native String operationName(long op);
+
+  public static native String operationType(long op);
+
+  public static native int operationNumInputs(long op);
+
+  public static native int operationNumOutputs(long op);
+
+  /** {@code TF_DataType} code of output {@code index}. */
+  public static native int operationOutputType(long op, int index);
+
+  /** Static shape of output {@code index}: null for unknown rank, -1 for an unknown dimension. */
+  public static native long[] operationOutputShape(long graph, long op, int index);
+
+  /** The {@code TF_DataType} code of a type attribute ({@code "dtype"} of a Placeholder). */
+  public static native int operationAttrType(long op, String attrName);
+
+  // ---- building graphs (TF_NewOperation ... TF_FinishOperation) --------------------------
+
+  /** Starts an operation; returns a {@code TF_OperationDescription*} to finish exactly once. */
+  public static native long opBuilderNew(long graph, String opType, String name);
+
+  public static native void opBuilderAddInput(long desc, long op, int index);
+
+  public static native void opBuilderAddInputList(long desc, long[] ops, int[] indices);
+
+  public static native void opBuilderAddControlInput(long desc, long op);
+
+  public static native void opBuilderSetAttrType(long desc, String name, int dtype);
+
+  /** {@code dims} null for unknown rank, -1 entries for unknown dimensions. */
+  public static native void opBuilderSetAttrShape(long desc, String name, long[] dims);
+
+  public static native void opBuilderSetAttrInt(long desc, String name, long value);
+
+  public static native void opBuilderSetAttrIntList(long desc, String name, long[] values);
+
+  public static native void opBuilderSetAttrFloat(long desc, String name, float value);
+
+  public static native void opBuilderSetAttrBool(long desc, String name, boolean value);
+
+  public static native void opBuilderSetAttrString(long desc, String name, byte[] value);
+
+  /** Copies the tensor into the attribute; the caller still owns {@code tensor}. */
+  public static native void opBuilderSetAttrTensor(long desc, String name, long tensor);
+
+  /**
+   * Finishes the description (freeing it, also on failure) and returns the new {@code
+   * TF_Operation*}.
+   */
+  public static native long opBuilderFinish(long desc);
+
+  // ---- sessions ---------------------------------------------------------------------------
+
+  /** A session over {@code graph}; {@code configProto} is a serialized ConfigProto (may be empty). */
+  public static native long sessionNew(long graph, byte[] configProto);
+
+  /**
+   * Loads a SavedModel into the empty {@code graph} and returns its session. {@code
+   * metaGraphDefOut[0]} receives the serialized MetaGraphDef.
+   */
+  public static native long sessionFromSavedModel(
+      long graph, String exportDir, String[] tags, byte[] configProto, byte[][] metaGraphDefOut);
+
+  /** Closes and deletes the session. */
+  public static native void sessionDelete(long session);
+
+  /**
+   * One {@code TF_SessionRun}: feeds are {@code (feedOps[i]:feedIndices[i]) <- feedTensors[i]}
+   * (the caller keeps ownership of the feed tensors), fetches {@code fetchOps[j]:fetchIndices[j]}
+   * are written to {@code fetchTensorsOut[j]} as new tensors the caller owns, targets are run for
+   * their effects. On failure nothing is written and every tensor produced is freed.
+   */
+  public static native void sessionRun(
+      long session,
+      long[] feedOps,
+      int[] feedIndices,
+      long[] feedTensors,
+      long[] fetchOps,
+      int[] fetchIndices,
+      long[] targetOps,
+      long[] fetchTensorsOut);
+
+  // ---- tensors ----------------------------------------------------------------------------
+
+  /** A new tensor of a fixed-size dtype with uninitialised contents of {@code byteSize} bytes. */
+  public static native long tensorAllocate(int dtype, long[] dims, long byteSize);
+
+  /** A new TF_STRING tensor holding {@code values} (row-major, one per element). */
+  public static native long tensorNewStrings(long[] dims, byte[][] values);
+
+  public static native void tensorDelete(long tensor);
+
+  public static native int tensorType(long tensor);
+
+  public static native long[] tensorShape(long tensor);
+
+  public static native long tensorByteSize(long tensor);
+
+  /**
+   * A direct, native-order view of a fixed-size tensor's memory, valid until {@link
+   * #tensorDelete}. Tensors over 2 GiB are rejected.
+   */
+  public static native ByteBuffer tensorData(long tensor);
+
+  /** The elements of a TF_STRING tensor, row-major. */
+  public static native byte[][] tensorStrings(long tensor);
+}

@@ -1,0 +1,246 @@
+package io.sparkdl.jni;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URL;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * The one loader of native code: the TF runtime first, then sparkdl's JNI library.
+ *
+ * <p>The TF runtime ({@code libtensorflow_framework.so.2}, then {@code libtensorflow_cc.so.2}) comes
+ * from the directory named by the system property {@value #TF_LIBDIR_PROPERTY} or the environment
+ * variable {@value #TF_LIBDIR_ENV} (an installed {@code tensorflow-cpu} wheel's {@code tensorflow/}
+ * folder holds the same files), else from the {@code tensorflow-core-native} jar on the classpath,
+ * extracted once per version. Our library comes from {@value #LIBRARY_PROPERTY} when set, else
+ * from this jar. The dynamic linker then matches our library's dependencies on the TF libraries by
+ * soname, so it loads from any directory.
+ *
+ * <p>Loading is idempotent, and safe from several class loaders: each loads its own copy of our
+ * library (JNI binds natives per class loader) over the one TF runtime of the process.
+ */
+public final class NativeLibrary {
+  public static final String TF_LIBDIR_PROPERTY = "sparkdl.tf.libdir";
+  public static final String TF_LIBDIR_ENV = "SPARKDL_TF_LIBDIR";
+  public static final String LIBRARY_PROPERTY = "sparkdl.native.library";
+
+  static final String PLATFORM = "linux-x86_64";
+  private static final String FRAMEWORK = "libtensorflow_framework.so.2";
+  private static final String TF_CC = "libtensorflow_cc.so.2";
+  private static final String TF_RESOURCE_DIR = "org/tensorflow/internal/c_api/" + PLATFORM + "/";
+  private static final String OUR_RESOURCE = "io/sparkdl/native/" + PLATFORM + "/libsparkdl_jni.so";
+  private static final String TF_JAR = "org.tensorflow:tensorflow-core-native:1.1.0:" + PLATFORM;
+
+  private static boolean loaded;
+  private static String failure;
+
+  private NativeLibrary() {}
+
+  /** Loads the TF runtime and our library, once; throws the same error on every call if that failed. */
+  public static synchronized void load() {
+    if (loaded) return;
+    if (failure != null) throw new UnsatisfiedLinkError(failure);
+    List<String> tried = new ArrayList<>();
+    try {
+      checkPlatform();
+      loadTensorFlow(tried);
+      loadOurs(tried);
+      loaded = true;
+    } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+      failure =
+          "sparkdl could not load its native code: "
+              + e.getMessage()
+              + "\nTried, in order:\n  - "
+              + String.join("\n  - ", tried)
+              + "\nFix: set -D" + TF_LIBDIR_PROPERTY + "=<dir> (or " + TF_LIBDIR_ENV + ") to a folder"
+              + " holding " + FRAMEWORK + " and " + TF_CC + " (e.g. site-packages/tensorflow of"
+              + " tensorflow-cpu==2.18.0), or put " + TF_JAR + " on the classpath.";
+      UnsatisfiedLinkError error = new UnsatisfiedLinkError(failure);
+      error.initCause(e);
+      throw error;
+    }
+  }
+
+  /** Whether {@link #load()} succeeded in this class loader. */
+  public static synchronized boolean isLoaded() {
+    return loaded;
+  }
+
+  private static void checkPlatform() {
+    String os = System.getProperty("os.name", "").toLowerCase();
+    String arch = System.getProperty("os.arch", "");
+    if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+      throw new IllegalStateException(
+          "sparkdl ships native code for " + PLATFORM + " only; this JVM runs on " + os + "/" + arch);
+    }
+  }
+
+  private static void loadTensorFlow(List<String> tried) throws IOException {
+    String dir = System.getProperty(TF_LIBDIR_PROPERTY);
+    String source = "-D" + TF_LIBDIR_PROPERTY;
+    if (dir == null || dir.isEmpty()) {
+      dir = System.getenv(TF_LIBDIR_ENV);
+      source = TF_LIBDIR_ENV;
+    }
+    if (dir != null && !dir.isEmpty()) {
+      Path framework = Paths.get(dir, FRAMEWORK);
+      Path cc = Paths.get(dir, TF_CC);
+      tried.add(source + "=" + dir);
+      if (!Files.isRegularFile(framework) || !Files.isRegularFile(cc)) {
+        throw new IllegalStateException(
+            source + " names " + dir + ", which lacks " + FRAMEWORK + " or " + TF_CC);
+      }
+      loadShared(framework);
+      loadShared(cc);
+      return;
+    }
+    tried.add(source + " (not set)");
+    tried.add("classpath resource " + TF_RESOURCE_DIR + TF_CC + " (from " + TF_JAR + ")");
+    URL ccUrl = resource(TF_RESOURCE_DIR + TF_CC);
+    URL frameworkUrl = resource(TF_RESOURCE_DIR + FRAMEWORK);
+    if (ccUrl == null || frameworkUrl == null) {
+      throw new IllegalStateException("the TF runtime is neither configured nor on the classpath");
+    }
+    Path cache = cacheDir().resolve("tensorflow-" + tfVersion());
+    loadShared(extract(frameworkUrl, cache.resolve(FRAMEWORK)));
+    loadShared(extract(ccUrl, cache.resolve(TF_CC)));
+  }
+
+  private static void loadOurs(List<String> tried) throws IOException {
+    String explicit = System.getProperty(LIBRARY_PROPERTY);
+    if (explicit != null && !explicit.isEmpty()) {
+      tried.add("-D" + LIBRARY_PROPERTY + "=" + explicit);
+      System.load(Paths.get(explicit).toAbsolutePath().toString());
+      return;
+    }
+    tried.add("classpath resource " + OUR_RESOURCE);
+    URL url = resource(OUR_RESOURCE);
+    if (url == null) {
+      throw new IllegalStateException(OUR_RESOURCE + " is not on the classpath (a jar built without jni/?)");
+    }
+    byte[] bytes;
+    try (InputStream in = url.openStream()) {
+      bytes = in.readAllBytes();
+    }
+    // The content hash keeps two builds of one version apart.
+    Path target = cacheDir().resolve("libsparkdl_jni-" + version() + "-" + sha1(bytes) + ".so");
+    writeAtomically(bytes, target);
+    try {
+      System.load(target.toString());
+    } catch (UnsatisfiedLinkError e) {
+      if (!isLoadedElsewhere(e)) throw e;
+      // Another class loader holds that file; JNI needs a copy of our own.
+      Path copy = target.resolveSibling("libsparkdl_jni-" + UUID.randomUUID() + ".so");
+      writeAtomically(bytes, copy);
+      copy.toFile().deleteOnExit();
+      System.load(copy.toString());
+    }
+  }
+
+  /** Loads a TF library; one already loaded by another class loader is fine (it is process-wide). */
+  private static void loadShared(Path path) {
+    try {
+      System.load(path.toAbsolutePath().toString());
+    } catch (UnsatisfiedLinkError e) {
+      if (!isLoadedElsewhere(e)) throw e;
+    }
+  }
+
+  private static boolean isLoadedElsewhere(UnsatisfiedLinkError e) {
+    String message = e.getMessage();
+    return message != null && message.contains("already loaded in another classloader");
+  }
+
+  private static URL resource(String name) {
+    URL url = NativeLibrary.class.getClassLoader().getResource(name);
+    if (url == null && Thread.currentThread().getContextClassLoader() != null) {
+      url = Thread.currentThread().getContextClassLoader().getResource(name);
+    }
+    return url;
+  }
+
+  /** Extracts a (large) resource once; a file of the right size from an earlier run is reused. */
+  private static Path extract(URL url, Path target) throws IOException {
+    long size = url.openConnection().getContentLengthLong();
+    if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) return target;
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+    try (InputStream in = url.openStream()) {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      move(tmp, target);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return target;
+  }
+
+  private static void writeAtomically(byte[] bytes, Path target) throws IOException {
+    if (Files.isRegularFile(target) && Files.size(target) == bytes.length) return;
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        out.write(bytes);
+      }
+      move(tmp, target);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static Path cacheDir() {
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
+    return Paths.get(System.getProperty("java.io.tmpdir"), "sparkdl-" + user);
+  }
+
+  private static String sha1(byte[] bytes) {
+    try {
+      StringBuilder hex = new StringBuilder();
+      for (byte b : MessageDigest.getInstance("SHA-1").digest(bytes)) {
+        hex.append(String.format("%02x", b));
+      }
+      return hex.substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String version() {
+    return buildProperties().getProperty("version", "unknown");
+  }
+
+  private static String tfVersion() {
+    return buildProperties().getProperty("tensorflow.version", "unknown");
+  }
+
+  private static Properties buildProperties() {
+    Properties props = new Properties();
+    URL url = resource("io/sparkdl/sparkdl.properties");
+    if (url != null) {
+      try (InputStream in = url.openStream()) {
+        props.load(in);
+      } catch (IOException e) {
+        // Only names cache files; defaults do.
+      }
+    }
+    return props;
+  }
+}

@@ -1,0 +1,75 @@
+package io.sparkdl.tf
+
+import java.nio.charset.StandardCharsets
+
+import io.sparkdl.jni.NativeBindings
+
+/**
+ * Describes a new operation of a graph (TF's `TF_OperationDescription`): inputs and attributes,
+ * then [[build]], which must be called exactly once.
+ */
+final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) {
+
+  def addInput(input: Output): this.type = {
+    checkSameGraph(input)
+    Native.call(NativeBindings.opBuilderAddInput(live, input.op.handle, input.index)); this
+  }
+
+  def addInputList(inputs: Seq[Output]): this.type = {
+    inputs.foreach(checkSameGraph)
+    Native.call(
+      NativeBindings.opBuilderAddInputList(live, inputs.map(_.op.handle).toArray, inputs.map(_.index).toArray)
+    )
+    this
+  }
+
+  def addControlInput(op: Operation): this.type = {
+    Native.call(NativeBindings.opBuilderAddControlInput(live, op.handle)); this
+  }
+
+  def setAttr(name: String, value: DType): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrType(live, name, value.code)); this
+  }
+  def setAttr(name: String, value: Shape): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrShape(live, name, if (value.hasKnownRank) value.dims else null))
+    this
+  }
+  def setAttr(name: String, value: Long): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrInt(live, name, value)); this
+  }
+  def setAttr(name: String, values: Array[Long]): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrIntList(live, name, values)); this
+  }
+  def setAttr(name: String, value: Float): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrFloat(live, name, value)); this
+  }
+  def setAttr(name: String, value: Boolean): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrBool(live, name, value)); this
+  }
+  def setAttr(name: String, value: String): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrString(live, name, value.getBytes(StandardCharsets.UTF_8)))
+    this
+  }
+  /** Copies the tensor's value into the attribute (e.g. a Const's "value"). */
+  def setAttr(name: String, value: Tensor): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrTensor(live, name, value.handle)); this
+  }
+
+  /** Adds the operation to the graph; an invalid description throws a [[TfException]]. */
+  def build(): Operation = {
+    val d = live
+    desc = 0L // TF_FinishOperation frees the description, also when it fails.
+    new Operation(graph, Native.call(NativeBindings.opBuilderFinish(d)))
+  }
+
+  private def live: Long = {
+    if (desc == 0L) throw new IllegalStateException("operation already built")
+    graph.handle
+    desc
+  }
+
+  private def checkSameGraph(input: Output): Unit =
+    if (input.op.graph ne graph) {
+      throw new IllegalArgumentException(s"input ${input.name} belongs to another graph")
+    }
+}
