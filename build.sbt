@@ -56,7 +56,7 @@ lazy val core = (project in file("core"))
     Test / parallelExecution := false,
     pythonJars := {
       val out = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "jars"
-      val deps = (Runtime / dependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
+      val deps = (Runtime / externalDependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
       val jars = (Compile / packageBin).value +: deps
       IO.createDirectory(out)
       (out * "*.jar").get.filterNot(f => jars.exists(_.getName == f.getName)).foreach(IO.delete)

@@ -9,9 +9,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
 import sparkdl  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from sparkdl import runtime  # noqa: E402
 
 

@@ -133,9 +133,7 @@ def describe_signatures(saved_model_dir: Path) -> dict[str, dict]:
 
     saved_model = saved_model_pb2.SavedModel()
     saved_model.ParseFromString((saved_model_dir / "saved_model.pb").read_bytes())
-    (meta_graph,) = [
-        mg for mg in saved_model.meta_graphs if "serve" in mg.meta_info_def.tags
-    ]
+    (meta_graph,) = [mg for mg in saved_model.meta_graphs if "serve" in mg.meta_info_def.tags]
 
     def tensors(infos: dict) -> dict[str, dict]:
         return {

@@ -160,12 +160,14 @@ def run_saved_model(
     model = jvm.io.sparkdl.python.PythonRuntime.loadSavedModel(export_dir, jtags)
     try:
         sig = model.signature(signature)
-        keys = list(outputs) if outputs is not None else sorted(
-            jvm.io.sparkdl.python.PythonRuntime.outputKeys(sig)
+        keys = (
+            list(outputs)
+            if outputs is not None
+            else sorted(jvm.io.sparkdl.python.PythonRuntime.outputKeys(sig))
         )
         feeds = {sig.input(k).name(): v for k, v in inputs.items()}
         fetches = [sig.output(k).name() for k in keys]
-        return dict(zip(keys, _run(jvm, gateway, model.session(), feeds, fetches)))
+        return dict(zip(keys, _run(jvm, gateway, model.session(), feeds, fetches), strict=True))
     finally:
         model.close()
 

@@ -25,9 +25,7 @@ def bundled_jars() -> list[str]:
     return sorted(str(p) for p in _JARS_DIR.glob("*.jar"))
 
 
-def session(
-    master: str = "local[*]", app_name: str = "sparkdl", **conf: str
-) -> SparkSession:
+def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) -> SparkSession:
     """Get or create a SparkSession that can run sparkdl.
 
     Parameters
@@ -54,8 +52,9 @@ def session(
         jars = bundled_jars()
         if not jars:
             raise RuntimeError(
-                f"sparkdl's jars are not in {_JARS_DIR}: build them with `build/sbt core/pythonJars`, "
-                f"point ${JARS_ENV} at sparkdl's jar and its TensorFlow runtime jars, or pass "
+                f"sparkdl's jars are not in {_JARS_DIR}: build them with "
+                f"`build/sbt core/pythonJars`, point ${JARS_ENV} at sparkdl's jar and its "
+                "TensorFlow runtime jars, or pass "
                 "spark.jars.packages='io.sparkdl:sparkdl_2.13:<version>'."
             )
         if master.startswith("local"):

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from py4j.protocol import Py4JJavaError
-
 from sparkdl import runtime
 
 
@@ -47,7 +46,8 @@ def test_dtypes_round_trip_through_the_jvm(spark, dtype):
         x = tf.compat.v1.placeholder(tf.as_dtype(dtype), [None, 2], name="x")
         tf.identity(x, name="y")
     values = (np.arange(-4, 4) % 3).reshape(4, 2).astype(dtype)
-    (out,) = runtime.run_graph(graph.as_graph_def().SerializeToString(), {"x": values}, ["y"], spark)
+    graph_def = graph.as_graph_def().SerializeToString()
+    (out,) = runtime.run_graph(graph_def, {"x": values}, ["y"], spark)
     assert out.dtype == np.dtype(dtype)
     np.testing.assert_array_equal(out, values)
 
@@ -58,15 +58,19 @@ def test_strings_round_trip(spark):
         x = tf.compat.v1.placeholder(tf.string, [None], name="x")
         tf.identity(x, name="y")
     values = np.array(["", "spark", "héllo"], dtype=object)
-    (out,) = runtime.run_graph(graph.as_graph_def().SerializeToString(), {"x": values}, ["y"], spark)
+    graph_def = graph.as_graph_def().SerializeToString()
+    (out,) = runtime.run_graph(graph_def, {"x": values}, ["y"], spark)
     assert [v.decode("utf-8") for v in out] == list(values)
 
 
 def test_keras_saved_model_matches_predict(spark, tmp_path):
     tf.keras.utils.set_random_seed(7)
     model = tf.keras.Sequential(
-        [tf.keras.Input((10,), name="x"), tf.keras.layers.Dense(10, activation="relu"),
-         tf.keras.layers.Dense(1, activation="sigmoid")]
+        [
+            tf.keras.Input((10,), name="x"),
+            tf.keras.layers.Dense(10, activation="relu"),
+            tf.keras.layers.Dense(1, activation="sigmoid"),
+        ]
     )
     x = np.random.RandomState(1).normal(size=(20, 10)).astype(np.float32)
     expected = model.predict(x, verbose=0)
@@ -78,7 +82,8 @@ def test_keras_saved_model_matches_predict(spark, tmp_path):
 
 def test_unknown_tensor_name_is_a_clear_error(spark):
     with pytest.raises(Py4JJavaError, match=r"NotFoundException.*no tensor 'nope:0'"):
-        runtime.run_graph(_affine_graph_def(), {"x": np.zeros((1, 3), np.float32)}, ["nope:0"], spark)
+        x = np.zeros((1, 3), np.float32)
+        runtime.run_graph(_affine_graph_def(), {"x": x}, ["nope:0"], spark)
 
 
 def test_wrong_feed_dtype_is_a_clear_error(spark):
