@@ -8,8 +8,8 @@
 namespace sparkdl {
 namespace {
 
-// Raises `cls` built with `ctor_sig`, passing `code` first when `with_code`. The message goes
-// through our UTF-8 decoder, not ThrowNew: TF messages and user names need not be valid
+// Raises a new `cls_name(message)`, or `cls_name(code, message)` when `with_code`. The message
+// goes through our UTF-8 decoder, not ThrowNew: TF messages and user names need not be valid
 // modified UTF-8. Always leaves some exception pending.
 void Raise(JNIEnv* env, const char* cls_name, bool with_code, jint code,
            const std::string& message) noexcept {

@@ -1,4 +1,5 @@
 // Graphs and read-only queries on their operations.
+#include <new>
 #include <string>
 #include <vector>
 

@@ -1,5 +1,6 @@
 // Building operations: TF_NewOperation, inputs and attributes, TF_FinishOperation.
 // Setters only record into the description; TF validates everything at finish time.
+#include <new>
 #include <string>
 #include <vector>
 

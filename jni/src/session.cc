@@ -26,7 +26,9 @@ SessionOptionsPtr NewOptions(JNIEnv* env, jbyteArray config_proto) {
   return opts;
 }
 
-std::string At(const char* what, jsize i) { return std::string(what) + "[" + std::to_string(i) + "]"; }
+std::string At(const char* what, jsize i) {
+  return std::string(what) + "[" + std::to_string(i) + "]";
+}
 
 }  // namespace
 
@@ -55,21 +57,15 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionFromSavedModel
     for (jsize i = 0; i < ntags; ++i) {
       auto tag = static_cast<jstring>(env->GetObjectArrayElement(tags, i));
       CheckJni(env);
-      // Copy, then drop the local ref at once so many tags cannot exhaust the local frame.
-      std::string s;
-      try {
-        s = ToCString(env, tag, At("tags", i).c_str());
-      } catch (...) {
-        if (tag != nullptr) env->DeleteLocalRef(tag);
-        throw;
-      }
+      tag_strings.push_back(ToCString(env, tag, At("tags", i).c_str()));
+      // Drop each local ref at once so many tags cannot exhaust the local frame.
       env->DeleteLocalRef(tag);
-      tag_strings.push_back(std::move(s));
     }
     std::vector<const char*> tag_ptrs;
     for (const std::string& s : tag_strings) tag_ptrs.push_back(s.c_str());
     // Check the out-array before loading, so a bad argument never costs a loaded model.
-    if (meta_graph_def_out != nullptr && ArrayLength(env, meta_graph_def_out, "metaGraphDefOut") < 1) {
+    if (meta_graph_def_out != nullptr &&
+        ArrayLength(env, meta_graph_def_out, "metaGraphDefOut") < 1) {
       ThrowIllegalArgument(env, "metaGraphDefOut has no element [0] to write to");
     }
 
@@ -133,7 +129,8 @@ JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_sessionRun(
     inputs.reserve(static_cast<size_t>(nfeeds));
     input_values.reserve(static_cast<size_t>(nfeeds));
     for (jsize i = 0; i < nfeeds; ++i) {
-      TF_Operation* op = FromHandle<TF_Operation>(env, feed_op_handles[i], At("feedOps", i).c_str());
+      TF_Operation* op =
+          FromHandle<TF_Operation>(env, feed_op_handles[i], At("feedOps", i).c_str());
       inputs.push_back(CheckedOutput(env, op, feed_index_values[i], At("feedIndices", i)));
       input_values.push_back(
           FromHandle<TF_Tensor>(env, feed_tensor_handles[i], At("feedTensors", i).c_str()));

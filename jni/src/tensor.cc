@@ -1,6 +1,7 @@
 // Tensors: allocation (fixed-size and TF_STRING), metadata, and access to their contents.
 #include <climits>
-#include <cstring>
+#include <cstdint>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,8 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_tensorAllocate(JNIEnv
     const auto type = static_cast<TF_DataType>(dtype);
     const auto elem_size = static_cast<int64_t>(TF_DataTypeSize(type));
     if (elem_size <= 0) {  // TF_STRING, TF_RESOURCE, TF_VARIANT or not a dtype at all
-      ThrowIllegalArgument(env, "dtype " + std::to_string(dtype) +
-                                    " is not a fixed-size type (use tensorNewStrings for TF_STRING)");
+      ThrowIllegalArgument(env, "dtype " + std::to_string(dtype) + " is not a fixed-size type" +
+                                    " (use tensorNewStrings for TF_STRING)");
     }
     const Shape shape = ReadShape(env, dims);
     int64_t needed = 0;
@@ -137,7 +138,9 @@ JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_tensorDelete(JNIEnv* e
 
 JNIEXPORT jint JNICALL Java_io_sparkdl_jni_NativeBindings_tensorType(JNIEnv* env, jclass,
                                                                      jlong tensor) {
-  return Guard(env, [&]() -> jint { return static_cast<jint>(TF_TensorType(Tensor(env, tensor))); });
+  return Guard(env, [&]() -> jint {
+    return static_cast<jint>(TF_TensorType(Tensor(env, tensor)));
+  });
 }
 
 JNIEXPORT jlongArray JNICALL Java_io_sparkdl_jni_NativeBindings_tensorShape(JNIEnv* env, jclass,
@@ -223,5 +226,17 @@ JNIEXPORT jobjectArray JNICALL Java_io_sparkdl_jni_NativeBindings_tensorStrings(
       CheckJni(env);
     }
     return out;
+  });
+}
+
+JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_tensorAddress(JNIEnv* env, jclass,
+                                                                         jlong tensor) {
+  return Guard(env, [&]() -> jlong {
+    const TF_Tensor* t = Tensor(env, tensor);
+    if (TF_DataTypeSize(TF_TensorType(t)) == 0) {
+      ThrowIllegalArgument(env, "tensorAddress needs a fixed-size dtype, the tensor has dtype " +
+                                    std::to_string(TF_TensorType(t)));
+    }
+    return static_cast<jlong>(reinterpret_cast<uintptr_t>(TF_TensorData(t)));
   });
 }

@@ -146,6 +146,12 @@ public final class NativeBindings {
    */
   public static native ByteBuffer tensorData(long tensor);
 
+  /**
+   * The address of a fixed-size tensor's memory (0 for an empty tensor), valid until {@link
+   * #tensorDelete}: for bulk copies with {@code Unsafe}-style memory access, beyond 2 GiB too.
+   */
+  public static native long tensorAddress(long tensor);
+
   /** The elements of a TF_STRING tensor, row-major. */
   public static native byte[][] tensorStrings(long tensor);
 }

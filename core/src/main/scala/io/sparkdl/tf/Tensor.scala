@@ -36,6 +36,17 @@ final class Tensor private (nativeHandle: Long, val dtype: DType, val shape: Sha
     view.duplicate().order(ByteOrder.nativeOrder())
   }
 
+  /**
+   * The address of a fixed-size tensor's memory, valid until [[close]]: for bulk copies by
+   * callers that check bounds themselves (the data path writes rows straight into tensors).
+   */
+  def address: Long = {
+    requireFixedSize()
+    if (addressCache == 0L) addressCache = Native.call(NativeBindings.tensorAddress(handle))
+    addressCache
+  }
+  private var addressCache = 0L
+
   def byteSize: Long = if (dtype.isFixedSize) numElements * dtype.byteSize else
     Native.call(NativeBindings.tensorByteSize(handle))
 

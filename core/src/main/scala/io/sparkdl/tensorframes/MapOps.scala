@@ -1,0 +1,153 @@
+package io.sparkdl.tensorframes
+
+import org.apache.spark.TaskContext
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{JoinedRow, SpecificInternalRow, UnsafeProjection}
+import org.apache.spark.sql.types.StructType
+
+import io.sparkdl.tf.Tensor
+
+/** What to do with a row that cannot be fed: a null cell, or a cell whose shape breaks the block. */
+private[sparkdl] object HandleInvalid {
+  val Error = "error"
+  val Skip = "skip"
+  val all: Seq[String] = Seq(Error, Skip)
+
+  def check(value: String): String = {
+    if (!all.contains(value)) {
+      throw new IllegalArgumentException(s"handleInvalid must be one of ${all.mkString(", ")}, not '$value'")
+    }
+    value
+  }
+
+  def fail(op: String, problem: String): Nothing =
+    throw new IllegalArgumentException(s"$op: $problem (handleInvalid='error'; use 'skip' to drop such rows)")
+}
+
+/**
+ * The executor side of map_blocks: streams a partition in blocks of at most `blockSize` rows,
+ * runs the graph once per block, and appends the fetched columns to each input row (or, with
+ * `trim`, emits only the fetched rows). Only one block of rows is held at a time.
+ */
+private[sparkdl] final class BlockMapper(
+    shipped: ShippedPlan,
+    inputSchema: StructType,
+    trim: Boolean,
+    blockSize: Int,
+    handleInvalid: String
+) extends Serializable {
+
+  def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
+    private val fetches = shipped.plan.fetches
+    private lazy val runner = new ModelRunner(shipped)
+    private val rows = new Array[InternalRow](blockSize)
+    private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
+    private val joined = new JoinedRow()
+    private val project = UnsafeProjection.create(
+      if (trim) shipped.plan.outputSchema else StructType(inputSchema.fields ++ shipped.plan.outputSchema.fields)
+    )
+    private var tensors: Array[Tensor] = Array.empty
+    private var readers: Array[TensorReader] = Array.empty
+    private var count = 0
+    private var pos = 0
+
+    Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => release()))
+
+    override def hasNext: Boolean = {
+      while (pos >= count && input.hasNext) nextBlock()
+      if (pos >= count) release()
+      pos < count
+    }
+
+    override def next(): InternalRow = {
+      if (!hasNext) throw new NoSuchElementException
+      var j = 0
+      while (j < readers.length) { readers(j).read(pos, out, j); j += 1 }
+      val result = if (trim) project(out) else project(joined(rows(pos), out))
+      pos += 1
+      result
+    }
+
+    private def nextBlock(): Unit = {
+      release()
+      runner.startBlock()
+      var n = 0
+      while (n < blockSize && input.hasNext) {
+        val row = input.next()
+        runner.check(row) match {
+          case None => rows(n) = row.copy(); n += 1
+          case Some(problem) => if (handleInvalid == HandleInvalid.Error) HandleInvalid.fail("map_blocks", problem)
+        }
+      }
+      if (n > 0) {
+        tensors = runner.runBlock(rows, n)
+        readers = tensors.map(new TensorReader(_, leading = true))
+        val counts = readers.map(_.numRows).distinct
+        if (trim) {
+          if (counts.length > 1) {
+            throw new IllegalArgumentException(
+              s"map_blocks(trim=True): the fetches returned different row counts " +
+                fetches.zip(readers).map { case (f, r) => s"${f.tensor}: ${r.numRows}" }.mkString(", ")
+            )
+          }
+          count = counts.headOption.getOrElse(0)
+        } else {
+          fetches.zip(readers).find(_._2.numRows != n).foreach { case (f, r) =>
+            throw new IllegalArgumentException(
+              s"map_blocks: fetch '${f.tensor}' returned ${r.numRows} rows for a block of $n; " +
+                "outputs that change the row count need trim=True"
+            )
+          }
+          count = n
+        }
+        pos = 0
+      }
+    }
+
+    private def release(): Unit = {
+      tensors.foreach(_.close())
+      tensors = Array.empty
+      readers = Array.empty
+    }
+  }
+}
+
+/**
+ * The executor side of map_rows: runs the graph once per row, placeholders taking the row's cells
+ * (which may differ in shape from row to row), and appends the fetched cells to the row.
+ */
+private[sparkdl] final class RowMapper(shipped: ShippedPlan, inputSchema: StructType, handleInvalid: String)
+    extends Serializable {
+
+  def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = {
+    lazy val runner = new ModelRunner(shipped)
+    val fetches = shipped.plan.fetches
+    val one = new Array[InternalRow](1)
+    val out = new SpecificInternalRow(fetches.map(_.field.dataType))
+    val joined = new JoinedRow()
+    val project = UnsafeProjection.create(StructType(inputSchema.fields ++ shipped.plan.outputSchema.fields))
+    input.flatMap { row =>
+      runner.startBlock()
+      runner.check(row) match {
+        case Some(problem) =>
+          if (handleInvalid == HandleInvalid.Error) HandleInvalid.fail("map_rows", problem)
+          None
+        case None =>
+          one(0) = row
+          val tensors = runner.runBlock(one, 1, leading = false)
+          try {
+            var j = 0
+            while (j < tensors.length) {
+              val reader = new TensorReader(tensors(j), leading = false)
+              if (reader.cellShape.rank != fetches(j).cell.rank) {
+                throw new IllegalStateException(s"fetch '${fetches(j).tensor}' changed rank")
+              }
+              reader.read(0, out, j)
+              j += 1
+            }
+            Some(project(joined(row, out)))
+          } finally tensors.foreach(_.close())
+      }
+    }
+  }
+}

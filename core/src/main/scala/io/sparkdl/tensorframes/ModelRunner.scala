@@ -1,0 +1,99 @@
+package io.sparkdl.tensorframes
+
+import org.apache.spark.TaskContext
+import org.apache.spark.broadcast.Broadcast
+import org.apache.spark.sql.catalyst.InternalRow
+
+import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor}
+
+
+/**
+ * What an executor needs to run a plan: the plan, the graph's bytes (broadcast once per job) and
+ * TF thread settings (None: the task's cores for intra-op, and 1 inter-op).
+ */
+private[sparkdl] final case class ShippedPlan(
+    plan: Plan,
+    graphDef: Broadcast[Array[Byte]],
+    intraOpThreads: Option[Int] = None,
+    interOpThreads: Option[Int] = None
+)
+
+/**
+ * Runs a plan's graph on blocks (or single rows) of internal rows, in one task: the session comes
+ * from the executor's [[SessionCache]] and is released when the task ends.
+ */
+private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoCloseable {
+  private val plan = shipped.plan
+  private val lease = SessionCache.acquire(
+    plan.program.modelKey,
+    ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
+    shipped.graphDef.value
+  )
+  private val run: PreparedRun = {
+    val graph = lease.model.graph
+    lease.model.session.prepare(
+      plan.feeds.map(f => graph.output(f.placeholder)),
+      plan.fetches.map(f => graph.output(f.tensor))
+    )
+  }
+  private val validators = plan.feeds.map(f => new CellValidator(f.column, f.cell)).toArray
+  private val writers = plan.feeds.map(f => new TensorWriter(f.column)).toArray
+
+  Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
+
+  def startBlock(): Unit = validators.foreach(_.startBlock())
+
+  /** None when the row can join the current block, else what is wrong with it. */
+  def check(row: InternalRow): Option[String] = {
+    var i = 0
+    while (i < validators.length) {
+      val problem = validators(i).check(row)
+      if (problem.isDefined) return problem
+      i += 1
+    }
+    None
+  }
+
+  /** Runs the graph on `rows(0 until n)` (checked since [[startBlock]]); the caller owns the
+   * fetched tensors. With `leading = false`, n must be 1 and placeholders take the bare cell. */
+  def runBlock(rows: Array[InternalRow], n: Int, leading: Boolean = true): Array[Tensor] =
+    runFeeds(i => writers(i).write(rows, n, validators(i).cellShape, leading))
+
+  /** Runs the graph on one cell per placeholder: placeholder i takes its column of `rows(i)`. */
+  def runCells(rows: Array[InternalRow]): Array[Tensor] = {
+    val one = new Array[InternalRow](1)
+    runFeeds { i => one(0) = rows(i); writers(i).write(one, 1, validators(i).cellShape, leading = false) }
+  }
+
+  /** Checks `rows(i)` against placeholder i's column alone (see [[runCells]]). */
+  def checkCells(rows: Array[InternalRow]): Option[String] = {
+    var i = 0
+    while (i < validators.length) {
+      validators(i).startBlock()
+      val problem = validators(i).check(rows(i))
+      if (problem.isDefined) return problem
+      i += 1
+    }
+    None
+  }
+
+  private def runFeeds(feed: Int => Tensor): Array[Tensor] = {
+    val feeds = new Array[Tensor](writers.length)
+    try {
+      var i = 0
+      while (i < writers.length) { feeds(i) = feed(i); i += 1 }
+      run.run(feeds)
+    } finally feeds.foreach(t => if (t != null) t.close())
+  }
+
+  override def close(): Unit = lease.release()
+}
+
+private[sparkdl] object ModelRunner {
+
+  /** TF threads for a task: its cores for each op, and ops run on the task's own thread. */
+  def taskConfig(intraOverride: Option[Int], interOverride: Option[Int]): SessionConfig = {
+    val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
+    SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(1))
+  }
+}

@@ -1,0 +1,120 @@
+package io.sparkdl.tensorframes
+
+import scala.util.Using
+
+import org.apache.spark.sql.types.{StructField, StructType}
+
+import io.sparkdl.tf.{DType, Graph, Shape}
+
+/** Whether placeholders take a block of rows (leading row dimension) or one row's cell. */
+private[sparkdl] sealed trait FeedMode
+private[sparkdl] object FeedMode {
+  case object Block extends FeedMode
+  case object Row extends FeedMode
+}
+
+/** A placeholder and the column that feeds it. `cell` is the placeholder's shape for one row. */
+private[sparkdl] final case class Feed(placeholder: String, column: TensorColumn, cell: Shape)
+
+/** A fetched tensor and the column it becomes. `cell` is its static shape for one row. */
+private[sparkdl] final case class Fetch(tensor: String, column: String, dtype: DType, cell: Shape) {
+  def field: StructField = StructField(column, TensorColumn.sparkType(dtype, cell.rank), nullable = false,
+    ShapeMetadata.withCellShape(org.apache.spark.sql.types.Metadata.empty, cell))
+}
+
+/**
+ * A graph checked against a DataFrame schema on the driver, before any data moves: every
+ * placeholder has a column of its dtype and a compatible shape, every fetch exists with a known
+ * rank. Errors name the placeholder, the column, what was expected and what was found.
+ */
+private[sparkdl] final case class Plan(program: GraphProgram, mode: FeedMode, feeds: Seq[Feed], fetches: Seq[Fetch]) {
+  def outputSchema: StructType = StructType(fetches.map(_.field))
+}
+
+private[sparkdl] object Plan {
+
+  def apply(schema: StructType, program: GraphProgram, mode: FeedMode, op: String): Plan =
+    apply(schema, program, mode, op, p => program.columnFor(p))
+
+  /** Plans `program` over `schema`; `columnOf` names the column of each placeholder. */
+  def apply(
+      schema: StructType,
+      program: GraphProgram,
+      mode: FeedMode,
+      op: String,
+      columnOf: String => String
+  ): Plan = Using.resource(Graph.fromGraphDef(program.graphDef)) { graph =>
+    val placeholders = graph.operations.filter(_.opType == "Placeholder")
+    val names = placeholders.map(_.name).toSet
+    program.feedDict.keys.map(_.takeWhile(_ != ':')).filterNot(names).foreach { k =>
+      throw new IllegalArgumentException(
+        s"$op: feed_dict names '$k', which is not a placeholder of the graph; its placeholders: " +
+          names.toSeq.sorted.mkString(", ")
+      )
+    }
+    val feeds = placeholders.map { p =>
+      val out = p.output(0)
+      val columnName = columnOf(p.name)
+      if (!schema.fieldNames.contains(columnName)) {
+        throw new IllegalArgumentException(
+          s"$op: placeholder '${p.name}' (${out.dtype}${out.shape}) matches no column; the " +
+            s"DataFrame's columns are ${schema.fieldNames.mkString(", ")}. Name a column after the " +
+            "placeholder or map it with feed_dict."
+        )
+      }
+      val column = TensorColumn(schema, columnName)
+      if (column.dtype != out.dtype) {
+        throw new IllegalArgumentException(
+          s"$op: column ${column.describe} feeds placeholder '${p.name}' of dtype ${out.dtype}; " +
+            s"expected a column of ${out.dtype} values (cast the column or the placeholder)"
+        )
+      }
+      val cell = mode match {
+        case FeedMode.Block if out.shape.hasKnownRank =>
+          if (out.shape.rank == 0) {
+            throw new IllegalArgumentException(
+              s"$op: placeholder '${p.name}' is a scalar, but a block placeholder needs a leading " +
+                "row dimension (use map_rows for one row at a time)"
+            )
+          }
+          out.shape.tail
+        case _ => out.shape
+      }
+      if (cell.hasKnownRank && cell.rank != column.cellRank) {
+        throw new IllegalArgumentException(
+          s"$op: column ${column.describe} has cells of rank ${column.cellRank}, but placeholder " +
+            s"'${p.name}' has shape ${out.shape}, expecting cells of rank ${cell.rank}"
+        )
+      }
+      if (!cell.isCompatibleWith(column.cellShape)) {
+        throw new IllegalArgumentException(
+          s"$op: column ${column.describe} does not fit placeholder '${p.name}' of shape ${out.shape}"
+        )
+      }
+      Feed(p.name, column, cell)
+    }
+    val fetches = program.fetches.zip(program.columnNames).map { case (name, columnName) =>
+      val out = graph.output(name)
+      val dtype = out.dtype
+      if (!out.shape.hasKnownRank) {
+        throw new IllegalArgumentException(
+          s"$op: fetch '${out.name}' has an unknown rank; give it a static rank (e.g. tf.reshape " +
+            "or set_shape) so its column type is known"
+        )
+      }
+      val cell = mode match {
+        case FeedMode.Block =>
+          if (out.shape.rank == 0) {
+            throw new IllegalArgumentException(
+              s"$op: fetch '${out.name}' is a scalar; map_blocks fetches need a leading row " +
+                "dimension (reduce over blocks with reduce_blocks)"
+            )
+          }
+          out.shape.tail
+        case FeedMode.Row => out.shape
+      }
+      Fetch(out.name, columnName, dtype, cell)
+    }
+    Plan(program, mode, feeds, fetches)
+  }
+}

@@ -1,0 +1,51 @@
+package org.apache.spark.sql.sparkdl
+
+import org.apache.spark.rdd.RDD
+import org.apache.spark.sql.{classic, Column, DataFrame, RelationalGroupedDataset, Row}
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.execution.QueryExecution
+import org.apache.spark.sql.internal.SQLConf
+import org.apache.spark.sql.types.StructType
+
+/**
+ * The one place sparkdl reaches into Spark's `private[sql]` API, because Spark has no public way
+ * to: build a DataFrame over an `RDD[InternalRow]` (so rows never go through `Row` boxing), and
+ * read the DataFrame and keys behind a `groupBy` (for `aggregate`). Keep it this small.
+ */
+object DataFrameShim {
+
+  /**
+   * The rows of `df` in Spark's internal form, lazily: planned without adaptive execution, which
+   * would run the shuffle stages of `df` right here instead of at the action.
+   */
+  def internalRows(df: DataFrame): RDD[InternalRow] = {
+    val d = classicDf(df)
+    val conf = d.sparkSession.sessionState.conf.clone()
+    conf.setConf(SQLConf.ADAPTIVE_EXECUTION_ENABLED, false)
+    SQLConf.withExistingConf(conf)(new QueryExecution(d.sparkSession, d.logicalPlan).toRdd)
+  }
+
+  /** A lazy DataFrame over internal rows that match `schema`. */
+  def createDataFrame(like: DataFrame, rows: RDD[InternalRow], schema: StructType): DataFrame =
+    classicDf(like).sparkSession.internalCreateDataFrame(rows, schema)
+
+  /** The DataFrame and the grouping columns (with their output names) behind a `groupBy(...)`. */
+  def groupedData(grouped: RelationalGroupedDataset): (DataFrame, Seq[(Column, String)]) =
+    grouped match {
+    case g: classic.RelationalGroupedDataset =>
+      val keys = g.groupingExprs.map { e =>
+        (classic.ExpressionUtils.column(e), classic.ExpressionUtils.toNamed(e).name)
+      }
+      (g.df, keys)
+    case other =>
+      throw new UnsupportedOperationException(s"sparkdl needs classic Spark, not ${other.getClass}")
+  }
+
+  private def classicDf(df: DataFrame): classic.Dataset[Row] = df match {
+    case d: classic.Dataset[Row @unchecked] => d
+    case other =>
+      throw new UnsupportedOperationException(
+        s"sparkdl runs on classic Spark DataFrames, not ${other.getClass.getName} (Spark Connect)"
+      )
+  }
+}
