@@ -34,15 +34,19 @@ private[sparkdl] final case class Plan(program: GraphProgram, mode: FeedMode, fe
 private[sparkdl] object Plan {
 
   def apply(schema: StructType, program: GraphProgram, mode: FeedMode, op: String): Plan =
-    apply(schema, program, mode, op, p => program.columnFor(p))
+    apply(schema, program, mode, op, p => program.columnFor(p), mode)
 
-  /** Plans `program` over `schema`; `columnOf` names the column of each placeholder. */
+  /**
+   * Plans `program` over `schema`; `columnOf` names the column of each placeholder. Fetches
+   * return blocks (`fetchMode` Block) or single cells (Row: reductions).
+   */
   def apply(
       schema: StructType,
       program: GraphProgram,
       mode: FeedMode,
       op: String,
-      columnOf: String => String
+      columnOf: String => String,
+      fetchMode: FeedMode
   ): Plan = Using.resource(Graph.fromGraphDef(program.graphDef)) { graph =>
     val placeholders = graph.operations.filter(_.opType == "Placeholder")
     val names = placeholders.map(_.name).toSet
@@ -102,7 +106,7 @@ private[sparkdl] object Plan {
             "or set_shape) so its column type is known"
         )
       }
-      val cell = mode match {
+      val cell = fetchMode match {
         case FeedMode.Block =>
           if (out.shape.rank == 0) {
             throw new IllegalArgumentException(

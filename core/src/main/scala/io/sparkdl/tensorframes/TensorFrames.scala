@@ -135,15 +135,15 @@ object TensorFrames {
     val input = df.select(keys.map { case (c, n) => c.as(n) } ++ values: _*)
     val keySchema = StructType(input.schema.fields.take(keys.length))
     val partialPlan = {
-      val first = Plan(input.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"))
+      val first = Plan(input.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
       val schema = ReducePlans.partialSchema(first, "aggregate")
-      Plan(schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"))
+      Plan(schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
     }
     val outputSchema = StructType(keySchema.fields ++ partialPlan.outputSchema.fields)
 
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(col): _*)
-      val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"))
+      val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
       val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, outputSchema, blockSize)
       DataFrameShim.createDataFrame(in, DataFrameShim.internalRows(sorted).mapPartitions(reducer.apply), outputSchema)
     }
@@ -256,9 +256,9 @@ object TensorFrames {
     val op = "reduce_blocks"
     val program = GraphProgram(graphDef, fetches)
     val input = df.select(reduceInput(df, program, op): _*)
-    val plan = Plan(input.schema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op))
+    val plan = Plan(input.schema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val partialSchema = ReducePlans.partialSchema(plan, op)
-    val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op))
+    val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val inShip = ship(df, plan, threads)
     val partialShip = ship(df, partialPlan, threads)
     val partials = DataFrameShim.internalRows(input).mapPartitions { rows =>
@@ -278,7 +278,7 @@ object TensorFrames {
     val op = "reduce_rows"
     val program = GraphProgram(graphDef, fetches)
     val input = df.select(reduceInput(df, program, op): _*)
-    val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op))
+    val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = ship(df, plan, threads)
     val partials = DataFrameShim.internalRows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()

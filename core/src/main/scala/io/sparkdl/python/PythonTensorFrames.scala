@@ -1,0 +1,77 @@
+package io.sparkdl.python
+
+import scala.jdk.CollectionConverters._
+
+import org.apache.spark.sql.{DataFrame, RelationalGroupedDataset}
+
+import io.sparkdl.tensorframes.{GraphProgram, TensorColumnInfo, TensorFrames, TensorValue}
+import io.sparkdl.tf.Shape
+
+/**
+ * [[TensorFrames]] shaped for py4j: Java lists and maps in (PySpark's gateway converts Python
+ * lists and dicts), no Scala defaults. Used by `sparkdl.tensorframes`.
+ */
+object PythonTensorFrames {
+
+  def mapBlocks(
+      df: DataFrame,
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      outputNames: java.util.List[String],
+      feedDict: java.util.Map[String, String],
+      trim: Boolean,
+      blockSize: Int,
+      handleInvalid: String
+  ): DataFrame =
+    TensorFrames.mapBlocks(df, program(graphDef, fetches, outputNames, feedDict), trim, blockSize, handleInvalid)
+
+  def mapRows(
+      df: DataFrame,
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      outputNames: java.util.List[String],
+      feedDict: java.util.Map[String, String],
+      handleInvalid: String
+  ): DataFrame = TensorFrames.mapRows(df, program(graphDef, fetches, outputNames, feedDict), handleInvalid)
+
+  def reduceBlocks(
+      df: DataFrame,
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      blockSize: Int
+  ): java.util.List[TensorValue] =
+    TensorFrames.reduceBlocksTensors(df, graphDef, fetches.asScala.toSeq, blockSize).asJava
+
+  def reduceRows(df: DataFrame, graphDef: Array[Byte], fetches: java.util.List[String]): java.util.List[TensorValue] =
+    TensorFrames.reduceRowsTensors(df, graphDef, fetches.asScala.toSeq).asJava
+
+  def aggregate(
+      grouped: RelationalGroupedDataset,
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      blockSize: Int
+  ): DataFrame = TensorFrames.aggregate(grouped, graphDef, fetches.asScala.toSeq, blockSize)
+
+  def analyze(df: DataFrame): DataFrame = TensorFrames.analyze(df)
+
+  /** `shape` is the block shape (leading row dimension included), -1 for unknown dimensions. */
+  def appendShape(df: DataFrame, column: String, shape: java.util.List[_]): DataFrame =
+    TensorFrames.appendShape(df, column, Shape.of(shape.asScala.map(_.asInstanceOf[Number].longValue).toArray))
+
+  def explain(df: DataFrame): String = TensorFrames.explain(df)
+
+  /** A column's TF dtype name and cell shape, for building placeholders in Python. */
+  def columnInfo(df: DataFrame, column: String): TensorColumnInfo = TensorColumnInfo(df, column)
+
+  private def program(
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      outputNames: java.util.List[String],
+      feedDict: java.util.Map[String, String]
+  ): GraphProgram = GraphProgram(
+    graphDef,
+    fetches.asScala.toSeq,
+    Option(outputNames).map(_.asScala.toSeq).getOrElse(Nil),
+    Option(feedDict).map(_.asScala.toMap).getOrElse(Map.empty)
+  )
+}
