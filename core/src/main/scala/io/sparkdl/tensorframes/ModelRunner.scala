@@ -91,9 +91,12 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
 
 private[sparkdl] object ModelRunner {
 
-  /** TF threads for a task: its cores for each op, and ops run on the task's own thread. */
+  /**
+   * TF threads for a task: its cores within each op, and one op at a time on the task's own
+   * thread (TF's -1), so concurrent tasks never queue behind TF's process-wide op pool.
+   */
   def taskConfig(intraOverride: Option[Int], interOverride: Option[Int]): SessionConfig = {
     val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
-    SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(1))
+    SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(-1))
   }
 }

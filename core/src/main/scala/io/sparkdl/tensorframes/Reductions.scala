@@ -14,7 +14,8 @@ import io.sparkdl.tf.Tensor
  * stays at one block however long the stream. `input` plans the graph over the input rows'
  * layout, `partial` over the layout of its own results (the fetch columns).
  */
-private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedPlan, blockSize: Int) {
+private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedPlan, blockSize: Int)
+    extends AutoCloseable {
   private lazy val inputRunner = new ModelRunner(input)
   private lazy val partialRunner = new ModelRunner(partial)
   private val fetches = partial.plan.fetches
@@ -24,7 +25,12 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
   private val project = UnsafeProjection.create(partial.plan.outputSchema)
   private var n = 0
 
-  def start(): Unit = { n = 0; partials.clear(); inputRunner.startBlock() }
+  private var used = false
+
+  def start(): Unit = { n = 0; partials.clear(); used = true; inputRunner.startBlock() }
+
+  /** Releases the sessions (tasks release them at task end anyway; the driver must call this). */
+  override def close(): Unit = if (used) { inputRunner.close(); partialRunner.close() }
 
   def add(row: InternalRow, op: String): Unit = {
     inputRunner.check(row).foreach(problem => HandleInvalid.fail(op, problem))

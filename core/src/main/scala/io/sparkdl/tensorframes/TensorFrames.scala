@@ -1,5 +1,7 @@
 package io.sparkdl.tensorframes
 
+import scala.util.Using
+
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
@@ -268,10 +270,11 @@ object TensorFrames {
       reducer.finish().iterator
     }.collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
-    val driver = new StreamReducer(partialShip, partialShip, blockSize)
-    driver.start()
-    partials.foreach(driver.add(_, op))
-    Reduced(driver.finish().get, partialSchema, partialPlan)
+    Using.resource(new StreamReducer(partialShip, partialShip, blockSize)) { driver =>
+      driver.start()
+      partials.foreach(driver.add(_, op))
+      Reduced(driver.finish().get, partialSchema, partialPlan)
+    }
   }
 
   private def reduceRowsInternal(df: DataFrame, graphDef: Array[Byte], fetches: Seq[String], threads: Threads): Reduced = {
@@ -283,7 +286,7 @@ object TensorFrames {
     val shipped = ship(df, plan, threads)
     val partials = DataFrameShim.internalRows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
-    Reduced(new PairFolder(shipped).fold(partials.iterator, op).get, schema, plan)
+    Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
   }
 
   private def toRow(r: Reduced): Row =
@@ -298,9 +301,14 @@ private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
   private val fetches = shipped.plan.fetches
   private val feeds = shipped.plan.feeds
 
-  def fold(rows: Iterator[InternalRow], op: String): Option[InternalRow] = {
+  /** The fold of `rows`; `release` frees the session at the end (on the driver, with no task). */
+  def fold(rows: Iterator[InternalRow], op: String, release: Boolean = false): Option[InternalRow] = {
     if (!rows.hasNext) return None
     val runner = new ModelRunner(shipped)
+    try foldWith(runner, rows, op) finally if (release) runner.close()
+  }
+
+  private def foldWith(runner: ModelRunner, rows: Iterator[InternalRow], op: String): Option[InternalRow] = {
     val out = new org.apache.spark.sql.catalyst.expressions.SpecificInternalRow(fetches.map(_.field.dataType))
     val project = UnsafeProjection.create(shipped.plan.outputSchema)
     var acc: InternalRow = rows.next().copy()
