@@ -45,7 +45,7 @@ object TensorFrames {
     val shipped = ship(df, plan, threads)
     val mapper = new BlockMapper(shipped, df.schema, trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DataFrameShim.internalRows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */
@@ -66,7 +66,7 @@ object TensorFrames {
     checkNoClash(df.schema, plan, "map_rows")
     val mapper = new RowMapper(ship(df, plan, threads), df.schema, handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DataFrameShim.internalRows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
 
   def mapRows(df: DataFrame, fetches: Seq[Output]): DataFrame = mapRows(df, programOf(fetches))
@@ -147,7 +147,7 @@ object TensorFrames {
       val sorted = in.sortWithinPartitions(keyNames.map(col): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
       val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, outputSchema, blockSize)
-      DataFrameShim.createDataFrame(in, DataFrameShim.internalRows(sorted).mapPartitions(reducer.apply), outputSchema)
+      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
     phase(phase(input).repartition(keyNames.map(col): _*))
@@ -161,7 +161,7 @@ object TensorFrames {
    */
   def analyze(df: DataFrame): DataFrame = {
     val columns = df.schema.fieldNames.toSeq.flatMap(n => scala.util.Try(TensorColumn(df.schema, n)).toOption)
-    val shapes = Analysis.cellShapes(DataFrameShim.internalRows(df), columns)
+    val shapes = Analysis.cellShapes(DeferredRDD.rows(df), columns)
     val byName = columns.map(_.name).zip(shapes).toMap
     df.select(df.schema.fields.toIndexedSeq.map { f =>
       byName.get(f.name) match {
@@ -263,7 +263,7 @@ object TensorFrames {
     val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val inShip = ship(df, plan, threads)
     val partialShip = ship(df, partialPlan, threads)
-    val partials = DataFrameShim.internalRows(input).mapPartitions { rows =>
+    val partials = DeferredRDD.rows(input).mapPartitions { rows =>
       val reducer = new StreamReducer(inShip, partialShip, blockSize)
       reducer.start()
       rows.foreach(reducer.add(_, op))
@@ -284,7 +284,7 @@ object TensorFrames {
     val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = ship(df, plan, threads)
-    val partials = DataFrameShim.internalRows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
+    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
   }

@@ -3,8 +3,6 @@ package org.apache.spark.sql.sparkdl
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{classic, Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.execution.QueryExecution
-import org.apache.spark.sql.internal.SQLConf
 import org.apache.spark.sql.types.StructType
 
 /**
@@ -14,16 +12,9 @@ import org.apache.spark.sql.types.StructType
  */
 object DataFrameShim {
 
-  /**
-   * The rows of `df` in Spark's internal form, lazily: planned without adaptive execution, which
-   * would run the shuffle stages of `df` right here instead of at the action.
-   */
-  def internalRows(df: DataFrame): RDD[InternalRow] = {
-    val d = classicDf(df)
-    val conf = d.sparkSession.sessionState.conf.clone()
-    conf.setConf(SQLConf.ADAPTIVE_EXECUTION_ENABLED, false)
-    SQLConf.withExistingConf(conf)(new QueryExecution(d.sparkSession, d.logicalPlan).toRdd)
-  }
+  /** Plans `df` into internal rows. With adaptive execution this runs `df`'s shuffle stages, so
+   * callers defer it to the action (see `io.sparkdl.tensorframes.DeferredRDD`). */
+  def planRows(df: DataFrame): RDD[InternalRow] = classicDf(df).queryExecution.toRdd
 
   /** A lazy DataFrame over internal rows that match `schema`. */
   def createDataFrame(like: DataFrame, rows: RDD[InternalRow], schema: StructType): DataFrame =
