@@ -10,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import sparkdl  # noqa: E402
+import sparkdl.tensorframes as tfs  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from sparkdl import runtime  # noqa: E402
 
@@ -31,7 +32,10 @@ def main() -> None:
     x = np.random.RandomState(0).normal(size=(1000, 10)).astype(np.float32)
     expected = model.predict(x, verbose=0)
 
-    spark = sparkdl.session(master="local[2]", **{"spark.ui.enabled": "false"})
+    spark = sparkdl.session(
+        master="local[2]",
+        **{"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"},
+    )
     spark.sparkContext.setLogLevel("ERROR")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "classifier")
@@ -63,7 +67,8 @@ def main() -> None:
     print(f"\nmax |sparkdl - keras| over {ours.size} values: {diff:.3g}  ({elapsed * 1e3:.0f} ms)")
     print("\nThe model over a DataFrame (tensorframes.map_blocks, 4 partitions):")
     tfs.print_schema(scored)
-    print(f"max |sparkdl - keras| over {ours_df.size} values: {diff_df:.3g}  ({df_elapsed * 1e3:.0f} ms)")
+    timing = f"({df_elapsed * 1e3:.0f} ms)"
+    print(f"max |sparkdl - keras| over {ours_df.size} values: {diff_df:.3g}  {timing}")
     spark.stop()
     if max(diff, diff_df) > 1e-5:
         raise SystemExit("demo: results differ from Keras by more than 1e-5")
