@@ -40,7 +40,8 @@ private[sparkdl] final class BlockMapper(
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
     private val fetches = shipped.plan.fetches
     private lazy val runner = new ModelRunner(shipped)
-    private val rows = new Array[InternalRow](blockSize)
+    // Grown on demand: a huge blockSize ("one block per partition") must not allocate up front.
+    private var rows = new Array[InternalRow](math.min(blockSize, 1024))
     private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
     private val joined = new JoinedRow()
     private val project = UnsafeProjection.create(
@@ -75,7 +76,10 @@ private[sparkdl] final class BlockMapper(
       while (n < blockSize && input.hasNext) {
         val row = input.next()
         runner.check(row) match {
-          case None => rows(n) = row.copy(); n += 1
+          case None =>
+            if (n == rows.length) rows = java.util.Arrays.copyOf(rows, math.min(blockSize.toLong, n * 2L).toInt)
+            rows(n) = row.copy()
+            n += 1
           case Some(problem) => if (handleInvalid == HandleInvalid.Error) HandleInvalid.fail("map_blocks", problem)
         }
       }

@@ -48,8 +48,10 @@ private[sparkdl] object Plan {
       columnOf: String => String,
       fetchMode: FeedMode
   ): Plan = Using.resource(Graph.fromGraphDef(program.graphDef)) { graph =>
-    val placeholders = graph.operations.filter(_.opType == "Placeholder")
-    val names = placeholders.map(_.name).toSet
+    val outputs = program.fetches.map(graph.output)
+    val names = graph.operations.filter(_.opType == "Placeholder").map(_.name).toSet
+    // Only the placeholders the fetches depend on need a column.
+    val placeholders = graph.dependencies(outputs).filter(_.opType == "Placeholder")
     program.feedDict.keys.map(_.takeWhile(_ != ':')).filterNot(names).foreach { k =>
       throw new IllegalArgumentException(
         s"$op: feed_dict names '$k', which is not a placeholder of the graph; its placeholders: " +
@@ -97,8 +99,12 @@ private[sparkdl] object Plan {
       }
       Feed(p.name, column, cell)
     }
-    val fetches = program.fetches.zip(program.columnNames).map { case (name, columnName) =>
-      val out = graph.output(name)
+    program.columnNames.groupBy(identity).collect { case (c, same) if same.size > 1 => c }.foreach { c =>
+      throw new IllegalArgumentException(
+        s"$op: two fetches would both become column '$c'; give them distinct output names"
+      )
+    }
+    val fetches = outputs.zip(program.columnNames).map { case (out, columnName) =>
       val dtype = out.dtype
       if (!out.shape.hasKnownRank) {
         throw new IllegalArgumentException(

@@ -19,7 +19,7 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
   private lazy val inputRunner = new ModelRunner(input)
   private lazy val partialRunner = new ModelRunner(partial)
   private val fetches = partial.plan.fetches
-  private val rows = new Array[InternalRow](blockSize)
+  private var rows = new Array[InternalRow](math.min(blockSize, 1024)) // grown on demand
   private val partials = ArrayBuffer.empty[InternalRow]
   private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
   private val project = UnsafeProjection.create(partial.plan.outputSchema)
@@ -34,6 +34,7 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
 
   def add(row: InternalRow, op: String): Unit = {
     inputRunner.check(row).foreach(problem => HandleInvalid.fail(op, problem))
+    if (n == rows.length) rows = java.util.Arrays.copyOf(rows, math.min(blockSize.toLong, n * 2L).toInt)
     rows(n) = row.copy()
     n += 1
     if (n == blockSize) flush()

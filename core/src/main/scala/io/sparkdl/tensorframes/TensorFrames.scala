@@ -144,13 +144,13 @@ object TensorFrames {
     val outputSchema = StructType(keySchema.fields ++ partialPlan.outputSchema.fields)
 
     def phase(in: DataFrame): DataFrame = {
-      val sorted = in.sortWithinPartitions(keyNames.map(col): _*)
+      val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
       val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, outputSchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
-    phase(phase(input).repartition(keyNames.map(col): _*))
+    phase(phase(input).repartition(keyNames.map(n => col(quote(n))): _*))
   }
 
   // ---- shapes ------------------------------------------------------------------------------
@@ -240,6 +240,13 @@ object TensorFrames {
   /** The fetch columns of `df` in fetch order, vectors as float64 arrays (as reductions return). */
   private def reduceInput(df: DataFrame, program: GraphProgram, op: String): Seq[Column] =
     program.columnNames.map { name =>
+      if (!df.schema.fieldNames.contains(name)) {
+        throw new IllegalArgumentException(
+          s"$op: fetch '$name' reduces column '$name' (through placeholder '${name}_input', or " +
+            s"'${name}_1'/'${name}_2' for reduce_rows), which the DataFrame lacks; its columns: " +
+            df.schema.fieldNames.mkString(", ")
+        )
+      }
       val c = TensorColumn(df.schema, name)
       val column = if (c.kind == CellKind.Vector) vector_to_array(col(quote(name))) else col(quote(name))
       column.as(name, df.schema(name).metadata)

@@ -58,6 +58,12 @@ final class Graph private (nativeHandle: Long) extends AutoCloseable {
     Output(op, index)
   }
 
+  /** The operations that computing `outputs` needs (inputs and control inputs, transitively). */
+  def dependencies(outputs: Seq[Output]): Seq[Operation] = {
+    val needed = GraphDefNodes.closure(GraphDefNodes.inputs(toGraphDef), outputs.map(_.op.name))
+    operations.filter(op => needed.contains(op.name))
+  }
+
   /** Starts a new operation of `opType` named `name`; finish it with [[OperationBuilder.build]]. */
   def opBuilder(opType: String, name: String): OperationBuilder =
     new OperationBuilder(this, Native.call(NativeBindings.opBuilderNew(handle, opType, name)))

@@ -9,7 +9,8 @@ import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
 
 import org.apache.spark.scheduler.{SparkListener, SparkListenerJobStart}
-import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.{DataFrame, Row, SparkSession}
+import org.apache.spark.sql.types.{ArrayType, DataType, StructField, StructType}
 
 /**
  * One local SparkSession per suite (created in beforeAll, stopped in afterAll), plus a way to
@@ -71,6 +72,18 @@ trait SparkSessionSuite extends AnyFunSuite with BeforeAndAfterAll {
     assert(jobGroups.asScala.exists(_ == sentinel), "the sentinel job never reached the listener")
     (result, jobGroups.asScala.count(_ == group))
   }
+
+  /** A DataFrame of `rows` in `partitions` partitions, in order. */
+  protected def frame(schema: StructType, rows: Seq[Row], partitions: Int = 1): DataFrame =
+    spark.createDataFrame(spark.sparkContext.parallelize(rows, partitions), schema)
+
+  /** A schema of non-nullable columns. */
+  protected def schemaOf(columns: (String, DataType)*): StructType =
+    StructType(columns.map { case (n, t) => StructField(n, t, nullable = false) })
+
+  /** An array type without null elements, nested `depth` levels deep. */
+  protected def arrayOf(element: DataType, depth: Int = 1): DataType =
+    (0 until depth).foldLeft(element)((t, _) => ArrayType(t, containsNull = false))
 
   /** The innermost cause of `t` (task failures arrive wrapped in SparkExceptions). */
   protected def rootCause(t: Throwable): Throwable =

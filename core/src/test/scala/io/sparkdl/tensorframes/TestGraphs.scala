@@ -50,6 +50,15 @@ object TestGraphs {
     g.opBuilder(opType, name).addInput(x).addInput(axis).setAttr("keep_dims", keepDims).build().output(0)
   }
 
+  /** The GraphDef of `name = reduce_sum(input, axis=0)`, `input` a placeholder of `dtype` and `shape`. */
+  def sumGraph(
+      name: String,
+      input: String,
+      dtype: DType = DType.Float64,
+      shape: Shape = Shape(-1),
+      keepDims: Boolean = false
+  ): Array[Byte] = graphDef(g => reduce(g, "Sum", name, placeholder(g, input, dtype, shape), Seq(0), keepDims))
+
   def concat(g: Graph, name: String, values: Seq[Output], axis: Int): Output = {
     val a = const(g, s"${name}_axis", Tensor.ofInts(Array(axis), Shape.scalar))
     g.opBuilder("ConcatV2", name).addInputList(values).addInput(a).build().output(0)

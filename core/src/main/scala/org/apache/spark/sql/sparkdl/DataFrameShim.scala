@@ -24,9 +24,10 @@ object DataFrameShim {
   def groupedData(grouped: RelationalGroupedDataset): (DataFrame, Seq[(Column, String)]) =
     grouped match {
     case g: classic.RelationalGroupedDataset =>
-      val keys = g.groupingExprs.map { e =>
-        (classic.ExpressionUtils.column(e), classic.ExpressionUtils.toNamed(e).name)
-      }
+      val columns = g.groupingExprs.map(e => classic.ExpressionUtils.column(e))
+      // Names as Spark's analyzer gives them, e.g. "(id % 2)" for an unnamed expression.
+      val names = g.df.select(columns: _*).schema.fieldNames.toSeq
+      val keys = columns.zip(names)
       (g.df, keys)
     case other =>
       throw new UnsupportedOperationException(s"sparkdl needs classic Spark, not ${other.getClass}")
