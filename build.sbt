@@ -69,3 +69,14 @@ lazy val core = (project in file("core"))
       }
     }
   )
+
+// The benchmark suite's JVM entry points (bench/README.md); not published, not aggregated by root.
+lazy val bench = (project in file("bench"))
+  .dependsOn(core)
+  .settings(
+    name := "sparkdl-bench",
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint"),
+    libraryDependencies += "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
+    publish / skip := true,
+    publishLocal / skip := true
+  )

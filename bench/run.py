@@ -1,0 +1,410 @@
+"""sparkdl's benchmark suite. Run it through ``bench/run`` (which builds the bench jar first).
+
+Every method runs on one ``local[2]`` SparkSession over the same cached data; see
+bench/README.md for what each method is and how to read the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sparkdl_bench import methods as m  # noqa: E402
+from sparkdl_bench import report  # noqa: E402
+from sparkdl_bench.measure import (  # noqa: E402
+    MachineLoad,
+    PeakMemory,
+    Timing,
+    descendants,
+    repeat,
+    timed,
+)
+from sparkdl_bench.models import MODELS, OUTPUT  # noqa: E402
+
+BENCH_DIR = Path(__file__).resolve().parent
+MODEL_SEED = 7
+DATA_SEED = 11
+CHECK_ROWS = 256
+TOLERANCE = 1e-5
+#: Other processes taking more than this share of the CPUs make a run "busy".
+BUSY_SHARE = 0.10
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    rows: dict[str, int]
+    runs: dict[str, int]
+    partitions: int = 4
+    block_size: int = 1024
+    warmup: int = 1
+    warmup_seconds: float = 3.0  # at least this much warm-up per method (JIT), in whole runs
+    scale_partitions: list[int] = field(default_factory=lambda: [2, 8, 32])
+    scale_block_sizes: list[int] = field(default_factory=list)
+    scale_rows: list[int] = field(default_factory=list)
+    scale_runs: int = 3
+
+
+QUICK = Config(
+    "quick",
+    rows={"tiny": 50_000, "mlp": 20_000, "cnn": 1_000},
+    runs={"tiny": 3, "mlp": 3, "cnn": 3},
+    warmup_seconds=1.0,
+    scale_block_sizes=[128, 1024, 16384],
+    scale_rows=[10_000, 50_000],
+)
+FULL = Config(
+    "full",
+    rows={"tiny": 200_000, "mlp": 100_000, "cnn": 20_000},
+    runs={"tiny": 5, "mlp": 5, "cnn": 5},
+    scale_block_sizes=[128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+    scale_rows=[10_000, 100_000, 1_000_000],
+)
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--quick", action="store_true", help="small data, fewer runs (< 5 minutes)")
+    p.add_argument("--models", default="tiny,mlp,cnn", help="comma-separated: tiny,mlp,cnn")
+    p.add_argument(
+        "--methods",
+        default=",".join(m.METHODS),
+        help="comma-separated, of: " + ", ".join(m.METHODS),
+    )
+    p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
+    p.add_argument("--runs", type=int, help="timed runs per method (default: by mode and model)")
+    p.add_argument("--rows-scale", type=float, default=1.0, help="multiply every model's rows")
+    p.add_argument("--slots", type=int, default=2, help="local[N] task slots (default 2)")
+    p.add_argument("--driver-memory", default="8g", help="spark.driver.memory (default 8g)")
+    p.add_argument(
+        "--bridge-inter-op",
+        type=int,
+        default=0,
+        help="inter-op threads of the bridge-alone session (0: TF picks; -1: caller)",
+    )
+    p.add_argument(
+        "--jfr",
+        action="store_true",
+        help="record the JVM with Java Flight Recorder into bench/results/<stamp>.jfr",
+    )
+    p.add_argument("--out", default=str(BENCH_DIR / "results"), help="results folder")
+    args = p.parse_args(argv)
+    for name in args.models.split(","):
+        if name not in MODELS:
+            p.error(f"unknown model '{name}'; expected some of {','.join(MODELS)}")
+    for name in args.methods.split(","):
+        if name not in m.METHODS:
+            p.error(f"unknown method '{name}'; expected some of {','.join(m.METHODS)}")
+    return args
+
+
+def start_spark(args: argparse.Namespace, stamp: str) -> tuple[Any, str | None]:
+    import sparkdl
+
+    conf = {
+        "spark.driver.memory": args.driver_memory,
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": str(args.slots * 2),
+        "spark.python.worker.reuse": "true",
+        "spark.ui.showConsoleProgress": "false",
+    }
+    jfr = None
+    if args.jfr:
+        jfr = str(Path(args.out) / f"{stamp}.jfr")
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        conf["spark.driver.extraJavaOptions"] = (
+            f"-XX:StartFlightRecording=filename={jfr},settings=profile,dumponexit=true"
+        )
+    spark = sparkdl.session(master=f"local[{args.slots}]", app_name="sparkdl-bench", **conf)
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark, jfr
+
+
+def check_outputs(label: str, model: m.Prepared, out: Any) -> float:
+    """Max |method - TF Python| over the first rows of ``out``; aborts beyond the tolerance."""
+    rows = out.limit(CHECK_ROWS).collect()
+    x = np.array([r[0] for r in rows], np.float32)
+    got = np.array([r[OUTPUT] for r in rows], np.float32)
+    expected = model.predict(x)
+    if got.shape != expected.shape:
+        raise SystemExit(f"bench: {label} returned shape {got.shape}; TF Python {expected.shape}")
+    diff = float(np.max(np.abs(got - expected)))
+    if diff > TOLERANCE:
+        raise SystemExit(
+            f"bench: {label} differs from TF Python by {diff:.3g} (> {TOLERANCE:g}) on the first "
+            f"{len(rows)} rows of {model.spec.name}; refusing to time wrong results"
+        )
+    return diff
+
+
+class Suite:
+    def __init__(self, args: argparse.Namespace, cfg: Config, spark: Any, workdir: Path) -> None:
+        self.args, self.cfg, self.spark, self.workdir = args, cfg, spark, workdir
+        self.jvm = spark.sparkContext._jvm
+        self.memory = PeakMemory(os.getpid(), int(self.jvm.io.sparkdl.bench.SparkBench.pid()))
+        self.methods = args.methods.split(",")
+        self.timings: dict[str, dict[str, Timing]] = {}
+        self.checks: dict[str, dict[str, float]] = {}
+        self.first_result: dict[str, dict[str, float]] = {}
+        self.scaling: dict[str, dict[int, Timing]] = {
+            "partitions": {},
+            "block_size": {},
+            "data_rows": {},
+        }
+        self.prepared: dict[str, m.Prepared] = {}
+        self.fresh_seed = MODEL_SEED + 1000
+        self.first_action_s: float | None = None
+
+    def rows(self, name: str) -> int:
+        return max(1, int(self.cfg.rows[name] * self.args.rows_scale))
+
+    def runs(self, name: str) -> int:
+        return self.args.runs or self.cfg.runs[name]
+
+    def model(self, name: str) -> m.Prepared:
+        if name not in self.prepared:
+            self.prepared[name] = m.prepare(self.spark, name, MODEL_SEED, self.workdir)
+        return self.prepared[name]
+
+    # ---- one model, every method -------------------------------------------------------
+
+    def run_model(self, name: str) -> None:
+        spec, rows, bs = MODELS[name], self.rows(name), self.cfg.block_size
+        log(f"{name}: building the model and {rows:,} rows x {spec.features} floats")
+        model = self.model(name)
+        df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
+
+        checks = self.checks.setdefault(name, {})
+        start = time.perf_counter()
+        checks["sparkdl_py"] = check_outputs(
+            "sparkdl map_blocks", model, m.map_blocks(model, df, bs)
+        )
+        if self.first_action_s is None:
+            self.first_action_s = time.perf_counter() - start
+        if "predict_batch_udf" in self.methods:
+            checks["predict_batch_udf"] = check_outputs(
+                "predict_batch_udf", model, m.predict_batch_udf_frame(model, df, bs)
+            )
+        if "map_in_arrow" in self.methods:
+            self.spark.conf.set(m.ARROW_BATCH_CONF, str(bs))
+            checks["map_in_arrow"] = check_outputs(
+                "mapInArrow", model, m.map_in_arrow_frame(model, df)
+            )
+            self.spark.conf.unset(m.ARROW_BATCH_CONF)
+        log(f"{name}: outputs match TF Python (max diff {max(checks.values()):.2g})")
+
+        self.first_result[name] = self.time_to_first_result(name, df)
+        log(f"{name}: time to first result {self.first_result[name]}")
+
+        runs, timings = self.runs(name), self.timings.setdefault(name, {})
+        x: np.ndarray | None = None  # raw TF Python's copy of the data, made when its turn comes
+        jobs = {
+            "sparkdl_py": lambda: m.sparkdl_py_job(model, df, bs),
+            "sparkdl_scala": lambda: m.sparkdl_scala_job(model, df, bs),
+            "predict_batch_udf": lambda: m.predict_batch_udf_job(model, df, bs),
+            "map_in_arrow": lambda: m.map_in_arrow_job(model, df, bs),
+            "tf_python": lambda: m.tf_python_pass(model, x, bs),
+            "spark_ceiling": lambda: m.spark_ceiling_job(df),
+        }
+        for key in self.methods:
+            if key == "tf_python":
+                x = m.to_numpy(df, spec.features)
+            # Each method starts from a collected heap: no earlier method's garbage is its GC work.
+            self.jvm.System.gc()
+            gc.collect()
+            self.memory.reset()
+            if key == "bridge":
+                passes, bridge_rss = m.bridge_passes(
+                    model,
+                    self.workdir,
+                    rows,
+                    bs,
+                    self.cfg.warmup + runs,
+                    self.args.slots,
+                    self.args.bridge_inter_op,
+                    DATA_SEED,
+                    # JIT warm-up: ~16M input floats (1,000 batches on tiny, a few on cnn)
+                    warmup_batches=max(2, 16_000_000 // (spec.features * bs)),
+                )
+                t = Timing(
+                    rows,
+                    passes[self.cfg.warmup :],
+                    passes[self.cfg.warmup - 1] if self.cfg.warmup else None,
+                    self.cfg.warmup,
+                )
+            else:
+                t = repeat(jobs[key], rows, runs, self.cfg.warmup, self.cfg.warmup_seconds)
+            t.peak_rss_mb = self.memory.read()
+            if key == "bridge":  # its own JVM, not Spark's
+                t.peak_rss_mb["jvm"] = bridge_rss
+            timings[key] = t
+            log(
+                f"{name}: {m.METHODS[key]}: {t.median:,.0f} rows/s "
+                f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
+            )
+            x = None  # noqa: F841 - frees the numpy copy for the next methods
+        df.unpersist()
+
+    def time_to_first_result(self, name: str, df: Any) -> dict[str, float]:
+        """Cold: map_blocks + limit(1).collect() on a model no session has seen; warm: again."""
+        self.fresh_seed += 1
+        fresh = m.prepare(self.spark, name, self.fresh_seed, self.workdir)  # untimed: the model
+
+        def first() -> Any:
+            return m.map_blocks(fresh, df, self.cfg.block_size).limit(1).collect()
+
+        cold = timed(first)
+        warm = timed(first)
+        return {"cold_s": round(cold, 4), "warm_s": round(warm, 4)}
+
+    # ---- scaling (sparkdl map_blocks from Python, mlp) ---------------------------------
+
+    def run_scaling(self) -> None:
+        name, bs, runs = "mlp", self.cfg.block_size, self.args.runs or self.cfg.scale_runs
+        spec, rows = MODELS[name], self.rows(name)
+        model = self.model(name)
+
+        def measure(df: Any, n: int, block_size: int) -> Timing:
+            self.jvm.System.gc()
+            self.memory.reset()
+            t = repeat(
+                lambda: m.sparkdl_py_job(model, df, block_size),
+                n,
+                runs,
+                self.cfg.warmup,
+                self.cfg.warmup_seconds,
+            )
+            t.peak_rss_mb = self.memory.read()
+            return t
+
+        for parts in self.cfg.scale_partitions:
+            df = m.make_data(self.spark, rows, spec.features, parts, DATA_SEED)
+            self.scaling["partitions"][parts] = t = measure(df, rows, bs)
+            df.unpersist()
+            log(f"scaling: {parts} partitions: {t.median:,.0f} rows/s")
+        df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
+        for size in self.cfg.scale_block_sizes:
+            self.scaling["block_size"][size] = t = measure(df, rows, size)
+            log(f"scaling: block size {size}: {t.median:,.0f} rows/s")
+        df.unpersist()
+        for n in self.cfg.scale_rows:
+            n = max(1, int(n * self.args.rows_scale))
+            df = m.make_data(self.spark, n, spec.features, self.cfg.partitions, DATA_SEED)
+            self.scaling["data_rows"][n] = t = measure(df, n, bs)
+            df.unpersist()
+            log(f"scaling: {n:,} rows: {t.median:,.0f} rows/s")
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    started = datetime.datetime.now().replace(microsecond=0)
+    stamp = started.strftime("%Y%m%dT%H%M%S")
+
+    import tensorflow as tf
+
+    # Raw TF Python has the machine to itself, in one process: every slot's core for one op.
+    tf.config.threading.set_intra_op_parallelism_threads(args.slots)
+    tf.config.threading.set_inter_op_parallelism_threads(args.slots)
+
+    log(f"starting Spark (local[{args.slots}], driver memory {args.driver_memory})")
+    spark, jfr = start_spark(args, stamp)
+    load = MachineLoad(lambda: [os.getpid(), *descendants(os.getpid())])
+    with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
+        suite = Suite(args, cfg, spark, Path(tmp))
+        # A failing method or scaling run is reported, not fatal (a wrong result still is).
+        steps = [(f"model {n}", lambda n=n: suite.run_model(n)) for n in args.models.split(",")]
+        if not args.no_scaling:
+            steps.append(("scaling", suite.run_scaling))
+        errors = []
+        for label, step in steps:
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 - keep what was measured so far
+                log(f"{label} failed: {e!r}")
+                errors.append(f"{label} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
+        machine = load.summary()
+        versions = {
+            "tensorflow_python": tf.__version__,
+            "tensorflow_jvm": spark.sparkContext._jvm.io.sparkdl.tf.TfRuntime.version(),
+            "spark": spark.version,
+            "python": sys.version.split()[0],
+        }
+        first_action = suite.first_action_s
+    spark.stop()
+
+    busy = machine["other_processes_cpu_share"] > BUSY_SHARE
+    notes = [
+        f"sparkdl from Python via {m.python_api_used()}; from Scala via "
+        "io.sparkdl.bench.SparkBench.mapBlocksNoop (TensorFrames.mapBlocks + noop write).",
+        "Spark jobs include building the output DataFrame; each writes x and y to noop.",
+        f"TF threads: sparkdl sessions intra-op = spark.task.cpus (1), inter-op = caller thread; "
+        f"predict_batch_udf and mapInArrow workers intra-op 1, inter-op 1 (one worker per slot); "
+        f"raw TF Python intra-op {args.slots}, inter-op {args.slots} (one process, whole machine); "
+        f"bridge alone (a JVM of its own) intra-op {args.slots}, inter-op "
+        f"{args.bridge_inter_op} (0: TF picks).",
+        f"mapInArrow gets Arrow batches of {cfg.block_size} rows; predict_batch_udf keeps "
+        "Spark's Arrow batches (maxRecordsPerBatch default) and calls the model per "
+        f"{cfg.block_size} rows.",
+        f"Correctness: first {CHECK_ROWS} rows of sparkdl (and the UDF peers) equal TF Python "
+        f"within {TOLERANCE:g}; max diffs {suite.checks}.",
+        f"First sparkdl action in the JVM (native load, first model, check): {first_action:.2f} s."
+        if first_action is not None
+        else "",
+        "Peak RSS is per method (kernel high-water marks reset before each); workers = sum over "
+        "the JVM's Python workers alive at the end of the method.",
+    ]
+    notes += [f"ERROR: {e}" for e in errors]
+    if busy:
+        notes.append("The machine was busy with other work: these numbers are not final.")
+    if jfr:
+        notes.append(f"JFR recording: {jfr} (summarise with bench/jfr_top.py).")
+    found = report.targets(suite.timings, suite.first_result, suite.scaling["partitions"])
+    results: dict[str, Any] = {
+        "meta": {
+            "mode": cfg.mode,
+            "started": started.isoformat(),
+            "master": f"local[{args.slots}]",
+            "partitions": cfg.partitions,
+            "block_size": cfg.block_size,
+            "machine": machine,
+            "busy": busy,
+            "versions": versions,
+            "notes": [n for n in notes if n],
+        },
+        "timings": {k: {mk: t.to_json() for mk, t in v.items()} for k, v in suite.timings.items()},
+        "first_result": suite.first_result,
+        "correctness_max_abs_diff": suite.checks,
+        "scaling": {
+            k: {str(n): t.to_json() for n, t in v.items()} for k, v in suite.scaling.items()
+        },
+        "targets": [t.to_json() for t in found],
+    }
+    text = report.render(results, suite.timings, suite.scaling, found, markdown=False)
+    md = report.render(results, suite.timings, suite.scaling, found, markdown=True)
+    print(text)
+    for path in report.write(Path(args.out), results, md):
+        log(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""sparkdl's benchmark suite: models, methods, measurements and reports (run by bench/run.py)."""

@@ -1,0 +1,254 @@
+"""Targets, the printed table, and the JSON + markdown files in bench/results/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sparkdl_bench.measure import Timing
+from sparkdl_bench.methods import METHODS
+
+REFERENCE = "sparkdl_py"
+
+
+@dataclass
+class Target:
+    """A goal: ``measured`` against ``threshold`` (``>=`` or ``<``); N/A when not measured."""
+
+    name: str
+    measured: float | None
+    threshold: float
+    op: str  # ">=" or "<"
+    unit: str = "x"
+
+    @property
+    def status(self) -> str:
+        if self.measured is None:
+            return "N/A"
+        ok = self.measured >= self.threshold if self.op == ">=" else self.measured < self.threshold
+        return "PASS" if ok else "MISS"
+
+    def describe(self) -> tuple[str, str, str]:
+        value = "-" if self.measured is None else _fmt_value(self.measured, self.unit)
+        return value, f"{self.op} {_fmt_value(self.threshold, self.unit)}", self.status
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "measured": self.measured,
+            "threshold": self.threshold,
+            "op": self.op,
+            "unit": self.unit,
+            "status": self.status,
+        }
+
+
+def _fmt_value(v: float, unit: str) -> str:
+    if unit == "x":
+        return f"{v:.2f}x"
+    if unit == "%":
+        return f"{v * 100:.1f}%"
+    return f"{v:.3f} {unit}"
+
+
+def targets(
+    timings: dict[str, dict[str, Timing]],
+    first_result: dict[str, dict[str, float]],
+    partitions: dict[int, Timing],
+) -> list[Target]:
+    """The suite's goals, measured where the data is there."""
+
+    def median(model: str, method: str) -> float | None:
+        t = timings.get(model, {}).get(method)
+        return t.median if t else None
+
+    def ratio(model: str, method: str, over: Callable[[], float | None]) -> float | None:
+        num, den = median(model, method), over()
+        return num / den if num is not None and den else None
+
+    out = []
+    for model, goal in (("tiny", 5.0), ("mlp", 3.0), ("cnn", 2.0)):
+        out.append(
+            Target(
+                f"sparkdl >= {goal:g}x predict_batch_udf ({model})",
+                ratio(model, REFERENCE, lambda m=model: median(m, "predict_batch_udf")),
+                goal,
+                ">=",
+            )
+        )
+    for model in ("mlp", "cnn"):
+
+        def floor(m: str = model) -> float | None:
+            values = [median(m, "tf_python"), median(m, "spark_ceiling")]
+            return None if None in values else min(values)
+
+        out.append(
+            Target(
+                f"sparkdl >= 0.9x min(raw TF Python, Spark ceiling) ({model})",
+                ratio(model, REFERENCE, floor),
+                0.9,
+                ">=",
+            )
+        )
+    for model in ("tiny", "mlp", "cnn"):
+        out.append(
+            Target(
+                f"bridge alone >= 0.95x raw TF Python ({model})",
+                ratio(model, "bridge", lambda m=model: median(m, "tf_python")),
+                0.95,
+                ">=",
+            )
+        )
+    cost = None
+    if 2 in partitions and 32 in partitions:
+        cost = 1 - partitions[32].median / partitions[2].median
+    out.append(Target("2 -> 32 partitions costs sparkdl < 15% (mlp)", cost, 0.15, "<", "%"))
+    warm = first_result.get("mlp", {}).get("warm_s")
+    out.append(Target("warm time to first result < 1 s (mlp)", warm, 1.0, "<", "s"))
+    return out
+
+
+# ---- formatting ---------------------------------------------------------------------------
+
+
+def _rate(v: float) -> str:
+    if v >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f}k"
+    return f"{v:.0f}"
+
+
+def _ratio(r: float) -> str:
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
+
+
+def _table(header: list[str], rows: list[list[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(lines)
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(
+        [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*r) for r in rows]
+    )
+
+
+def render(
+    results: dict[str, Any],
+    timings: dict[str, dict[str, Timing]],
+    scaling: dict[str, dict[Any, Timing]],
+    found: list[Target],
+    markdown: bool,
+) -> str:
+    """The whole report as text (aligned columns) or markdown."""
+    meta = results["meta"]
+    parts = []
+    h = "## " if markdown else "== "
+    parts.append(
+        f"{h}sparkdl benchmark ({meta['mode']}, {meta['started']}, master {meta['master']}, "
+        f"{meta['partitions']} partitions, block/batch {meta['block_size']})"
+    )
+    load = meta.get("machine", {})
+    parts.append(
+        f"Other processes took {load.get('other_processes_cpu_share', 0) * 100:.0f}% of the CPUs "
+        f"during the run (load {load.get('loadavg_1m_start')} -> {load.get('loadavg_1m_end')})."
+        + (" Numbers from a busy machine are not final." if meta.get("busy") else "")
+    )
+    rows = []
+    for model, by_method in timings.items():
+        ref = by_method.get(REFERENCE)
+        for key, t in by_method.items():
+            ratio = _ratio(ref.median / t.median) if ref else "-"
+            rss = t.peak_rss_mb
+            rows.append(
+                [
+                    model,
+                    METHODS[key],
+                    f"{t.rows:,}",
+                    _rate(t.median),
+                    f"{_rate(t.low)} - {_rate(t.high)}",
+                    ratio,
+                    " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
+                ]
+            )
+    parts.append(
+        _table(
+            [
+                "model",
+                "method",
+                "rows",
+                "rows/s (median)",
+                "min - max",
+                "sparkdl py / method",
+                "peak RSS MB py / jvm / workers",
+            ],
+            rows,
+            markdown,
+        )
+    )
+
+    first = results.get("first_result", {})
+    if first:
+        parts.append(f"{h}time to first result (sparkdl map_blocks + limit(1).collect())")
+        parts.append(
+            _table(
+                ["model", "cold (fresh model, session load)", "warm (cached session)"],
+                [[m, f"{v['cold_s']:.3f} s", f"{v['warm_s']:.3f} s"] for m, v in first.items()],
+                markdown,
+            )
+        )
+    for kind, by_value in scaling.items():
+        if not by_value:
+            continue
+        parts.append(f"{h}scaling: sparkdl map_blocks (Python) on mlp by {kind}")
+        base = next(iter(by_value.values())).median
+        parts.append(
+            _table(
+                [kind.replace("_", " "), "rows", "rows/s (median)", "min - max", "vs first"],
+                [
+                    [
+                        f"{k:,}",
+                        f"{t.rows:,}",
+                        _rate(t.median),
+                        f"{_rate(t.low)} - {_rate(t.high)}",
+                        f"{t.median / base:.2f}x",
+                    ]
+                    for k, t in by_value.items()
+                ],
+                markdown,
+            )
+        )
+    parts.append(f"{h}targets")
+    parts.append(
+        _table(
+            ["target", "measured", "goal", "status"],
+            [[t.name, *t.describe()] for t in found],
+            markdown,
+        )
+    )
+    notes = meta.get("notes", [])
+    if notes:
+        parts.append(f"{h}notes")
+        parts.append("\n".join(f"- {n}" for n in notes))
+    return "\n\n".join(parts) + "\n"
+
+
+def write(out_dir: Path, results: dict[str, Any], markdown: str) -> list[Path]:
+    """Writes ``<stamp>-<mode>.json`` / ``.md`` and ``latest.json`` / ``latest.md``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = (
+        f"{results['meta']['started'].replace(':', '').replace('-', '')}-{results['meta']['mode']}"
+    )
+    paths = []
+    for name in (stem, "latest"):
+        j, m = out_dir / f"{name}.json", out_dir / f"{name}.md"
+        j.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        m.write_text(markdown)
+        paths += [j, m]
+    return paths
