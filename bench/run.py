@@ -28,8 +28,8 @@ from sparkdl_bench.measure import (  # noqa: E402
     PeakMemory,
     Timing,
     descendants,
-    repeat,
     timed,
+    warm_up,
 )
 from sparkdl_bench.models import MODELS, OUTPUT  # noqa: E402
 
@@ -184,6 +184,30 @@ class Suite:
             self.prepared[name] = m.prepare(self.spark, name, MODEL_SEED, self.workdir)
         return self.prepared[name]
 
+    def rounds(self, jobs: dict[Any, Any], rows: int, runs: int) -> dict[Any, Timing]:
+        """Times ``jobs`` (each returns its seconds) over ``rows`` rows, ``runs`` times each.
+
+        Warm-up job by job, then the timed runs in rounds: each round runs every job once,
+        starting one job later than the round before, so the JIT's late work and other
+        processes' load fall on every job alike rather than on whichever ran first. Before each
+        run the JVM and Python collect their garbage (no job pays for another's) and the peak
+        RSS marks are reset.
+        """
+        timings = {
+            k: warm_up(job, rows, self.cfg.warmup, self.cfg.warmup_seconds)
+            for k, job in jobs.items()
+        }
+        keys = list(jobs)
+        for r in range(runs if keys else 0):
+            shift = r % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                self.jvm.System.gc()
+                gc.collect()
+                self.memory.reset()
+                timings[key].seconds.append(jobs[key]())
+                timings[key].add_peaks(self.memory.read())
+        return timings
+
     # ---- one model, every method -------------------------------------------------------
 
     def run_model(self, name: str) -> None:
@@ -215,7 +239,7 @@ class Suite:
         log(f"{name}: time to first result {self.first_result[name]}")
 
         runs, timings = self.runs(name), self.timings.setdefault(name, {})
-        x: np.ndarray | None = None  # raw TF Python's copy of the data, made when its turn comes
+        x = m.to_numpy(df, spec.features) if "tf_python" in self.methods else None
         jobs = {
             "sparkdl_py": lambda: m.sparkdl_py_job(model, df, bs),
             "sparkdl_scala": lambda: m.sparkdl_scala_job(model, df, bs),
@@ -224,43 +248,33 @@ class Suite:
             "tf_python": lambda: m.tf_python_pass(model, x, bs),
             "spark_ceiling": lambda: m.spark_ceiling_job(df),
         }
-        for key in self.methods:
-            if key == "tf_python":
-                x = m.to_numpy(df, spec.features)
-            # Each method starts from a collected heap: no earlier method's garbage is its GC work.
-            self.jvm.System.gc()
-            gc.collect()
+        timings.update(self.rounds({k: jobs[k] for k in self.methods if k in jobs}, rows, runs))
+        x = None  # noqa: F841 - frees the numpy copy
+        if "bridge" in self.methods:
             self.memory.reset()
-            if key == "bridge":
-                passes, bridge_rss = m.bridge_passes(
-                    model,
-                    self.workdir,
-                    rows,
-                    bs,
-                    self.cfg.warmup + runs,
-                    self.args.slots,
-                    self.args.bridge_inter_op,
-                    DATA_SEED,
-                    # JIT warm-up: ~16M input floats (1,000 batches on tiny, a few on cnn)
-                    warmup_batches=max(2, 16_000_000 // (spec.features * bs)),
-                )
-                t = Timing(
-                    rows,
-                    passes[self.cfg.warmup :],
-                    passes[self.cfg.warmup - 1] if self.cfg.warmup else None,
-                    self.cfg.warmup,
-                )
-            else:
-                t = repeat(jobs[key], rows, runs, self.cfg.warmup, self.cfg.warmup_seconds)
-            t.peak_rss_mb = self.memory.read()
-            if key == "bridge":  # its own JVM, not Spark's
-                t.peak_rss_mb["jvm"] = bridge_rss
-            timings[key] = t
+            passes, bridge_rss = m.bridge_passes(
+                model,
+                self.workdir,
+                rows,
+                bs,
+                self.cfg.warmup + runs,
+                self.args.slots,
+                self.args.bridge_inter_op,
+                DATA_SEED,
+                # JIT warm-up: ~16M input floats (1,000 batches on tiny, a few on cnn)
+                warmup_batches=max(2, 16_000_000 // (spec.features * bs)),
+            )
+            warm = passes[: self.cfg.warmup]
+            t = Timing(rows, passes[self.cfg.warmup :], warm[-1] if warm else None, len(warm))
+            t.add_peaks({**self.memory.read(), "jvm": bridge_rss})  # its own JVM, not Spark's
+            timings["bridge"] = t
+        for key in self.methods:
+            t = timings[key]
             log(
                 f"{name}: {m.METHODS[key]}: {t.median:,.0f} rows/s "
                 f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
             )
-            x = None  # noqa: F841 - frees the numpy copy for the next methods
+        timings.update({k: timings.pop(k) for k in self.methods})  # report in the given order
         df.unpersist()
 
     def time_to_first_result(self, name: str, df: Any) -> dict[str, float]:
@@ -282,33 +296,31 @@ class Suite:
         spec, rows = MODELS[name], self.rows(name)
         model = self.model(name)
 
-        def measure(df: Any, n: int, block_size: int) -> Timing:
-            self.jvm.System.gc()
-            self.memory.reset()
-            t = repeat(
-                lambda: m.sparkdl_py_job(model, df, block_size),
-                n,
-                runs,
-                self.cfg.warmup,
-                self.cfg.warmup_seconds,
-            )
-            t.peak_rss_mb = self.memory.read()
-            return t
+        def job(df: Any, block_size: int) -> Any:
+            return lambda: m.sparkdl_py_job(model, df, block_size)
 
-        for parts in self.cfg.scale_partitions:
-            df = m.make_data(self.spark, rows, spec.features, parts, DATA_SEED)
-            self.scaling["partitions"][parts] = t = measure(df, rows, bs)
+        # Partitions and block sizes: their data sets all cached, timed in rounds.
+        frames = {
+            p: m.make_data(self.spark, rows, spec.features, p, DATA_SEED)
+            for p in self.cfg.scale_partitions
+        }
+        found = self.rounds({p: job(df, bs) for p, df in frames.items()}, rows, runs)
+        for p, t in found.items():
+            self.scaling["partitions"][p] = t
+            log(f"scaling: {p} partitions: {t.median:,.0f} rows/s")
+        for df in frames.values():
             df.unpersist()
-            log(f"scaling: {parts} partitions: {t.median:,.0f} rows/s")
         df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
-        for size in self.cfg.scale_block_sizes:
-            self.scaling["block_size"][size] = t = measure(df, rows, size)
-            log(f"scaling: block size {size}: {t.median:,.0f} rows/s")
+        found = self.rounds({b: job(df, b) for b in self.cfg.scale_block_sizes}, rows, runs)
+        for b, t in found.items():
+            self.scaling["block_size"][b] = t
+            log(f"scaling: block size {b}: {t.median:,.0f} rows/s")
         df.unpersist()
+        # Rows: one data set at a time (10^6 mlp rows take 3 GB of cache).
         for n in self.cfg.scale_rows:
             n = max(1, int(n * self.args.rows_scale))
             df = m.make_data(self.spark, n, spec.features, self.cfg.partitions, DATA_SEED)
-            self.scaling["data_rows"][n] = t = measure(df, n, bs)
+            self.scaling["data_rows"][n] = t = self.rounds({n: job(df, bs)}, n, runs)[n]
             df.unpersist()
             log(f"scaling: {n:,} rows: {t.median:,.0f} rows/s")
 
@@ -369,8 +381,9 @@ def main(argv: list[str]) -> int:
         f"First sparkdl action in the JVM (native load, first model, check): {first_action:.2f} s."
         if first_action is not None
         else "",
-        "Peak RSS is per method (kernel high-water marks reset before each); workers = sum over "
-        "the JVM's Python workers alive at the end of the method.",
+        "Peak RSS is per method: kernel high-water marks reset before each timed run, the highest "
+        "kept; workers = sum over the JVM's Python workers alive after the run. Timed runs go "
+        "in rounds (every method once per round, in rotating order) after per-method warm-ups.",
     ]
     notes += [f"ERROR: {e}" for e in errors]
     if busy:

@@ -20,6 +20,11 @@ class Timing:
     warmup_runs: int = 0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
+    def add_peaks(self, peaks: dict[str, float]) -> None:
+        """Keeps the highest peak RSS seen per process kind."""
+        for kind, mb in peaks.items():
+            self.peak_rss_mb[kind] = max(self.peak_rss_mb.get(kind, 0.0), mb)
+
     @property
     def rates(self) -> list[float]:
         return [self.rows / s for s in self.seconds]
@@ -42,15 +47,14 @@ class Timing:
         return out
 
 
-def repeat(
+def warm_up(
     job: Callable[[], float],
     rows: int,
-    runs: int,
     warmup: int = 1,
     warmup_seconds: float = 0.0,
     max_warmup: int = 20,
 ) -> Timing:
-    """Runs ``job`` (which returns its own elapsed seconds) to warm up, then ``runs`` times.
+    """Warms ``job`` (which returns its own elapsed seconds) up; a Timing with no runs yet.
 
     Warm-up runs go on until there have been ``warmup`` of them and they took ``warmup_seconds``
     together (the JIT compiles a new code path over several jobs), at most ``max_warmup``.
@@ -58,7 +62,7 @@ def repeat(
     warm: list[float] = []
     while len(warm) < max_warmup and (len(warm) < warmup or sum(warm) < warmup_seconds):
         warm.append(job())
-    return Timing(rows, [job() for _ in range(runs)], warm[-1] if warm else None, len(warm))
+    return Timing(rows, [], warm[-1] if warm else None, len(warm))
 
 
 def timed(action: Callable[[], object]) -> float:
