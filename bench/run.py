@@ -82,6 +82,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    p.add_argument(
+        "--no-build", action="store_true", help="bench/run: reuse the last build of the bench jar"
+    )
     p.add_argument("--quick", action="store_true", help="small data, fewer runs (< 5 minutes)")
     p.add_argument("--models", default="tiny,mlp,cnn", help="comma-separated: tiny,mlp,cnn")
     p.add_argument(
