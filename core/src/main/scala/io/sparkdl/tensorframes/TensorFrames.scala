@@ -219,6 +219,7 @@ object TensorFrames {
 
   private def ship(df: DataFrame, plan: Plan, threads: Threads): ShippedPlan = {
     val sc = df.sparkSession.sparkContext
+    plan.program.modelKey // hash once here: computed, it ships with the plan instead of per task
     ShippedPlan(plan, sc.broadcast(plan.program.graphDef), threads.intraOp, threads.interOp)
   }
 
