@@ -1,20 +1,17 @@
 package io.sparkdl.tensorframes
 
-import java.nio.file.{Files, Paths}
-import java.security.MessageDigest
-
 /**
- * A frozen TF graph and how it meets a DataFrame: the tensors to fetch (each becomes a column
- * named `outputNames(i)`, by default the fetch's op name) and `feedDict`, placeholder name ->
- * column name for placeholders not named after their column.
+ * A TF model and how it meets a DataFrame: the tensors to fetch (each becomes a column named
+ * `outputNames(i)`, by default the fetch's op name) and `feedDict`, placeholder name -> column
+ * name for placeholders not named after their column.
  */
 final case class GraphProgram(
-    graphDef: Array[Byte],
+    model: ModelSource,
     fetches: Seq[String],
-    outputNames: Seq[String] = Nil,
-    feedDict: Map[String, String] = Map.empty
+    outputNames: Seq[String],
+    feedDict: Map[String, String]
 ) {
-  require(graphDef != null && graphDef.nonEmpty, "graphDef is empty")
+  require(model != null, "model is null")
   require(fetches.nonEmpty, "at least one fetch is needed")
   require(
     outputNames.isEmpty || outputNames.length == fetches.length,
@@ -26,8 +23,7 @@ final case class GraphProgram(
     if (outputNames.nonEmpty) outputNames else fetches.map(f => f.takeWhile(_ != ':'))
 
   /** The content hash that keys executor session caches. */
-  lazy val modelKey: String = MessageDigest.getInstance("SHA-256").digest(graphDef)
-    .map("%02x".format(_)).mkString
+  def modelKey: String = model.key
 
   /** The column feeding `placeholder` (an op name). */
   def columnFor(placeholder: String): String = feedDict.getOrElse(placeholder, placeholder)
@@ -35,7 +31,23 @@ final case class GraphProgram(
 
 object GraphProgram {
 
-  /** A program over a GraphDef file (e.g. a frozen `.pb`). */
+  /** A program over a frozen GraphDef's bytes. */
+  def apply(
+      graphDef: Array[Byte],
+      fetches: Seq[String],
+      outputNames: Seq[String] = Nil,
+      feedDict: Map[String, String] = Map.empty
+  ): GraphProgram = GraphProgram(FrozenGraph(graphDef), fetches, outputNames, feedDict)
+
+  /** A program over any model. */
+  def of(
+      model: ModelSource,
+      fetches: Seq[String],
+      outputNames: Seq[String] = Nil,
+      feedDict: Map[String, String] = Map.empty
+  ): GraphProgram = GraphProgram(model, fetches, outputNames, feedDict)
+
+  /** A program over a GraphDef file (e.g. a frozen `.pb`) on any Hadoop filesystem. */
   def fromFile(path: String, fetches: Seq[String], feedDict: Map[String, String] = Map.empty): GraphProgram =
-    GraphProgram(Files.readAllBytes(Paths.get(path)), fetches, Nil, feedDict)
+    GraphProgram(FrozenGraph.fromFile(path), fetches, Nil, feedDict)
 }

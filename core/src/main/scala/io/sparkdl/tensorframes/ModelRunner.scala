@@ -8,12 +8,12 @@ import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor}
 
 
 /**
- * What an executor needs to run a plan: the plan, the graph's bytes (broadcast once per job) and
- * TF thread settings (None: the task's cores for intra-op, and 1 inter-op).
+ * What an executor needs to run a plan: the plan, the model (broadcast once per job) and TF
+ * thread settings (None: the task's cores for intra-op, and 1 inter-op).
  */
 private[sparkdl] final case class ShippedPlan(
     plan: Plan,
-    graphDef: Broadcast[Array[Byte]],
+    model: Broadcast[ModelSource],
     intraOpThreads: Option[Int] = None,
     interOpThreads: Option[Int] = None
 )
@@ -25,9 +25,9 @@ private[sparkdl] final case class ShippedPlan(
 private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoCloseable {
   private val plan = shipped.plan
   private val lease = SessionCache.acquire(
-    plan.program.modelKey,
+    plan.modelKey,
     ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
-    shipped.graphDef.value
+    shipped.model.value
   )
   private val run: PreparedRun = {
     val graph = lease.model.graph

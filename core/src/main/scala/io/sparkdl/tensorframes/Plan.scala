@@ -1,10 +1,8 @@
 package io.sparkdl.tensorframes
 
-import scala.util.Using
-
 import org.apache.spark.sql.types.{StructField, StructType}
 
-import io.sparkdl.tf.{DType, Graph, Shape}
+import io.sparkdl.tf.{DType, Output, Shape}
 
 /** Whether placeholders take a block of rows (leading row dimension) or one row's cell. */
 private[sparkdl] sealed trait FeedMode
@@ -27,7 +25,13 @@ private[sparkdl] final case class Fetch(tensor: String, column: String, dtype: D
  * placeholder has a column of its dtype and a compatible shape, every fetch exists with a known
  * rank. Errors name the placeholder, the column, what was expected and what was found.
  */
-private[sparkdl] final case class Plan(program: GraphProgram, mode: FeedMode, feeds: Seq[Feed], fetches: Seq[Fetch]) {
+private[sparkdl] final case class Plan(
+    @transient program: GraphProgram, // driver only: executors get the model by broadcast
+    modelKey: String,
+    mode: FeedMode,
+    feeds: Seq[Feed],
+    fetches: Seq[Fetch]
+) {
   def outputSchema: StructType = StructType(fetches.map(_.field))
 }
 
@@ -47,8 +51,14 @@ private[sparkdl] object Plan {
       op: String,
       columnOf: String => String,
       fetchMode: FeedMode
-  ): Plan = Using.resource(Graph.fromGraphDef(program.graphDef)) { graph =>
+  ): Plan = program.model.withGraph { graph =>
     val outputs = program.fetches.map(graph.output)
+    val knownShapes = program.model.knownShapes
+    // A SavedModel's signature may know a shape the graph cannot infer (TF2 function calls).
+    def shapeOf(out: Output): Shape = {
+      val static = out.shape
+      knownShapes.get(out.name).filter(s => !static.hasKnownRank && s.hasKnownRank).getOrElse(static)
+    }
     val names = graph.operations.filter(_.opType == "Placeholder").map(_.name).toSet
     // Only the placeholders the fetches depend on need a column.
     val placeholders = graph.dependencies(outputs).filter(_.opType == "Placeholder")
@@ -60,10 +70,11 @@ private[sparkdl] object Plan {
     }
     val feeds = placeholders.map { p =>
       val out = p.output(0)
+      val outShape = shapeOf(out)
       val columnName = columnOf(p.name)
       if (!schema.fieldNames.contains(columnName)) {
         throw new IllegalArgumentException(
-          s"$op: placeholder '${p.name}' (${out.dtype}${out.shape}) matches no column; the " +
+          s"$op: placeholder '${p.name}' (${out.dtype}${outShape}) matches no column; the " +
             s"DataFrame's columns are ${schema.fieldNames.mkString(", ")}. Name a column after the " +
             "placeholder or map it with feed_dict."
         )
@@ -76,25 +87,25 @@ private[sparkdl] object Plan {
         )
       }
       val cell = mode match {
-        case FeedMode.Block if out.shape.hasKnownRank =>
-          if (out.shape.rank == 0) {
+        case FeedMode.Block if outShape.hasKnownRank =>
+          if (outShape.rank == 0) {
             throw new IllegalArgumentException(
               s"$op: placeholder '${p.name}' is a scalar, but a block placeholder needs a leading " +
                 "row dimension (use map_rows for one row at a time)"
             )
           }
-          out.shape.tail
-        case _ => out.shape
+          outShape.tail
+        case _ => outShape
       }
       if (cell.hasKnownRank && cell.rank != column.cellRank) {
         throw new IllegalArgumentException(
           s"$op: column ${column.describe} has cells of rank ${column.cellRank}, but placeholder " +
-            s"'${p.name}' has shape ${out.shape}, expecting cells of rank ${cell.rank}"
+            s"'${p.name}' has shape ${outShape}, expecting cells of rank ${cell.rank}"
         )
       }
       if (!cell.isCompatibleWith(column.cellShape)) {
         throw new IllegalArgumentException(
-          s"$op: column ${column.describe} does not fit placeholder '${p.name}' of shape ${out.shape}"
+          s"$op: column ${column.describe} does not fit placeholder '${p.name}' of shape ${outShape}"
         )
       }
       Feed(p.name, column, cell)
@@ -106,7 +117,8 @@ private[sparkdl] object Plan {
     }
     val fetches = outputs.zip(program.columnNames).map { case (out, columnName) =>
       val dtype = out.dtype
-      if (!out.shape.hasKnownRank) {
+      val outShape = shapeOf(out)
+      if (!outShape.hasKnownRank) {
         throw new IllegalArgumentException(
           s"$op: fetch '${out.name}' has an unknown rank; give it a static rank (e.g. tf.reshape " +
             "or set_shape) so its column type is known"
@@ -114,17 +126,17 @@ private[sparkdl] object Plan {
       }
       val cell = fetchMode match {
         case FeedMode.Block =>
-          if (out.shape.rank == 0) {
+          if (outShape.rank == 0) {
             throw new IllegalArgumentException(
               s"$op: fetch '${out.name}' is a scalar; map_blocks fetches need a leading row " +
                 "dimension (reduce over blocks with reduce_blocks)"
             )
           }
-          out.shape.tail
-        case FeedMode.Row => out.shape
+          outShape.tail
+        case FeedMode.Row => outShape
       }
       Fetch(out.name, columnName, dtype, cell)
     }
-    Plan(program, mode, feeds, fetches)
+    Plan(program, program.modelKey, mode, feeds, fetches)
   }
 }

@@ -11,9 +11,11 @@ import io.sparkdl.tf.{Graph, Session, SessionConfig}
  */
 private[sparkdl] object SessionCache {
 
-  /** A loaded frozen graph and its session. */
-  final class Model private[SessionCache] (val graph: Graph, val session: Session) {
-    private[SessionCache] def close(): Unit = try session.close() finally graph.close()
+  /** A loaded model: its graph and a session over it. */
+  final class Model private[SessionCache] (loaded: ModelSource.Loaded) {
+    val graph: Graph = loaded.graph
+    val session: Session = loaded.session
+    private[SessionCache] def close(): Unit = loaded.close()
   }
 
   /** A model in use; [[release]] it (once) when done. */
@@ -32,8 +34,8 @@ private[sparkdl] object SessionCache {
   private val entries = mutable.LinkedHashMap.empty[String, Entry]
   private var loads = 0L
 
-  /** The model for `modelKey` (built by `graphDef` on a miss), held until the lease is released. */
-  def acquire(modelKey: String, config: SessionConfig, graphDef: => Array[Byte]): Lease = {
+  /** The model for `modelKey` (loaded from `source` on a miss), held until the lease is released. */
+  def acquire(modelKey: String, config: SessionConfig, source: => ModelSource): Lease = {
     val key = s"$modelKey/${config.intraOpThreads}/${config.interOpThreads}"
     val hit = synchronized {
       entries.remove(key).map { e =>
@@ -42,15 +44,12 @@ private[sparkdl] object SessionCache {
         new Lease(key, e.model)
       }
     }
-    hit.getOrElse(load(key, config, graphDef))
+    hit.getOrElse(load(key, config, source))
   }
 
-  private def load(key: String, config: SessionConfig, graphDef: Array[Byte]): Lease = {
+  private def load(key: String, config: SessionConfig, source: ModelSource): Lease = {
     // Load outside the lock: a slow model load must not stall other tasks' lookups.
-    val graph = Graph.fromGraphDef(graphDef)
-    val model =
-      try new Model(graph, Session(graph, config))
-      catch { case e: Throwable => graph.close(); throw e }
+    val model = new Model(source.load(config))
     val (lease, redundant) = synchronized {
       entries.get(key) match {
         case Some(existing) => // another task loaded it meanwhile

@@ -96,7 +96,7 @@ object TensorFrames {
   ): Seq[TensorValue] = toTensors(reduceBlocksInternal(df, graphDef, fetches, blockSize, threads))
 
   def reduceBlocks(df: DataFrame, fetches: Seq[Output]): Row =
-    reduceBlocks(df, programOf(fetches).graphDef, fetches.map(_.op.name))
+    reduceBlocks(df, programOf(fetches).model.graphDef, fetches.map(_.op.name))
 
   /**
    * Reduces the whole DataFrame pairwise: fetch `x` combines placeholders `x_1` and `x_2` (two
@@ -113,7 +113,7 @@ object TensorFrames {
   ): Seq[TensorValue] = toTensors(reduceRowsInternal(df, graphDef, fetches, threads))
 
   def reduceRows(df: DataFrame, fetches: Seq[Output]): Row =
-    reduceRows(df, programOf(fetches).graphDef, fetches.map(_.op.name))
+    reduceRows(df, programOf(fetches).model.graphDef, fetches.map(_.op.name))
 
   /**
    * The reduce_blocks convention per group of `grouped`: the result has the grouping columns and
@@ -219,8 +219,7 @@ object TensorFrames {
 
   private def ship(df: DataFrame, plan: Plan, threads: Threads): ShippedPlan = {
     val sc = df.sparkSession.sparkContext
-    plan.program.modelKey // hash once here: computed, it ships with the plan instead of per task
-    ShippedPlan(plan, sc.broadcast(plan.program.graphDef), threads.intraOp, threads.interOp)
+    ShippedPlan(plan, sc.broadcast(plan.program.model), threads.intraOp, threads.interOp)
   }
 
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =

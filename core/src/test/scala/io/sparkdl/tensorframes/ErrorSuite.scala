@@ -147,7 +147,7 @@ class ErrorSuite extends SparkSessionSuite {
     }
     // Both outputs of 'u' would become column 'u'.
     assertMentions(refused(TensorFrames.mapBlocks(df, GraphProgram(gd, Seq("u:0", "u:1")))), "'u'")
-    val same = GraphProgram(rowIdentity.graphDef, Seq("z", "x"), outputNames = Seq("same", "same"))
+    val same = GraphProgram(rowIdentity.model.graphDef, Seq("z", "x"), outputNames = Seq("same", "same"))
     assertMentions(refused(TensorFrames.mapRows(doubles(3), same)), "'same'")
   }
 
@@ -257,7 +257,7 @@ class ErrorSuite extends SparkSessionSuite {
   }
 
   test("a GraphProgram needs a graph, fetches and matching output names") {
-    val gd = blockIdentity.graphDef
+    val gd = blockIdentity.model.graphDef
     assertMentions(refused(GraphProgram(Array.emptyByteArray, Seq("z"))), "empty")
     assertMentions(refused(GraphProgram(gd, Nil)), "fetch")
     assertMentions(refused(GraphProgram(gd, Seq("z"), Seq("a", "b"))), "2 output names", "1 fetches")
