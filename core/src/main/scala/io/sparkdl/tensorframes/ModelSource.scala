@@ -182,6 +182,13 @@ object SavedModelArchive {
       }
     }
 
+  /** The archive's files: relative path -> contents. */
+  def files(archive: Array[Byte]): Seq[(String, Array[Byte])] = {
+    val out = Seq.newBuilder[(String, Array[Byte])]
+    foreachEntry(archive)((name, in) => out += name -> in.readAllBytes())
+    out.result()
+  }
+
   private[tensorframes] def entry(archive: Array[Byte], name: String): Option[Array[Byte]] = {
     var found: Option[Array[Byte]] = None
     foreachEntry(archive)((n, in) => if (n == name && found.isEmpty) found = Some(in.readAllBytes()))

@@ -1,0 +1,142 @@
+package io.sparkdl.ml
+
+import java.nio.charset.StandardCharsets.UTF_8
+
+import scala.util.Using
+
+import org.apache.hadoop.conf.Configuration
+import org.apache.hadoop.fs.{FileSystem, Path}
+import org.json4s.{DefaultFormats, JString}
+import org.json4s.JsonDSL._
+import org.json4s.jackson.JsonMethods.{compact, parse, render}
+
+import io.sparkdl.tensorframes.{FrozenGraph, GraphProgram, ModelSource, SavedModelArchive}
+import io.sparkdl.tf.{Output, SavedModel, Signature}
+
+/**
+ * The model every sparkdl stage and SQL function runs: a frozen GraphDef (inputs and outputs
+ * named by tensor, "op" or "op:0") or a SavedModel with a signature (inputs and outputs named by
+ * signature key, or by tensor). Immutable; its bytes are held in memory, so a stage carrying it
+ * is self-contained.
+ */
+final class TFModel private (val source: ModelSource, val signatureKey: Option[String]) extends Serializable {
+  signatureKey.foreach(k => source.signatures.getOrElse(k, signatureMissing(k)))
+
+  /** The signature inputs and outputs are resolved through, if any. */
+  def signature: Option[Signature] = signatureKey.map(source.signatures)
+
+  /** The names inputs can be given by: signature input keys, or the graph's placeholders. */
+  def inputNames: Seq[String] = signature match {
+    case Some(s) => s.inputs.keys.toSeq.sorted
+    case None => source.withGraph(_.operations.filter(_.opType == "Placeholder").map(_.name))
+  }
+
+  /** The signature's output keys (empty for a frozen graph: any tensor can be fetched). */
+  def outputNames: Seq[String] = signature.map(_.outputs.keys.toSeq.sorted).getOrElse(Nil)
+
+  /** The tensor input `name` means: a signature input key, else a tensor name. */
+  def inputTensor(name: String): String =
+    signature.flatMap(_.inputs.get(name)).map(_.name).getOrElse(name)
+
+  /** The tensor output `name` means: a signature output key, else a tensor name. */
+  def outputTensor(name: String): String =
+    signature.flatMap(_.outputs.get(name)).map(_.name).getOrElse(name)
+
+  /**
+   * The program feeding each model input from its column (`inputs`: column -> model input) and
+   * fetching each model output into its column (`outputs`: model output -> column, in order).
+   */
+  def program(inputs: Seq[(String, String)], outputs: Seq[(String, String)]): GraphProgram = {
+    val feedDict = inputs.map { case (column, input) =>
+      val tensor = inputTensor(input)
+      val (op, index) = Output.parseName(tensor)
+      if (index != 0) {
+        throw new IllegalArgumentException(s"model input '$input' ($tensor) is not a placeholder's output 0")
+      }
+      op -> column
+    }
+    GraphProgram.of(source, outputs.map(o => outputTensor(o._1)), outputs.map(_._2), feedDict.toMap)
+  }
+
+  def describe: String = source.describe + signatureKey.map(k => s", signature '$k'").getOrElse("")
+
+  override def toString: String = s"TFModel($describe)"
+
+  override def equals(other: Any): Boolean = other match {
+    case m: TFModel => m.source.key == source.key && m.signatureKey == signatureKey
+    case _ => false
+  }
+
+  override def hashCode: Int = (source.key, signatureKey).hashCode
+
+  /** Writes the model under `path` (a directory on any Hadoop filesystem); see [[TFModel.load]]. */
+  def save(path: String, hadoopConf: Configuration = new Configuration()): Unit = {
+    val dir = new Path(path)
+    val fs = dir.getFileSystem(hadoopConf)
+    val kind = source match {
+      case g: FrozenGraph =>
+        write(fs, new Path(dir, TFModel.GraphFile), g.bytes)
+        ("kind" -> "frozen_graph") ~ ("tags" -> List.empty[String])
+      case s: SavedModelArchive =>
+        val root = new Path(dir, TFModel.SavedModelDir)
+        SavedModelArchive.files(s.archive).foreach { case (name, bytes) => write(fs, new Path(root, name), bytes) }
+        ("kind" -> "saved_model") ~ ("tags" -> s.tags.toList)
+    }
+    val meta = kind ~ ("signature" -> signatureKey.map(JString(_)).getOrElse(org.json4s.JNull))
+    write(fs, new Path(dir, TFModel.MetaFile), compact(render(meta)).getBytes(UTF_8))
+  }
+
+  private def write(fs: FileSystem, p: Path, bytes: Array[Byte]): Unit =
+    Using.resource(fs.create(p, false))(_.write(bytes))
+
+  private def signatureMissing(key: String): Nothing = throw new IllegalArgumentException(
+    s"${source.describe} has no signature '$key'; its signatures: " +
+      source.signatures.keys.toSeq.filterNot(_.startsWith("__")).sorted.mkString(", ")
+  )
+}
+
+object TFModel {
+  private val GraphFile = "graph.pb"
+  private val SavedModelDir = "saved_model"
+  private val MetaFile = "model.json"
+
+  /** A frozen GraphDef's bytes. */
+  def fromGraphDef(graphDef: Array[Byte]): TFModel = new TFModel(FrozenGraph(graphDef), None)
+
+  /** The frozen GraphDef file at `path` (any Hadoop filesystem). */
+  def fromGraphDefFile(path: String, hadoopConf: Configuration = new Configuration()): TFModel =
+    new TFModel(FrozenGraph.fromFile(path, hadoopConf), None)
+
+  /**
+   * The SavedModel directory at `path` (any Hadoop filesystem), its meta graph tagged `tags`,
+   * inputs and outputs resolved through signature `signatureKey`. The files are read now.
+   */
+  def fromSavedModel(
+      path: String,
+      tags: Seq[String] = Seq(SavedModel.ServeTag),
+      signatureKey: String = SavedModel.DefaultSignature,
+      hadoopConf: Configuration = new Configuration()
+  ): TFModel = new TFModel(SavedModelArchive.fromDirectory(path, tags, hadoopConf), Option(signatureKey))
+
+  /** Any model source; `signatureKey` only for SavedModels. */
+  def fromSource(source: ModelSource, signatureKey: Option[String] = None): TFModel =
+    new TFModel(source, signatureKey)
+
+  /** Reads a model written by [[TFModel.save]]. */
+  def load(path: String, hadoopConf: Configuration = new Configuration()): TFModel = {
+    val dir = new Path(path)
+    val fs = dir.getFileSystem(hadoopConf)
+    val metaPath = new Path(dir, MetaFile)
+    if (!fs.exists(metaPath)) throw new IllegalArgumentException(s"no sparkdl model in '$path': $MetaFile is missing")
+    implicit val formats: DefaultFormats.type = DefaultFormats
+    val meta = parse(new String(Using.resource(fs.open(metaPath))(_.readAllBytes()), UTF_8))
+    val signature = (meta \ "signature").extractOpt[String]
+    (meta \ "kind").extract[String] match {
+      case "frozen_graph" => new TFModel(FrozenGraph.fromFile(new Path(dir, GraphFile).toString, hadoopConf), None)
+      case "saved_model" =>
+        val tags = (meta \ "tags").extract[List[String]]
+        new TFModel(SavedModelArchive.fromDirectory(new Path(dir, SavedModelDir).toString, tags, hadoopConf), signature)
+      case other => throw new IllegalArgumentException(s"unknown model kind '$other' in $metaPath")
+    }
+  }
+}
