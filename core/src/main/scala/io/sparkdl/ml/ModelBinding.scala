@@ -128,6 +128,14 @@ private[ml] final class ModelBinding(
         fail(s"$inputParam column '$column' has type ${schema(column).dataType.simpleString}, which cannot " +
           s"feed $what; expected a numeric scalar, a (nested) numeric array or an ML vector")
     }
+    if (c.dtype != out.dtype && !castable(c, out.dtype)) {
+      val why =
+        if (c.kind == CellKind.Vector) " (vectors convert to float32 or float64 only)"
+        else if (isNumeric(c.dtype) && isNumeric(out.dtype)) " (floats are not cast to integers implicitly)"
+        else ""
+      fail(s"$inputParam column '$column' has type ${c.dataType.simpleString} (${c.dtype} values), which cannot " +
+        s"feed $what; expected ${out.dtype} values or numbers castable to them$why")
+    }
     if (shape.hasKnownRank) {
       if (shape.rank == 0) {
         fail(s"$what is a scalar, but the stage feeds it a batch of rows; expected a model input with a " +
@@ -139,19 +147,14 @@ private[ml] final class ModelBinding(
       }
     }
     if (c.dtype == out.dtype) (Input(column, in, column, None), placeholder.name, None)
-    else if (!castable(c, out.dtype)) {
-      val why =
-        if (c.kind == CellKind.Vector) " (vectors convert to float32 or float64 only)"
-        else if (isNumeric(c.dtype) && isNumeric(out.dtype)) " (floats are not cast to integers implicitly)"
-        else ""
-      fail(s"$inputParam column '$column' (${c.dataType.simpleString}) holds ${c.dtype} values, but $what " +
-        s"takes ${out.dtype}; expected ${out.dtype} values or numbers castable to them$why")
-    } else {
+    else {
       // Cast into a temporary column: the user's column stays as it is in the output.
       val feed = s"__sparkdl_${stage.split(' ').last}_in$index"
       val source = col(quote(column))
-      val target = TensorColumn.sparkType(out.dtype, c.cellRank)
-      val cast = if (c.kind == CellKind.Vector) vector_to_array(source, out.dtype.name) else source.cast(target)
+      val element = TensorColumn.sparkType(out.dtype, 0)
+      val (cast, target) =
+        if (c.kind == CellKind.Vector) (vector_to_array(source, out.dtype.name), ArrayType(element, containsNull = false))
+        else { val t = withElement(c.dataType, element); (source.cast(t), t) }
       (Input(column, in, feed, Some(cast.as(feed, schema(column).metadata))), placeholder.name, Some(target))
     }
   }
@@ -196,6 +199,12 @@ private[ml] final class ModelBinding(
     case CellKind.Scalar | CellKind.Array(_) =>
       isNumeric(c.dtype) && isNumeric(to) && (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
     case _ => false
+  }
+
+  /** `t` with its (innermost) element type replaced, keeping each level's nullability. */
+  private def withElement(t: DataType, element: DataType): DataType = t match {
+    case ArrayType(inner, containsNull) => ArrayType(withElement(inner, element), containsNull)
+    case _ => element
   }
 
   private def toVector(field: StructField): Column = {
