@@ -38,7 +38,8 @@ private[ml] final class ModelBinding(
     val r = resolve(df.schema)
     val casts = r.inputs.collect { case Input(_, _, feed, Some(cast)) => feed -> cast }
     val fed = if (casts.isEmpty) df else df.withColumns(casts.toMap)
-    val mapped = TensorFrames.mapBlocks(fed, r.program, trim = false, blockSize = batchSize, handleInvalid = handleInvalid)
+    val mapped =
+      TensorFrames.mapBlocks(fed, r.program, trim = false, blockSize = batchSize, handleInvalid = handleInvalid)
     val vectors = if (outputMode == OutputMode.Vector) {
       mapped.withColumns(r.fields.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped
@@ -152,9 +153,10 @@ private[ml] final class ModelBinding(
       val feed = s"__sparkdl_${stage.split(' ').last}_in$index"
       val source = col(quote(column))
       val element = TensorColumn.sparkType(out.dtype, 0)
-      val (cast, target) =
-        if (c.kind == CellKind.Vector) (vector_to_array(source, out.dtype.name), ArrayType(element, containsNull = false))
-        else { val t = withElement(c.dataType, element); (source.cast(t), t) }
+      val (cast, target) = c.kind match {
+        case CellKind.Vector => (vector_to_array(source, out.dtype.name), ArrayType(element, containsNull = false))
+        case _ => val t = withElement(c.dataType, element); (source.cast(t), t)
+      }
       (Input(column, in, feed, Some(cast.as(feed, schema(column).metadata))), placeholder.name, Some(target))
     }
   }
@@ -164,7 +166,8 @@ private[ml] final class ModelBinding(
     val needed = graph.dependencies(fetched).filter(_.opType == "Placeholder").map(_.name)
     val missing = needed.filterNot(fedOps.contains).sorted
     if (missing.nonEmpty) {
-      val byKey = model.signature.toSeq.flatMap(_.inputs.toSeq).map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
+      val byKey = model.signature.toSeq.flatMap(_.inputs.toSeq)
+        .map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
       val names = missing.map(op => byKey.get(op).fold(s"'$op'")(k => s"'$k' (tensor $op)"))
       fail(s"the model outputs of $outputParam (${sortedOutputs.map(o => s"'${o._1}'").mkString(", ")}) need " +
         s"model input(s) ${names.mkString(", ")}, which $inputParam does not feed; expected a column " +
@@ -180,12 +183,14 @@ private[ml] final class ModelBinding(
   }
 
   private def expectedInputs(graph: Graph): String = model.signature match {
-    case Some(s) => s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
+    case Some(s) =>
+      s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
     case None => s"a placeholder of the graph: ${placeholders(graph).mkString(", ")}"
   }
 
   private def expectedOutputs(graph: Graph): String = model.signature match {
-    case Some(s) => s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
+    case Some(s) =>
+      s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
     case None => "a tensor of the graph ('op' or 'op:index')"
   }
 
@@ -197,7 +202,9 @@ private[ml] final class ModelBinding(
   private def castable(c: TensorColumn, to: DType): Boolean = c.kind match {
     case CellKind.Vector => to == DType.Float32 || to == DType.Float64
     case CellKind.Scalar | CellKind.Array(_) =>
-      isNumeric(c.dtype) && isNumeric(to) && (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
+      // Any number to a float; only integers to an integer (no silent truncation).
+      isNumeric(c.dtype) && isNumeric(to) &&
+      (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
     case _ => false
   }
 
