@@ -46,7 +46,8 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
     sumsIn
   }
 
-  private def floats(df: DataFrame, column: Int = 0): Array[Float] = df.collect().map(_.getFloat(column))
+  private def floats(df: DataFrame, column: Int = 0): Array[Float] =
+    df.collect().map(_.get(column).asInstanceOf[Number].floatValue)
 
   private def refused(action: => Any): IllegalArgumentException = intercept[IllegalArgumentException](action)
 
