@@ -128,7 +128,7 @@ def test_calls_in_where_and_other_expressions(spark, mlp, keras_mlp):
     _, _, expected = keras_mlp
     y = expected[:, 0].astype(np.float64)
     ordered = np.sort(y)
-    threshold = (ordered[9] + ordered[10]) / 2  # halfway between two outputs
+    threshold = float(ordered[9] + ordered[10]) / 2  # halfway between two outputs
     where = spark.sql(
         f"SELECT i FROM py_mlp_in WHERE py_mlp(x)[0] > {threshold!r} ORDER BY i"
     ).collect()
@@ -154,7 +154,9 @@ def test_execution_is_batched(spark, mlp, keras_mlp):
 
 
 def test_bad_calls_are_clear_errors(spark, mlp, pair):
-    with pytest.raises(IllegalArgumentException, match=r"py_mlp takes 1 argument\(s\) \(x\), got 2"):
+    with pytest.raises(
+        IllegalArgumentException, match=r"py_mlp takes 1 argument\(s\) \(x\), got 2"
+    ):
         spark.sql("SELECT py_mlp(x, x) FROM py_mlp_in")
     with pytest.raises(
         IllegalArgumentException, match=r"argument 1 \(model input 'x'\).*type string"

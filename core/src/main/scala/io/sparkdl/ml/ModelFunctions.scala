@@ -3,13 +3,16 @@ package io.sparkdl.ml
 import org.apache.spark.sql.{classic, SparkSession}
 import org.apache.spark.sql.sparkdl.FunctionRegistryShim
 
-import io.sparkdl.ml.udf.{ModelCall, ModelCallBlocks, ModelCallExtraction, ModelEvalStrategy, ModelFunction}
+import io.sparkdl.ml.udf.{
+  ModelCall, ModelCallBlocks, ModelCallExtraction, ModelEvalStrategy, ModelFunction
+}
 import io.sparkdl.tf.TfException
 
 /**
  * TF models as SQL functions. After
  * {{{
- * ModelFunctions.register(spark, "mlp", TFModel.fromSavedModel("/models/mlp", signatureKey = "serve"))
+ * val model = TFModel.fromSavedModel("/models/mlp", signatureKey = "serve")
+ * ModelFunctions.register(spark, "mlp", model)
  * }}}
  * `SELECT mlp(features) FROM t` works in Spark SQL and `expr("mlp(features)")` in the DataFrame
  * API. Calls run batched: the rows of a partition go through the model in blocks of `batchSize`,
@@ -46,23 +49,35 @@ object ModelFunctions {
     val session = classicSession(spark)
     val function = define(name, model, inputs, outputs, batchSize)
     installRules(session)
-    FunctionRegistryShim.registerTempFunction(session, name, classOf[ModelCall].getName, function.usage, function.call)
+    FunctionRegistryShim.registerTempFunction(
+      session, name, classOf[ModelCall].getName, function.usage, function.call
+    )
     function
   }
 
   /** How many model runs SQL functions made in this JVM so far (for tests and metrics). */
   def runCount: Long = ModelCallBlocks.runs.get()
 
-  private def define(name: String, model: TFModel, inputs: Seq[String], outputs: Seq[String], batchSize: Int): ModelFunction = {
+  private def define(
+      name: String,
+      model: TFModel,
+      inputs: Seq[String],
+      outputs: Seq[String],
+      batchSize: Int
+  ): ModelFunction = {
     def fail(problem: String): Nothing =
       throw new IllegalArgumentException(s"registerModelUDF('$name'): $problem")
-    if (name == null || !Name.matches(name)) fail("a function name is letters, digits and '_', not starting with a digit")
+    if (name == null || !Name.matches(name)) {
+      fail("a function name is letters, digits and '_', not starting with a digit")
+    }
     if (model == null) fail("model is null")
     if (batchSize <= 0) fail(s"batchSize must be positive, got $batchSize")
     val ins = if (inputs == null || inputs.isEmpty) model.inputNames else inputs
     val outs = if (outputs == null || outputs.isEmpty) model.outputNames else outputs
     if (ins.isEmpty) fail(s"${model.describe} has no inputs")
-    if (outs.isEmpty) fail(s"${model.describe} has no signature to take outputs from: name the outputs (tensors, e.g. 'out' or 'out:0')")
+    if (outs.isEmpty) {
+      fail(s"${model.describe} has no signature to take outputs from: name the outputs (e.g. 'out:0')")
+    }
     Seq("input" -> ins, "output" -> outs).foreach { case (what, names) =>
       names.diff(names.distinct).distinct.foreach(n => fail(s"model $what '$n' is named twice"))
     }
@@ -78,7 +93,7 @@ object ModelFunctions {
       outs.foreach(o => check("output", o, model.outputTensor(o), model.outputNames))
     }
     val function = new ModelFunction(name, model, ins, outs, batchSize)
-    // Plans the model over the arguments it takes as they are: a bad model fails here, not in a query.
+    // Plans the model over the arguments it takes as they are: a bad model fails here, not later.
     function.naturalArgTypes.foreach(function.typing)
     function
   }
@@ -99,7 +114,7 @@ object ModelFunctions {
     case null => throw new IllegalArgumentException("registerModelUDF: spark is null")
     case other =>
       throw new UnsupportedOperationException(
-        s"registerModelUDF needs a classic SparkSession, not ${other.getClass.getName} (Spark Connect)"
+        s"registerModelUDF needs a classic SparkSession, not ${other.getClass.getName}"
       )
   }
 }

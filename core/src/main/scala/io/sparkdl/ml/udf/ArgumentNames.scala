@@ -14,7 +14,9 @@ private[udf] final case class ArgumentNames(function: String, inputs: Seq[String
 
   /** A tensorframes error about argument columns, reworded in the function's terms. */
   def explain(problem: String): String = {
-    val named = inputs.indices.foldLeft(problem)((msg, i) => msg.replace(s"column '${column(i)}'", describe(i)))
+    val named = inputs.indices.foldLeft(problem) { (msg, i) =>
+      msg.replace(s"column '${column(i)}'", describe(i))
+    }
     // Rows of different shapes simply cannot share a model input here; map_rows is not an option.
     val plain = named.replace(" (ragged arrays can only go through map_rows)", "")
     if (plain.startsWith(s"SQL function $function")) plain else s"SQL function $function: $plain"

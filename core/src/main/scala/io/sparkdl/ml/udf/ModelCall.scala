@@ -9,7 +9,9 @@ import org.apache.spark.sql.types.DataType
  * row: [[ModelCallExtraction]] moves it into a [[ModelEval]] node that runs the model on blocks
  * of rows, and leaves an attribute in its place.
  */
-final case class ModelCall(function: ModelFunction, children: Seq[Expression]) extends Expression with Unevaluable {
+final case class ModelCall(function: ModelFunction, children: Seq[Expression])
+    extends Expression
+    with Unevaluable {
 
   @transient private lazy val typing = function.typing(children.map(_.dataType))
 
@@ -24,7 +26,8 @@ final case class ModelCall(function: ModelFunction, children: Seq[Expression]) e
 
   /** The arguments as the model takes them: numbers cast to the model inputs' dtypes. */
   def arguments: Seq[Expression] = children.zip(typing.argTypes).map { case (child, target) =>
-    if (child.dataType == target) child else Cast(child, target, Some(SQLConf.get.sessionLocalTimeZone))
+    if (child.dataType == target) child
+    else Cast(child, target, Some(SQLConf.get.sessionLocalTimeZone))
   }
 
   private[udf] def plan = typing.plan

@@ -4,7 +4,9 @@ import java.util.concurrent.atomic.AtomicLong
 
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{Expression, GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection}
+import org.apache.spark.sql.catalyst.expressions.{
+  Expression, GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection
+}
 import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.types.DataType
 
@@ -33,7 +35,11 @@ private[udf] final class ModelCallBlocks(
     modelRuns: SQLMetric
 ) extends Serializable {
 
-  def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
+  def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] =
+    new Blocks(partitionIndex, input)
+
+  private final class Blocks(partitionIndex: Int, input: Iterator[InternalRow])
+      extends Iterator[InternalRow] {
     private val k = calls.length
     // Sessions are leased on the first block, so that an empty partition loads no model.
     private lazy val runners = calls.map(c => new ModelRunner(c.shipped)).toArray
@@ -43,7 +49,9 @@ private[udf] final class ModelCallBlocks(
       p
     }.toArray
     private val results = new SpecificInternalRow(resultTypes)
-    private val structs = calls.map(c => if (c.returnsStruct) new GenericInternalRow(c.shipped.plan.fetches.length) else null)
+    private val structs = calls.map { c =>
+      if (c.returnsStruct) new GenericInternalRow(c.shipped.plan.fetches.length) else null
+    }
     private val joined = new JoinedRow()
     private val project = UnsafeProjection.create((inputTypes ++ resultTypes).toArray)
     // Grown on demand: a huge batch size must not allocate up front.
@@ -91,7 +99,9 @@ private[udf] final class ModelCallBlocks(
         var c = 0
         while (c < k) {
           val a = argumentRows(c)(row).copy()
-          runners(c).check(a).foreach(problem => throw new IllegalArgumentException(calls(c).names.explain(problem)))
+          runners(c).check(a).foreach { problem =>
+            throw new IllegalArgumentException(calls(c).names.explain(problem))
+          }
           args(c)(n) = a
           c += 1
         }
@@ -103,10 +113,11 @@ private[udf] final class ModelCallBlocks(
         modelRuns.add(1)
         ModelCallBlocks.runs.incrementAndGet()
         readers(c) = tensors(c).map(new TensorReader(_, leading = true))
-        calls(c).shipped.plan.fetches.zip(readers(c)).find(_._2.numRows != n).foreach { case (f, r) =>
+        val fetches = calls(c).shipped.plan.fetches
+        fetches.zip(readers(c)).find(_._2.numRows != n).foreach { case (f, r) =>
           throw new IllegalArgumentException(
-            s"SQL function ${calls(c).names.function}: model output '${f.column}' returned ${r.numRows} " +
-              s"rows for a batch of $n; a SQL function must return one result per row"
+            s"SQL function ${calls(c).names.function}: model output '${f.column}' returned " +
+              s"${r.numRows} rows for a batch of $n; a SQL function returns one result per row"
           )
         }
         c += 1

@@ -4,7 +4,9 @@ import scala.collection.mutable
 
 import org.apache.spark.sql.catalyst.expressions._
 import org.apache.spark.sql.catalyst.expressions.aggregate.AggregateExpression
-import org.apache.spark.sql.catalyst.plans.logical.{Aggregate, Filter, LogicalPlan, Project, Subquery}
+import org.apache.spark.sql.catalyst.plans.logical.{
+  Aggregate, Filter, LogicalPlan, Project, Subquery
+}
 import org.apache.spark.sql.catalyst.rules.Rule
 
 /**
@@ -95,10 +97,12 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
     if (calls.isEmpty) return plan
     val results = mutable.LinkedHashMap.empty[Expression, Attribute]
     val children = plan.children.map { child =>
-      val here = calls.filter(c => !results.contains(c.canonicalized) && c.references.subsetOf(child.outputSet))
+      val here = calls.filter { c =>
+        !results.contains(c.canonicalized) && c.references.subsetOf(child.outputSet)
+      }
       if (here.isEmpty) child
       else {
-        val attrs = here.map(c => AttributeReference(c.function.name, c.dataType, nullable = false)())
+        val attrs = here.map(c => AttributeReference(c.function.name, c.dataType, false)())
         here.zip(attrs).foreach { case (c, a) => results(c.canonicalized) = a }
         ModelEval(here, attrs, child)
       }

@@ -15,5 +15,6 @@ final case class ModelEval(calls: Seq[ModelCall], resultAttrs: Seq[Attribute], c
 
   override def producedAttributes: AttributeSet = AttributeSet(resultAttrs)
 
-  override protected def withNewChildInternal(newChild: LogicalPlan): ModelEval = copy(child = newChild)
+  override protected def withNewChildInternal(newChild: LogicalPlan): ModelEval =
+    copy(child = newChild)
 }

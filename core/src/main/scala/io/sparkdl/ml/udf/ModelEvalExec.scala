@@ -26,7 +26,8 @@ final case class ModelEvalExec(calls: Seq[ModelCall], resultAttrs: Seq[Attribute
   )
 
   override protected def doExecute(): RDD[InternalRow] = {
-    val models = calls.map(_.function.model.source).distinctBy(_.key).map(s => s.key -> sparkContext.broadcast(s)).toMap
+    val sources = calls.map(_.function.model.source).distinctBy(_.key)
+    val models = sources.map(s => s.key -> sparkContext.broadcast(s)).toMap
     val shipped = calls.map { c =>
       ShippedCall(
         ShippedPlan(c.plan, models(c.function.model.source.key)),
@@ -45,13 +46,15 @@ final case class ModelEvalExec(calls: Seq[ModelCall], resultAttrs: Seq[Attribute
     child.execute().mapPartitionsWithIndex((partition, rows) => blocks(partition, rows))
   }
 
-  override protected def withNewChildInternal(newChild: SparkPlan): ModelEvalExec = copy(child = newChild)
+  override protected def withNewChildInternal(newChild: SparkPlan): ModelEvalExec =
+    copy(child = newChild)
 }
 
 /** Plans [[ModelEval]] nodes into [[ModelEvalExec]]. */
 object ModelEvalStrategy extends SparkStrategy {
   override def apply(plan: LogicalPlan): Seq[SparkPlan] = plan match {
-    case ModelEval(calls, resultAttrs, child) => ModelEvalExec(calls, resultAttrs, planLater(child)) :: Nil
+    case ModelEval(calls, resultAttrs, child) =>
+      ModelEvalExec(calls, resultAttrs, planLater(child)) :: Nil
     case _ => Nil
   }
 }

@@ -69,7 +69,8 @@ final class ModelFunction private[ml] (
    * of each input's block rank. None when an input's rank is unknown. */
   def naturalArgTypes: Option[Seq[DataType]] = {
     val types = inputSpecs.map { case (dtype, shape) =>
-      if (shape.hasKnownRank && shape.rank >= 1) Some(TensorColumn.sparkType(dtype, shape.rank - 1)) else None
+      if (!shape.hasKnownRank || shape.rank < 1) None
+      else Some(TensorColumn.sparkType(dtype, shape.rank - 1))
     }
     if (types.forall(_.isDefined)) Some(types.flatten) else None
   }
@@ -81,20 +82,25 @@ final class ModelFunction private[ml] (
     val targets = argTypes.zip(inputSpecs).zipWithIndex.map { case ((t, (dtype, shape)), i) =>
       castTarget(t, dtype).getOrElse {
         throw new IllegalArgumentException(
-          s"SQL function $name: ${argumentNames.describe(i)} takes $dtype$shape, but the argument has " +
-            s"type ${t.simpleString}; expected " + (if (isNumeric(dtype)) "numbers or (nested) arrays of numbers"
-            else s"values of ${TensorColumn.sparkType(dtype, 0).simpleString}")
+          s"SQL function $name: ${argumentNames.describe(i)} takes $dtype$shape, but the argument " +
+            s"has type ${t.simpleString}; expected " +
+            (if (isNumeric(dtype)) "numbers or (nested) arrays of numbers"
+             else s"values of ${TensorColumn.sparkType(dtype, 0).simpleString}")
         )
       }
     }
-    val schema = StructType(targets.zipWithIndex.map { case (t, i) => StructField(argumentNames.column(i), t) })
-    val program = model.program(inputs.indices.map(i => argumentNames.column(i) -> inputs(i)), outputs.map(o => o -> o))
+    val columns = inputs.indices.map(argumentNames.column)
+    val schema = StructType(columns.zip(targets).map { case (c, t) => StructField(c, t) })
+    val program = model.program(columns.zip(inputs), outputs.map(o => o -> o))
     val plan =
       try Plan(schema, program, FeedMode.Block, s"SQL function $name")
-      catch { case e: IllegalArgumentException => throw new IllegalArgumentException(argumentNames.explain(e.getMessage), e) }
+      catch {
+        case e: IllegalArgumentException =>
+          throw new IllegalArgumentException(argumentNames.explain(e.getMessage), e)
+      }
     val dataType =
       if (plan.fetches.length == 1) plan.fetches.head.field.dataType
-      else StructType(plan.fetches.map(f => StructField(f.column, f.field.dataType, nullable = false)))
+      else StructType(plan.fetches.map(f => StructField(f.column, f.field.dataType, false)))
     Typing(targets, plan, dataType)
   }
 
@@ -102,9 +108,10 @@ final class ModelFunction private[ml] (
   // other types must already match (the plan checks them). None: the type cannot feed `dtype`.
   private def castTarget(t: DataType, dtype: DType): Option[DataType] = t match {
     case NullType => None
-    case ArrayType(element, containsNull) => castTarget(element, dtype).map(ArrayType(_, containsNull))
+    case ArrayType(element, nulls) => castTarget(element, dtype).map(ArrayType(_, nulls))
     case _: NumericType => if (isNumeric(dtype)) Some(TensorColumn.sparkType(dtype, 0)) else None
-    case StringType | BinaryType | BooleanType => if (dtype == DType.TString || dtype == DType.Bool) Some(t) else None
+    case StringType | BinaryType => if (dtype == DType.TString) Some(t) else None
+    case BooleanType => if (dtype == DType.Bool) Some(t) else None
     case other => Some(other)
   }
 

@@ -20,8 +20,10 @@ object FunctionRegistryShim {
       usage: String,
       builder: Seq[Expression] => Expression
   ): Unit = {
-    val id = FunctionIdentifier(name, Some(CatalogManager.SESSION_NAMESPACE), Some(CatalogManager.SYSTEM_CATALOG_NAME))
-    val info = new ExpressionInfo(className, id.database.orNull, name, usage, "", "", "", "", "", "", "scala_udf")
+    val namespace = Some(CatalogManager.SESSION_NAMESPACE)
+    val id = FunctionIdentifier(name, namespace, Some(CatalogManager.SYSTEM_CATALOG_NAME))
+    val info =
+      new ExpressionInfo(className, id.database.orNull, name, usage, "", "", "", "", "", "", "scala_udf")
     session.sessionState.functionRegistry.registerFunction(id, info, builder)
   }
 }
