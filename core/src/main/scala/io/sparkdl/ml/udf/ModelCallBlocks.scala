@@ -1,0 +1,148 @@
+package io.sparkdl.ml.udf
+
+import java.util.concurrent.atomic.AtomicLong
+
+import org.apache.spark.TaskContext
+import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.expressions.{
+  Expression, GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection
+}
+import org.apache.spark.sql.execution.metric.SQLMetric
+import org.apache.spark.sql.types.DataType
+
+import io.sparkdl.tensorframes.{ModelRunner, ShippedPlan, TensorReader}
+import io.sparkdl.tf.Tensor
+
+/** What a task needs to run one model call: the plan and model, the argument expressions (bound
+ * to the input rows, cast as the model takes them), and how to name the arguments in errors. */
+private[udf] final case class ShippedCall(
+    shipped: ShippedPlan,
+    arguments: Seq[Expression],
+    names: ArgumentNames,
+    returnsStruct: Boolean
+)
+
+/**
+ * The executor side of [[ModelEvalExec]]: streams a partition in blocks of at most `blockSize`
+ * rows, runs each call's model once per block (sessions from the executor's SessionCache), and
+ * appends one result column per call to each row. Only one block of rows is held at a time.
+ */
+private[udf] final class ModelCallBlocks(
+    calls: Seq[ShippedCall],
+    inputTypes: Seq[DataType],
+    resultTypes: Seq[DataType],
+    blockSize: Int,
+    modelRuns: SQLMetric
+) extends Serializable {
+
+  def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] =
+    new Blocks(partitionIndex, input)
+
+  private final class Blocks(partitionIndex: Int, input: Iterator[InternalRow])
+      extends Iterator[InternalRow] {
+    private val k = calls.length
+    // Sessions are leased on the first block, so that an empty partition loads no model.
+    private lazy val runners = calls.map(c => new ModelRunner(c.shipped)).toArray
+    private val argumentRows = calls.map { c =>
+      val p = UnsafeProjection.create(c.arguments)
+      p.initialize(partitionIndex)
+      p
+    }.toArray
+    private val results = new SpecificInternalRow(resultTypes)
+    private val structs = calls.map { c =>
+      if (c.returnsStruct) new GenericInternalRow(c.shipped.plan.fetches.length) else null
+    }
+    private val joined = new JoinedRow()
+    private val project = UnsafeProjection.create((inputTypes ++ resultTypes).toArray)
+    // Grown on demand: a huge batch size must not allocate up front.
+    private var rows = new Array[InternalRow](math.min(blockSize, 1024))
+    private val args = Array.fill(k)(new Array[InternalRow](rows.length))
+    private var tensors: Array[Array[Tensor]] = Array.fill(k)(Array.empty)
+    private var readers: Array[Array[TensorReader]] = Array.fill(k)(Array.empty)
+    private var count = 0
+    private var pos = 0
+
+    Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => release()))
+
+    override def hasNext: Boolean = {
+      while (pos >= count && input.hasNext) nextBlock()
+      if (pos >= count) release()
+      pos < count
+    }
+
+    override def next(): InternalRow = {
+      if (!hasNext) throw new NoSuchElementException
+      var c = 0
+      while (c < k) {
+        val rs = readers(c)
+        if (structs(c) == null) rs(0).read(pos, results, c)
+        else {
+          var j = 0
+          while (j < rs.length) { rs(j).read(pos, structs(c), j); j += 1 }
+          results.update(c, structs(c))
+        }
+        c += 1
+      }
+      val out = project(joined(rows(pos), results))
+      pos += 1
+      out
+    }
+
+    private def nextBlock(): Unit = {
+      release()
+      runners.foreach(_.startBlock())
+      var n = 0
+      while (n < blockSize && input.hasNext) {
+        val row = input.next()
+        if (n == rows.length) grow(n)
+        rows(n) = row.copy()
+        var c = 0
+        while (c < k) {
+          val a = argumentRows(c)(row).copy()
+          runners(c).check(a).foreach { problem =>
+            throw new IllegalArgumentException(calls(c).names.explain(problem))
+          }
+          args(c)(n) = a
+          c += 1
+        }
+        n += 1
+      }
+      var c = 0
+      while (c < k) {
+        tensors(c) = runners(c).runBlock(args(c), n)
+        modelRuns.add(1)
+        ModelCallBlocks.runs.incrementAndGet()
+        readers(c) = tensors(c).map(new TensorReader(_, leading = true))
+        val fetches = calls(c).shipped.plan.fetches
+        fetches.zip(readers(c)).find(_._2.numRows != n).foreach { case (f, r) =>
+          throw new IllegalArgumentException(
+            s"SQL function ${calls(c).names.function}: model output '${f.column}' returned " +
+              s"${r.numRows} rows for a batch of $n; a SQL function returns one result per row"
+          )
+        }
+        c += 1
+      }
+      count = n
+      pos = 0
+    }
+
+    private def grow(n: Int): Unit = {
+      val size = math.min(blockSize.toLong, n * 2L).toInt
+      rows = java.util.Arrays.copyOf(rows, size)
+      var c = 0
+      while (c < k) { args(c) = java.util.Arrays.copyOf(args(c), size); c += 1 }
+    }
+
+    private def release(): Unit = {
+      tensors.foreach(_.foreach(_.close()))
+      tensors = Array.fill(k)(Array.empty)
+      readers = Array.fill(k)(Array.empty)
+    }
+  }
+}
+
+private[sparkdl] object ModelCallBlocks {
+
+  /** Model runs by SQL functions in this JVM so far (for tests and metrics). */
+  val runs = new AtomicLong()
+}

@@ -1,0 +1,113 @@
+"""TensorFlow models as Spark SQL functions: :func:`register_model`.
+
+>>> mlp = register_model(spark, "mlp", TFModel.from_saved_model("/models/mlp", signature="serve"))
+>>> spark.sql("SELECT mlp(features) AS probs FROM t")
+>>> df.select(mlp("features"))          # the same, from the DataFrame API
+
+Calls run batched on Spark's executors, in blocks of ``batch_size`` rows, on TensorFlow sessions
+each executor keeps across tasks and queries: no Python worker, no per-row model run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import Column, SparkSession
+from pyspark.sql import functions as F
+
+from sparkdl.model import TFModel
+
+__all__ = ["ModelUDF", "register_model"]
+
+
+class ModelUDF:
+    """A registered model function; calling it on columns gives the call as a :class:`Column`.
+
+    Attributes
+    ----------
+    name : str
+        The SQL function's name.
+    inputs : list of str
+        The model inputs its arguments feed, in argument order.
+    outputs : list of str
+        The model outputs it returns (a struct with one field per output when several).
+    """
+
+    def __init__(self, name: str, inputs: list[str], outputs: list[str]) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+
+    def __call__(self, *cols: Column | str) -> Column:
+        """The call ``name(cols...)``; columns may be given by name."""
+        return F.call_function(self.name, *cols)
+
+    def __repr__(self) -> str:
+        return f"ModelUDF({self.name}({', '.join(self.inputs)}) -> {', '.join(self.outputs)})"
+
+
+def register_model(
+    spark: SparkSession,
+    name: str,
+    model: TFModel,
+    inputs: Sequence[str] | None = None,
+    outputs: Sequence[str] | None = None,
+    batch_size: int = 1024,
+) -> ModelUDF:
+    """Register ``model`` as the temporary SQL function ``name`` of ``spark``'s session.
+
+    Parameters
+    ----------
+    spark
+        The session to register the function in (replacing a temporary function of that name).
+    name
+        The function name: letters, digits and ``_``, not starting with a digit.
+    model
+        The model, a :class:`sparkdl.model.TFModel`.
+    inputs
+        Model inputs (signature keys or tensor names), one per argument, in argument order.
+        Default: the signature's input keys sorted, or the frozen graph's placeholders.
+    outputs
+        Model outputs (signature keys or tensor names) the function returns: one output comes
+        back as its own column type (e.g. ``array<float>``), several as a struct with one field
+        per output, named after it. Default: the signature's output keys sorted; a frozen graph
+        has no signature, so name them.
+    batch_size
+        Rows per model run. Default: 1024.
+
+    Returns
+    -------
+    ModelUDF
+        The registered function, callable on columns for the DataFrame API.
+
+    Notes
+    -----
+    Numeric arguments are cast to the model inputs' dtypes (``double`` columns into a float32
+    model work). A null argument, or an array argument of a shape the model input cannot take,
+    fails the query with an error naming the function and the argument: filter such rows out
+    first (``WHERE x IS NOT NULL AND f(x) > 0`` is safe, the condition without the call is applied
+    first).
+    """
+    if not isinstance(model, TFModel):
+        raise TypeError(
+            f"register_model: model must be a sparkdl.model.TFModel, not {type(model).__name__}"
+        )
+    if isinstance(inputs, str) or isinstance(outputs, str):
+        raise TypeError("register_model: inputs and outputs are lists of names, not a string")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+        raise TypeError(f"register_model: batch_size must be an int, not {batch_size!r}")
+    api = _api(spark)
+    function = api.register(
+        spark._jsparkSession,
+        name,
+        model._to_java(spark),
+        list(inputs or []),
+        list(outputs or []),
+        batch_size,
+    )
+    return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
+
+
+def _api(spark: SparkSession) -> Any:
+    return spark.sparkContext._jvm.io.sparkdl.python.PythonModelFunctions
