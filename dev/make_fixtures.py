@@ -32,7 +32,7 @@ import numpy as np
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-VERSION = "v1"
+VERSION = "v2"
 COMPLETE_MARKER = ".complete"
 
 # Dtypes of the ``dtypes.pb`` fixture, with the inputs written for them.
@@ -392,6 +392,166 @@ def make_keras_mlp(out_dir: Path) -> None:
     write_json(out_dir / "keras_mlp.json", describe_signatures(path))
 
 
+# Dtypes of the ``reduce_max.pb`` fixture used by the ML stage tests.
+REDUCE_MAX_DTYPES = ["int32", "int64", "float32", "float64"]
+
+
+def make_reduce_max(out_dir: Path) -> None:
+    """Write ``reduce_max.pb``: ``max_<d> = reduce_max(x_<d>, axis=1)``.
+
+    One float/int placeholder ``x_<d>`` of shape ``[None, None]`` per dtype in
+    ``REDUCE_MAX_DTYPES``.  Inputs ``reduce_max_x_<d>`` (100 rows of 7 values,
+    drawn in dtype order from ``RandomState(6)``); expected
+    ``reduce_max_y_<d>`` from running the ``.pb``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Fixture directory.
+    """
+    import tensorflow as tf
+
+    with tf.Graph().as_default() as graph:
+        for name in REDUCE_MAX_DTYPES:
+            x = tf.compat.v1.placeholder(tf.as_dtype(name), [None, None], name=f"x_{name}")
+            tf.reduce_max(x, axis=1, name=f"max_{name}")
+    path = out_dir / "reduce_max.pb"
+    write_graph_def(graph.as_graph_def(), path)
+
+    rng = np.random.RandomState(6)
+    inputs = {}
+    for name in REDUCE_MAX_DTYPES:
+        if name.startswith("int"):
+            inputs[name] = rng.randint(-1000, 1000, size=(100, 7)).astype(name)
+        else:
+            inputs[name] = (rng.standard_normal((100, 7)) * 100).astype(name)
+    outputs = run_frozen_graph(
+        path,
+        {f"x_{name}:0": inputs[name] for name in REDUCE_MAX_DTYPES},
+        [f"max_{name}:0" for name in REDUCE_MAX_DTYPES],
+    )
+    for name, value in zip(REDUCE_MAX_DTYPES, outputs, strict=True):
+        assert value.dtype == np.dtype(name), (name, value.dtype)
+        save_npy(out_dir, f"reduce_max_x_{name}", inputs[name])
+        save_npy(out_dir, f"reduce_max_y_{name}", value)
+
+
+def make_two_input(out_dir: Path) -> None:
+    """Write ``two_input.pb`` and ``saved_model_two_input/``: ``reduce_max(x1 - x2)``.
+
+    The frozen graph has float32 placeholders ``x1``, ``x2`` of shape
+    ``[None, 4]`` and the fetch ``max_diff = reduce_max(x1 - x2, axis=1)``.
+    The SavedModel's ``serving_default`` signature computes the same with
+    input keys ``x1``, ``x2`` and output key ``max_diff``.  Inputs
+    ``two_input_x1`` and ``two_input_x2`` (in that order from
+    ``RandomState(7)``, 30 rows); expected ``two_input_pb_y`` (the ``.pb``)
+    and ``two_input_sm_y`` (the reloaded SavedModel).
+
+    Parameters
+    ----------
+    out_dir : Path
+        Fixture directory.
+    """
+    import tensorflow as tf
+
+    with tf.Graph().as_default() as graph:
+        x1 = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x1")
+        x2 = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x2")
+        tf.reduce_max(x1 - x2, axis=1, name="max_diff")
+    pb_path = out_dir / "two_input.pb"
+    write_graph_def(graph.as_graph_def(), pb_path)
+
+    class TwoInput(tf.Module):
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 4], tf.float32, "x1"),
+                tf.TensorSpec([None, 4], tf.float32, "x2"),
+            ]
+        )
+        def max_diff(self, x1: tf.Tensor, x2: tf.Tensor) -> dict[str, tf.Tensor]:
+            return {"max_diff": tf.reduce_max(x1 - x2, axis=1)}
+
+    module = TwoInput()
+    sm_path = out_dir / "saved_model_two_input"
+    shutil.rmtree(sm_path, ignore_errors=True)
+    tf.saved_model.save(module, str(sm_path), signatures={"serving_default": module.max_diff})
+
+    rng = np.random.RandomState(7)
+    x1_value = rng.standard_normal((30, 4)).astype(np.float32)
+    x2_value = rng.standard_normal((30, 4)).astype(np.float32)
+    (pb_y,) = run_frozen_graph(pb_path, {"x1:0": x1_value, "x2:0": x2_value}, ["max_diff:0"])
+    loaded = tf.saved_model.load(str(sm_path))
+    sm_y = loaded.signatures["serving_default"](x1=tf.constant(x1_value), x2=tf.constant(x2_value))
+    save_npy(out_dir, "two_input_x1", x1_value)
+    save_npy(out_dir, "two_input_x2", x2_value)
+    save_npy(out_dir, "two_input_pb_y", pb_y)
+    save_npy(out_dir, "two_input_sm_y", sm_y["max_diff"].numpy())
+
+
+def make_keras_dense10(out_dir: Path) -> None:
+    """Write ``keras_dense10/``: Keras Dense(10, relu) -> Dense(1, sigmoid) on 10 floats.
+
+    Seeded initializers; exported with ``model.export(...,
+    format="tf_saved_model")`` (signature ``serving_default``, input key
+    ``x``, output key ``output_0``).  Input ``keras_dense10_x`` (20 rows from
+    ``RandomState(8)``); expected ``keras_dense10_y`` from ``model.predict``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Fixture directory.
+    """
+    import keras
+
+    inputs = keras.Input(shape=(10,), name="x")
+    hidden = keras.layers.Dense(
+        10,
+        activation="relu",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=20),
+        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=21),
+    )(inputs)
+    outputs = keras.layers.Dense(
+        1,
+        activation="sigmoid",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=22),
+        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=23),
+    )(hidden)
+    model = keras.Model(inputs, outputs, name="keras_dense10")
+    path = out_dir / "keras_dense10"
+    shutil.rmtree(path, ignore_errors=True)
+    model.export(str(path), format="tf_saved_model", verbose=False)
+
+    x_value = np.random.RandomState(8).standard_normal((20, 10)).astype(np.float32)
+    save_npy(out_dir, "keras_dense10_x", x_value)
+    save_npy(out_dir, "keras_dense10_y", model.predict(x_value, verbose=0))
+
+
+def make_keras_reshape(out_dir: Path) -> None:
+    """Write ``keras_reshape/``: Keras Reshape([2, 3]) of ``[3, 2]`` float cells.
+
+    Exported like ``keras_dense10/``.  Input ``keras_reshape_x`` (6 rows of
+    ``3 x 2`` from ``RandomState(9)``); expected ``keras_reshape_y``
+    (``[6, 2, 3]``) from ``model.predict``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Fixture directory.
+    """
+    import keras
+
+    inputs = keras.Input(shape=(3, 2), name="x")
+    outputs = keras.layers.Reshape((2, 3))(inputs)
+    model = keras.Model(inputs, outputs, name="keras_reshape")
+    path = out_dir / "keras_reshape"
+    shutil.rmtree(path, ignore_errors=True)
+    model.export(str(path), format="tf_saved_model", verbose=False)
+
+    x_value = np.random.RandomState(9).standard_normal((6, 3, 2)).astype(np.float32)
+    save_npy(out_dir, "keras_reshape_x", x_value)
+    save_npy(out_dir, "keras_reshape_y", model.predict(x_value, verbose=0))
+
+
 FIXTURES = [
     ("identity.pb", make_identity),
     ("add.pb", make_add),
@@ -399,6 +559,10 @@ FIXTURES = [
     ("dtypes.pb", make_dtypes),
     ("saved_model_two_sigs/", make_saved_model),
     ("keras_mlp/", make_keras_mlp),
+    ("reduce_max.pb", make_reduce_max),
+    ("two_input.pb", make_two_input),
+    ("keras_dense10/", make_keras_dense10),
+    ("keras_reshape/", make_keras_reshape),
 ]
 
 

@@ -1,0 +1,59 @@
+package io.sparkdl.ml
+
+import scala.reflect.ClassTag
+
+import org.apache.hadoop.fs.Path
+
+import org.apache.spark.ml.param.{ParamMap, Params}
+import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, MLReader, MLWriter}
+
+/**
+ * Persistence of model stages: the params as Spark's JSON metadata (`<path>/metadata`, written
+ * and read by Spark's own default params writer and reader, so Pipelines and PySpark read it),
+ * and the model's bytes under `<path>/model` ([[TFModel.save]]), so a saved stage is
+ * self-contained. The model param itself never enters the JSON.
+ */
+private[ml] trait ModelStageWritable extends DefaultParamsWritable { self: ModelStageParams =>
+
+  override def write: MLWriter = new ModelStageWriter(this)
+
+  /** Spark's params writer over a copy without the model (only JSON-encodable params remain). */
+  private[ml] def paramsWriter: MLWriter = {
+    val withoutModel = copy(ParamMap.empty).asInstanceOf[ModelStageWritable with ModelStageParams]
+    withoutModel.clear(withoutModel.model)
+    withoutModel.defaultParamsWriter
+  }
+
+  private def defaultParamsWriter: MLWriter = super.write
+}
+
+private[ml] object ModelStageIO {
+  val ModelDir = "model"
+}
+
+private[ml] final class ModelStageWriter(stage: ModelStageWritable with ModelStageParams) extends MLWriter {
+
+  override protected def saveImpl(path: String): Unit = {
+    val model = stage.get(stage.model).getOrElse {
+      throw new IllegalArgumentException(s"${stage.stageName}: cannot save without param 'model'; set a TFModel first")
+    }
+    // `save` has already refused (or, with overwrite, removed) an existing `path`.
+    stage.paramsWriter.session(sparkSession).save(path)
+    model.save(new Path(path, ModelStageIO.ModelDir).toString, sparkSession.sparkContext.hadoopConfiguration)
+  }
+}
+
+private[ml] final class ModelStageReader[T <: ModelStageParams](implicit tag: ClassTag[T]) extends MLReader[T] {
+
+  override def load(path: String): T = {
+    val stage = new DefaultParamsReadable[Params] {}.read.session(sparkSession).load(path) match {
+      case s: T => s
+      case other =>
+        throw new IllegalArgumentException(
+          s"'$path' holds a saved ${other.getClass.getName}; expected a ${tag.runtimeClass.getName}"
+        )
+    }
+    val model = TFModel.load(new Path(path, ModelStageIO.ModelDir).toString, sparkSession.sparkContext.hadoopConfiguration)
+    stage.set(stage.model, model)
+  }
+}

@@ -1,0 +1,17 @@
+package io.sparkdl.ml
+
+import org.apache.spark.ml.param.Param
+
+import io.sparkdl.ml.param.{HasBatchSize, HasHandleInvalid, HasModel, HasOutputMode}
+
+/** The params every model stage shares, and the check for those it requires. */
+private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHandleInvalid with HasOutputMode {
+
+  /** The stage as error messages name it: "TFTransformer tft_1a2b". */
+  def stageName: String = s"${getClass.getSimpleName} $uid"
+
+  /** The value of required param `p`, or an error naming the stage, the param and what it needs. */
+  protected def required[T](p: Param[T], expected: String): T = get(p).getOrElse {
+    throw new IllegalArgumentException(s"$stageName: param '${p.name}' is required but not set; expected $expected")
+  }
+}

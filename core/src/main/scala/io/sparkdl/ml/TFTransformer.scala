@@ -1,0 +1,87 @@
+package io.sparkdl.ml
+
+import org.apache.spark.ml.Transformer
+import org.apache.spark.ml.param.ParamMap
+import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
+import org.apache.spark.sql.{DataFrame, Dataset}
+import org.apache.spark.sql.types.StructType
+
+import io.sparkdl.ml.param.StringMapParam
+
+/** Params of [[TFTransformer]]. */
+trait TFTransformerParams extends ModelStageParams {
+
+  /** Input column -> model input (a signature input key, or a placeholder's tensor name). Required. */
+  final val inputMapping: StringMapParam = new StringMapParam(
+    this,
+    "inputMapping",
+    "A map from input column to model input (a signature input key, or a placeholder's tensor " +
+      "name such as 'x' or 'x:0'). Required."
+  )
+
+  /** Model output (a signature output key, or a tensor name) -> output column. Required. */
+  final val outputMapping: StringMapParam = new StringMapParam(
+    this,
+    "outputMapping",
+    "A map from model output (a signature output key, or a tensor name such as 'y:0') to output " +
+      "column; output columns are appended in sorted order of their names. Required.",
+    (m: Map[String, String]) => m.nonEmpty
+  )
+
+  final def getInputMapping: Map[String, String] = $(inputMapping)
+  final def getOutputMapping: Map[String, String] = $(outputMapping)
+
+  /** Checks `schema` against the params and the model; returns it with the output columns. */
+  protected def validateAndTransformSchema(schema: StructType): StructType = binding.outputSchema(schema)
+
+  protected def binding: ModelBinding = new ModelBinding(
+    stageName,
+    required(model, "a TFModel (setModel(TFModel.fromSavedModel(...)) or TFModel.fromGraphDef(...))"),
+    required(inputMapping, "a map from input column to model input").toSeq.sorted,
+    required(outputMapping, "a non-empty map from model output to output column").toSeq,
+    inputMapping.name,
+    outputMapping.name,
+    $(outputMode)
+  )
+}
+
+/**
+ * Runs a TF model (a frozen graph or a SavedModel signature) over DataFrame columns: each column
+ * of `inputMapping` feeds its model input, in batches of `batchSize` rows, and each model output
+ * of `outputMapping` becomes a column, as arrays of the model's dtype and shape or as ML vectors
+ * (`outputMode`). Numeric columns of another dtype than the model input's are cast first (ML
+ * vectors to float32/float64); floats are never cast to integers implicitly.
+ *
+ * {{{
+ * new TFTransformer()
+ *   .setModel(TFModel.fromSavedModel("/models/mlp"))
+ *   .setInputMapping(Map("features" -> "x"))
+ *   .setOutputMapping(Map("output_0" -> "probability"))
+ *   .transform(df)
+ * }}}
+ */
+class TFTransformer(override val uid: String) extends Transformer with TFTransformerParams with ModelStageWritable {
+
+  def this() = this(Identifiable.randomUID("TFTransformer"))
+
+  def setModel(value: TFModel): this.type = set(model, value)
+  def setInputMapping(value: Map[String, String]): this.type = set(inputMapping, value)
+  def setOutputMapping(value: Map[String, String]): this.type = set(outputMapping, value)
+  def setBatchSize(value: Int): this.type = set(batchSize, value)
+  def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
+  def setOutputMode(value: String): this.type = set(outputMode, value)
+
+  override def transformSchema(schema: StructType): StructType = validateAndTransformSchema(schema)
+
+  override def transform(dataset: Dataset[_]): DataFrame = {
+    transformSchema(dataset.schema, logging = true)
+    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
+  }
+
+  override def copy(extra: ParamMap): TFTransformer = defaultCopy(extra)
+}
+
+object TFTransformer extends MLReadable[TFTransformer] {
+  override def read: MLReader[TFTransformer] = new ModelStageReader[TFTransformer]
+  override def load(path: String): TFTransformer = super.load(path)
+}

@@ -1,0 +1,25 @@
+package io.sparkdl.ml.param
+
+import org.apache.spark.ml.param.{Param, Params}
+
+import io.sparkdl.ml.TFModel
+
+/**
+ * A [[TFModel]]-valued param. A model is bytes, not JSON: stages persist it themselves under
+ * `<stagePath>/model` ([[TFModel.save]]), so JSON encoding is refused with an error that says so.
+ */
+class ModelParam(parent: Params, name: String, doc: String, isValid: TFModel => Boolean)
+    extends Param[TFModel](parent, name, doc, isValid) {
+
+  def this(parent: Params, name: String, doc: String) = this(parent, name, doc, (m: TFModel) => m != null)
+
+  override def jsonEncode(value: TFModel): String = throw new UnsupportedOperationException(
+    s"param '$name' of $parent holds a TFModel, which is not JSON-encodable; the stage saves the " +
+      "model's bytes under <path>/model (TFModel.save) instead"
+  )
+
+  override def jsonDecode(json: String): TFModel = throw new UnsupportedOperationException(
+    s"param '$name' of $parent holds a TFModel, which is not JSON-decodable; load it with " +
+      "TFModel.load (the stage's reader does so from <path>/model)"
+  )
+}

@@ -1,0 +1,66 @@
+package io.sparkdl.ml.param
+
+import org.apache.spark.ml.param.{IntParam, Param, Params, ParamValidators}
+
+import io.sparkdl.ml.TFModel
+import io.sparkdl.tensorframes.{HandleInvalid, TensorFrames}
+
+/** The TF model a stage runs. */
+trait HasModel extends Params {
+
+  /** The TF model (a frozen graph or a SavedModel with a signature). Required. */
+  final val model: ModelParam =
+    new ModelParam(this, "model", "The TF model (a frozen graph or a SavedModel with a signature). Required.")
+
+  final def getModel: TFModel = $(model)
+}
+
+/** How many rows go into one session run. */
+trait HasBatchSize extends Params {
+
+  final val batchSize: IntParam = new IntParam(
+    this,
+    "batchSize",
+    "The number of rows per TF session run (> 0). Default: 1024.",
+    ParamValidators.gt(0)
+  )
+  setDefault(batchSize -> TensorFrames.DefaultBlockSize)
+
+  final def getBatchSize: Int = $(batchSize)
+}
+
+/** What to do with rows whose cells cannot be fed: null cells or cells of the wrong shape. */
+trait HasHandleInvalid extends Params {
+
+  final val handleInvalid: Param[String] = new Param[String](
+    this,
+    "handleInvalid",
+    "How to handle rows with null cells or cells of the wrong shape: 'error' (fail) or 'skip' " +
+      "(drop the row). Default: 'error'.",
+    ParamValidators.inArray(Array(HandleInvalid.Error, HandleInvalid.Skip))
+  )
+  setDefault(handleInvalid -> HandleInvalid.Error)
+
+  final def getHandleInvalid: String = $(handleInvalid)
+}
+
+/** Whether outputs keep the model's dtype and shape (arrays) or become ML vectors. */
+trait HasOutputMode extends Params {
+
+  final val outputMode: Param[String] = new Param[String](
+    this,
+    "outputMode",
+    "How outputs become columns: 'array' (the model's dtype and shape, nested arrays for rank >= 2) " +
+      "or 'vector' (ML DenseVectors; outputs need numeric cells of rank 1, or rank 0 as size-1 " +
+      "vectors). Default: 'array'.",
+    ParamValidators.inArray(Array(OutputMode.Array, OutputMode.Vector))
+  )
+  setDefault(outputMode -> OutputMode.Array)
+
+  final def getOutputMode: String = $(outputMode)
+}
+
+object OutputMode {
+  val Array = "array"
+  val Vector = "vector"
+}
