@@ -138,7 +138,7 @@ object PythonWrappers {
       Seq(s"from sparkdl._stage import ${glue.sorted.mkString(", ")}")
     ).filter(_.nonEmpty).map(_.mkString("\n")).mkString("\n\n") + "\n"
     val doc = s"\"\"\"Generated bases of the Python stages for ${stages.head.packageName}.\"\"\"\n"
-    Header + doc + "\n" + imports + "\n" + rendered.map { case (s, ps) => renderClass(s, ps) }.mkString
+    Header + doc + "\n" + imports + rendered.map { case (s, ps) => renderClass(s, ps) }.mkString
   }
 
   private def renderClass(stage: StageClass, params: Seq[PyParam]): String = {
