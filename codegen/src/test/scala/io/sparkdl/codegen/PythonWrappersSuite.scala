@@ -54,7 +54,11 @@ class PythonWrappersSuite extends AnyFunSuite {
     val expected = pyFiles(fresh)
     val actual = pyFiles(generatedDir)
     assert(actual.keySet == expected.keySet, s"files in $generatedDir")
-    for ((name, text) <- expected) assert(actual(name) == text, s"$generatedDir/$name is stale")
+    for ((name, text) <- expected if actual(name) != text) {
+      val (now, before) = text.linesIterator.toSeq.zipAll(actual(name).linesIterator.toSeq, "<end>", "<end>")
+        .find(p => p._1 != p._2).get
+      fail(s"$generatedDir/$name is stale (run build/sbt pythonWrappers): generated '$now', found '$before'")
+    }
   }
 
   test("the generator renders names, docs, converters and defaults read from the Scala stage") {
