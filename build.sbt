@@ -99,8 +99,9 @@ lazy val codegen = (project in file("codegen"))
       val classes = (core / Compile / classDirectory).value
       val out = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "_gen"
       val classpath = (Runtime / fullClasspath).value.files
+      val args = Seq(classes.getPath, out.getPath)
       (Compile / run / runner).value
-        .run("io.sparkdl.codegen.PythonWrappers", classpath, Seq(classes.getPath, out.getPath), streams.value.log)
+        .run("io.sparkdl.codegen.PythonWrappers", classpath, args, streams.value.log)
         .get
       (out * "*.py").get
     }

@@ -24,7 +24,10 @@ object PythonWrappers {
   val StagePackage = "io.sparkdl.ml"
 
   def main(args: Array[String]): Unit = {
-    require(args.length == 2 || args.length == 3, "usage: PythonWrappers <classes dir or jar> <output dir> [package]")
+    require(
+      args.length == 2 || args.length == 3,
+      "usage: PythonWrappers <classes dir or jar> <output dir> [package]"
+    )
     val files = generate(new File(args(0)), args.lift(2).getOrElse(StagePackage))
     write(files, new File(args(1)))
     println(s"PythonWrappers: ${files.keys.toSeq.sorted.mkString(", ")} in ${args(1)}")
@@ -81,30 +84,40 @@ object PythonWrappers {
     case _: IntArrayParam => PyParamType("TypeConverters.toListInt", "list[int]")
     case _: DoubleArrayParam => PyParamType("TypeConverters.toListFloat", "list[float]")
     case p if SparkdlParams.contains(p.getClass.getName) => SparkdlParams(p.getClass.getName)
-    case p if p.getClass == classOf[Param[_]] && stage.typeArgument(accessor).contains(classOf[String]) =>
+    case p
+        if p.getClass == classOf[Param[_]] &&
+          stage.typeArgument(accessor).contains(classOf[String]) =>
       PyParamType("TypeConverters.toString", "str")
     case p =>
       val declared = accessor.getGenericReturnType.getTypeName
       throw new IllegalArgumentException(
-        s"${stage.name}.${param.name}: no Python type for ${p.getClass.getName} (declared $declared); " +
+        s"${stage.name}.${param.name}: no Python type for ${p.getClass.getName} " +
+          s"(declared $declared); " +
           "add one to PythonWrappers.pythonType"
       )
   }
 
   // ---- rendering -----------------------------------------------------------------------------
 
-  private final case class PyParam(name: String, doc: String, tpe: PyParamType, default: Option[String]) {
+  private final case class PyParam(
+      name: String,
+      doc: String,
+      tpe: PyParamType,
+      default: Option[String]
+  ) {
     def capitalized: String = name.head.toUpper.toString + name.tail
   }
 
-  private def pyParams(stage: StageClass): Seq[PyParam] = stage.paramAccessors.map { case (accessor, p) =>
-    if (p.name != accessor.getName) {
-      throw new IllegalArgumentException(
-        s"${stage.name}: param field '${accessor.getName}' is named '${p.name}'; Python needs them equal"
-      )
-    }
-    val default = stage.instance.getDefault(p).map(v => pyLiteral(v, s"${stage.name}.${p.name}"))
-    PyParam(p.name, p.doc, pythonType(stage, accessor, p), default)
+  private def pyParams(stage: StageClass): Seq[PyParam] = stage.paramAccessors.map {
+    case (accessor, p) =>
+      if (p.name != accessor.getName) {
+        throw new IllegalArgumentException(
+          s"${stage.name}: param field '${accessor.getName}' is named '${p.name}'; " +
+            "Python needs them equal"
+        )
+      }
+      val default = stage.instance.getDefault(p).map(v => pyLiteral(v, s"${stage.name}.${p.name}"))
+      PyParam(p.name, p.doc, pythonType(stage, accessor, p), default)
   }
 
   // Only transformers so far: an estimator's Python twin needs its model's twin as well.
@@ -128,7 +141,7 @@ object PythonWrappers {
     val glue = Seq("SparkdlJavaParams") ++ converters.filterNot(_.contains('.')).toSeq
     val imports = Seq( // isort's groups: future, standard library, third party, sparkdl
       Seq("from __future__ import annotations"),
-      if (rendered.exists(_._2.exists(_.tpe.hint.contains("Any")))) Seq("from typing import Any") else Nil,
+      if (rendered.exists(_._2.exists(_.tpe.hint == "Any"))) Seq("from typing import Any") else Nil,
       Seq(
         "from pyspark import keyword_only",
         "from pyspark.ml.param import Param, Params" +
@@ -148,8 +161,8 @@ object PythonWrappers {
     val b = new StringBuilder
     b ++= s"\n\nclass $cls(${mixins.mkString(", ")}):\n"
     b ++= s"    \"\"\"The params of ``${stage.name}``, generated from Scala.\n\n"
-    b ++= s"    Use :class:`sparkdl.${moduleName(stage.packageName).replace('_', '.')}.${stage.simpleName}`," +
-      " which subclasses this base.\n    \"\"\"\n\n"
+    val public = s"sparkdl.${moduleName(stage.packageName).replace('_', '.')}.${stage.simpleName}"
+    b ++= s"    Use :class:`$public`, which subclasses this base.\n    \"\"\"\n\n"
     b ++= s"    _java_class = ${pyString(stage.name)}\n"
     if (!isReadable(stage)) b ++= "    _java_readable = False\n"
     params.foreach { p =>
@@ -168,7 +181,8 @@ object PythonWrappers {
     if (defaults.nonEmpty) b ++= s"        self._setDefault(${defaults.mkString(", ")})\n"
     b ++= "        self._set(**self._input_kwargs)\n"
     b ++= s"\n    @keyword_only\n    def setParams$signature -> $cls:\n"
-    b ++= "        \"\"\"Sets the given params.\"\"\"\n        return self._set(**self._input_kwargs)\n"
+    b ++= "        \"\"\"Sets the given params.\"\"\"\n"
+    b ++= "        return self._set(**self._input_kwargs)\n"
     params.foreach { p =>
       b ++= s"\n    def set${p.capitalized}(self, value: ${p.tpe.hint}) -> $cls:\n"
       b ++= s"        \"\"\"Sets :py:attr:`${p.name}`.\"\"\"\n"
@@ -192,9 +206,12 @@ object PythonWrappers {
     case d: Double => java.lang.Double.toString(d)
     case a: Array[_] => a.map(pyLiteral(_, what)).mkString("[", ", ", "]")
     case m: scala.collection.Map[_, _] =>
-      m.toSeq.map { case (k, v) => s"${pyLiteral(k, what)}: ${pyLiteral(v, what)}" }.sorted.mkString("{", ", ", "}")
+      val items = m.toSeq.map { case (k, v) => s"${pyLiteral(k, what)}: ${pyLiteral(v, what)}" }
+      items.sorted.mkString("{", ", ", "}")
     case other =>
-      throw new IllegalArgumentException(s"$what: no Python literal for default ${other.getClass.getName} $other")
+      throw new IllegalArgumentException(
+        s"$what: no Python literal for default ${other.getClass.getName} $other"
+      )
   }
 
   /** A double-quoted Python string literal (ASCII; anything else escaped). */
@@ -211,9 +228,12 @@ object PythonWrappers {
   private def wrapString(s: String, indent: String, end: String): String = {
     val words = s.split("(?<= )")
     val lines = words.foldLeft(Vector("")) { (acc, w) =>
-      if (acc.last.nonEmpty && acc.last.length + w.length > 76) acc :+ w else acc.init :+ (acc.last + w)
+      if (acc.last.nonEmpty && acc.last.length + w.length > 76) acc :+ w
+      else acc.init :+ (acc.last + w)
     }
     if (lines.size == 1) s"$indent${pyString(s)}$end"
-    else lines.map(l => indent + "    " + pyString(l)).mkString(s"$indent(\n", "\n", s"\n$indent)$end")
+    else {
+      lines.map(l => indent + "    " + pyString(l)).mkString(s"$indent(\n", "\n", s"\n$indent)$end")
+    }
   }
 }

@@ -54,7 +54,8 @@ object StageCatalog {
       .map(_.stripSuffix(".class").replace('/', '.'))
     names.sorted.flatMap { name =>
       val cls = Class.forName(name, false, loader)
-      if (isStage(cls)) Some(StageClass(cls.asSubclass(classOf[PipelineStage]), instantiate(cls))) else None
+      if (!isStage(cls)) None
+      else Some(StageClass(cls.asSubclass(classOf[PipelineStage]), instantiate(cls)))
     }
   }
 
@@ -76,8 +77,10 @@ object StageCatalog {
     if (root.isDirectory) {
       val base = root.toPath
       Using.resource(java.nio.file.Files.walk(base)) { paths =>
-        paths.iterator.asScala.map(p => base.relativize(p).toString.replace(File.separatorChar, '/'))
-          .filter(_.endsWith(".class")).toList
+        paths.iterator.asScala
+          .map(p => base.relativize(p).toString.replace(File.separatorChar, '/'))
+          .filter(_.endsWith(".class"))
+          .toList
       }
     } else if (root.isFile && root.getName.endsWith(".jar")) {
       Using.resource(new ZipFile(root)) { zip =>

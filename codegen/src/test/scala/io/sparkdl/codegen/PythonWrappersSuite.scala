@@ -15,13 +15,15 @@ import io.sparkdl.codegen.fixture.echo.EchoTransformer
  */
 class PythonWrappersSuite extends AnyFunSuite {
   private def property(key: String): File = new File(
-    sys.props.getOrElse(key, fail(s"-D$key is not set; run this suite through `build/sbt codegen/test`"))
+    sys.props.getOrElse(key, fail(s"-D$key is not set; run the suite with build/sbt codegen/test"))
   )
   private lazy val coreClasses = property("sparkdl.codegen.classes")
   private lazy val generatedDir = property("sparkdl.codegen.out")
-  private lazy val testClasses = new File(classOf[EchoTransformer].getProtectionDomain.getCodeSource.getLocation.toURI)
+  private lazy val testClasses =
+    new File(classOf[EchoTransformer].getProtectionDomain.getCodeSource.getLocation.toURI)
 
-  private def stages = StageCatalog.discover(coreClasses, PythonWrappers.StagePackage, getClass.getClassLoader)
+  private def stages =
+    StageCatalog.discover(coreClasses, PythonWrappers.StagePackage, getClass.getClassLoader)
 
   test("the scan finds sparkdl's stages, and only stages") {
     val names = stages.map(_.name)
@@ -32,7 +34,8 @@ class PythonWrappersSuite extends AnyFunSuite {
 
   test("every param's field name equals its name") {
     for (stage <- stages; (accessor, param) <- stage.paramAccessors) {
-      assert(accessor.getName == param.name, s"${stage.name}.${accessor.getName} is named '${param.name}'")
+      val field = s"${stage.name}.${accessor.getName}"
+      assert(accessor.getName == param.name, s"$field is named '${param.name}'")
     }
   }
 
@@ -42,7 +45,9 @@ class PythonWrappersSuite extends AnyFunSuite {
       val module = files(PythonWrappers.moduleName(stage.packageName) + ".py")
       assert(module.contains(s"\nclass _${stage.simpleName}("), s"no Python base for ${stage.name}")
       assert(module.contains(s"_java_class = \"${stage.name}\""))
-      for ((_, p) <- stage.paramAccessors) assert(module.contains(s"    ${p.name}: Param["), s"${stage.name}.${p.name}")
+      for ((_, p) <- stage.paramAccessors) {
+        assert(module.contains(s"    ${p.name}: Param["), s"${stage.name}.${p.name}")
+      }
     }
   }
 
@@ -55,9 +60,12 @@ class PythonWrappersSuite extends AnyFunSuite {
     val actual = pyFiles(generatedDir)
     assert(actual.keySet == expected.keySet, s"files in $generatedDir")
     for ((name, text) <- expected if actual(name) != text) {
-      val (now, before) = text.linesIterator.toSeq.zipAll(actual(name).linesIterator.toSeq, "<end>", "<end>")
-        .find(p => p._1 != p._2).get
-      fail(s"$generatedDir/$name is stale (run build/sbt pythonWrappers): generated '$now', found '$before'")
+      val lines = text.linesIterator.toSeq.zipAll(actual(name).linesIterator.toSeq, "", "")
+      val (now, before) = lines.find(p => p._1 != p._2).get
+      fail(
+        s"$generatedDir/$name is stale (run build/sbt pythonWrappers): " +
+          s"generated '$now', found '$before'"
+      )
     }
   }
 
@@ -65,9 +73,13 @@ class PythonWrappersSuite extends AnyFunSuite {
     val files = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")
     assert(files.keySet == Set("__init__.py", "codegen_fixture_echo.py"))
     val py = files("codegen_fixture_echo.py")
-    assert(py.contains("class _EchoTransformer(SparkdlJavaParams, JavaTransformer, JavaMLWritable):"))
+    assert(
+      py.contains("class _EchoTransformer(SparkdlJavaParams, JavaTransformer, JavaMLWritable):")
+    )
     assert(py.contains("_java_class = \"io.sparkdl.codegen.fixture.echo.EchoTransformer\""))
-    assert(py.contains("\"the \\\"input\\\" column\",\n        typeConverter=TypeConverters.toString,"))
+    assert(
+      py.contains("\"the \\\"input\\\" column\",\n        typeConverter=TypeConverters.toString,")
+    )
     assert(py.contains("typeConverter=TypeConverters.toInt,"))
     assert(py.contains("typeConverter=TypeConverters.toFloat,"))
     assert(py.contains("typeConverter=TypeConverters.toBoolean,"))
@@ -80,18 +92,25 @@ class PythonWrappersSuite extends AnyFunSuite {
   }
 
   test("a param whose field name differs from its name is rejected, naming both") {
-    val e = intercept[IllegalArgumentException](PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.misnamed"))
+    val e = intercept[IllegalArgumentException](
+      PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.misnamed")
+    )
     assert(e.getMessage.contains("Misnamed: param field 'inputColumn' is named 'inputCol'"))
   }
 
   test("a param type without a Python type is rejected, naming the param") {
-    val e = intercept[IllegalArgumentException](PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.untyped"))
-    assert(e.getMessage.contains("Untyped.shape: no Python type for org.apache.spark.ml.param.Param"))
+    val e = intercept[IllegalArgumentException](
+      PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.untyped")
+    )
+    assert(
+      e.getMessage.contains("Untyped.shape: no Python type for org.apache.spark.ml.param.Param")
+    )
   }
 
   test("string literals escape what Python would misread") {
     assert(PythonWrappers.pyString("a\"b\\c\nd\u00e9") == "\"a\\\"b\\\\c\\nd\\u00e9\"")
-    assert(PythonWrappers.pyLiteral(Map("b" -> "1", "a" -> "2"), "m") == "{\"a\": \"2\", \"b\": \"1\"}")
+    val map = PythonWrappers.pyLiteral(Map("b" -> "1", "a" -> "2"), "m")
+    assert(map == "{\"a\": \"2\", \"b\": \"1\"}")
     assert(PythonWrappers.pyLiteral(1e-4, "d") == "1.0E-4")
   }
 }
