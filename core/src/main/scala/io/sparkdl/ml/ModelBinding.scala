@@ -38,7 +38,8 @@ private[ml] final class ModelBinding(
     val r = resolve(df.schema)
     val casts = r.inputs.collect { case Input(_, _, feed, Some(cast)) => feed -> cast }
     val fed = if (casts.isEmpty) df else df.withColumns(casts.toMap)
-    val mapped = TensorFrames.mapBlocks(fed, r.program, trim = false, blockSize = batchSize, handleInvalid = handleInvalid)
+    val mapped =
+      TensorFrames.mapBlocks(fed, r.program, trim = false, blockSize = batchSize, handleInvalid = handleInvalid)
     val vectors = if (outputMode == OutputMode.Vector) {
       mapped.withColumns(r.fields.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped
@@ -128,6 +129,14 @@ private[ml] final class ModelBinding(
         fail(s"$inputParam column '$column' has type ${schema(column).dataType.simpleString}, which cannot " +
           s"feed $what; expected a numeric scalar, a (nested) numeric array or an ML vector")
     }
+    if (c.dtype != out.dtype && !castable(c, out.dtype)) {
+      val why =
+        if (c.kind == CellKind.Vector) " (vectors convert to float32 or float64 only)"
+        else if (isNumeric(c.dtype) && isNumeric(out.dtype)) " (floats are not cast to integers implicitly)"
+        else ""
+      fail(s"$inputParam column '$column' has type ${c.dataType.simpleString} (${c.dtype} values), which cannot " +
+        s"feed $what; expected ${out.dtype} values or numbers castable to them$why")
+    }
     if (shape.hasKnownRank) {
       if (shape.rank == 0) {
         fail(s"$what is a scalar, but the stage feeds it a batch of rows; expected a model input with a " +
@@ -139,19 +148,15 @@ private[ml] final class ModelBinding(
       }
     }
     if (c.dtype == out.dtype) (Input(column, in, column, None), placeholder.name, None)
-    else if (!castable(c, out.dtype)) {
-      val why =
-        if (c.kind == CellKind.Vector) " (vectors convert to float32 or float64 only)"
-        else if (isNumeric(c.dtype) && isNumeric(out.dtype)) " (floats are not cast to integers implicitly)"
-        else ""
-      fail(s"$inputParam column '$column' (${c.dataType.simpleString}) holds ${c.dtype} values, but $what " +
-        s"takes ${out.dtype}; expected ${out.dtype} values or numbers castable to them$why")
-    } else {
+    else {
       // Cast into a temporary column: the user's column stays as it is in the output.
       val feed = s"__sparkdl_${stage.split(' ').last}_in$index"
       val source = col(quote(column))
-      val target = TensorColumn.sparkType(out.dtype, c.cellRank)
-      val cast = if (c.kind == CellKind.Vector) vector_to_array(source, out.dtype.name) else source.cast(target)
+      val element = TensorColumn.sparkType(out.dtype, 0)
+      val (cast, target) = c.kind match {
+        case CellKind.Vector => (vector_to_array(source, out.dtype.name), ArrayType(element, containsNull = false))
+        case _ => val t = withElement(c.dataType, element); (source.cast(t), t)
+      }
       (Input(column, in, feed, Some(cast.as(feed, schema(column).metadata))), placeholder.name, Some(target))
     }
   }
@@ -161,7 +166,8 @@ private[ml] final class ModelBinding(
     val needed = graph.dependencies(fetched).filter(_.opType == "Placeholder").map(_.name)
     val missing = needed.filterNot(fedOps.contains).sorted
     if (missing.nonEmpty) {
-      val byKey = model.signature.toSeq.flatMap(_.inputs.toSeq).map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
+      val byKey = model.signature.toSeq.flatMap(_.inputs.toSeq)
+        .map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
       val names = missing.map(op => byKey.get(op).fold(s"'$op'")(k => s"'$k' (tensor $op)"))
       fail(s"the model outputs of $outputParam (${sortedOutputs.map(o => s"'${o._1}'").mkString(", ")}) need " +
         s"model input(s) ${names.mkString(", ")}, which $inputParam does not feed; expected a column " +
@@ -177,12 +183,14 @@ private[ml] final class ModelBinding(
   }
 
   private def expectedInputs(graph: Graph): String = model.signature match {
-    case Some(s) => s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
+    case Some(s) =>
+      s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
     case None => s"a placeholder of the graph: ${placeholders(graph).mkString(", ")}"
   }
 
   private def expectedOutputs(graph: Graph): String = model.signature match {
-    case Some(s) => s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
+    case Some(s) =>
+      s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
     case None => "a tensor of the graph ('op' or 'op:index')"
   }
 
@@ -194,8 +202,16 @@ private[ml] final class ModelBinding(
   private def castable(c: TensorColumn, to: DType): Boolean = c.kind match {
     case CellKind.Vector => to == DType.Float32 || to == DType.Float64
     case CellKind.Scalar | CellKind.Array(_) =>
-      isNumeric(c.dtype) && isNumeric(to) && (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
+      // Any number to a float; only integers to an integer (no silent truncation).
+      isNumeric(c.dtype) && isNumeric(to) &&
+      (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
     case _ => false
+  }
+
+  /** `t` with its (innermost) element type replaced, keeping each level's nullability. */
+  private def withElement(t: DataType, element: DataType): DataType = t match {
+    case ArrayType(inner, containsNull) => ArrayType(withElement(inner, element), containsNull)
+    case _ => element
   }
 
   private def toVector(field: StructField): Column = {

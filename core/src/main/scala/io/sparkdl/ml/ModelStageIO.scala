@@ -53,7 +53,8 @@ private[ml] final class ModelStageReader[T <: ModelStageParams](implicit tag: Cl
           s"'$path' holds a saved ${other.getClass.getName}; expected a ${tag.runtimeClass.getName}"
         )
     }
-    val model = TFModel.load(new Path(path, ModelStageIO.ModelDir).toString, sparkSession.sparkContext.hadoopConfiguration)
+    val hadoopConf = sparkSession.sparkContext.hadoopConfiguration
+    val model = TFModel.load(new Path(path, ModelStageIO.ModelDir).toString, hadoopConf)
     stage.set(stage.model, model)
   }
 }

@@ -53,7 +53,7 @@ class KerasTransformerSuite extends StageFixtures {
     val df = spark.createDataFrame(cells.zipWithIndex.map { case (x, i) => (i, x) }).toDF("i", "x").repartition(2)
     val out = new KerasTransformer().setModel(reshape).setInputCol("x").setOutputCol("y").transform(df)
     assert(out.schema("y").dataType == ArrayType(ArrayType(FloatType, containsNull = false), containsNull = false))
-    val first = out.orderBy("i").head().getSeq[Seq[Float]](2)
+    val first = out.orderBy("i").head().getSeq[scala.collection.Seq[Float]](2)
     assert(first.length == 2 && first.forall(_.length == 3))
     assertClose(flatFloats(out, "y"), Fixtures.npy("keras_reshape_y.npy").floats, 1e-5)
   }

@@ -56,15 +56,18 @@ class StageSchemaSuite extends StageFixtures {
   test("a column of the wrong type: strings, array<string>, a float column for an integer input") {
     val strings = schemaOf("i" -> IntegerType, "a" -> StringType, "b" -> floats)
     schemaError(twoInputStage(), strings, "inputMapping column 'a' has type string", "model input 'x1'",
+      "expected float32 values")
+    val maps = schemaOf("i" -> IntegerType, "a" -> MapType(StringType, FloatType), "b" -> floats)
+    schemaError(twoInputStage(), maps, "inputMapping column 'a' has type map<string,float>",
       "expected a numeric scalar, a (nested) numeric array or an ML vector")
     val stringArrays = schemaOf("i" -> IntegerType, "a" -> ArrayType(StringType, false), "b" -> floats)
-    schemaError(twoInputStage(), stringArrays, "column 'a' (array<string>) holds string values", "takes float32",
-      "expected float32 values")
+    schemaError(twoInputStage(), stringArrays, "column 'a' has type array<string>", "feed model input 'x1' (float32[?,4])",
+      "expected a numeric scalar")
     val toInts = new TFTransformer().setModel(reduceMax).setInputMapping(Map("v" -> "x_int32"))
       .setOutputMapping(Map("max_int32" -> "m"))
-    schemaError(toInts, schemaOf("v" -> ArrayType(DoubleType, false)), "column 'v'", "holds float64",
-      "takes int32", "not cast to integers")
-    schemaError(toInts, schemaOf("v" -> VectorType), "column 'v'", "takes int32", "vectors convert to float32 or float64")
+    schemaError(toInts, schemaOf("v" -> ArrayType(DoubleType, false)), "column 'v' has type array<double>",
+      "expected int32 values", "not cast to integers")
+    schemaError(toInts, schemaOf("v" -> VectorType), "column 'v' has type vector", "expected int32", "vectors convert to float32 or float64")
   }
 
   test("a column whose cells have the wrong rank") {

@@ -27,6 +27,8 @@ class StringMapParam(parent: Params, name: String, doc: String, isValid: Map[Str
           )
       }.toMap
     case other =>
-      throw new IllegalArgumentException(s"param '$name': expected a JSON object of strings, got ${compact(render(other))}")
+      throw new IllegalArgumentException(
+        s"param '$name': expected a JSON object of strings, got ${compact(render(other))}"
+      )
   }
 }
