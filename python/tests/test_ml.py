@@ -200,6 +200,8 @@ def test_keras_file_with_custom_objects(features_df, features, tmp_path):
     path = tmp_path / "custom.keras"
     model.save(path)
     keras.saving.get_custom_objects().clear()  # now only custom_objects can resolve it
+    with pytest.raises(TypeError, match="Doubling"):
+        TFModel.from_keras(str(path))
     t = KerasTransformer(
         model=str(path),
         custom_objects={"sparkdl_test>Doubling": Doubling},
