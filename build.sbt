@@ -22,9 +22,12 @@ val javaOpens = Seq(
 val pythonJars = taskKey[Seq[File]](
   "Copies sparkdl's jar and its runtime dependencies (not Spark's) into python/sparkdl/jars."
 )
+val pythonWrappers = taskKey[Seq[File]](
+  "Generates python/sparkdl/_gen (the Python stages' bases) from core's compiled Scala stages."
+)
 
 lazy val root = (project in file("."))
-  .aggregate(core)
+  .aggregate(core, codegen)
   .settings(publish / skip := true, publishLocal / skip := true)
 
 lazy val core = (project in file("core"))
@@ -55,6 +58,7 @@ lazy val core = (project in file("core"))
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
     Test / parallelExecution := false,
     pythonJars := {
+      (LocalProject("codegen") / pythonWrappers).value // the package ships wrappers of these classes
       val out = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "jars"
       val deps = (Runtime / externalDependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
       val jars = (Compile / packageBin).value +: deps
@@ -67,6 +71,39 @@ lazy val core = (project in file("core"))
         }
         target
       }
+    }
+  )
+
+// The Python wrapper generator (io.sparkdl.codegen.PythonWrappers) and its meta-tests. A project
+// of its own so it runs with Spark on its classpath (core only has it Provided) and nothing of it
+// ends up in sparkdl's published jar.
+lazy val codegen = (project in file("codegen"))
+  .dependsOn(core)
+  .settings(
+    name := "sparkdl-codegen",
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint"),
+    libraryDependencies ++= Seq(
+      "org.apache.spark" %% "spark-mllib" % sparkVersion,
+      "org.scalatest" %% "scalatest" % "3.2.19" % Test
+    ),
+    publish / skip := true,
+    publishLocal / skip := true,
+    run / fork := true,
+    Test / fork := true,
+    Test / javaOptions ++= javaOpens ++ Seq(
+      s"-Dsparkdl.codegen.classes=${(core / Compile / classDirectory).value}",
+      s"-Dsparkdl.codegen.out=${(ThisBuild / baseDirectory).value / "python" / "sparkdl" / "_gen"}"
+    ),
+    pythonWrappers := {
+      (core / Compile / compile).value
+      val classes = (core / Compile / classDirectory).value
+      val out = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "_gen"
+      val classpath = (Runtime / fullClasspath).value.files
+      val args = Seq(classes.getPath, out.getPath)
+      (Compile / run / runner).value
+        .run("io.sparkdl.codegen.PythonWrappers", classpath, args, streams.value.log)
+        .get
+      (out * "*.py").get
     }
   )
 

@@ -4,8 +4,35 @@ Run TensorFlow graphs and SavedModels over Spark DataFrames, in Spark's executor
 sparkdl's JVM engine. Start with :func:`sparkdl.session`.
 """
 
+import sys
+import types
+from typing import Any
+
 from sparkdl.session import bundled_jars, session
 
 __version__ = "0.1.0.dev0"
 
 __all__ = ["__version__", "bundled_jars", "session"]
+
+
+def _java_package_alias(java_package: str, python_module: str) -> None:
+    """Make ``import <java_package>`` mean ``python_module``, imported on first use.
+
+    PySpark finds the Python class of a saved Java stage by importing the stage's Java class name
+    (``DefaultParamsReader.loadParamsInstance``, ``JavaParams._from_java``, used by
+    ``PipelineModel.load``): ``io.sparkdl.ml`` cannot be imported (``io`` is the standard
+    library's), so register it as an alias rather than patching PySpark's functions. Lazily, so
+    that ``import sparkdl`` does not import pyspark.ml and the generated stage classes.
+    """
+    alias = types.ModuleType(java_package, f"Alias of {python_module} for PySpark's readers.")
+
+    def __getattr__(name: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(python_module), name)
+
+    alias.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules.setdefault(java_package, alias)
+
+
+_java_package_alias("io.sparkdl.ml", "sparkdl.ml")

@@ -1,12 +1,17 @@
 """The model every sparkdl stage and SQL function runs: :class:`TFModel`.
 
-A ``TFModel`` is built in Python from a frozen GraphDef or a SavedModel directory and becomes
-the JVM's ``io.sparkdl.ml.TFModel`` (its bytes are read once, when first needed by Spark).
+A ``TFModel`` is built in Python from a frozen GraphDef or a SavedModel directory, or from what
+TensorFlow Python holds (a ``tf.Graph``, a ``tf.function``, a Keras model), and becomes the JVM's
+``io.sparkdl.ml.TFModel`` (its bytes are read once, when first needed by Spark). Keras models and
+functions become SavedModels here, in Python: the JVM never needs Keras.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -34,6 +39,7 @@ class TFModel:
         self._make_java = make_java
         self._description = description
         self._java: Any = None
+        self._saved: tempfile.TemporaryDirectory | None = None  # from_keras, from_function
 
     @classmethod
     def from_graph_def(cls, graph_def: Any) -> TFModel:
@@ -72,6 +78,133 @@ class TFModel:
             make,
             f"SavedModel {path} (tags {tags}, signature '{signature}')",
         )
+
+    @classmethod
+    def from_graph(cls, graph: Any, fetches: Sequence[Any], session: Any = None) -> TFModel:
+        """A TF1 ``tf.Graph``, frozen down to what ``fetches`` need.
+
+        Parameters
+        ----------
+        graph
+            The graph.
+        fetches
+            The outputs the model will be asked for: tensors or ops of ``graph``, or their names
+            (``"y"`` or ``"y:0"``).
+        session
+            A ``tf.compat.v1.Session`` of ``graph`` whose variable values are frozen into the
+            model. Default: none; variables keep their initial values.
+
+        Returns
+        -------
+        TFModel
+            A frozen graph; inputs are its placeholders, outputs any tensor by name.
+        """
+        from sparkdl._graphs import _frozen_graph_def
+
+        items = [fetches] if isinstance(fetches, str) else list(fetches)
+        if not items:
+            raise ValueError("from_graph needs fetches: the tensors (or names) the model outputs")
+        op_names = [f if isinstance(f, str) else f.name for f in items]
+        op_names = [n.split(":")[0] for n in op_names]
+        for name in op_names:
+            try:
+                graph.get_operation_by_name(name)
+            except KeyError:
+                raise ValueError(f"fetch '{name}' is not an op of the graph") from None
+        graph_def = _frozen_graph_def(graph, op_names, session)
+        model = cls.from_graph_def(graph_def)
+        model._description = f"tf.Graph frozen for {op_names}"
+        return model
+
+    @classmethod
+    def from_function(cls, fn: Any, input_signature: Sequence[Any] | None = None) -> TFModel:
+        """A ``tf.function``, its concrete function, or a Python function of tensors.
+
+        The function is saved as a SavedModel (signature ``serving_default``, its variables
+        included): inputs are named after the function's parameters, outputs ``output_0``,
+        ``output_1``, ... or the keys of the dict it returns.
+
+        Parameters
+        ----------
+        fn
+            A concrete function, or a function traced with ``input_signature`` (or its own).
+        input_signature
+            ``tf.TensorSpec`` per parameter, e.g. ``[tf.TensorSpec([None, 5], tf.float32)]``;
+            needed unless ``fn`` is concrete or a ``tf.function`` with an input signature.
+
+        Returns
+        -------
+        TFModel
+        """
+        import tensorflow as tf
+
+        if isinstance(fn, tf.types.experimental.ConcreteFunction):
+            concrete = fn
+        else:
+            function = fn if isinstance(fn, tf.types.experimental.PolymorphicFunction) else None
+            signature = input_signature or (function.input_signature if function else None)
+            if signature is None:
+                raise ValueError(
+                    f"from_function: {getattr(fn, '__name__', fn)!r} has no input signature; "
+                    "pass input_signature=[tf.TensorSpec(...), ...] or a concrete function"
+                )
+            function = tf.function(getattr(fn, "python_function", fn), input_signature=signature)
+            concrete = function.get_concrete_function()
+        saved = tempfile.TemporaryDirectory(prefix="sparkdl-function-")
+        module = tf.Module()
+        module.captured_variables = list(concrete.variables)  # saved with the function
+        tf.saved_model.save(module, saved.name, signatures={"serving_default": concrete})
+        return cls._from_temporary_saved_model(saved, f"function '{concrete.name}'")
+
+    @classmethod
+    def from_keras(
+        cls, model_or_path: Any, custom_objects: Mapping[str, Any] | None = None
+    ) -> TFModel:
+        """A Keras model, or a Keras file (``.keras``, ``.h5``) loaded with ``custom_objects``.
+
+        The model is exported as a SavedModel (``model.export(..., format="tf_saved_model")``,
+        signature ``serving_default``): inputs are named after the model's ``Input`` layers,
+        the output is ``output_0``.
+
+        Returns
+        -------
+        TFModel
+        """
+        import keras
+
+        if isinstance(model_or_path, str | os.PathLike):
+            path = Path(model_or_path)
+            if path.suffix not in (".keras", ".h5"):
+                raise ValueError(
+                    f"from_keras: '{path}' is not a Keras file; expected a .keras or .h5 file "
+                    "(use TFModel.from_saved_model for a SavedModel directory)"
+                )
+            if not path.is_file():
+                raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
+            model = keras.models.load_model(path, custom_objects=custom_objects, compile=False)
+            what = f"Keras file {path}"
+        elif isinstance(model_or_path, keras.Model):
+            model = model_or_path
+            what = f"Keras model '{model.name}'"
+        else:
+            raise TypeError(
+                f"from_keras: expected a keras.Model or a .keras/.h5 path; "
+                f"found a {type(model_or_path).__name__}"
+            )
+        saved = tempfile.TemporaryDirectory(prefix="sparkdl-keras-")
+        model.export(saved.name, format="tf_saved_model", verbose=False)
+        return cls._from_temporary_saved_model(saved, what)
+
+    @classmethod
+    def _from_temporary_saved_model(
+        cls, saved: tempfile.TemporaryDirectory, what: str
+    ) -> TFModel:
+        # A file: URI, so that a cluster's default filesystem does not claim the local path; the
+        # directory lives as long as this object (the JVM reads it once, in _to_java).
+        model = cls.from_saved_model(Path(saved.name).as_uri())
+        model._description = f"{what} as a SavedModel (signature 'serving_default')"
+        model._saved = saved
+        return model
 
     @classmethod
     def _from_java(cls, java_model: Any) -> TFModel:

@@ -41,7 +41,8 @@ import numpy as np
 import tensorflow as tf
 from pyspark.sql import DataFrame, GroupedData, SparkSession
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-from tensorflow.python.util import deprecation
+
+from sparkdl._graphs import _frozen_graph_def
 
 __all__ = [
     "aggregate",
@@ -187,20 +188,6 @@ def _fetch_list(fetches: Any) -> list[tf.Tensor]:
             "fetch tensors of different ops (e.g. wrap them in tf.identity(..., name=...))"
         )
     return items
-
-
-def _frozen_graph_def(graph: tf.Graph, op_names: list[str]) -> tf.compat.v1.GraphDef:
-    """The subgraph that computes ``op_names``, with variables initialized and made constants."""
-    with deprecation.silence():
-        if not graph.get_collection(tf.compat.v1.GraphKeys.GLOBAL_VARIABLES):
-            return tf.compat.v1.graph_util.extract_sub_graph(graph.as_graph_def(), op_names)
-        with graph.as_default():
-            init = tf.compat.v1.global_variables_initializer()
-        with tf.compat.v1.Session(graph=graph) as sess:
-            sess.run(init)
-            return tf.compat.v1.graph_util.convert_variables_to_constants(
-                sess, graph.as_graph_def(), op_names
-            )
 
 
 def _feed_key(key: Any, graph: tf.Graph) -> str:

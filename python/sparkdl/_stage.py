@@ -1,0 +1,127 @@
+"""What the generated stage bases (``sparkdl._gen``) share: moving sparkdl's param types across
+py4j, and reading stages back as the Java class they wrap.
+
+PySpark's ``JavaParams`` converts param values with ``_py2java``/``_java2py``, which know neither
+a Scala ``Map`` nor a ``TFModel``. Map params cross as JSON through the Java param's own
+``jsonEncode``/``jsonDecode``; model params as the JVM ``io.sparkdl.ml.TFModel``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+from pyspark.ml.common import _java2py, _py2java
+from pyspark.ml.param import Param
+from pyspark.ml.util import JavaMLReadable, JavaMLReader
+from pyspark.ml.wrapper import JavaParams
+from pyspark.sql import SparkSession
+
+from sparkdl.model import TFModel
+
+S = TypeVar("S", bound="SparkdlJavaParams")
+
+
+def to_string_map(value: Any) -> dict[str, str]:
+    """Type converter of map params (``StringMapParam``): a dict of str -> str."""
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return dict(value)
+    raise TypeError(f"expected a dict of str -> str; found {value!r}")
+
+
+def to_tf_model(value: Any) -> TFModel:
+    """Type converter of model params (``ModelParam``): a :class:`sparkdl.model.TFModel`."""
+    if isinstance(value, TFModel):
+        return value
+    raise TypeError(
+        f"expected a sparkdl.model.TFModel (TFModel.from_saved_model, from_keras, ...); "
+        f"found a {type(value).__name__}"
+    )
+
+
+class _StageReader(JavaMLReader):
+    """Reads a stage with its own Java class's reader (PySpark's derives the Java class name
+    from the Python module, which for sparkdl names no Java class)."""
+
+    @classmethod
+    def _java_loader_class(cls, clazz: type) -> str:
+        return clazz._java_class  # type: ignore[attr-defined]
+
+
+class SparkdlJavaParams(JavaParams, JavaMLReadable):
+    """Params of a stage that wraps a sparkdl Scala stage (``_java_class``)."""
+
+    _java_class: ClassVar[str]
+
+    @classmethod
+    def read(cls) -> JavaMLReader:
+        """An MLReader for this stage, reading with the Scala stage's reader."""
+        return _StageReader(cls)
+
+    @classmethod
+    def _from_java(cls: type[S], java_stage: Any) -> S:  # type: ignore[override]
+        # A classmethod (PySpark's is static and picks the class by Java name), so that
+        # `X.load` returns an X, also for subclasses of sparkdl's stages.
+        stage = cls()
+        stage._java_obj = java_stage
+        stage._resetUid(java_stage.uid())
+        stage._transfer_params_from_java()
+        return stage
+
+    def _set(self: S, **kwargs: Any) -> S:
+        try:
+            return super()._set(**kwargs)
+        except TypeError as e:  # PySpark's message names the param; add the stage
+            raise TypeError(f"{type(self).__name__} {self.uid}: {e}") from None
+
+    # ---- Python -> JVM: every param value goes through here (params, defaults, param maps)
+
+    def _make_java_param_pair(self, param: Param, value: Any) -> Any:
+        param = self._resolveParam(param)
+        java_param = self._java_obj.getParam(param.name)
+        return java_param.w(self._java_value(param, java_param, value))
+
+    def _java_value(self, param: Param, java_param: Any, value: Any) -> Any:
+        spark = SparkSession.active()
+        if param.typeConverter is to_string_map:
+            return java_param.jsonDecode(json.dumps(value))
+        if param.typeConverter is to_tf_model:
+            return value._to_java(spark)
+        return _py2java(spark.sparkContext, value)
+
+    # ---- JVM -> Python
+
+    def _python_value(self, param: Param, java_param: Any, java_value: Any) -> Any:
+        if param.typeConverter is to_string_map:
+            return json.loads(java_param.jsonEncode(java_value))
+        if param.typeConverter is to_tf_model:
+            return TFModel._from_java(java_value)
+        sc = SparkSession.active().sparkContext
+        if param.typeConverter.__name__.startswith("toList"):
+            return [_java2py(sc, x) for x in list(java_value)]
+        return _java2py(sc, java_value)
+
+    def _transfer_params_from_java(self) -> None:
+        java = self._java_obj
+        for param in self.params:
+            if not java.hasParam(param.name):
+                continue
+            java_param = java.getParam(param.name)
+            if java.isSet(java_param):  # set values only: defaults are the class's (SPARK-14931)
+                value = self._python_value(param, java_param, java.getOrDefault(java_param))
+                self._set(**{param.name: value})
+            if java.hasDefault(java_param) and not self.isDefined(param):
+                value = self._python_value(param, java_param, java.getDefault(java_param).get())
+                self._setDefault(**{param.name: value})
+
+    def _transfer_param_map_from_java(self, javaParamMap: Any) -> dict[Param, Any]:
+        out = {}
+        for pair in javaParamMap.toList():
+            java_param = pair.param()
+            if self.hasParam(str(java_param.name())):
+                param = self.getParam(java_param.name())
+                out[param] = self._python_value(param, java_param, pair.value())
+        return out

@@ -1,0 +1,122 @@
+"""Spark ML stages that run TensorFlow and Keras models over DataFrame columns.
+
+:class:`TFTransformer` and :class:`KerasTransformer` are the Scala stages ``io.sparkdl.ml.*``
+seen from Python: their params, docs and defaults come from the Scala classes (the generated
+bases in ``sparkdl._gen``), and they save, load and join Pipelines like PySpark's own stages.
+Python adds one thing: ``model=`` also takes what TensorFlow Python holds, converted to a
+:class:`~sparkdl.model.TFModel` on the driver.
+
+Example
+-------
+>>> from sparkdl.ml import KerasTransformer
+>>> t = KerasTransformer(model=keras_model, inputCol="features", outputCol="prediction")
+>>> t.transform(df).select("prediction").show()
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from sparkdl._gen.ml import _KerasTransformer, _TFTransformer
+from sparkdl.model import TFModel
+
+__all__ = ["KerasTransformer", "TFTransformer"]
+
+
+def _is_keras_model(value: Any) -> bool:
+    # Keras is imported only when something that is not a TFModel arrives.
+    import keras
+
+    return isinstance(value, keras.Model)
+
+
+class TFTransformer(_TFTransformer):
+    """Runs a TensorFlow model over DataFrame columns: each input column feeds a model input
+    (``inputMapping``), each model output fetched becomes a column (``outputMapping``).
+
+    Parameters
+    ----------
+    model
+        A :class:`~sparkdl.model.TFModel`, or what becomes one: a ``tf.Graph`` (frozen down to
+        the outputs of ``outputMapping``, variables at their initial values), a
+        ``tf.compat.v1.Session`` (its graph, variables at their values in the session), a
+        ``tf.function`` with an input signature or a concrete function
+        (:meth:`TFModel.from_function`), or a Keras model (:meth:`TFModel.from_keras`).
+    inputMapping
+        Input column -> model input (signature key or placeholder name).
+    outputMapping
+        Model output (signature key or tensor name) -> output column.
+    batchSize, handleInvalid, outputMode
+        As in Scala; see :meth:`explainParams`.
+    """
+
+    def _set(self, **kwargs: Any) -> TFTransformer:
+        model = kwargs.get("model")
+        if model is not None and not isinstance(model, TFModel):
+            kwargs["model"] = self._tf_model(model, kwargs.get("outputMapping"))
+        return super()._set(**kwargs)
+
+    def _tf_model(self, value: Any, output_mapping: Mapping[str, str] | None) -> TFModel:
+        import tensorflow as tf
+
+        if isinstance(value, tf.Graph | tf.compat.v1.Session):
+            if output_mapping is None and self.isDefined(self.outputMapping):
+                output_mapping = self.getOrDefault(self.outputMapping)
+            if not output_mapping:
+                raise ValueError(
+                    f"TFTransformer {self.uid}: param model: a {type(value).__name__} is frozen "
+                    "down to the outputs in outputMapping, which is not set; set it with (or "
+                    "before) the model, or pass TFModel.from_graph(graph, fetches)"
+                )
+            if isinstance(value, tf.compat.v1.Session):
+                return TFModel.from_graph(value.graph, list(output_mapping), session=value)
+            return TFModel.from_graph(value, list(output_mapping))
+        kinds = tf.types.experimental
+        if isinstance(value, kinds.ConcreteFunction | kinds.PolymorphicFunction):
+            return TFModel.from_function(value)
+        if _is_keras_model(value):
+            return TFModel.from_keras(value)
+        raise TypeError(
+            f"TFTransformer {self.uid}: param model: expected a TFModel, tf.Graph, "
+            "tf.compat.v1.Session, tf.function, concrete function or Keras model; found a "
+            f"{type(value).__name__}"
+        )
+
+
+class KerasTransformer(_KerasTransformer):
+    """Runs a single-input, single-output Keras model over a column (``inputCol`` ->
+    ``outputCol``).
+
+    Parameters
+    ----------
+    model
+        A Keras model, a Keras file (``.keras``, ``.h5``), or a
+        :class:`~sparkdl.model.TFModel` (e.g. :meth:`TFModel.from_keras`). Models become
+        SavedModels in Python; the JVM never needs Keras.
+    custom_objects
+        Passed to ``keras.models.load_model`` for a Keras file. Python only, not a param.
+    inputCol, outputCol, batchSize, handleInvalid, outputMode
+        As in Scala; see :meth:`explainParams`.
+    """
+
+    def __init__(self, *, custom_objects: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        self._custom_objects = custom_objects  # before super().__init__, which sets the model
+        super().__init__(**kwargs)
+
+    def setModel(  # type: ignore[override]
+        self, value: Any, custom_objects: Mapping[str, Any] | None = None
+    ) -> KerasTransformer:
+        """Sets :py:attr:`model`: a Keras model or file, or a TFModel."""
+        if custom_objects is not None:
+            self._custom_objects = custom_objects
+        return self._set(model=value)
+
+    def _set(self, **kwargs: Any) -> KerasTransformer:
+        model = kwargs.get("model")
+        if isinstance(model, str | os.PathLike) or (
+            model is not None and not isinstance(model, TFModel) and _is_keras_model(model)
+        ):
+            kwargs["model"] = TFModel.from_keras(model, getattr(self, "_custom_objects", None))
+        return super()._set(**kwargs)
