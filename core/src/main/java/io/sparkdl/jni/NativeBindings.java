@@ -22,6 +22,12 @@ public final class NativeBindings {
   /** {@code TF_Version()} of the loaded runtime, e.g. "2.18.0". */
   public static native String tfVersion();
 
+  /**
+   * Sets TF's C++ log threshold (TF_CPP_MIN_LOG_LEVEL: 0 info .. 3 fatal) unless the process
+   * environment already sets one; TF reads it when it first logs.
+   */
+  public static native void setDefaultLogLevel(int level);
+
   // ---- graphs -----------------------------------------------------------------------------
 
   public static native long graphNew();

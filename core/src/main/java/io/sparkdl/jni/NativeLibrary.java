@@ -55,6 +55,8 @@ public final class NativeLibrary {
       checkPlatform();
       loadTensorFlow(tried);
       loadOurs(tried);
+      // TF's INFO lines (every SavedModel load, CPU features) would flood executor logs.
+      NativeBindings.setDefaultLogLevel(1);
       loaded = true;
     } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
       failure =
