@@ -43,7 +43,7 @@ object TensorFrames {
     val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
     val shipped = ship(df, plan, threads)
-    val mapper = new BlockMapper(shipped, df.schema, trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(shipped, trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
@@ -64,7 +64,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(ship(df, plan, threads), df.schema, handleInvalid)
+    val mapper = new RowMapper(ship(df, plan, threads), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
@@ -146,7 +146,7 @@ object TensorFrames {
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, outputSchema, blockSize)
+      val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
@@ -342,7 +342,6 @@ private[sparkdl] final class GroupReducer(
     input: ShippedPlan,
     partial: ShippedPlan,
     keySchema: StructType,
-    outputSchema: StructType,
     blockSize: Int
 ) extends Serializable {
 
@@ -350,7 +349,6 @@ private[sparkdl] final class GroupReducer(
     val keyProject = UnsafeProjection.create(keySchema.fields.toSeq.zipWithIndex.map { case (f, i) =>
       BoundReference(i, f.dataType, f.nullable)
     })
-    val project = UnsafeProjection.create(outputSchema)
     val joined = new JoinedRow()
     lazy val reducer = new StreamReducer(input, partial, blockSize)
     new Iterator[InternalRow] {
@@ -363,7 +361,7 @@ private[sparkdl] final class GroupReducer(
           reducer.add(pending, "aggregate")
           pending = if (rows.hasNext) rows.next() else null
         }
-        project(joined(key, reducer.finish().get))
+        joined(key, reducer.finish().get) // the DataFrame over these rows projects them
       }
     }
   }

@@ -472,6 +472,48 @@ class MapSuite extends SparkSessionSuite with TolerantAssertions {
     }
   }
 
+  test("pass-through cells of varying sizes and nulls survive small blocks, skipped rows and any consumer") {
+    // Blocks of 3 reuse their row buffers many times; rows grow and shrink from block to block.
+    val n = 60
+    def text(i: Int): String = if (i % 7 == 3) null else s"row $i " + "ü" * Seq(0, 2000, 3, 500, 1)(i % 5)
+    def bytes(i: Int): Array[Byte] = if (i % 9 == 2) null else Array.tabulate((i * 53) % 400)(j => (i + j).toByte)
+    def array(i: Int): Seq[Double] = if (i % 11 == 5) null else Seq.tabulate((i * 31) % 200)(_ + 0.25 * i)
+    def x(i: Int): Any = if (i % 8 == 6) null else i.toDouble
+    val schema = StructType(Seq(
+      StructField("id", LongType, nullable = false),
+      StructField("s", StringType),
+      StructField("b", BinaryType),
+      StructField("a", ArrayType(DoubleType, containsNull = false)),
+      StructField("x", DoubleType)
+    ))
+    val df = frame(schema, (0 until n).map(i => Row(i.toLong, text(i), bytes(i), array(i), x(i))), 2)
+    val kept = (0 until n).filter(x(_) != null)
+    def check(rows: Seq[Row], what: String): Unit = {
+      assert(rows.map(_.getLong(0)) == kept.map(_.toLong), what)
+      rows.foreach { r =>
+        val i = r.getLong(0).toInt
+        assert(r.getString(1) == text(i), s"$what: s of row $i")
+        assert(Option(r.getAs[Array[Byte]](2)).map(_.toSeq) == Option(bytes(i)).map(_.toSeq), s"$what: b of row $i")
+        assert(Option(r.getSeq[Double](3)) == Option(array(i)), s"$what: a of row $i")
+        assert(r.getDouble(4) == i.toDouble && r.getDouble(5) == i + 3.0, s"$what: x, z of row $i")
+      }
+    }
+    val blocks = TensorFrames.mapBlocks(df, blocksPlusThree, blockSize = 3, handleInvalid = HandleInvalid.Skip)
+    val rows = TensorFrames.mapRows(df, rowsPlusThree, handleInvalid = HandleInvalid.Skip)
+    for ((out, op) <- Seq(blocks -> "mapBlocks", rows -> "mapRows")) {
+      check(out.collect().toSeq, s"$op collect")
+      check(out.orderBy(col("id").desc).collect().toSeq.reverse, s"$op sorted")
+      check(out.rdd.collect().toSeq, s"$op rdd")
+      val cached = out.cache()
+      try check(cached.collect().toSeq, s"$op cached") finally cached.unpersist()
+      spark.conf.set("spark.sql.codegen.wholeStage", "false")
+      try check(out.collect().toSeq, s"$op without whole-stage codegen")
+      finally spark.conf.unset("spark.sql.codegen.wholeStage")
+    }
+    val trimmed = TensorFrames.mapBlocks(df, blocksPlusThree, trim = true, blockSize = 3, handleInvalid = "skip")
+    assert(trimmed.collect().toSeq.map(_.getDouble(0)) == kept.map(_ + 3.0))
+  }
+
   test("the session cache loads a graph once for many actions over many partitions") {
     // A graph no other test uses, so that its first load happens here.
     val unique = graphDef { g =>
