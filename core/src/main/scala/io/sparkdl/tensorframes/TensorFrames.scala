@@ -1,7 +1,9 @@
 package io.sparkdl.tensorframes
 
+import scala.reflect.ClassTag
 import scala.util.Using
 
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
@@ -42,8 +44,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    val shipped = ship(df, plan, threads)
-    val mapper = new BlockMapper(shipped, trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(toTasks(df, ship(df, plan, threads)), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
@@ -64,7 +65,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(ship(df, plan, threads), handleInvalid)
+    val mapper = new RowMapper(toTasks(df, ship(df, plan, threads)), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
   }
@@ -146,7 +147,8 @@ object TensorFrames {
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, blockSize)
+      val ships = toTasks(in, (ship(in, plan, threads), ship(in, partialPlan, threads)))
+      val reducer = new GroupReducer(ships, keySchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
@@ -223,6 +225,14 @@ object TensorFrames {
     ShippedPlan(plan, sc.broadcast(plan.program.graphDef), threads.intraOp, threads.interOp)
   }
 
+  /**
+   * What tasks need from the driver (shipped plans), as a broadcast: in a task's closure, the
+   * graph's bytes would be serialized twice per job and deserialized again by every task (about
+   * 2 ms per MB each); a broadcast value is deserialized once per executor.
+   */
+  private def toTasks[T: ClassTag](df: DataFrame, value: T): Broadcast[T] =
+    df.sparkSession.sparkContext.broadcast(value)
+
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =
     plan.fetches.map(_.column).filter(schema.fieldNames.contains).foreach { c =>
       throw new IllegalArgumentException(
@@ -271,8 +281,9 @@ object TensorFrames {
     val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val inShip = ship(df, plan, threads)
     val partialShip = ship(df, partialPlan, threads)
+    val ships = toTasks(df, (inShip, partialShip))
     val partials = DeferredRDD.rows(input).mapPartitions { rows =>
-      val reducer = new StreamReducer(inShip, partialShip, blockSize)
+      val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
       reducer.start()
       rows.foreach(reducer.add(_, op))
       reducer.finish().iterator
@@ -292,7 +303,8 @@ object TensorFrames {
     val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = ship(df, plan, threads)
-    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
+    val forTasks = toTasks(df, shipped)
+    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(forTasks.value).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
   }
@@ -339,8 +351,7 @@ private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
 
 /** Reduces sorted rows group by group: keys first, then the fetch columns' partial results. */
 private[sparkdl] final class GroupReducer(
-    input: ShippedPlan,
-    partial: ShippedPlan,
+    ships: Broadcast[(ShippedPlan, ShippedPlan)], // the plans over the input rows and over partials
     keySchema: StructType,
     blockSize: Int
 ) extends Serializable {
@@ -350,7 +361,7 @@ private[sparkdl] final class GroupReducer(
       BoundReference(i, f.dataType, f.nullable)
     })
     val joined = new JoinedRow()
-    lazy val reducer = new StreamReducer(input, partial, blockSize)
+    lazy val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
     new Iterator[InternalRow] {
       private var pending: InternalRow = if (rows.hasNext) rows.next() else null
       override def hasNext: Boolean = pending != null

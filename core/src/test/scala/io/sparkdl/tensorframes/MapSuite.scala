@@ -4,12 +4,13 @@ import java.nio.charset.StandardCharsets.UTF_8
 
 import scala.util.Using
 
+import org.apache.spark.SparkEnv
 import org.apache.spark.ml.linalg.{SQLDataTypes, Vectors}
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.functions.{col, sum}
 import org.apache.spark.sql.types._
 
-import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape, TolerantAssertions}
+import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape, Tensor, TolerantAssertions}
 
 /** map_blocks and map_rows: values, dtypes, trimming, cell kinds, laziness and the session cache. */
 class MapSuite extends SparkSessionSuite with TolerantAssertions {
@@ -512,6 +513,31 @@ class MapSuite extends SparkSessionSuite with TolerantAssertions {
     }
     val trimmed = TensorFrames.mapBlocks(df, blocksPlusThree, trim = true, blockSize = 3, handleInvalid = "skip")
     assert(trimmed.collect().toSeq.map(_.getDouble(0)) == kept.map(_ + 3.0))
+  }
+
+  test("tasks do not carry the graph: a 1 MB graph stays out of the serialized RDD") {
+    val big = 131072 // float64 zeros: 1 MB of constant
+    val gd = graphDef { g =>
+      val zeros = const(g, "zeros", Tensor.ofDoubles(new Array[Double](big), Shape(big.toLong)))
+      val x = placeholder(g, "x", DType.Float64, Shape(-1))
+      binary(g, "AddV2", "z", x, reduce(g, "Sum", "total", zeros, Seq(0), keepDims = false))
+    }
+    assert(gd.length > big * 8)
+    val df = doubles(10)
+    val rowGd = graphDef { g =>
+      val zeros = const(g, "zeros", Tensor.ofDoubles(new Array[Double](big), Shape(big.toLong)))
+      binary(g, "AddV2", "z", placeholder(g, "x", DType.Float64, Shape.scalar), reduce(g, "Sum", "total", zeros, Seq(0), keepDims = false))
+    }
+    val outs = Seq(
+      "mapBlocks" -> TensorFrames.mapBlocks(df, GraphProgram(gd, Seq("z"))),
+      "mapRows" -> TensorFrames.mapRows(df, GraphProgram(rowGd, Seq("z")))
+    )
+    for ((op, out) <- outs) {
+      val rdd = out.queryExecution.toRdd
+      val size = SparkEnv.get.closureSerializer.newInstance().serialize(rdd).limit()
+      assert(size < 100000, s"$op: the RDD of its tasks serializes to $size bytes")
+      assert(pairs(out) == (0 until 10).map(i => (i.toDouble, i.toDouble)), op)
+    }
   }
 
   test("the session cache loads a graph once for many actions over many partitions") {
