@@ -26,6 +26,13 @@ private[sparkdl] object HandleInvalid {
 }
 
 /**
+ * What a mapper does to a partition's rows. Mappers are named classes rather than lambdas so that
+ * `RDD.mapPartitions` need not clean them: Spark's closure cleaner reads and parses the bytecode
+ * of a lambda's enclosing class (all of TensorFrames) on every call, ~15% of planning a map.
+ */
+private[sparkdl] trait PartitionFunction extends (Iterator[InternalRow] => Iterator[InternalRow]) with Serializable
+
+/**
  * The rows of one block, held past the input iterator's `next()` (which may reuse its row).
  * Unsafe rows are copied into per-slot buffers that later blocks reuse, so a steady stream
  * allocates nothing per row; other rows are copied. Grown on demand: a huge `blockSize` ("one
@@ -82,7 +89,7 @@ private[sparkdl] final class BlockMapper(
     trim: Boolean,
     blockSize: Int,
     handleInvalid: String
-) extends Serializable {
+) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
     private val fetches = shipped.value.plan.fetches
@@ -163,7 +170,7 @@ private[sparkdl] final class BlockMapper(
  * (which may differ in shape from row to row), and appends the fetched cells to the row. Like
  * [[BlockMapper]], it emits reused rows and leaves the projection to unsafe rows to Spark.
  */
-private[sparkdl] final class RowMapper(shipped: Broadcast[ShippedPlan], handleInvalid: String) extends Serializable {
+private[sparkdl] final class RowMapper(shipped: Broadcast[ShippedPlan], handleInvalid: String) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = {
     lazy val runner = new ModelRunner(shipped.value)

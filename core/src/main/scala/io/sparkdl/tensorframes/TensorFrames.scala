@@ -46,7 +46,7 @@ object TensorFrames {
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
     val mapper = new BlockMapper(toTasks(df, ship(df, plan, threads)), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */
@@ -67,7 +67,7 @@ object TensorFrames {
     checkNoClash(df.schema, plan, "map_rows")
     val mapper = new RowMapper(toTasks(df, ship(df, plan, threads)), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
 
   def mapRows(df: DataFrame, fetches: Seq[Output]): DataFrame = mapRows(df, programOf(fetches))
@@ -149,7 +149,7 @@ object TensorFrames {
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
       val ships = toTasks(in, (ship(in, plan, threads), ship(in, partialPlan, threads)))
       val reducer = new GroupReducer(ships, keySchema, blockSize)
-      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
+      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
     phase(phase(input).repartition(keyNames.map(n => col(quote(n))): _*))
@@ -354,7 +354,7 @@ private[sparkdl] final class GroupReducer(
     ships: Broadcast[(ShippedPlan, ShippedPlan)], // the plans over the input rows and over partials
     keySchema: StructType,
     blockSize: Int
-) extends Serializable {
+) extends PartitionFunction {
 
   def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = {
     val keyProject = UnsafeProjection.create(keySchema.fields.toSeq.zipWithIndex.map { case (f, i) =>
