@@ -1,9 +1,10 @@
 package io.sparkdl.tensorframes
 
 import org.apache.spark.TaskContext
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{JoinedRow, SpecificInternalRow, UnsafeProjection}
-import org.apache.spark.sql.types.StructType
+import org.apache.spark.sql.catalyst.expressions.{JoinedRow, SpecificInternalRow, UnsafeRow}
+import org.apache.spark.unsafe.Platform
 
 import io.sparkdl.tf.Tensor
 
@@ -25,28 +26,77 @@ private[sparkdl] object HandleInvalid {
 }
 
 /**
+ * What a mapper does to a partition's rows. Mappers are named classes rather than lambdas so that
+ * `RDD.mapPartitions` need not clean them: Spark's closure cleaner reads and parses the bytecode
+ * of a lambda's enclosing class (all of TensorFrames) on every call, ~15% of planning a map.
+ */
+private[sparkdl] trait PartitionFunction extends (Iterator[InternalRow] => Iterator[InternalRow]) with Serializable
+
+/**
+ * The rows of one block, held past the input iterator's `next()` (which may reuse its row).
+ * Unsafe rows are copied into per-slot buffers that later blocks reuse, so a steady stream
+ * allocates nothing per row; other rows are copied. Grown on demand: a huge `blockSize` ("one
+ * block per partition") must not allocate up front.
+ */
+private[sparkdl] final class BlockRows(blockSize: Int) {
+  private var held = new Array[InternalRow](math.min(blockSize, 1024))
+  private var slots = new Array[UnsafeRow](held.length)
+
+  /** The held rows; `rows(i)` is valid until `set(i, _)` is called again. */
+  def rows: Array[InternalRow] = held
+
+  /** Holds (a copy of) `row` in slot `i`; slots fill in order from 0. */
+  def set(i: Int, row: InternalRow): Unit = {
+    if (i == held.length) {
+      val size = math.min(blockSize.toLong, i * 2L).toInt
+      held = java.util.Arrays.copyOf(held, size)
+      slots = java.util.Arrays.copyOf(slots, size)
+    }
+    held(i) = row match {
+      case unsafe: UnsafeRow => copyInto(i, unsafe)
+      case other => other.copy()
+    }
+  }
+
+  private def copyInto(i: Int, row: UnsafeRow): UnsafeRow = {
+    val size = row.getSizeInBytes
+    var slot = slots(i)
+    if (slot == null || slot.numFields != row.numFields) {
+      slot = new UnsafeRow(row.numFields)
+      slot.pointTo(new Array[Byte](size), size)
+      slots(i) = slot
+    }
+    // The slot's byte[] is its capacity (pointTo keeps it); sizeInBytes is only the last row's.
+    var buffer = slot.getBaseObject.asInstanceOf[Array[Byte]]
+    if (buffer.length < size) buffer = new Array[Byte](size)
+    Platform.copyMemory(row.getBaseObject, row.getBaseOffset, buffer, Platform.BYTE_ARRAY_OFFSET, size)
+    slot.pointTo(buffer, size)
+    slot
+  }
+}
+
+/**
  * The executor side of map_blocks: streams a partition in blocks of at most `blockSize` rows,
  * runs the graph once per block, and appends the fetched columns to each input row (or, with
  * `trim`, emits only the fetched rows). Only one block of rows is held at a time.
+ *
+ * Rows are emitted as reused, non-unsafe rows (valid until the next `next()`): the DataFrame over
+ * them (`internalCreateDataFrame`, an `RDDScanExec`) projects every row to an unsafe row itself,
+ * so a projection here would only copy each row twice and generate code in every task.
  */
 private[sparkdl] final class BlockMapper(
-    shipped: ShippedPlan,
-    inputSchema: StructType,
+    shipped: Broadcast[ShippedPlan],
     trim: Boolean,
     blockSize: Int,
     handleInvalid: String
-) extends Serializable {
+) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
-    private val fetches = shipped.plan.fetches
-    private lazy val runner = new ModelRunner(shipped)
-    // Grown on demand: a huge blockSize ("one block per partition") must not allocate up front.
-    private var rows = new Array[InternalRow](math.min(blockSize, 1024))
+    private val fetches = shipped.value.plan.fetches
+    private lazy val runner = new ModelRunner(shipped.value)
+    private val block = new BlockRows(blockSize)
     private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
     private val joined = new JoinedRow()
-    private val project = UnsafeProjection.create(
-      if (trim) shipped.plan.outputSchema else StructType(inputSchema.fields ++ shipped.plan.outputSchema.fields)
-    )
     private var tensors: Array[Tensor] = Array.empty
     private var readers: Array[TensorReader] = Array.empty
     private var count = 0
@@ -64,7 +114,7 @@ private[sparkdl] final class BlockMapper(
       if (!hasNext) throw new NoSuchElementException
       var j = 0
       while (j < readers.length) { readers(j).read(pos, out, j); j += 1 }
-      val result = if (trim) project(out) else project(joined(rows(pos), out))
+      val result = if (trim) out else joined(block.rows(pos), out)
       pos += 1
       result
     }
@@ -77,14 +127,13 @@ private[sparkdl] final class BlockMapper(
         val row = input.next()
         runner.check(row) match {
           case None =>
-            if (n == rows.length) rows = java.util.Arrays.copyOf(rows, math.min(blockSize.toLong, n * 2L).toInt)
-            rows(n) = row.copy()
+            block.set(n, row)
             n += 1
           case Some(problem) => if (handleInvalid == HandleInvalid.Error) HandleInvalid.fail("map_blocks", problem)
         }
       }
       if (n > 0) {
-        tensors = runner.runBlock(rows, n)
+        tensors = runner.runBlock(block.rows, n)
         readers = tensors.map(new TensorReader(_, leading = true))
         val counts = readers.map(_.numRows).distinct
         if (trim) {
@@ -118,18 +167,17 @@ private[sparkdl] final class BlockMapper(
 
 /**
  * The executor side of map_rows: runs the graph once per row, placeholders taking the row's cells
- * (which may differ in shape from row to row), and appends the fetched cells to the row.
+ * (which may differ in shape from row to row), and appends the fetched cells to the row. Like
+ * [[BlockMapper]], it emits reused rows and leaves the projection to unsafe rows to Spark.
  */
-private[sparkdl] final class RowMapper(shipped: ShippedPlan, inputSchema: StructType, handleInvalid: String)
-    extends Serializable {
+private[sparkdl] final class RowMapper(shipped: Broadcast[ShippedPlan], handleInvalid: String) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = {
-    lazy val runner = new ModelRunner(shipped)
-    val fetches = shipped.plan.fetches
+    lazy val runner = new ModelRunner(shipped.value)
+    val fetches = shipped.value.plan.fetches
     val one = new Array[InternalRow](1)
     val out = new SpecificInternalRow(fetches.map(_.field.dataType))
     val joined = new JoinedRow()
-    val project = UnsafeProjection.create(StructType(inputSchema.fields ++ shipped.plan.outputSchema.fields))
     input.flatMap { row =>
       runner.startBlock()
       runner.check(row) match {
@@ -149,7 +197,7 @@ private[sparkdl] final class RowMapper(shipped: ShippedPlan, inputSchema: Struct
               reader.read(0, out, j)
               j += 1
             }
-            Some(project(joined(row, out)))
+            Some(joined(row, out))
           } finally tensors.foreach(_.close())
       }
     }

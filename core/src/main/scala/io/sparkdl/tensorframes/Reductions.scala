@@ -19,7 +19,7 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
   private lazy val inputRunner = new ModelRunner(input)
   private lazy val partialRunner = new ModelRunner(partial)
   private val fetches = partial.plan.fetches
-  private var rows = new Array[InternalRow](math.min(blockSize, 1024)) // grown on demand
+  private val block = new BlockRows(blockSize)
   private val partials = ArrayBuffer.empty[InternalRow]
   private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
   private val project = UnsafeProjection.create(partial.plan.outputSchema)
@@ -34,8 +34,7 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
 
   def add(row: InternalRow, op: String): Unit = {
     inputRunner.check(row).foreach(problem => HandleInvalid.fail(op, problem))
-    if (n == rows.length) rows = java.util.Arrays.copyOf(rows, math.min(blockSize.toLong, n * 2L).toInt)
-    rows(n) = row.copy()
+    block.set(n, row)
     n += 1
     if (n == blockSize) flush()
   }
@@ -51,7 +50,7 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
   }
 
   private def flush(): Unit = if (n > 0) {
-    partials += reduce(inputRunner, rows, n)
+    partials += reduce(inputRunner, block.rows, n)
     n = 0
     inputRunner.startBlock()
     if (partials.length >= blockSize) collapse()

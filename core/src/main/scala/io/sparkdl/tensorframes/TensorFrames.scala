@@ -1,7 +1,9 @@
 package io.sparkdl.tensorframes
 
+import scala.reflect.ClassTag
 import scala.util.Using
 
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
@@ -42,10 +44,9 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    val shipped = ship(df, plan, threads)
-    val mapper = new BlockMapper(shipped, df.schema, trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(toTasks(df, ship(df, plan, threads)), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */
@@ -64,9 +65,9 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(ship(df, plan, threads), df.schema, handleInvalid)
+    val mapper = new RowMapper(toTasks(df, ship(df, plan, threads)), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper.apply), schema)
+    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
 
   def mapRows(df: DataFrame, fetches: Seq[Output]): DataFrame = mapRows(df, programOf(fetches))
@@ -146,8 +147,9 @@ object TensorFrames {
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val reducer = new GroupReducer(ship(in, plan, threads), ship(in, partialPlan, threads), keySchema, outputSchema, blockSize)
-      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer.apply), outputSchema)
+      val ships = toTasks(in, (ship(in, plan, threads), ship(in, partialPlan, threads)))
+      val reducer = new GroupReducer(ships, keySchema, blockSize)
+      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
     phase(phase(input).repartition(keyNames.map(n => col(quote(n))): _*))
@@ -222,6 +224,14 @@ object TensorFrames {
     ShippedPlan(plan, sc.broadcast(plan.program.model), threads.intraOp, threads.interOp)
   }
 
+  /**
+   * What tasks need from the driver (shipped plans), as a broadcast: in a task's closure, the
+   * graph's bytes would be serialized twice per job and deserialized again by every task (about
+   * 2 ms per MB each); a broadcast value is deserialized once per executor.
+   */
+  private def toTasks[T: ClassTag](df: DataFrame, value: T): Broadcast[T] =
+    df.sparkSession.sparkContext.broadcast(value)
+
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =
     plan.fetches.map(_.column).filter(schema.fieldNames.contains).foreach { c =>
       throw new IllegalArgumentException(
@@ -270,8 +280,9 @@ object TensorFrames {
     val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val inShip = ship(df, plan, threads)
     val partialShip = ship(df, partialPlan, threads)
+    val ships = toTasks(df, (inShip, partialShip))
     val partials = DeferredRDD.rows(input).mapPartitions { rows =>
-      val reducer = new StreamReducer(inShip, partialShip, blockSize)
+      val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
       reducer.start()
       rows.foreach(reducer.add(_, op))
       reducer.finish().iterator
@@ -291,7 +302,8 @@ object TensorFrames {
     val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = ship(df, plan, threads)
-    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
+    val forTasks = toTasks(df, shipped)
+    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(forTasks.value).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
   }
@@ -338,20 +350,17 @@ private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
 
 /** Reduces sorted rows group by group: keys first, then the fetch columns' partial results. */
 private[sparkdl] final class GroupReducer(
-    input: ShippedPlan,
-    partial: ShippedPlan,
+    ships: Broadcast[(ShippedPlan, ShippedPlan)], // the plans over the input rows and over partials
     keySchema: StructType,
-    outputSchema: StructType,
     blockSize: Int
-) extends Serializable {
+) extends PartitionFunction {
 
   def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = {
     val keyProject = UnsafeProjection.create(keySchema.fields.toSeq.zipWithIndex.map { case (f, i) =>
       BoundReference(i, f.dataType, f.nullable)
     })
-    val project = UnsafeProjection.create(outputSchema)
     val joined = new JoinedRow()
-    lazy val reducer = new StreamReducer(input, partial, blockSize)
+    lazy val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
     new Iterator[InternalRow] {
       private var pending: InternalRow = if (rows.hasNext) rows.next() else null
       override def hasNext: Boolean = pending != null
@@ -362,7 +371,7 @@ private[sparkdl] final class GroupReducer(
           reducer.add(pending, "aggregate")
           pending = if (rows.hasNext) rows.next() else null
         }
-        project(joined(key, reducer.finish().get))
+        joined(key, reducer.finish().get) // the DataFrame over these rows projects them
       }
     }
   }

@@ -4,12 +4,13 @@ import java.nio.charset.StandardCharsets.UTF_8
 
 import scala.util.Using
 
+import org.apache.spark.SparkEnv
 import org.apache.spark.ml.linalg.{SQLDataTypes, Vectors}
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.functions.{col, sum}
 import org.apache.spark.sql.types._
 
-import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape, TolerantAssertions}
+import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape, Tensor, TolerantAssertions}
 
 /** map_blocks and map_rows: values, dtypes, trimming, cell kinds, laziness and the session cache. */
 class MapSuite extends SparkSessionSuite with TolerantAssertions {
@@ -469,6 +470,73 @@ class MapSuite extends SparkSessionSuite with TolerantAssertions {
     }
     for (partitions <- Seq(1, 3, 7)) {
       assert(pairs(TensorFrames.mapRows(doubles(n, partitions), rowsPlusThree)) == expected)
+    }
+  }
+
+  test("pass-through cells of varying sizes and nulls survive small blocks, skipped rows and any consumer") {
+    // Blocks of 3 reuse their row buffers many times; rows grow and shrink from block to block.
+    val n = 60
+    def text(i: Int): String = if (i % 7 == 3) null else s"row $i " + "ü" * Seq(0, 2000, 3, 500, 1)(i % 5)
+    def bytes(i: Int): Array[Byte] = if (i % 9 == 2) null else Array.tabulate((i * 53) % 400)(j => (i + j).toByte)
+    def array(i: Int): Seq[Double] = if (i % 11 == 5) null else Seq.tabulate((i * 31) % 200)(_ + 0.25 * i)
+    def x(i: Int): Any = if (i % 8 == 6) null else i.toDouble
+    val schema = StructType(Seq(
+      StructField("id", LongType, nullable = false),
+      StructField("s", StringType),
+      StructField("b", BinaryType),
+      StructField("a", ArrayType(DoubleType, containsNull = false)),
+      StructField("x", DoubleType)
+    ))
+    val df = frame(schema, (0 until n).map(i => Row(i.toLong, text(i), bytes(i), array(i), x(i))), 2)
+    val kept = (0 until n).filter(x(_) != null)
+    def check(rows: Seq[Row], what: String): Unit = {
+      assert(rows.map(_.getLong(0)) == kept.map(_.toLong), what)
+      rows.foreach { r =>
+        val i = r.getLong(0).toInt
+        assert(r.getString(1) == text(i), s"$what: s of row $i")
+        assert(Option(r.getAs[Array[Byte]](2)).map(_.toSeq) == Option(bytes(i)).map(_.toSeq), s"$what: b of row $i")
+        assert(Option(r.getSeq[Double](3)) == Option(array(i)), s"$what: a of row $i")
+        assert(r.getDouble(4) == i.toDouble && r.getDouble(5) == i + 3.0, s"$what: x, z of row $i")
+      }
+    }
+    val blocks = TensorFrames.mapBlocks(df, blocksPlusThree, blockSize = 3, handleInvalid = HandleInvalid.Skip)
+    val rows = TensorFrames.mapRows(df, rowsPlusThree, handleInvalid = HandleInvalid.Skip)
+    for ((out, op) <- Seq(blocks -> "mapBlocks", rows -> "mapRows")) {
+      check(out.collect().toSeq, s"$op collect")
+      check(out.orderBy(col("id").desc).collect().toSeq.reverse, s"$op sorted")
+      check(out.rdd.collect().toSeq, s"$op rdd")
+      val cached = out.cache()
+      try check(cached.collect().toSeq, s"$op cached") finally cached.unpersist()
+      spark.conf.set("spark.sql.codegen.wholeStage", "false")
+      try check(out.collect().toSeq, s"$op without whole-stage codegen")
+      finally spark.conf.unset("spark.sql.codegen.wholeStage")
+    }
+    val trimmed = TensorFrames.mapBlocks(df, blocksPlusThree, trim = true, blockSize = 3, handleInvalid = "skip")
+    assert(trimmed.collect().toSeq.map(_.getDouble(0)) == kept.map(_ + 3.0))
+  }
+
+  test("tasks do not carry the graph: a 1 MB graph stays out of the serialized RDD") {
+    val big = 131072 // float64 zeros: 1 MB of constant
+    val gd = graphDef { g =>
+      val zeros = const(g, "zeros", Tensor.ofDoubles(new Array[Double](big), Shape(big.toLong)))
+      val x = placeholder(g, "x", DType.Float64, Shape(-1))
+      binary(g, "AddV2", "z", x, reduce(g, "Sum", "total", zeros, Seq(0), keepDims = false))
+    }
+    assert(gd.length > big * 8)
+    val df = doubles(10)
+    val rowGd = graphDef { g =>
+      val zeros = const(g, "zeros", Tensor.ofDoubles(new Array[Double](big), Shape(big.toLong)))
+      binary(g, "AddV2", "z", placeholder(g, "x", DType.Float64, Shape.scalar), reduce(g, "Sum", "total", zeros, Seq(0), keepDims = false))
+    }
+    val outs = Seq(
+      "mapBlocks" -> TensorFrames.mapBlocks(df, GraphProgram(gd, Seq("z"))),
+      "mapRows" -> TensorFrames.mapRows(df, GraphProgram(rowGd, Seq("z")))
+    )
+    for ((op, out) <- outs) {
+      val rdd = out.queryExecution.toRdd
+      val size = SparkEnv.get.closureSerializer.newInstance().serialize(rdd).limit()
+      assert(size < 100000, s"$op: the RDD of its tasks serializes to $size bytes")
+      assert(pairs(out) == (0 until 10).map(i => (i.toDouble, i.toDouble)), op)
     }
   }
 
