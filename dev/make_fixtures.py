@@ -353,42 +353,63 @@ def make_saved_model(out_dir: Path) -> None:
     write_json(out_dir / "saved_model_two_sigs.json", describe_signatures(path))
 
 
+def export_keras_mlp(path: Path, hidden_units: int, seed: int, x_seed: int) -> tuple:
+    """Export a seeded Keras MLP 10 -> ``hidden_units`` (relu) -> 1 (sigmoid) to ``path``.
+
+    Initializer seeds are ``seed`` .. ``seed + 3``.  ``model.export`` writes the
+    signatures ``serve`` and ``serving_default`` (input key ``x``, output key
+    ``output_0``).
+
+    Parameters
+    ----------
+    path : Path
+        SavedModel directory (replaced).
+    hidden_units : int
+        Width of the hidden layer.
+    seed : int
+        First of the four initializer seeds.
+    x_seed : int
+        Seed of the 20 x 10 standard normal input.
+
+    Returns
+    -------
+    tuple
+        The input and ``model.predict`` of it.
+    """
+    import keras
+
+    def dense(units: int, activation: str, first_seed: int):
+        return keras.layers.Dense(
+            units,
+            activation=activation,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=first_seed),
+            bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=first_seed + 1),
+        )
+
+    inputs = keras.Input(shape=(10,), name="x")
+    outputs = dense(1, "sigmoid", seed + 2)(dense(hidden_units, "relu", seed)(inputs))
+    model = keras.Model(inputs, outputs, name=path.name)
+    shutil.rmtree(path, ignore_errors=True)
+    model.export(str(path), format="tf_saved_model", verbose=False)
+    x_value = np.random.RandomState(x_seed).standard_normal((20, 10)).astype(np.float32)
+    return x_value, model.predict(x_value, verbose=0)
+
+
 def make_keras_mlp(out_dir: Path) -> None:
     """Write ``keras_mlp/``, a Keras 3 MLP 10 -> 16 (relu) -> 1 (sigmoid).
 
-    Exported with ``model.export``, which writes the signatures ``serve`` and
-    ``serving_default`` (input key ``x``, output key ``output_0``), described
-    in ``keras_mlp.json``.  Input ``keras_x`` from ``RandomState(5)``;
-    expected ``keras_y`` from ``model.predict``.
+    Signatures described in ``keras_mlp.json``.  Input ``keras_x`` from
+    ``RandomState(5)``; expected ``keras_y`` from ``model.predict``.
 
     Parameters
     ----------
     out_dir : Path
         Fixture directory.
     """
-    import keras
-
-    inputs = keras.Input(shape=(10,), name="x")
-    hidden = keras.layers.Dense(
-        16,
-        activation="relu",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=10),
-        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=11),
-    )(inputs)
-    outputs = keras.layers.Dense(
-        1,
-        activation="sigmoid",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=12),
-        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=13),
-    )(hidden)
-    model = keras.Model(inputs, outputs, name="keras_mlp")
     path = out_dir / "keras_mlp"
-    shutil.rmtree(path, ignore_errors=True)
-    model.export(str(path), format="tf_saved_model", verbose=False)
-
-    x_value = np.random.RandomState(5).standard_normal((20, 10)).astype(np.float32)
+    x_value, y_value = export_keras_mlp(path, hidden_units=16, seed=10, x_seed=5)
     save_npy(out_dir, "keras_x", x_value)
-    save_npy(out_dir, "keras_y", model.predict(x_value, verbose=0))
+    save_npy(out_dir, "keras_y", y_value)
     write_json(out_dir / "keras_mlp.json", describe_signatures(path))
 
 
@@ -491,39 +512,18 @@ def make_two_input(out_dir: Path) -> None:
 def make_keras_dense10(out_dir: Path) -> None:
     """Write ``keras_dense10/``: Keras Dense(10, relu) -> Dense(1, sigmoid) on 10 floats.
 
-    Seeded initializers; exported with ``model.export(...,
-    format="tf_saved_model")`` (signature ``serving_default``, input key
-    ``x``, output key ``output_0``).  Input ``keras_dense10_x`` (20 rows from
-    ``RandomState(8)``); expected ``keras_dense10_y`` from ``model.predict``.
+    Input ``keras_dense10_x`` (20 rows from ``RandomState(8)``); expected
+    ``keras_dense10_y`` from ``model.predict``.
 
     Parameters
     ----------
     out_dir : Path
         Fixture directory.
     """
-    import keras
-
-    inputs = keras.Input(shape=(10,), name="x")
-    hidden = keras.layers.Dense(
-        10,
-        activation="relu",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=20),
-        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=21),
-    )(inputs)
-    outputs = keras.layers.Dense(
-        1,
-        activation="sigmoid",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=22),
-        bias_initializer=keras.initializers.RandomNormal(stddev=0.1, seed=23),
-    )(hidden)
-    model = keras.Model(inputs, outputs, name="keras_dense10")
     path = out_dir / "keras_dense10"
-    shutil.rmtree(path, ignore_errors=True)
-    model.export(str(path), format="tf_saved_model", verbose=False)
-
-    x_value = np.random.RandomState(8).standard_normal((20, 10)).astype(np.float32)
+    x_value, y_value = export_keras_mlp(path, hidden_units=10, seed=20, x_seed=8)
     save_npy(out_dir, "keras_dense10_x", x_value)
-    save_npy(out_dir, "keras_dense10_y", model.predict(x_value, verbose=0))
+    save_npy(out_dir, "keras_dense10_y", y_value)
 
 
 def make_keras_reshape(out_dir: Path) -> None:
