@@ -1,6 +1,5 @@
 package io.sparkdl.ml
 
-import org.apache.spark.SparkException
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanHelper
@@ -124,6 +123,22 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
     val fields = sumsIn.select(expr("sums(a, b).total"), expr("sums(b, a).diff")).collect()
     assertClose(fields.map(_.getFloat(0)), Fixtures.npy("sm_total.npy").floats, 1e-6)
     assertClose(fields.map(_.getFloat(1)), Fixtures.npy("sm_diff.npy").floats.map(-_), 1e-6)
+  }
+
+  test("rows held across blocks keep their own values: strings of varying length pass through") {
+    ModelFunctions.register(spark, "sums_small", twoSigs, batchSize = 3)
+    // total = a + b in float32 (saved_model_two_sigs' "sum"): exact, so Scala's sum is TF's.
+    val n = 200
+    val a = Array.tabulate(n)(i => i * 0.25f)
+    val b = Array.tabulate(n)(i => 1000f - i)
+    // Row sizes grow and shrink from block to block, so reused row buffers must resize correctly.
+    def text(i: Int) = "s" * ((i * 7) % 23)
+    val rows = (0 until n).map(i => Row(i, text(i), a(i), b(i)))
+    frame(schemaOf("i" -> IntegerType, "s" -> StringType, "a" -> FloatType, "b" -> FloatType), rows, 2)
+      .createOrReplaceTempView("sums_strings")
+    val out = spark.sql("SELECT i, s, sums_small(a, b).total AS t FROM sums_strings ORDER BY i").collect()
+    assert(out.map(_.getString(1)).toSeq == (0 until n).map(text))
+    assert(out.map(_.getFloat(2)).toSeq == (0 until n).map(i => a(i) + b(i)))
   }
 
   test("a frozen graph with named inputs and outputs, called on expressions and on its own result") {

@@ -10,7 +10,7 @@ import org.apache.spark.sql.catalyst.expressions.{
 import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.types.DataType
 
-import io.sparkdl.tensorframes.{ModelRunner, ShippedPlan, TensorReader}
+import io.sparkdl.tensorframes.{BlockRows, ModelRunner, ShippedPlan, TensorReader}
 import io.sparkdl.tf.Tensor
 
 /** What a task needs to run one model call: the plan and model, the argument expressions (bound
@@ -54,9 +54,9 @@ private[udf] final class ModelCallBlocks(
     }
     private val joined = new JoinedRow()
     private val project = UnsafeProjection.create((inputTypes ++ resultTypes).toArray)
-    // Grown on demand: a huge batch size must not allocate up front.
-    private var rows = new Array[InternalRow](math.min(blockSize, 1024))
-    private val args = Array.fill(k)(new Array[InternalRow](rows.length))
+    // The block's input rows and each call's argument rows, in buffers reused block to block.
+    private val inputRows = new BlockRows(blockSize)
+    private val args = Array.fill(k)(new BlockRows(blockSize))
     private var tensors: Array[Array[Tensor]] = Array.fill(k)(Array.empty)
     private var readers: Array[Array[TensorReader]] = Array.fill(k)(Array.empty)
     private var count = 0
@@ -83,7 +83,7 @@ private[udf] final class ModelCallBlocks(
         }
         c += 1
       }
-      val out = project(joined(rows(pos), results))
+      val out = project(joined(inputRows.rows(pos), results))
       pos += 1
       out
     }
@@ -94,22 +94,20 @@ private[udf] final class ModelCallBlocks(
       var n = 0
       while (n < blockSize && input.hasNext) {
         val row = input.next()
-        if (n == rows.length) grow(n)
-        rows(n) = row.copy()
+        inputRows.set(n, row)
         var c = 0
         while (c < k) {
-          val a = argumentRows(c)(row).copy()
-          runners(c).check(a).foreach { problem =>
+          args(c).set(n, argumentRows(c)(row))
+          runners(c).check(args(c).rows(n)).foreach { problem =>
             throw new IllegalArgumentException(calls(c).names.explain(problem))
           }
-          args(c)(n) = a
           c += 1
         }
         n += 1
       }
       var c = 0
       while (c < k) {
-        tensors(c) = runners(c).runBlock(args(c), n)
+        tensors(c) = runners(c).runBlock(args(c).rows, n)
         modelRuns.add(1)
         ModelCallBlocks.runs.incrementAndGet()
         readers(c) = tensors(c).map(new TensorReader(_, leading = true))
@@ -124,13 +122,6 @@ private[udf] final class ModelCallBlocks(
       }
       count = n
       pos = 0
-    }
-
-    private def grow(n: Int): Unit = {
-      val size = math.min(blockSize.toLong, n * 2L).toInt
-      rows = java.util.Arrays.copyOf(rows, size)
-      var c = 0
-      while (c < k) { args(c) = java.util.Arrays.copyOf(args(c), size); c += 1 }
     }
 
     private def release(): Unit = {
