@@ -44,7 +44,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    val mapper = new BlockMapper(toTasks(df, ship(df, plan, threads)), trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(toTasks(df, shipper(df, program, threads)(plan)), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -65,7 +65,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(toTasks(df, ship(df, plan, threads)), handleInvalid)
+    val mapper = new RowMapper(toTasks(df, shipper(df, program, threads)(plan)), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -144,10 +144,11 @@ object TensorFrames {
     }
     val outputSchema = StructType(keySchema.fields ++ partialPlan.outputSchema.fields)
 
+    val ship = shipper(df, program, threads) // one model broadcast for both phases
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val ships = toTasks(in, (ship(in, plan, threads), ship(in, partialPlan, threads)))
+      val ships = toTasks(in, (ship(plan), ship(partialPlan)))
       val reducer = new GroupReducer(ships, keySchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
     }
@@ -219,9 +220,10 @@ object TensorFrames {
     GraphProgram(fetches.head.op.graph.toGraphDef, fetches.map(_.name), fetches.map(_.op.name))
   }
 
-  private def ship(df: DataFrame, plan: Plan, threads: Threads): ShippedPlan = {
-    val sc = df.sparkSession.sparkContext
-    ShippedPlan(plan, sc.broadcast(plan.program.model), threads.intraOp, threads.interOp)
+  /** Ships plans over `program`: its model is broadcast once, however many plans run it. */
+  private def shipper(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan = {
+    val model = df.sparkSession.sparkContext.broadcast(program.model)
+    plan => ShippedPlan(plan, model, threads.intraOp, threads.interOp)
   }
 
   /**
@@ -278,8 +280,9 @@ object TensorFrames {
     val plan = Plan(input.schema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
     val partialSchema = ReducePlans.partialSchema(plan, op)
     val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
-    val inShip = ship(df, plan, threads)
-    val partialShip = ship(df, partialPlan, threads)
+    val ship = shipper(df, program, threads)
+    val inShip = ship(plan)
+    val partialShip = ship(partialPlan)
     val ships = toTasks(df, (inShip, partialShip))
     val partials = DeferredRDD.rows(input).mapPartitions { rows =>
       val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
@@ -301,7 +304,7 @@ object TensorFrames {
     val input = df.select(reduceInput(df, program, op): _*)
     val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
-    val shipped = ship(df, plan, threads)
+    val shipped = shipper(df, program, threads)(plan)
     val forTasks = toTasks(df, shipped)
     val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(forTasks.value).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
