@@ -42,6 +42,38 @@ TOLERANCE = 1e-5
 BUSY_SHARE = 0.10
 
 
+#: --onednn: TF_ENABLE_ONEDNN_OPTS for the whole run (every process inherits it), or none.
+ONEDNN_POLICIES = {
+    "sparkdl": "as users get them - sparkdl turns oneDNN on, TF Python keeps TF's default for "
+    "this CPU (default)",
+    "all": "every method, TF Python included (the same kernels everywhere)",
+    "none": "no method (TF's own kernels everywhere)",
+}
+ONEDNN_ENV = {"sparkdl": None, "all": "1", "none": "0"}
+
+
+def apply_onednn_policy(policy: str) -> None:
+    """Sets TF_ENABLE_ONEDNN_OPTS for this process and its children, before TF or Spark start."""
+    value = ONEDNN_ENV[policy]
+    if value is None:
+        os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    else:
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = value
+
+
+def onednn_in_tf_python() -> bool:
+    """Whether this process's TF runs oneDNN kernels (TF decides once, at import)."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def onednn_in_workers(spark: Any, slots: int) -> list[bool]:
+    """:func:`onednn_in_tf_python` in the Spark JVM's Python workers (the UDF peers' processes)."""
+    rdd = spark.sparkContext.parallelize(range(slots), slots)
+    return sorted(set(rdd.map(lambda _: onednn_in_tf_python()).collect()))
+
+
 @dataclass(frozen=True)
 class Config:
     mode: str
@@ -102,6 +134,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=0,
         help="inter-op threads of the bridge-alone session (0: TF picks; -1: caller)",
+    )
+    p.add_argument(
+        "--onednn",
+        choices=list(ONEDNN_POLICIES),
+        default="sparkdl",
+        help="which methods run TF's oneDNN kernels: "
+        + "; ".join(f"{k}: {v}" for k, v in ONEDNN_POLICIES.items()),
     )
     p.add_argument(
         "--jfr",
@@ -333,6 +372,7 @@ def main(argv: list[str]) -> int:
     cfg = QUICK if args.quick else FULL
     started = datetime.datetime.now().replace(microsecond=0)
     stamp = started.strftime("%Y%m%dT%H%M%S")
+    apply_onednn_policy(args.onednn)
 
     import tensorflow as tf
 
@@ -364,6 +404,7 @@ def main(argv: list[str]) -> int:
             "python": sys.version.split()[0],
         }
         first_action = suite.first_action_s
+        workers_onednn = onednn_in_workers(spark, args.slots)
     spark.stop()
 
     busy = machine["other_processes_cpu_share"] > BUSY_SHARE
@@ -376,6 +417,11 @@ def main(argv: list[str]) -> int:
         f"raw TF Python intra-op {args.slots}, inter-op {args.slots} (one process, whole machine); "
         f"bridge alone (a JVM of its own) intra-op {args.slots}, inter-op "
         f"{args.bridge_inter_op} (0: TF picks).",
+        f"TF kernels (--onednn {args.onednn}): oneDNN "
+        f"{'on' if args.onednn != 'none' else 'off'} in sparkdl (JVM), "
+        f"{'on' if onednn_in_tf_python() else 'off'} in raw TF Python, "
+        f"{'/'.join('on' if w else 'off' for w in workers_onednn)} in the UDF peers' Python "
+        "workers.",
         f"mapInArrow gets Arrow batches of {cfg.block_size} rows; predict_batch_udf keeps "
         "Spark's Arrow batches (maxRecordsPerBatch default) and calls the model per "
         f"{cfg.block_size} rows.",
@@ -404,6 +450,11 @@ def main(argv: list[str]) -> int:
             "machine": machine,
             "busy": busy,
             "versions": versions,
+            "onednn": {
+                "policy": args.onednn,
+                "tf_python": onednn_in_tf_python(),
+                "workers": workers_onednn,
+            },
             "notes": [n for n in notes if n],
         },
         "timings": {k: {mk: t.to_json() for mk, t in v.items()} for k, v in suite.timings.items()},

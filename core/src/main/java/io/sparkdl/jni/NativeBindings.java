@@ -23,10 +23,11 @@ public final class NativeBindings {
   public static native String tfVersion();
 
   /**
-   * Sets TF's C++ log threshold (TF_CPP_MIN_LOG_LEVEL: 0 info .. 3 fatal) unless the process
-   * environment already sets one; TF reads it when it first logs.
+   * Sets the process environment variable {@code name} to {@code value} unless it is already set
+   * (a value the user exported wins). Lives in {@code libsparkdl_env.so}, which links no TF, so
+   * {@link NativeLibrary} can call it before the TF runtime loads and reads its settings.
    */
-  public static native void setDefaultLogLevel(int level);
+  public static native void setEnvDefault(String name, String value);
 
   // ---- graphs -----------------------------------------------------------------------------
 

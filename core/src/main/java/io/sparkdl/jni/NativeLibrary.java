@@ -16,14 +16,19 @@ import java.util.Properties;
 import java.util.UUID;
 
 /**
- * The one loader of native code: the TF runtime first, then sparkdl's JNI library.
+ * The one loader of native code: sparkdl's environment library, the TF runtime, then sparkdl's
+ * JNI library.
+ *
+ * <p>{@code libsparkdl_env.so} (JNI and libc only) goes first and sets TF's environment defaults
+ * unless the user set them: TF reads some of them (TF_ENABLE_ONEDNN_OPTS) only while its
+ * libraries initialise, so after loading TF it would be too late.
  *
  * <p>The TF runtime ({@code libtensorflow_framework.so.2}, then {@code libtensorflow_cc.so.2}) comes
  * from the directory named by the system property {@value #TF_LIBDIR_PROPERTY} or the environment
  * variable {@value #TF_LIBDIR_ENV} (an installed {@code tensorflow-cpu} wheel's {@code tensorflow/}
  * folder holds the same files), else from the {@code tensorflow-core-native} jar on the classpath,
- * extracted once per version. Our library comes from {@value #LIBRARY_PROPERTY} when set, else
- * from this jar. The dynamic linker then matches our library's dependencies on the TF libraries by
+ * extracted once per version. Our JNI library comes from {@value #LIBRARY_PROPERTY} when set
+ * (its environment library from the same folder), else both come from this jar. The dynamic linker then matches our library's dependencies on the TF libraries by
  * soname, so it loads from any directory.
  *
  * <p>Loading is idempotent, and safe from several class loaders: each loads its own copy of our
@@ -38,7 +43,9 @@ public final class NativeLibrary {
   private static final String FRAMEWORK = "libtensorflow_framework.so.2";
   private static final String TF_CC = "libtensorflow_cc.so.2";
   private static final String TF_RESOURCE_DIR = "org/tensorflow/internal/c_api/" + PLATFORM + "/";
-  private static final String OUR_RESOURCE = "io/sparkdl/native/" + PLATFORM + "/libsparkdl_jni.so";
+  private static final String OUR_RESOURCE_DIR = "io/sparkdl/native/" + PLATFORM + "/";
+  private static final String OUR_JNI = "libsparkdl_jni.so";
+  private static final String OUR_ENV = "libsparkdl_env.so";
   private static final String TF_JAR = "org.tensorflow:tensorflow-core-native:1.1.0:" + PLATFORM;
 
   private static boolean loaded;
@@ -53,10 +60,10 @@ public final class NativeLibrary {
     List<String> tried = new ArrayList<>();
     try {
       checkPlatform();
+      loadOurs(OUR_ENV, tried);
+      setTensorFlowDefaults();
       loadTensorFlow(tried);
-      loadOurs(tried);
-      // TF's INFO lines (every SavedModel load, CPU features) would flood executor logs.
-      NativeBindings.setDefaultLogLevel(1);
+      loadOurs(OUR_JNI, tried);
       loaded = true;
     } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
       failure =
@@ -76,6 +83,15 @@ public final class NativeLibrary {
   /** Whether {@link #load()} succeeded in this class loader. */
   public static synchronized boolean isLoaded() {
     return loaded;
+  }
+
+  /** TF settings sparkdl changes; each only where the process environment does not set it. */
+  private static void setTensorFlowDefaults() {
+    // TF's INFO lines (every SavedModel load, CPU features) would flood executor logs.
+    NativeBindings.setEnvDefault("TF_CPP_MIN_LOG_LEVEL", "1");
+    // TF turns its oneDNN kernels on by default only on CPUs with AVX-512 VNNI/BF16 or AMX; on
+    // others (AVX2 Intel, AMD) TF's own kernels run a small CNN at about half the speed.
+    NativeBindings.setEnvDefault("TF_ENABLE_ONEDNN_OPTS", "1");
   }
 
   private static void checkPlatform() {
@@ -118,31 +134,36 @@ public final class NativeLibrary {
     loadShared(extract(ccUrl, cache.resolve(TF_CC)));
   }
 
-  private static void loadOurs(List<String> tried) throws IOException {
+  /** Loads one of our libraries ({@code fileName}): beside {@value #LIBRARY_PROPERTY}, else from this jar. */
+  private static void loadOurs(String fileName, List<String> tried) throws IOException {
     String explicit = System.getProperty(LIBRARY_PROPERTY);
     if (explicit != null && !explicit.isEmpty()) {
-      tried.add("-D" + LIBRARY_PROPERTY + "=" + explicit);
-      System.load(Paths.get(explicit).toAbsolutePath().toString());
+      Path jni = Paths.get(explicit).toAbsolutePath();
+      Path path = fileName.equals(OUR_JNI) ? jni : jni.resolveSibling(fileName);
+      tried.add("-D" + LIBRARY_PROPERTY + "=" + explicit + (path == jni ? "" : " (its sibling " + fileName + ")"));
+      System.load(path.toString());
       return;
     }
-    tried.add("classpath resource " + OUR_RESOURCE);
-    URL url = resource(OUR_RESOURCE);
+    String resourceName = OUR_RESOURCE_DIR + fileName;
+    tried.add("classpath resource " + resourceName);
+    URL url = resource(resourceName);
     if (url == null) {
-      throw new IllegalStateException(OUR_RESOURCE + " is not on the classpath (a jar built without jni/?)");
+      throw new IllegalStateException(resourceName + " is not on the classpath (a jar built without jni/?)");
     }
     byte[] bytes;
     try (InputStream in = url.openStream()) {
       bytes = in.readAllBytes();
     }
     // The content hash keeps two builds of one version apart.
-    Path target = cacheDir().resolve("libsparkdl_jni-" + version() + "-" + sha1(bytes) + ".so");
+    String stem = fileName.substring(0, fileName.length() - ".so".length());
+    Path target = cacheDir().resolve(stem + "-" + version() + "-" + sha1(bytes) + ".so");
     writeAtomically(bytes, target);
     try {
       System.load(target.toString());
     } catch (UnsatisfiedLinkError e) {
       if (!isLoadedElsewhere(e)) throw e;
       // Another class loader holds that file; JNI needs a copy of our own.
-      Path copy = target.resolveSibling("libsparkdl_jni-" + UUID.randomUUID() + ".so");
+      Path copy = target.resolveSibling(stem + "-" + UUID.randomUUID() + ".so");
       writeAtomically(bytes, copy);
       copy.toFile().deleteOnExit();
       System.load(copy.toString());

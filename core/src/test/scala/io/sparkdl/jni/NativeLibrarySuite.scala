@@ -18,22 +18,58 @@ class NativeLibrarySuite extends AnyFunSuite {
     assert(NativeBindings.tfVersion().startsWith("2.18.0"))
   }
 
-  test("the bundled library exports only JNI symbols") {
-    val resource = getClass.getClassLoader.getResource("io/sparkdl/native/linux-x86_64/libsparkdl_jni.so")
-    assert(resource != null, "the native library is not on the classpath")
-    val lib = Files.createTempFile("libsparkdl_jni", ".so")
+  private def bundled(name: String)(use: java.nio.file.Path => Unit): Unit = {
+    val resource = getClass.getClassLoader.getResource(s"io/sparkdl/native/linux-x86_64/$name")
+    assert(resource != null, s"$name is not on the classpath")
+    val lib = Files.createTempFile(name, ".so")
     try {
       val in = resource.openStream()
       try Files.copy(in, lib, java.nio.file.StandardCopyOption.REPLACE_EXISTING) finally in.close()
-      val symbols = Seq("nm", "-D", "--defined-only", lib.toString).!!.linesIterator
-        .map(_.trim.split("\\s+")).collect { case Array(_, _, name) => name }.toSeq
-      val declared = classOf[NativeBindings].getDeclaredMethods.toSeq
-        .filter(m => Modifier.isNative(m.getModifiers)).map("Java_io_sparkdl_jni_NativeBindings_" + _.getName)
-      assert(declared.size > 30)
-      assert(symbols.filter(_.startsWith("Java_")).toSet == declared.toSet)
-      val others = symbols.filterNot(s => s.startsWith("Java_") || s.startsWith("JNI_On"))
-      assert(others.isEmpty, s"non-JNI exports: ${others.take(10)}")
+      use(lib)
     } finally Files.delete(lib)
+  }
+
+  private def exports(lib: java.nio.file.Path): Seq[String] =
+    Seq("nm", "-D", "--defined-only", lib.toString).!!.linesIterator
+      .map(_.trim.split("\\s+")).collect { case Array(_, _, name) => name }.toSeq
+
+  test("the bundled libraries export only JNI symbols, together every native method once") {
+    val declared = classOf[NativeBindings].getDeclaredMethods.toSeq
+      .filter(m => Modifier.isNative(m.getModifiers)).map("Java_io_sparkdl_jni_NativeBindings_" + _.getName)
+    assert(declared.size > 30)
+    var jniExports = Seq.empty[String]
+    var envExports = Seq.empty[String]
+    bundled("libsparkdl_jni.so")(lib => jniExports = exports(lib))
+    bundled("libsparkdl_env.so") { lib =>
+      envExports = exports(lib)
+      // It must load before TF: a dependency on TF would load TF first.
+      val needed = Seq("readelf", "-d", lib.toString).!!
+      assert(!needed.contains("tensorflow"), needed)
+    }
+    assert(envExports == Seq("Java_io_sparkdl_jni_NativeBindings_setEnvDefault"))
+    val all = jniExports ++ envExports
+    assert(all.filter(_.startsWith("Java_")).sorted == declared.sorted)
+    val others = all.filterNot(s => s.startsWith("Java_") || s.startsWith("JNI_On"))
+    assert(others.isEmpty, s"non-JNI exports: ${others.take(10)}")
+  }
+
+  /** Output of a fresh JVM that loads sparkdl's native code, TF logging everything, `env` set. */
+  private def freshJvmLog(env: (String, String)*): String = {
+    val javaBin = new File(sys.props("java.home"), "bin/java").getPath
+    val builder = new java.lang.ProcessBuilder(javaBin, "-cp", sys.props("java.class.path"), "io.sparkdl.jni.LoadNativeLibrary")
+    builder.environment().remove("TF_ENABLE_ONEDNN_OPTS")
+    builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "0")
+    env.foreach { case (k, v) => builder.environment().put(k, v) }
+    val process = builder.redirectErrorStream(true).start()
+    val log = new String(process.getInputStream.readAllBytes(), "UTF-8")
+    assert(process.waitFor() == 0, log)
+    log
+  }
+
+  test("TF's oneDNN kernels are on by default, unless the environment says otherwise") {
+    val onMessage = "oneDNN custom operations are on"
+    assert(freshJvmLog().contains(onMessage))
+    assert(!freshJvmLog("TF_ENABLE_ONEDNN_OPTS" -> "0").contains(onMessage))
   }
 
   test("a second class loader loads its own copy over the same TF runtime") {
