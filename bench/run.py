@@ -74,6 +74,9 @@ def onednn_in_workers(spark: Any, slots: int) -> list[bool]:
     return sorted(set(rdd.map(lambda _: onednn_in_tf_python()).collect()))
 
 
+SCALINGS = ("partitions", "block_size", "data_rows")
+
+
 @dataclass(frozen=True)
 class Config:
     mode: str
@@ -125,6 +128,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="comma-separated, of: " + ", ".join(m.METHODS),
     )
     p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
+    p.add_argument(
+        "--scaling",
+        default=",".join(SCALINGS),
+        help="comma-separated scaling runs, of: " + ", ".join(SCALINGS),
+    )
     p.add_argument("--runs", type=int, help="timed runs per method (default: by mode and model)")
     p.add_argument("--rows-scale", type=float, default=1.0, help="multiply every model's rows")
     p.add_argument("--slots", type=int, default=2, help="local[N] task slots (default 2)")
@@ -152,6 +160,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.models.split(","):
         if name not in MODELS:
             p.error(f"unknown model '{name}'; expected some of {','.join(MODELS)}")
+    for name in args.scaling.split(","):
+        if name not in SCALINGS:
+            p.error(f"unknown scaling '{name}'; expected some of {','.join(SCALINGS)}")
     for name in args.methods.split(","):
         if name not in m.METHODS:
             p.error(f"unknown method '{name}'; expected some of {','.join(m.METHODS)}")
@@ -211,6 +222,8 @@ class Suite:
             "block_size": {},
             "data_rows": {},
         }
+        #: Spark's ceiling (noop of the cached scan) at each partition count of the scaling runs.
+        self.partition_ceiling: dict[int, Timing] = {}
         self.prepared: dict[str, m.Prepared] = {}
         self.fresh_seed = MODEL_SEED + 1000
         self.first_action_s: float | None = None
@@ -341,30 +354,44 @@ class Suite:
         def job(df: Any, block_size: int) -> Any:
             return lambda: m.sparkdl_py_job(model, df, block_size)
 
-        # Partitions and block sizes: their data sets all cached, timed in rounds.
+        kinds = self.args.scaling.split(",")
+        if "partitions" in kinds:
+            self.scale_partitions(spec, rows, runs, job)
+        if "block_size" in kinds:
+            df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
+            found = self.rounds({b: job(df, b) for b in self.cfg.scale_block_sizes}, rows, runs)
+            for b, t in found.items():
+                self.scaling["block_size"][b] = t
+                log(f"scaling: block size {b}: {t.median:,.0f} rows/s")
+            df.unpersist()
+        if "data_rows" in kinds:
+            # One data set at a time (10^6 mlp rows take 3 GB of cache).
+            for n in self.cfg.scale_rows:
+                n = max(1, int(n * self.args.rows_scale))
+                df = m.make_data(self.spark, n, spec.features, self.cfg.partitions, DATA_SEED)
+                self.scaling["data_rows"][n] = t = self.rounds({n: job(df, bs)}, n, runs)[n]
+                df.unpersist()
+                log(f"scaling: {n:,} rows: {t.median:,.0f} rows/s")
+
+    def scale_partitions(self, spec: Any, rows: int, runs: int, job: Any) -> None:
+        bs = self.cfg.block_size
+        # Every partitioning's data set cached at once, timed in rounds. Spark's own
+        # ceiling runs in the same rounds: how much of a partition's cost is Spark's, not ours.
         frames = {
             p: m.make_data(self.spark, rows, spec.features, p, DATA_SEED)
             for p in self.cfg.scale_partitions
         }
-        found = self.rounds({p: job(df, bs) for p, df in frames.items()}, rows, runs)
-        for p, t in found.items():
-            self.scaling["partitions"][p] = t
-            log(f"scaling: {p} partitions: {t.median:,.0f} rows/s")
+        jobs = {("sparkdl", p): job(df, bs) for p, df in frames.items()}
+        jobs |= {("ceiling", p): lambda df=df: m.spark_ceiling_job(df) for p, df in frames.items()}
+        found = self.rounds(jobs, rows, runs)
+        for (kind, p), t in found.items():
+            if kind == "sparkdl":
+                self.scaling["partitions"][p] = t
+            else:
+                self.partition_ceiling[p] = t
+            log(f"scaling: {p} partitions, {kind}: {t.median:,.0f} rows/s")
         for df in frames.values():
             df.unpersist()
-        df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
-        found = self.rounds({b: job(df, b) for b in self.cfg.scale_block_sizes}, rows, runs)
-        for b, t in found.items():
-            self.scaling["block_size"][b] = t
-            log(f"scaling: block size {b}: {t.median:,.0f} rows/s")
-        df.unpersist()
-        # Rows: one data set at a time (10^6 mlp rows take 3 GB of cache).
-        for n in self.cfg.scale_rows:
-            n = max(1, int(n * self.args.rows_scale))
-            df = m.make_data(self.spark, n, spec.features, self.cfg.partitions, DATA_SEED)
-            self.scaling["data_rows"][n] = t = self.rounds({n: job(df, bs)}, n, runs)[n]
-            df.unpersist()
-            log(f"scaling: {n:,} rows: {t.median:,.0f} rows/s")
 
 
 def main(argv: list[str]) -> int:
@@ -440,6 +467,7 @@ def main(argv: list[str]) -> int:
     if jfr:
         notes.append(f"JFR recording: {jfr} (summarise with bench/jfr_top.py).")
     found = report.targets(suite.timings, suite.first_result, suite.scaling["partitions"])
+    spark_share = report.partition_cost_split(suite.scaling["partitions"], suite.partition_ceiling)
     results: dict[str, Any] = {
         "meta": {
             "mode": cfg.mode,
@@ -463,10 +491,16 @@ def main(argv: list[str]) -> int:
         "scaling": {
             k: {str(n): t.to_json() for n, t in v.items()} for k, v in suite.scaling.items()
         },
+        "partition_ceiling": {str(n): t.to_json() for n, t in suite.partition_ceiling.items()},
+        "partition_cost_split": spark_share,
         "targets": [t.to_json() for t in found],
     }
-    text = report.render(results, suite.timings, suite.scaling, found, markdown=False)
-    md = report.render(results, suite.timings, suite.scaling, found, markdown=True)
+    text = report.render(
+        results, suite.timings, suite.scaling, suite.partition_ceiling, found, markdown=False
+    )
+    md = report.render(
+        results, suite.timings, suite.scaling, suite.partition_ceiling, found, markdown=True
+    )
     print(text)
     for path in report.write(Path(args.out), results, md):
         log(f"wrote {path}")

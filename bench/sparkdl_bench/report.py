@@ -111,6 +111,33 @@ def targets(
     return out
 
 
+def partition_cost_split(
+    partitions: dict[int, Timing], ceiling: dict[int, Timing]
+) -> dict[str, float] | None:
+    """How 2 -> 32 partitions' extra seconds per job split into Spark's own and sparkdl's.
+
+    Spark's share is what its ceiling (the same cached scan to noop, no model) loses going from
+    2 to 32 partitions; sparkdl's is the rest. Both as fractions of sparkdl's 2-partition time.
+    """
+    if not all(p in d for p in (2, 32) for d in (partitions, ceiling)):
+        return None
+
+    def seconds(t: Timing) -> float:
+        return t.rows / t.median
+
+    base = seconds(partitions[2])
+    total = seconds(partitions[32]) - base
+    spark = seconds(ceiling[32]) - seconds(ceiling[2])
+    return {
+        "sparkdl_2_s": base,
+        "extra_s": total,
+        "spark_extra_s": spark,
+        "total_share": total / base,
+        "spark_share": spark / base,
+        "sparkdl_share": (total - spark) / base,
+    }
+
+
 # ---- formatting ---------------------------------------------------------------------------
 
 
@@ -143,6 +170,7 @@ def render(
     results: dict[str, Any],
     timings: dict[str, dict[str, Timing]],
     scaling: dict[str, dict[Any, Timing]],
+    partition_ceiling: dict[int, Timing],
     found: list[Target],
     markdown: bool,
 ) -> str:
@@ -208,22 +236,33 @@ def render(
             continue
         parts.append(f"{h}scaling: sparkdl map_blocks (Python) on mlp by {kind}")
         base = next(iter(by_value.values())).median
-        parts.append(
-            _table(
-                [kind.replace("_", " "), "rows", "rows/s (median)", "min - max", "vs first"],
-                [
-                    [
-                        f"{k:,}",
-                        f"{t.rows:,}",
-                        _rate(t.median),
-                        f"{_rate(t.low)} - {_rate(t.high)}",
-                        f"{t.median / base:.2f}x",
-                    ]
-                    for k, t in by_value.items()
-                ],
-                markdown,
+        ceiling = partition_ceiling if kind == "partitions" else {}
+        header = [kind.replace("_", " "), "rows", "rows/s (median)", "min - max", "vs first"]
+        if ceiling:
+            header += ["s/job", "Spark ceiling s/job"]
+        rows = []
+        for k, t in by_value.items():
+            row = [
+                f"{k:,}",
+                f"{t.rows:,}",
+                _rate(t.median),
+                f"{_rate(t.low)} - {_rate(t.high)}",
+                f"{t.median / base:.2f}x",
+            ]
+            if ceiling:
+                c = ceiling.get(k)
+                row += [f"{t.rows / t.median:.3f}", f"{c.rows / c.median:.3f}" if c else "-"]
+            rows.append(row)
+        parts.append(_table(header, rows, markdown))
+        split = results.get("partition_cost_split")
+        if kind == "partitions" and split:
+            parts.append(
+                f"2 -> 32 partitions adds {split['extra_s']:.3f} s per job "
+                f"({split['total_share'] * 100:.1f}% of {split['sparkdl_2_s']:.3f} s); Spark's "
+                f"ceiling alone adds {split['spark_extra_s']:.3f} s "
+                f"({split['spark_share'] * 100:.1f}%), leaving "
+                f"{split['sparkdl_share'] * 100:.1f}% to sparkdl."
             )
-        )
     parts.append(f"{h}targets")
     parts.append(
         _table(

@@ -1,7 +1,6 @@
 package io.sparkdl.tensorframes
 
 import org.apache.spark.TaskContext
-import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{JoinedRow, SpecificInternalRow, UnsafeRow}
 import org.apache.spark.unsafe.Platform
@@ -85,15 +84,15 @@ private[sparkdl] final class BlockRows(blockSize: Int) {
  * so a projection here would only copy each row twice and generate code in every task.
  */
 private[sparkdl] final class BlockMapper(
-    shipped: Broadcast[ShippedPlan],
+    shipped: ShippedPlan,
     trim: Boolean,
     blockSize: Int,
     handleInvalid: String
 ) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
-    private val fetches = shipped.value.plan.fetches
-    private lazy val runner = new ModelRunner(shipped.value)
+    private val fetches = shipped.plan.fetches
+    private lazy val runner = new ModelRunner(shipped)
     private val block = new BlockRows(blockSize)
     private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
     private val joined = new JoinedRow()
@@ -170,11 +169,11 @@ private[sparkdl] final class BlockMapper(
  * (which may differ in shape from row to row), and appends the fetched cells to the row. Like
  * [[BlockMapper]], it emits reused rows and leaves the projection to unsafe rows to Spark.
  */
-private[sparkdl] final class RowMapper(shipped: Broadcast[ShippedPlan], handleInvalid: String) extends PartitionFunction {
+private[sparkdl] final class RowMapper(shipped: ShippedPlan, handleInvalid: String) extends PartitionFunction {
 
   def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = {
-    lazy val runner = new ModelRunner(shipped.value)
-    val fetches = shipped.value.plan.fetches
+    lazy val runner = new ModelRunner(shipped)
+    val fetches = shipped.plan.fetches
     val one = new Array[InternalRow](1)
     val out = new SpecificInternalRow(fetches.map(_.field.dataType))
     val joined = new JoinedRow()

@@ -1,9 +1,7 @@
 package io.sparkdl.tensorframes
 
-import scala.reflect.ClassTag
 import scala.util.Using
 
-import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
@@ -44,7 +42,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    val mapper = new BlockMapper(toTasks(df, shipper(df, program, threads)(plan)), trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(shipper(df, program, threads)(plan), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -65,7 +63,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(toTasks(df, shipper(df, program, threads)(plan)), handleInvalid)
+    val mapper = new RowMapper(shipper(df, program, threads)(plan), handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -148,8 +146,7 @@ object TensorFrames {
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val ships = toTasks(in, (ship(plan), ship(partialPlan)))
-      val reducer = new GroupReducer(ships, keySchema, blockSize)
+      val reducer = new GroupReducer(ship(plan), ship(partialPlan), keySchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
     }
     // Partial results per partition and key, then one per key after a shuffle of the partials.
@@ -220,19 +217,15 @@ object TensorFrames {
     GraphProgram(fetches.head.op.graph.toGraphDef, fetches.map(_.name), fetches.map(_.op.name))
   }
 
-  /** Ships plans over `program`: its model is broadcast once, however many plans run it. */
+  /**
+   * Ships plans over `program`: its model is broadcast once, however many plans run it. Shipped
+   * plans go in tasks' closures: they hold the model's key and broadcast, never its bytes (in a
+   * closure, a 1 MB graph would be deserialized again by every task, ~2 ms each).
+   */
   private def shipper(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan = {
     val model = df.sparkSession.sparkContext.broadcast(program.model)
     plan => ShippedPlan(plan, model, threads.intraOp, threads.interOp)
   }
-
-  /**
-   * What tasks need from the driver (shipped plans), as a broadcast: in a task's closure, the
-   * graph's bytes would be serialized twice per job and deserialized again by every task (about
-   * 2 ms per MB each); a broadcast value is deserialized once per executor.
-   */
-  private def toTasks[T: ClassTag](df: DataFrame, value: T): Broadcast[T] =
-    df.sparkSession.sparkContext.broadcast(value)
 
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =
     plan.fetches.map(_.column).filter(schema.fieldNames.contains).foreach { c =>
@@ -283,9 +276,8 @@ object TensorFrames {
     val ship = shipper(df, program, threads)
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
-    val ships = toTasks(df, (inShip, partialShip))
     val partials = DeferredRDD.rows(input).mapPartitions { rows =>
-      val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
+      val reducer = new StreamReducer(inShip, partialShip, blockSize)
       reducer.start()
       rows.foreach(reducer.add(_, op))
       reducer.finish().iterator
@@ -305,8 +297,7 @@ object TensorFrames {
     val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = shipper(df, program, threads)(plan)
-    val forTasks = toTasks(df, shipped)
-    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(forTasks.value).fold(rows, op).iterator).collect()
+    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
   }
@@ -353,7 +344,8 @@ private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
 
 /** Reduces sorted rows group by group: keys first, then the fetch columns' partial results. */
 private[sparkdl] final class GroupReducer(
-    ships: Broadcast[(ShippedPlan, ShippedPlan)], // the plans over the input rows and over partials
+    input: ShippedPlan, // the plan over the input rows
+    partial: ShippedPlan, // the plan over partial results
     keySchema: StructType,
     blockSize: Int
 ) extends PartitionFunction {
@@ -363,7 +355,7 @@ private[sparkdl] final class GroupReducer(
       BoundReference(i, f.dataType, f.nullable)
     })
     val joined = new JoinedRow()
-    lazy val reducer = new StreamReducer(ships.value._1, ships.value._2, blockSize)
+    lazy val reducer = new StreamReducer(input, partial, blockSize)
     new Iterator[InternalRow] {
       private var pending: InternalRow = if (rows.hasNext) rows.next() else null
       override def hasNext: Boolean = pending != null
