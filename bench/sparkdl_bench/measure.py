@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -146,13 +147,17 @@ class PeakMemory:
 
 
 def _cpu_ticks(pid: int) -> int:
-    """utime + stime + reaped children's, in clock ticks (0 if the process is gone)."""
+    """utime + stime, in clock ticks (0 if the process is gone).
+
+    Not its reaped children's (cutime, cstime): :class:`MachineLoad` counts every process of the
+    tree itself, and would count a child twice.
+    """
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return 0
     # After the command: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
-    return sum(int(f) for f in fields[11:15])
+    return int(fields[11]) + int(fields[12])
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -165,23 +170,45 @@ def _machine_ticks() -> tuple[int, int]:
 class MachineLoad:
     """How much CPU other processes took while the suite ran (they skew every number).
 
-    Counts our process tree (this Python, the JVM, its workers) against all busy CPU time.
+    Counts our process tree (this Python, the JVM, its workers) against all busy CPU time. The
+    tree is sampled every ``interval`` seconds from a thread, so processes that come and go
+    between the start and the end (Python workers, the bridge's JVMs) count as ours too.
     """
 
-    def __init__(self, pids: Callable[[], list[int]]) -> None:
+    def __init__(self, pids: Callable[[], list[int]], interval: float = 0.5) -> None:
         self._pids = pids
-        self._start = self._sample()
+        self._first: dict[int, int] = {}  # pid -> ticks when first seen (0 if born since)
+        self._last: dict[int, int] = {}  # pid -> ticks when last seen
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sample_tree(initial=True)
+        self._busy0, self._total0 = _machine_ticks()
         self.load_start = os.getloadavg()
+        self._thread = threading.Thread(target=self._poll, args=(interval,), daemon=True)
+        self._thread.start()
 
-    def _sample(self) -> tuple[int, int, int]:
-        busy, total = _machine_ticks()
-        return busy, total, sum(_cpu_ticks(p) for p in self._pids())
+    def _sample_tree(self, initial: bool = False) -> None:
+        ticks = {p: _cpu_ticks(p) for p in self._pids()}
+        with self._lock:
+            for pid, t in ticks.items():
+                if t == 0 and pid in self._last:
+                    continue  # gone between listing and reading
+                self._first.setdefault(pid, t if initial else 0)
+                self._last[pid] = max(t, self._last.get(pid, 0))
+
+    def _poll(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._sample_tree()
 
     def summary(self) -> dict[str, float]:
-        busy0, total0, ours0 = self._start
-        busy1, total1, ours1 = self._sample()
-        total = max(total1 - total0, 1)
-        others = max(0, (busy1 - busy0) - (ours1 - ours0))
+        self._stop.set()
+        self._thread.join()
+        self._sample_tree()
+        busy1, total1 = _machine_ticks()
+        with self._lock:
+            ours = sum(self._last[p] - self._first[p] for p in self._last)
+        total = max(total1 - self._total0, 1)
+        others = max(0, (busy1 - self._busy0) - ours)
         return {
             "other_processes_cpu_share": round(others / total, 3),
             "loadavg_1m_start": round(self.load_start[0], 2),
