@@ -71,6 +71,7 @@ class TFModel:
         """A SavedModel directory (any Hadoop filesystem), its meta graph ``tags``, and the
         signature that names inputs and outputs."""
         tags = [tags] if isinstance(tags, str) else list(tags)
+
         def make(spark: SparkSession) -> Any:
             return _api(spark).fromSavedModel(spark._jsparkSession, str(path), tags, signature)
 
@@ -196,9 +197,7 @@ class TFModel:
         return cls._from_temporary_saved_model(saved, what)
 
     @classmethod
-    def _from_temporary_saved_model(
-        cls, saved: tempfile.TemporaryDirectory, what: str
-    ) -> TFModel:
+    def _from_temporary_saved_model(cls, saved: tempfile.TemporaryDirectory, what: str) -> TFModel:
         # A file: URI, so that a cluster's default filesystem does not claim the local path; the
         # directory lives as long as this object (the JVM reads it once, in _to_java).
         model = cls.from_saved_model(Path(saved.name).as_uri())
