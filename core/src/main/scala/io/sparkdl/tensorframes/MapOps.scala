@@ -75,6 +75,44 @@ private[sparkdl] final class BlockRows(blockSize: Int) {
 }
 
 /**
+ * A partition's output, produced a block at a time: [[nextBlock]] reads up to a block of input
+ * rows and runs the model on them, [[row]] gives the block's output rows one by one, [[release]]
+ * frees the block's tensors (before the next block, at the end, and when the task ends).
+ */
+private[sparkdl] abstract class BlockIterator(input: Iterator[InternalRow]) extends Iterator[InternalRow] {
+  private var count = 0
+  private var pos = 0
+
+  Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => release()))
+
+  /** Consumes up to a block of `input` (at least one row) and runs it; returns its output rows. */
+  protected def nextBlock(): Int
+
+  /** Output row `i` of the current block (may be reused by the next call). */
+  protected def row(i: Int): InternalRow
+
+  /** Frees the current block's resources; safe to call more than once. */
+  protected def release(): Unit
+
+  final override def hasNext: Boolean = {
+    while (pos >= count && input.hasNext) {
+      release()
+      count = nextBlock()
+      pos = 0
+    }
+    if (pos >= count) release()
+    pos < count
+  }
+
+  final override def next(): InternalRow = {
+    if (!hasNext) throw new NoSuchElementException
+    val out = row(pos)
+    pos += 1
+    out
+  }
+}
+
+/**
  * The executor side of map_blocks: streams a partition in blocks of at most `blockSize` rows,
  * runs the graph once per block, and appends the fetched columns to each input row (or, with
  * `trim`, emits only the fetched rows). Only one block of rows is held at a time.
@@ -90,7 +128,7 @@ private[sparkdl] final class BlockMapper(
     handleInvalid: String
 ) extends PartitionFunction {
 
-  def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new Iterator[InternalRow] {
+  def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = new BlockIterator(input) {
     private val fetches = shipped.plan.fetches
     private lazy val runner = new ModelRunner(shipped)
     private val block = new BlockRows(blockSize)
@@ -98,28 +136,14 @@ private[sparkdl] final class BlockMapper(
     private val joined = new JoinedRow()
     private var tensors: Array[Tensor] = Array.empty
     private var readers: Array[TensorReader] = Array.empty
-    private var count = 0
-    private var pos = 0
 
-    Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => release()))
-
-    override def hasNext: Boolean = {
-      while (pos >= count && input.hasNext) nextBlock()
-      if (pos >= count) release()
-      pos < count
-    }
-
-    override def next(): InternalRow = {
-      if (!hasNext) throw new NoSuchElementException
+    override protected def row(i: Int): InternalRow = {
       var j = 0
-      while (j < readers.length) { readers(j).read(pos, out, j); j += 1 }
-      val result = if (trim) out else joined(block.rows(pos), out)
-      pos += 1
-      result
+      while (j < readers.length) { readers(j).read(i, out, j); j += 1 }
+      if (trim) out else joined(block.rows(i), out)
     }
 
-    private def nextBlock(): Unit = {
-      release()
+    override protected def nextBlock(): Int = {
       runner.startBlock()
       var n = 0
       while (n < blockSize && input.hasNext) {
@@ -131,32 +155,30 @@ private[sparkdl] final class BlockMapper(
           case Some(problem) => if (handleInvalid == HandleInvalid.Error) HandleInvalid.fail("map_blocks", problem)
         }
       }
-      if (n > 0) {
-        tensors = runner.runBlock(block.rows, n)
-        readers = tensors.map(new TensorReader(_, leading = true))
+      if (n == 0) return 0
+      tensors = runner.runBlock(block.rows, n)
+      readers = tensors.map(new TensorReader(_, leading = true))
+      if (trim) {
         val counts = readers.map(_.numRows).distinct
-        if (trim) {
-          if (counts.length > 1) {
-            throw new IllegalArgumentException(
-              s"map_blocks(trim=True): the fetches returned different row counts " +
-                fetches.zip(readers).map { case (f, r) => s"${f.tensor}: ${r.numRows}" }.mkString(", ")
-            )
-          }
-          count = counts.headOption.getOrElse(0)
-        } else {
-          fetches.zip(readers).find(_._2.numRows != n).foreach { case (f, r) =>
-            throw new IllegalArgumentException(
-              s"map_blocks: fetch '${f.tensor}' returned ${r.numRows} rows for a block of $n; " +
-                "outputs that change the row count need trim=True"
-            )
-          }
-          count = n
+        if (counts.length > 1) {
+          throw new IllegalArgumentException(
+            s"map_blocks(trim=True): the fetches returned different row counts " +
+              fetches.zip(readers).map { case (f, r) => s"${f.tensor}: ${r.numRows}" }.mkString(", ")
+          )
         }
-        pos = 0
+        counts.headOption.getOrElse(0)
+      } else {
+        fetches.zip(readers).find(_._2.numRows != n).foreach { case (f, r) =>
+          throw new IllegalArgumentException(
+            s"map_blocks: fetch '${f.tensor}' returned ${r.numRows} rows for a block of $n; " +
+              "outputs that change the row count need trim=True"
+          )
+        }
+        n
       }
     }
 
-    private def release(): Unit = {
+    override protected def release(): Unit = {
       tensors.foreach(_.close())
       tensors = Array.empty
       readers = Array.empty

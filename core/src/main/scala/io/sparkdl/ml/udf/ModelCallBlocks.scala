@@ -2,7 +2,6 @@ package io.sparkdl.ml.udf
 
 import java.util.concurrent.atomic.AtomicLong
 
-import org.apache.spark.TaskContext
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{
   Expression, GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection
@@ -10,7 +9,7 @@ import org.apache.spark.sql.catalyst.expressions.{
 import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.types.DataType
 
-import io.sparkdl.tensorframes.{BlockRows, ModelRunner, ShippedPlan, TensorReader}
+import io.sparkdl.tensorframes.{BlockIterator, BlockRows, ModelRunner, ShippedPlan, TensorReader}
 import io.sparkdl.tf.Tensor
 
 /** What a task needs to run one model call: the plan and model, the argument expressions (bound
@@ -38,8 +37,7 @@ private[udf] final class ModelCallBlocks(
   def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] =
     new Blocks(partitionIndex, input)
 
-  private final class Blocks(partitionIndex: Int, input: Iterator[InternalRow])
-      extends Iterator[InternalRow] {
+  private final class Blocks(partitionIndex: Int, input: Iterator[InternalRow]) extends BlockIterator(input) {
     private val k = calls.length
     // Sessions are leased on the first block, so that an empty partition loads no model.
     private lazy val runners = calls.map(c => new ModelRunner(c.shipped)).toArray
@@ -59,19 +57,8 @@ private[udf] final class ModelCallBlocks(
     private val args = Array.fill(k)(new BlockRows(blockSize))
     private var tensors: Array[Array[Tensor]] = Array.fill(k)(Array.empty)
     private var readers: Array[Array[TensorReader]] = Array.fill(k)(Array.empty)
-    private var count = 0
-    private var pos = 0
 
-    Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => release()))
-
-    override def hasNext: Boolean = {
-      while (pos >= count && input.hasNext) nextBlock()
-      if (pos >= count) release()
-      pos < count
-    }
-
-    override def next(): InternalRow = {
-      if (!hasNext) throw new NoSuchElementException
+    override protected def row(pos: Int): InternalRow = {
       var c = 0
       while (c < k) {
         val rs = readers(c)
@@ -83,13 +70,10 @@ private[udf] final class ModelCallBlocks(
         }
         c += 1
       }
-      val out = project(joined(inputRows.rows(pos), results))
-      pos += 1
-      out
+      project(joined(inputRows.rows(pos), results))
     }
 
-    private def nextBlock(): Unit = {
-      release()
+    override protected def nextBlock(): Int = {
       runners.foreach(_.startBlock())
       var n = 0
       while (n < blockSize && input.hasNext) {
@@ -120,11 +104,10 @@ private[udf] final class ModelCallBlocks(
         }
         c += 1
       }
-      count = n
-      pos = 0
+      n
     }
 
-    private def release(): Unit = {
+    override protected def release(): Unit = {
       tensors.foreach(_.foreach(_.close()))
       tensors = Array.fill(k)(Array.empty)
       readers = Array.fill(k)(Array.empty)
