@@ -28,8 +28,9 @@ import java.util.UUID;
  * variable {@value #TF_LIBDIR_ENV} (an installed {@code tensorflow-cpu} wheel's {@code tensorflow/}
  * folder holds the same files), else from the {@code tensorflow-core-native} jar on the classpath,
  * extracted once per version. Our JNI library comes from {@value #LIBRARY_PROPERTY} when set
- * (its environment library from the same folder), else both come from this jar. The dynamic linker then matches our library's dependencies on the TF libraries by
- * soname, so it loads from any directory.
+ * (its environment library from the same folder), else both come from this jar. The dynamic
+ * linker then matches our library's dependencies on the TF libraries by soname, so it loads from
+ * any directory.
  *
  * <p>Loading is idempotent, and safe from several class loaders: each loads its own copy of our
  * library (JNI binds natives per class loader) over the one TF runtime of the process.
@@ -140,7 +141,8 @@ public final class NativeLibrary {
     if (explicit != null && !explicit.isEmpty()) {
       Path jni = Paths.get(explicit).toAbsolutePath();
       Path path = fileName.equals(OUR_JNI) ? jni : jni.resolveSibling(fileName);
-      tried.add("-D" + LIBRARY_PROPERTY + "=" + explicit + (path == jni ? "" : " (its sibling " + fileName + ")"));
+      String sibling = path == jni ? "" : " (its sibling " + fileName + ")";
+      tried.add("-D" + LIBRARY_PROPERTY + "=" + explicit + sibling);
       System.load(path.toString());
       return;
     }
