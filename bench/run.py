@@ -42,19 +42,22 @@ TOLERANCE = 1e-5
 BUSY_SHARE = 0.10
 
 
-#: --onednn: TF_ENABLE_ONEDNN_OPTS for the whole run (every process inherits it), or none.
-ONEDNN_POLICIES = {
-    "sparkdl": "as users get them - sparkdl turns oneDNN on, TF Python keeps TF's default for "
-    "this CPU (default)",
-    "all": "every method, TF Python included (the same kernels everywhere)",
-    "none": "no method (TF's own kernels everywhere)",
+#: --onednn policy -> (TF_ENABLE_ONEDNN_OPTS for the whole run, every process inheriting it, or
+#: None to leave it unset; what the policy means).
+ONEDNN_POLICIES: dict[str, tuple[str | None, str]] = {
+    "sparkdl": (
+        None,
+        "as users get them - sparkdl turns oneDNN on, TF Python keeps TF's default for this CPU "
+        "(default)",
+    ),
+    "all": ("1", "every method, TF Python included (the same kernels everywhere)"),
+    "none": ("0", "no method (TF's own kernels everywhere)"),
 }
-ONEDNN_ENV = {"sparkdl": None, "all": "1", "none": "0"}
 
 
 def apply_onednn_policy(policy: str) -> None:
     """Sets TF_ENABLE_ONEDNN_OPTS for this process and its children, before TF or Spark start."""
-    value = ONEDNN_ENV[policy]
+    value = ONEDNN_POLICIES[policy][0]
     if value is None:
         os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
     else:
@@ -148,7 +151,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         choices=list(ONEDNN_POLICIES),
         default="sparkdl",
         help="which methods run TF's oneDNN kernels: "
-        + "; ".join(f"{k}: {v}" for k, v in ONEDNN_POLICIES.items()),
+        + "; ".join(f"{k}: {meaning}" for k, (_, meaning) in ONEDNN_POLICIES.items()),
     )
     p.add_argument(
         "--jfr",

@@ -8,7 +8,7 @@ import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor}
 
 
 /**
- * What an executor needs to run a plan: the plan, the model (broadcast once per job) and TF
+ * What an executor needs to run a plan: the plan, the model (broadcast once per call) and TF
  * thread settings (None: the task's cores for intra-op, and 1 inter-op).
  */
 private[sparkdl] final case class ShippedPlan(

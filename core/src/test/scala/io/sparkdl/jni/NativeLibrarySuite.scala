@@ -18,7 +18,8 @@ class NativeLibrarySuite extends AnyFunSuite {
     assert(NativeBindings.tfVersion().startsWith("2.18.0"))
   }
 
-  private def bundled(name: String)(use: java.nio.file.Path => Unit): Unit = {
+  /** `use` applied to a temporary copy of the bundled native library `name`. */
+  private def bundled[T](name: String)(use: java.nio.file.Path => T): T = {
     val resource = getClass.getClassLoader.getResource(s"io/sparkdl/native/linux-x86_64/$name")
     assert(resource != null, s"$name is not on the classpath")
     val lib = Files.createTempFile(name, ".so")
@@ -37,14 +38,12 @@ class NativeLibrarySuite extends AnyFunSuite {
     val declared = classOf[NativeBindings].getDeclaredMethods.toSeq
       .filter(m => Modifier.isNative(m.getModifiers)).map("Java_io_sparkdl_jni_NativeBindings_" + _.getName)
     assert(declared.size > 30)
-    var jniExports = Seq.empty[String]
-    var envExports = Seq.empty[String]
-    bundled("libsparkdl_jni.so")(lib => jniExports = exports(lib))
-    bundled("libsparkdl_env.so") { lib =>
-      envExports = exports(lib)
+    val jniExports = bundled("libsparkdl_jni.so")(exports)
+    val envExports = bundled("libsparkdl_env.so") { lib =>
       // It must load before TF: a dependency on TF would load TF first.
       val needed = Seq("readelf", "-d", lib.toString).!!
       assert(!needed.contains("tensorflow"), needed)
+      exports(lib)
     }
     assert(envExports == Seq("Java_io_sparkdl_jni_NativeBindings_setEnvDefault"))
     val all = jniExports ++ envExports
