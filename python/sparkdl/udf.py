@@ -1,6 +1,6 @@
-"""TensorFlow models as Spark SQL functions: :func:`register_model`.
+"""TensorFlow models as Spark SQL functions ("model UDFs"): :func:`registerModelUDF`.
 
->>> mlp = register_model(spark, "mlp", TFModel.from_saved_model("/models/mlp", signature="serve"))
+>>> mlp = registerModelUDF(spark, "mlp", TFModel.from_saved_model("/models/mlp", signature="serve"))
 >>> spark.sql("SELECT mlp(features) AS probs FROM t")
 >>> df.select(mlp("features"))          # the same, from the DataFrame API
 
@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pyspark.sql import Column, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from sparkdl.model import TFModel
 
-__all__ = ["ModelUDF", "register_model"]
+__all__ = ["ModelUDF", "model_runs", "registerModelUDF", "register_model"]
 
 
 class ModelUDF:
@@ -47,7 +47,7 @@ class ModelUDF:
         return f"ModelUDF({self.name}({', '.join(self.inputs)}) -> {', '.join(self.outputs)})"
 
 
-def register_model(
+def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl use
     spark: SparkSession,
     name: str,
     model: TFModel,
@@ -83,20 +83,21 @@ def register_model(
 
     Notes
     -----
-    Numeric arguments are cast to the model inputs' dtypes (``double`` columns into a float32
-    model work). A null argument, or an array argument of a shape the model input cannot take,
+    Arguments feed the model as columns feed the ML stages: integers to any numeric input,
+    floats to float inputs (``double`` columns into a float32 model work), never floats to
+    integer inputs (an error naming the argument). A null argument, or an array argument of a shape the model input cannot take,
     fails the query with an error naming the function and the argument: filter such rows out
     first (``WHERE x IS NOT NULL AND f(x) > 0`` is safe, the condition without the call is applied
     first).
     """
     if not isinstance(model, TFModel):
         raise TypeError(
-            f"register_model: model must be a sparkdl.model.TFModel, not {type(model).__name__}"
+            f"registerModelUDF: model must be a sparkdl.model.TFModel, not {type(model).__name__}"
         )
     if isinstance(inputs, str) or isinstance(outputs, str):
-        raise TypeError("register_model: inputs and outputs are lists of names, not a string")
+        raise TypeError("registerModelUDF: inputs and outputs are lists of names, not a string")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
-        raise TypeError(f"register_model: batch_size must be an int, not {batch_size!r}")
+        raise TypeError(f"registerModelUDF: batch_size must be an int, not {batch_size!r}")
     api = _api(spark)
     function = api.register(
         spark._jsparkSession,
@@ -109,5 +110,19 @@ def register_model(
     return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
 
 
+register_model = registerModelUDF
+"""The same as :func:`registerModelUDF`, by its PEP 8 name."""
+
+
+def model_runs(df: DataFrame) -> int:
+    """How many model runs ``df``'s query made, over all its model UDF calls.
+
+    The SQL metric "number of model runs" of the query's model UDF operators (the Spark UI shows
+    it too), read after an action on this very DataFrame: one run per block of ``batch_size`` rows
+    per partition, never one per row.
+    """
+    return int(_api(df.sparkSession).modelRuns(df._jdf))
+
+
 def _api(spark: SparkSession) -> Any:
-    return spark.sparkContext._jvm.io.sparkdl.python.PythonModelFunctions
+    return spark.sparkContext._jvm.io.sparkdl.python.PythonModelUDFs

@@ -10,7 +10,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors.exceptions.captured import CapturedException, IllegalArgumentException
 from pyspark.sql import functions as F
 from sparkdl.model import TFModel
-from sparkdl.udf import ModelUDF, register_model
+from sparkdl.udf import ModelUDF, model_runs, registerModelUDF, register_model
 
 # Failures inside Spark tasks reach Python as a Py4JJavaError or a converted pyspark exception.
 JOB_ERRORS = (Py4JJavaError, CapturedException)
@@ -60,7 +60,7 @@ def two_outputs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def mlp(spark, keras_mlp):
     path, x, _ = keras_mlp
-    udf = register_model(spark, "py_mlp", TFModel.from_saved_model(path, signature="serve"))
+    udf = registerModelUDF(spark, "py_mlp", TFModel.from_saved_model(path, signature="serve"))
     rows = [(i, [float(v) for v in row]) for i, row in enumerate(x)]
     df = spark.createDataFrame(rows, "i int, x array<float>").repartition(3)
     df.createOrReplaceTempView("py_mlp_in")
@@ -70,7 +70,7 @@ def mlp(spark, keras_mlp):
 @pytest.fixture(scope="module")
 def pair(spark, two_outputs):
     path, a, b, _ = two_outputs
-    udf = register_model(spark, "py_pair", TFModel.from_saved_model(path))
+    udf = registerModelUDF(spark, "py_pair", TFModel.from_saved_model(path))
     rows = [(i, float(a[i]), float(b[i])) for i in range(len(a))]
     spark.createDataFrame(rows, "i int, a float, b float").repartition(2).createOrReplaceTempView(
         "py_pair_in"
@@ -143,10 +143,9 @@ def test_execution_is_batched(spark, mlp, keras_mlp):
     _, x, expected = keras_mlp
     row = ", ".join(repr(float(v)) for v in x[0])
     df = spark.range(10000, numPartitions=2).selectExpr("id", f"array({row}) AS x")
-    jvm = spark.sparkContext._jvm.io.sparkdl.python.PythonModelFunctions
-    before = jvm.runCount()
-    rows = df.select(mlp("x")[0].alias("y")).collect()
-    runs = jvm.runCount() - before
+    query = df.select(mlp("x")[0].alias("y"))
+    rows = query.collect()
+    runs = model_runs(query)
     assert len(rows) == 10000
     np.testing.assert_allclose([r.y for r in rows], np.full(10000, expected[0, 0]), atol=1e-5)
     # 2 partitions of 5,000 rows in blocks of 1,024: 5 runs each (local mode: one JVM).
@@ -175,12 +174,17 @@ def test_bad_registrations_are_clear_errors(spark):
         tf.identity(x * 2, name="y")
     frozen = TFModel.from_graph_def(graph.as_graph_def())
     with pytest.raises(IllegalArgumentException, match="name the outputs"):
-        register_model(spark, "py_twice", frozen)
-    twice = register_model(spark, "py_twice", frozen, outputs=["y"], batch_size=2)
+        registerModelUDF(spark, "py_twice", frozen)
+    twice = registerModelUDF(spark, "py_twice", frozen, outputs=["y"], batch_size=2)
     got = spark.range(5).selectExpr("py_twice(id) AS y").collect()  # bigint cast to float32
     assert [r.y for r in got] == [0.0, 2.0, 4.0, 6.0, 8.0]
     assert twice.inputs == ["x"]
     with pytest.raises(IllegalArgumentException, match="'z' is not a model input"):
-        register_model(spark, "py_bad", frozen, inputs=["z"], outputs=["y"])
+        registerModelUDF(spark, "py_bad", frozen, inputs=["z"], outputs=["y"])
     with pytest.raises(TypeError, match="sparkdl.model.TFModel"):
-        register_model(spark, "py_bad", "/models/mlp")
+        registerModelUDF(spark, "py_bad", "/models/mlp")
+
+
+def test_one_name_for_model_udfs():
+    # registerModelUDF is the name in Scala and Python; register_model is its PEP 8 alias.
+    assert register_model is registerModelUDF

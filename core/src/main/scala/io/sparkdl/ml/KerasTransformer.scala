@@ -6,6 +6,8 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
+import io.sparkdl.model.TFModel
+
 /** Params of [[KerasTransformer]]. */
 trait KerasTransformerParams extends ModelStageParams {
 
@@ -57,7 +59,8 @@ trait KerasTransformerParams extends ModelStageParams {
  * Runs a Keras model, exported as a SavedModel (`model.export(path)`; the Python twin converts
  * Keras objects and files), over one column: `inputCol` feeds the model's one input in batches
  * of `batchSize` rows, its one output becomes `outputCol` (arrays of the model's dtype and
- * shape, or ML vectors with `outputMode` 'vector'). Numeric columns are cast to the input's dtype.
+ * shape, or ML vectors with `outputMode` 'vector'). Numeric columns are converted to the input's
+ * dtype as [[io.sparkdl.model.CastPolicy]] allows.
  */
 class KerasTransformer(override val uid: String)
     extends Transformer
@@ -76,7 +79,7 @@ class KerasTransformer(override val uid: String)
   override def transformSchema(schema: StructType): StructType = validateAndTransformSchema(schema)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
-    transformSchema(dataset.schema, logging = true)
+    // binding.transform checks the schema as transformSchema does, planning the model once.
     binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
   }
 

@@ -1,20 +1,23 @@
 package io.sparkdl.ml
 
-import org.apache.spark.ml.functions.{array_to_vector, vector_to_array}
+import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.sql.{Column, DataFrame}
 import org.apache.spark.sql.functions.{array, col}
-import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, Metadata, StructField, StructType}
+import org.apache.spark.sql.types.{ArrayType, DoubleType, Metadata, StructField, StructType}
 
 import io.sparkdl.ml.param.OutputMode
-import io.sparkdl.tensorframes.{CellKind, FeedMode, GraphProgram, Plan, TensorColumn, TensorFrames}
-import io.sparkdl.tf.{DType, Graph, NotFoundException, Output, Shape}
+import io.sparkdl.model.{BindingNames, CastPolicy, FeedMode, Plan, TFModel}
+import io.sparkdl.tensorframes.TensorFrames
+import io.sparkdl.tf.Graph
 
 /**
  * A stage's model bound to DataFrame columns: `inputs` (column -> model input) and `outputs`
- * (model output -> column). [[outputSchema]] checks everything against a schema without touching
- * data; [[transform]] runs the model. Errors start with `stage` ("TFTransformer tft_1a2b") and
- * name the param (`inputParam`, `outputParam`) whose value is wrong, what was expected and found.
+ * (model output -> column). The stage's own checks (its params, missing and existing columns)
+ * come first; the model layer's one resolver ([[Plan]]) does the rest — names, dtypes and the
+ * cast policy, shapes — over the same graph, so a transform imports the model's graph once.
+ * Errors start with `stage` ("TFTransformer tft_1a2b") and name the param (`inputParam`,
+ * `outputParam`) whose value is wrong, what was expected and what was found.
  */
 private[ml] final class ModelBinding(
     stage: String,
@@ -28,42 +31,34 @@ private[ml] final class ModelBinding(
   // Output columns are appended in sorted order of their names.
   private val sortedOutputs = outputs.sortBy(_._2)
 
-  import ModelBinding.{Input, Resolved}
-
   /** The input schema with the model's output columns appended; fails on any mismatch. */
-  def outputSchema(schema: StructType): StructType = StructType(schema.fields ++ resolve(schema).fields)
+  def outputSchema(schema: StructType): StructType = StructType(schema.fields ++ fields(resolve(schema)))
 
   /** Runs the model over `df` in batches of `batchSize` rows. */
   def transform(df: DataFrame, batchSize: Int, handleInvalid: String): DataFrame = {
-    val r = resolve(df.schema)
-    val casts = r.inputs.collect { case Input(_, _, feed, Some(cast)) => feed -> cast }
-    val fed = if (casts.isEmpty) df else df.withColumns(casts.toMap)
-    val mapped =
-      TensorFrames.mapBlocks(fed, r.program, trim = false, blockSize = batchSize, handleInvalid = handleInvalid)
-    val vectors = if (outputMode == OutputMode.Vector) {
-      mapped.withColumns(r.fields.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
+    val plan = resolve(df.schema)
+    val appended = fields(plan)
+    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid)
+    if (outputMode == OutputMode.Vector) {
+      mapped.withColumns(appended.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped
-    vectors.drop(casts.map(_._1): _*)
   }
 
-  private def resolve(schema: StructType): Resolved = {
+  /** The plan of the model over `schema`, after the stage's own checks. */
+  def resolve(schema: StructType): Plan = {
     checkColumns(schema)
-    val checked = model.source.withGraph { graph =>
-      val fetched = sortedOutputs.map { case (out, column) => resolveOutput(graph, out, column) }
-      val fed = inputs.zipWithIndex.map { case ((column, in), i) => resolveInput(graph, schema, column, in, i) }
-      checkFeedsCover(graph, fetched, fed.map(_._2))
-      fed
+    model.source.withGraph { graph =>
+      val keyOf = inputs.map { case (column, in) => placeholderOf(graph, column, in) -> in }.toMap
+      val names = StageNames(stage, model, keyOf, inputs, sortedOutputs, inputParam, outputParam)
+      val program = model.program(inputs, sortedOutputs)
+      Plan(schema, program, FeedMode.Block, names, graph = Some(graph))
     }
-    val castFields = checked.collect { case (Input(column, _, feed, _), _, Some(t)) =>
-      StructField(feed, t, schema(column).nullable, schema(column).metadata)
-    }
-    val inputsOf = checked.map(_._1)
-    val program = model.program(inputsOf.map(i => i.feedColumn -> i.modelInput), sortedOutputs)
-    // The engine's own planning: dtypes, shapes and output types, errors prefixed with the stage.
-    val plan = Plan(StructType(schema.fields ++ castFields), program, FeedMode.Block, stage)
-    val fields = plan.fetches.zip(sortedOutputs).map { case (fetch, (out, column)) =>
+  }
+
+  private def fields(plan: Plan): Seq[StructField] =
+    plan.fetches.zip(sortedOutputs).map { case (fetch, (out, column)) =>
       if (outputMode == OutputMode.Vector) {
-        if (!isNumeric(fetch.dtype) || fetch.cell.rank > 1) {
+        if (!CastPolicy.isNumeric(fetch.dtype) || fetch.cell.rank > 1) {
           fail(s"outputMode 'vector' needs numeric outputs with cells of rank 0 or 1, but model output " +
             s"'$out' (${fetch.tensor}) has ${fetch.dtype} cells of shape ${fetch.cell}; expected rank <= 1, " +
             "or use outputMode 'array'")
@@ -71,8 +66,6 @@ private[ml] final class ModelBinding(
         StructField(column, VectorType, nullable = true, Metadata.empty)
       } else fetch.field
     }
-    Resolved(inputsOf, program, fields)
-  }
 
   private def checkColumns(schema: StructType): Unit = {
     val columns = schema.fieldNames.mkString(", ")
@@ -95,124 +88,14 @@ private[ml] final class ModelBinding(
     }
   }
 
-  private def resolveOutput(graph: Graph, out: String, column: String): Output = {
-    val tensor = model.outputTensor(out)
-    try graph.output(tensor)
-    catch {
-      case _: NotFoundException | _: IllegalArgumentException =>
-        fail(s"$outputParam maps model output '$out' to column '$column', but the model has no such " +
-          s"output; expected ${expectedOutputs(graph)}")
+  // The placeholder (op name) a model input names: a signature key or a tensor name.
+  private def placeholderOf(graph: Graph, column: String, in: String): String =
+    Plan.placeholderOf(graph, model.inputTensor(in)).getOrElse {
+      fail(s"$inputParam maps column '$column' to model input '$in', which is not an input of the model; " +
+        s"expected ${model.expectedInputs(graph)}")
     }
-  }
-
-  /** The input, its placeholder's op name and, when cast, its temporary column's type. */
-  private def resolveInput(
-      graph: Graph,
-      schema: StructType,
-      column: String,
-      in: String,
-      index: Int
-  ): (Input, String, Option[DataType]) = {
-    val tensor = model.inputTensor(in)
-    val placeholder = scala.util.Try(Output.parseName(tensor)).toOption
-      .filter(_._2 == 0)
-      .flatMap(p => graph.operation(p._1))
-      .filter(_.opType == "Placeholder")
-      .getOrElse(fail(s"$inputParam maps column '$column' to model input '$in', which is not an input " +
-        s"of the model; expected ${expectedInputs(graph)}"))
-    val out = placeholder.output(0)
-    val shape = shapeOf(out)
-    val what = s"model input '$in' (${out.dtype}$shape)"
-    val c = try TensorColumn(schema, column)
-    catch {
-      case _: IllegalArgumentException =>
-        fail(s"$inputParam column '$column' has type ${schema(column).dataType.simpleString}, which cannot " +
-          s"feed $what; expected a numeric scalar, a (nested) numeric array or an ML vector")
-    }
-    if (c.dtype != out.dtype && !castable(c, out.dtype)) {
-      val why =
-        if (c.kind == CellKind.Vector) " (vectors convert to float32 or float64 only)"
-        else if (isNumeric(c.dtype) && isNumeric(out.dtype)) " (floats are not cast to integers implicitly)"
-        else ""
-      fail(s"$inputParam column '$column' has type ${c.dataType.simpleString} (${c.dtype} values), which cannot " +
-        s"feed $what; expected ${out.dtype} values or numbers castable to them$why")
-    }
-    if (shape.hasKnownRank) {
-      if (shape.rank == 0) {
-        fail(s"$what is a scalar, but the stage feeds it a batch of rows; expected a model input with a " +
-          "leading batch dimension")
-      }
-      if (shape.rank - 1 != c.cellRank) {
-        fail(s"$inputParam column '$column' has cells of rank ${c.cellRank} " +
-          s"(${c.dataType.simpleString}), but $what expects cells of rank ${shape.rank - 1}")
-      }
-    }
-    if (c.dtype == out.dtype) (Input(column, in, column, None), placeholder.name, None)
-    else {
-      // Cast into a temporary column: the user's column stays as it is in the output.
-      val feed = s"__sparkdl_${stage.split(' ').last}_in$index"
-      val source = col(quote(column))
-      val element = TensorColumn.sparkType(out.dtype, 0)
-      val (cast, target) = c.kind match {
-        case CellKind.Vector => (vector_to_array(source, out.dtype.name), ArrayType(element, containsNull = false))
-        case _ => val t = withElement(c.dataType, element); (source.cast(t), t)
-      }
-      (Input(column, in, feed, Some(cast.as(feed, schema(column).metadata))), placeholder.name, Some(target))
-    }
-  }
-
-  /** Every placeholder the fetched outputs depend on must be fed by a mapped column. */
-  private def checkFeedsCover(graph: Graph, fetched: Seq[Output], fedOps: Seq[String]): Unit = {
-    val needed = graph.dependencies(fetched).filter(_.opType == "Placeholder").map(_.name)
-    val missing = needed.filterNot(fedOps.contains).sorted
-    if (missing.nonEmpty) {
-      val byKey = model.signature.toSeq.flatMap(_.inputs.toSeq)
-        .map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
-      val names = missing.map(op => byKey.get(op).fold(s"'$op'")(k => s"'$k' (tensor $op)"))
-      fail(s"the model outputs of $outputParam (${sortedOutputs.map(o => s"'${o._1}'").mkString(", ")}) need " +
-        s"model input(s) ${names.mkString(", ")}, which $inputParam does not feed; expected a column " +
-        s"mapped to each (mapped: ${inputs.map { case (c, i) => s"$c -> $i" }.mkString(", ")})")
-    }
-  }
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stage: $message")
-
-  private def shapeOf(out: Output): Shape = {
-    val static = out.shape
-    model.source.knownShapes.get(out.name).filter(s => !static.hasKnownRank && s.hasKnownRank).getOrElse(static)
-  }
-
-  private def expectedInputs(graph: Graph): String = model.signature match {
-    case Some(s) =>
-      s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
-    case None => s"a placeholder of the graph: ${placeholders(graph).mkString(", ")}"
-  }
-
-  private def expectedOutputs(graph: Graph): String = model.signature match {
-    case Some(s) =>
-      s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
-    case None => "a tensor of the graph ('op' or 'op:index')"
-  }
-
-  private def placeholders(graph: Graph): Seq[String] =
-    graph.operations.filter(_.opType == "Placeholder").map(_.name).sorted
-
-  private def isNumeric(d: DType): Boolean = ModelBinding.Numeric.contains(d)
-
-  private def castable(c: TensorColumn, to: DType): Boolean = c.kind match {
-    case CellKind.Vector => to == DType.Float32 || to == DType.Float64
-    case CellKind.Scalar | CellKind.Array(_) =>
-      // Any number to a float; only integers to an integer (no silent truncation).
-      isNumeric(c.dtype) && isNumeric(to) &&
-      (ModelBinding.Floats.contains(to) || !ModelBinding.Floats.contains(c.dtype))
-    case _ => false
-  }
-
-  /** `t` with its (innermost) element type replaced, keeping each level's nullability. */
-  private def withElement(t: DataType, element: DataType): DataType = t match {
-    case ArrayType(inner, containsNull) => ArrayType(withElement(inner, element), containsNull)
-    case _ => element
-  }
 
   private def toVector(field: StructField): Column = {
     val c = col(quote(field.name))
@@ -226,14 +109,41 @@ private[ml] final class ModelBinding(
   private def quote(name: String): String = s"`${name.replace("`", "``")}`"
 }
 
-private[ml] object ModelBinding {
+/**
+ * A stage's words for the model layer's errors: its params and the model's input and output
+ * keys. Tasks carry it to explain bad rows; the model itself stays on the driver.
+ */
+private final case class StageNames(
+    op: String,
+    @transient model: TFModel,
+    keyOf: Map[String, String], // placeholder op -> the model input key the stage maps
+    inputs: Seq[(String, String)],
+    outputs: Seq[(String, String)],
+    inputParam: String,
+    outputParam: String
+) extends BindingNames {
+  private val outputKey = outputs.map { case (out, _) => model.outputTensor(out) -> out }.toMap
+  private val byTensorOp = model.signature.toSeq.flatMap(_.inputs.toSeq)
+    .map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
 
-  /** One input column, cast first (into a temporary column) when its dtype is not the model's. */
-  private final case class Input(column: String, modelInput: String, feedColumn: String, cast: Option[Column])
+  override def column(name: String): String = s"$inputParam column '$name'"
 
-  /** The checked binding: the casts, the program and the appended fields. */
-  private final case class Resolved(inputs: Seq[Input], program: GraphProgram, fields: Seq[StructField])
+  override def input(placeholder: String): String = keyOf.get(placeholder) match {
+    case Some(key) => s"model input '$key'"
+    case None => byTensorOp.get(placeholder).fold(s"'$placeholder'")(k => s"'$k' (tensor $placeholder)")
+  }
 
-  private val Floats: Set[DType] = Set(DType.Float32, DType.Float64)
-  private val Numeric: Set[DType] = Floats ++ Set(DType.Int8, DType.Int16, DType.Int32, DType.Int64)
+  override def output(tensor: String): String = s"model output '${outputKey.getOrElse(tensor, tensor)}' ($tensor)"
+
+  override def unfed(placeholders: Seq[String], types: Seq[String], columns: Seq[String]): String =
+    s"the model outputs of $outputParam (${outputs.map(o => s"'${o._1}'").mkString(", ")}) need " +
+      s"model input(s) ${placeholders.sorted.map(input).mkString(", ")}, which $inputParam does not feed; " +
+      s"expected a column mapped to each (mapped: ${inputs.map { case (c, i) => s"$c -> $i" }.mkString(", ")})"
+
+  override def unknownOutput(tensor: String, graph: Graph, why: String): String = {
+    val out = outputKey.getOrElse(tensor, tensor)
+    val column = outputs.find(_._1 == out).map(_._2).getOrElse("?")
+    s"$outputParam maps model output '$out' to column '$column', but the model has no such output; " +
+      s"expected ${model.expectedOutputs(graph)}"
+  }
 }

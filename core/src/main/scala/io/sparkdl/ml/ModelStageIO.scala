@@ -7,6 +7,8 @@ import org.apache.hadoop.fs.Path
 import org.apache.spark.ml.param.{ParamMap, Params}
 import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, MLReader, MLWriter}
 
+import io.sparkdl.model.TFModel
+
 /**
  * Persistence of model stages: the params as Spark's JSON metadata (`<path>/metadata`, written
  * and read by Spark's own default params writer and reader, so Pipelines and PySpark read it),

@@ -7,6 +7,7 @@ import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
 import io.sparkdl.ml.param.StringMapParam
+import io.sparkdl.model.TFModel
 
 /** Params of [[TFTransformer]]. */
 trait TFTransformerParams extends ModelStageParams {
@@ -49,8 +50,9 @@ trait TFTransformerParams extends ModelStageParams {
  * Runs a TF model (a frozen graph or a SavedModel signature) over DataFrame columns: each column
  * of `inputMapping` feeds its model input, in batches of `batchSize` rows, and each model output
  * of `outputMapping` becomes a column, as arrays of the model's dtype and shape or as ML vectors
- * (`outputMode`). Numeric columns of another dtype than the model input's are cast first (ML
- * vectors to float32/float64); floats are never cast to integers implicitly.
+ * (`outputMode`). Columns of another numeric dtype than the model input's are converted as
+ * they are fed, by the model layer's one rule ([[io.sparkdl.model.CastPolicy]]): integers to any
+ * number, floats and ML vectors to floats, never floats to integers.
  *
  * {{{
  * new TFTransformer()
@@ -74,7 +76,7 @@ class TFTransformer(override val uid: String) extends Transformer with TFTransfo
   override def transformSchema(schema: StructType): StructType = validateAndTransformSchema(schema)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
-    transformSchema(dataset.schema, logging = true)
+    // binding.transform checks the schema as transformSchema does, planning the model once.
     binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
   }
 

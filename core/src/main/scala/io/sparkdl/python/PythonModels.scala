@@ -4,7 +4,7 @@ import scala.jdk.CollectionConverters._
 
 import org.apache.spark.sql.SparkSession
 
-import io.sparkdl.ml.TFModel
+import io.sparkdl.model.TFModel
 
 /** [[TFModel]] constructors shaped for py4j (Java lists, no Scala defaults). Used by `sparkdl.model`. */
 object PythonModels {

@@ -4,7 +4,8 @@ import scala.jdk.CollectionConverters._
 
 import org.apache.spark.sql.{DataFrame, RelationalGroupedDataset}
 
-import io.sparkdl.tensorframes.{GraphProgram, TensorColumnInfo, TensorFrames, TensorValue}
+import io.sparkdl.model.GraphProgram
+import io.sparkdl.tensorframes.{TensorColumnInfo, TensorFrames, TensorValue}
 import io.sparkdl.tf.Shape
 
 /**

@@ -3,10 +3,11 @@ package io.sparkdl.tensorframes
 import scala.collection.mutable.ArrayBuffer
 
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{SpecificInternalRow, UnsafeProjection, UnsafeRow}
+import org.apache.spark.sql.catalyst.expressions.{BoundReference, JoinedRow, SpecificInternalRow, UnsafeProjection, UnsafeRow}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.tf.Tensor
+import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan}
+import io.sparkdl.runtime.{ModelBlock, ModelRunner, ShippedPlan, TensorReader}
 
 /**
  * Reduces a stream of rows to one row with a reduce_blocks graph: blocks of input rows are reduced
@@ -16,27 +17,26 @@ import io.sparkdl.tf.Tensor
  */
 private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedPlan, blockSize: Int)
     extends AutoCloseable {
-  private lazy val inputRunner = new ModelRunner(input)
-  private lazy val partialRunner = new ModelRunner(partial)
+  private val names = input.plan.names
+  private val inputBlock = new ModelBlock(input, blockSize)
+  // Partials pile up to blockSize, then one more joins the collapsed one.
+  private val partialBlock = new ModelBlock(partial, blockSize + 1)
   private val fetches = partial.plan.fetches
-  private val block = new BlockRows(blockSize)
   private val partials = ArrayBuffer.empty[InternalRow]
   private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
   private val project = UnsafeProjection.create(partial.plan.outputSchema)
-  private var n = 0
-
   private var used = false
 
-  def start(): Unit = { n = 0; partials.clear(); used = true; inputRunner.startBlock() }
+  def start(): Unit = { partials.clear(); used = true; inputBlock.start() }
 
   /** Releases the sessions (tasks release them at task end anyway; the driver must call this). */
-  override def close(): Unit = if (used) { inputRunner.close(); partialRunner.close() }
+  override def close(): Unit = if (used) { inputBlock.close(); partialBlock.close() }
 
-  def add(row: InternalRow, op: String): Unit = {
-    inputRunner.check(row).foreach(problem => HandleInvalid.fail(op, problem))
-    block.set(n, row)
-    n += 1
-    if (n == blockSize) flush()
+  def add(row: InternalRow): Unit = {
+    inputBlock.check(row).foreach(problem => throw new IllegalArgumentException(names.error(problem)))
+    if (!inputBlock.fits) flush() // cells of another shape reduce in a block of their own
+    inputBlock.add(row)
+    if (inputBlock.size == blockSize) flush()
   }
 
   /** The reduced row (an UnsafeRow of the fetch columns), or None when no row was added. */
@@ -49,47 +49,46 @@ private[sparkdl] final class StreamReducer(input: ShippedPlan, partial: ShippedP
     }
   }
 
-  private def flush(): Unit = if (n > 0) {
-    partials += reduce(inputRunner, block.rows, n)
-    n = 0
-    inputRunner.startBlock()
+  private def flush(): Unit = if (inputBlock.size > 0) {
+    partials += reduce(inputBlock)
+    inputBlock.start()
     if (partials.length >= blockSize) collapse()
   }
 
   private def collapse(): Unit = {
-    partialRunner.startBlock()
-    partials.foreach(p => partialRunner.check(p).foreach(msg => throw new IllegalStateException(msg)))
-    val reduced = reduce(partialRunner, partials.toArray, partials.length)
+    partialBlock.start()
+    partials.foreach { p =>
+      partialBlock.check(p).orElse(if (partialBlock.fits) None else Some("partial results differ in shape"))
+        .foreach(problem => throw new IllegalArgumentException(names.error(problem)))
+      partialBlock.add(p)
+    }
+    val reduced = reduce(partialBlock)
     partials.clear()
     partials += reduced
   }
 
-  private def reduce(runner: ModelRunner, block: Array[InternalRow], count: Int): InternalRow = {
-    val tensors = runner.runBlock(block, count)
-    try toRow(tensors) finally tensors.foreach(_.close())
-  }
-
-  /** The row of one cell per fetched tensor (whose shapes must be the fetches' cells). */
-  def toRow(tensors: Array[Tensor]): InternalRow = {
-    var j = 0
-    while (j < tensors.length) {
-      val reader = new TensorReader(tensors(j), leading = false)
-      if (reader.cellShape.rank != fetches(j).cell.rank) {
-        throw new IllegalArgumentException(
-          s"reduction fetch '${fetches(j).tensor}' returned shape ${tensors(j).shape}; expected " +
-            s"${fetches(j).cell} (a reduction drops the row dimension)"
-        )
-      }
-      reader.read(0, out, j)
-      j += 1
-    }
-    project(out).copy()
+  // The block reduced to one row of one cell per fetch.
+  private def reduce(block: ModelBlock): InternalRow = {
+    block.run()
+    try {
+      var j = 0
+      while (j < fetches.length) { block.read(j, 0, out, j); j += 1 }
+      project(out).copy()
+    } finally block.release()
   }
 }
 
 /** Plans for the reduce conventions: fetch `x` reads placeholder `x_input` (blocks) or
  * `x_1`/`x_2` (pairs of rows), fed from column `x`. */
 private[sparkdl] object ReducePlans {
+
+  /** The plan of a reduce_blocks graph over `schema`: blocks in, one cell per fetch out. */
+  def blocks(schema: StructType, program: GraphProgram, op: String): Plan =
+    Plan(schema, program, FeedMode.Block, BindingNames.of(op), Some(blockColumnOf(op)), Some(FeedMode.Row))
+
+  /** The plan of a reduce_rows graph over `schema`: two cells in, one out. */
+  def pairs(schema: StructType, program: GraphProgram, op: String): Plan =
+    Plan(schema, program, FeedMode.Row, BindingNames.of(op), Some(pairColumnOf(op)), Some(FeedMode.Row))
 
   def blockColumnOf(op: String)(placeholder: String): String =
     stripSuffix(op, placeholder, "_input")
@@ -113,14 +112,80 @@ private[sparkdl] object ReducePlans {
     val byColumn = plan.feeds.groupBy(_.column.name)
     plan.fetches.foreach { f =>
       byColumn.getOrElse(f.column, Nil).foreach { feed =>
-        if (feed.column.dtype != f.dtype) {
+        if (feed.dtype != f.dtype) {
           throw new IllegalArgumentException(
             s"$op: fetch '${f.tensor}' is ${f.dtype} but placeholder '${feed.placeholder}' takes " +
-              s"${feed.column.dtype}; a reduction must keep the dtype"
+              s"${feed.dtype}; a reduction must keep the dtype"
           )
         }
       }
     }
     plan.outputSchema
+  }
+}
+
+/** Folds rows pairwise with a reduce_rows graph: acc = graph(acc, row). */
+private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
+  private val fetches = shipped.plan.fetches
+  private val feeds = shipped.plan.feeds
+
+  /** The fold of `rows`; `release` frees the session at the end (on the driver, with no task). */
+  def fold(rows: Iterator[InternalRow], release: Boolean = false): Option[InternalRow] = {
+    if (!rows.hasNext) return None
+    val runner = new ModelRunner(shipped)
+    try foldWith(runner, rows) finally if (release) runner.close()
+  }
+
+  private def foldWith(runner: ModelRunner, rows: Iterator[InternalRow]): Option[InternalRow] = {
+    val out = new org.apache.spark.sql.catalyst.expressions.SpecificInternalRow(fetches.map(_.field.dataType))
+    val project = UnsafeProjection.create(shipped.plan.outputSchema)
+    var acc: InternalRow = rows.next().copy()
+    val cells = new Array[InternalRow](feeds.length)
+    while (rows.hasNext) {
+      val row = rows.next()
+      var i = 0
+      while (i < feeds.length) { cells(i) = if (feeds(i).placeholder.endsWith("_1")) acc else row; i += 1 }
+      runner.checkCells(cells).foreach(problem => throw new IllegalArgumentException(shipped.plan.names.error(problem)))
+      val tensors = runner.runCells(cells)
+      try {
+        var j = 0
+        while (j < tensors.length) {
+          new TensorReader(tensors(j), fetches(j), leading = false, shipped.plan.names).read(0, out, j)
+          j += 1
+        }
+        acc = project(out).copy()
+      } finally tensors.foreach(_.close())
+    }
+    Some(acc)
+  }
+}
+
+/** Reduces sorted rows group by group: keys first, then the fetch columns' partial results. */
+private[sparkdl] final class GroupReducer(
+    input: ShippedPlan, // the plan over the input rows
+    partial: ShippedPlan, // the plan over partial results
+    keySchema: StructType,
+    blockSize: Int
+) extends PartitionFunction {
+
+  def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = {
+    val keyProject = UnsafeProjection.create(keySchema.fields.toSeq.zipWithIndex.map { case (f, i) =>
+      BoundReference(i, f.dataType, f.nullable)
+    })
+    val joined = new JoinedRow()
+    lazy val reducer = new StreamReducer(input, partial, blockSize)
+    new Iterator[InternalRow] {
+      private var pending: InternalRow = if (rows.hasNext) rows.next() else null
+      override def hasNext: Boolean = pending != null
+      override def next(): InternalRow = {
+        val key = keyProject(pending).copy()
+        reducer.start()
+        while (pending != null && keyProject(pending) == key) {
+          reducer.add(pending)
+          pending = if (rows.hasNext) rows.next() else null
+        }
+        joined(key, reducer.finish().get) // the DataFrame over these rows projects them
+      }
+    }
   }
 }

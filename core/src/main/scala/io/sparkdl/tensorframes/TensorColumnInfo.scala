@@ -2,6 +2,8 @@ package io.sparkdl.tensorframes
 
 import org.apache.spark.sql.DataFrame
 
+import io.sparkdl.model.TensorColumn
+
 /**
  * What a column looks like to TensorFlow: the dtype name ("float64", "string", ...) and the shape
  * of one cell (-1 where unknown, from the column's shape metadata when [[TensorFrames.analyze]]

@@ -3,14 +3,14 @@ package io.sparkdl.tensorframes
 import scala.util.Using
 
 import org.apache.spark.ml.functions.vector_to_array
-import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.{CatalystTypeConverters, InternalRow}
-import org.apache.spark.sql.catalyst.expressions.{BoundReference, JoinedRow, UnsafeProjection}
 import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 
+import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, Plan, ShapeMetadata, TensorColumn}
+import io.sparkdl.runtime.{HandleInvalid, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
 
 /**
@@ -40,9 +40,21 @@ object TensorFrames {
   ): DataFrame = {
     require(blockSize > 0, s"blockSize must be positive, got $blockSize")
     HandleInvalid.check(handleInvalid)
-    val plan = Plan(df.schema, program, FeedMode.Block, "map_blocks")
+    val plan = Plan(df.schema, program, FeedMode.Block, BindingNames.of("map_blocks"))
     if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    val mapper = new BlockMapper(shipper(df, program, threads)(plan), trim, blockSize, handleInvalid)
+    mapPlanned(df, plan, trim, blockSize, handleInvalid, threads)
+  }
+
+  /** [[mapBlocks]] of a plan made over `df`'s schema (by an ML stage, say): no planning again. */
+  private[sparkdl] def mapPlanned(
+      df: DataFrame,
+      plan: Plan,
+      trim: Boolean,
+      blockSize: Int,
+      handleInvalid: String,
+      threads: Threads = Threads()
+  ): DataFrame = {
+    val mapper = new BlockMapper(shipper(df, plan.program, threads)(plan), trim, blockSize, handleInvalid)
     val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -61,9 +73,9 @@ object TensorFrames {
       threads: Threads = Threads()
   ): DataFrame = {
     HandleInvalid.check(handleInvalid)
-    val plan = Plan(df.schema, program, FeedMode.Row, "map_rows")
+    val plan = Plan(df.schema, program, FeedMode.Row, BindingNames.of("map_rows"))
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new RowMapper(shipper(df, program, threads)(plan), handleInvalid)
+    val mapper = new BlockMapper(shipper(df, program, threads)(plan), trim = false, blockSize = 1, handleInvalid)
     val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
@@ -136,16 +148,15 @@ object TensorFrames {
     val input = df.select(keys.map { case (c, n) => c.as(n) } ++ values: _*)
     val keySchema = StructType(input.schema.fields.take(keys.length))
     val partialPlan = {
-      val first = Plan(input.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
-      val schema = ReducePlans.partialSchema(first, "aggregate")
-      Plan(schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
+      val first = ReducePlans.blocks(input.schema, program, "aggregate")
+      ReducePlans.blocks(ReducePlans.partialSchema(first, "aggregate"), program, "aggregate")
     }
     val outputSchema = StructType(keySchema.fields ++ partialPlan.outputSchema.fields)
 
     val ship = shipper(df, program, threads) // one model broadcast for both phases
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
-      val plan = Plan(sorted.schema, program, FeedMode.Block, "aggregate", ReducePlans.blockColumnOf("aggregate"), FeedMode.Row)
+      val plan = ReducePlans.blocks(sorted.schema, program, "aggregate")
       val reducer = new GroupReducer(ship(plan), ship(partialPlan), keySchema, blockSize)
       DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
     }
@@ -270,22 +281,22 @@ object TensorFrames {
     val op = "reduce_blocks"
     val program = GraphProgram(graphDef, fetches)
     val input = df.select(reduceInput(df, program, op): _*)
-    val plan = Plan(input.schema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
+    val plan = ReducePlans.blocks(input.schema, program, op)
     val partialSchema = ReducePlans.partialSchema(plan, op)
-    val partialPlan = Plan(partialSchema, program, FeedMode.Block, op, ReducePlans.blockColumnOf(op), FeedMode.Row)
+    val partialPlan = ReducePlans.blocks(partialSchema, program, op)
     val ship = shipper(df, program, threads)
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
     val partials = DeferredRDD.rows(input).mapPartitions { rows =>
       val reducer = new StreamReducer(inShip, partialShip, blockSize)
       reducer.start()
-      rows.foreach(reducer.add(_, op))
+      rows.foreach(reducer.add)
       reducer.finish().iterator
     }.collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Using.resource(new StreamReducer(partialShip, partialShip, blockSize)) { driver =>
       driver.start()
-      partials.foreach(driver.add(_, op))
+      partials.foreach(driver.add)
       Reduced(driver.finish().get, partialSchema, partialPlan)
     }
   }
@@ -294,12 +305,12 @@ object TensorFrames {
     val op = "reduce_rows"
     val program = GraphProgram(graphDef, fetches)
     val input = df.select(reduceInput(df, program, op): _*)
-    val plan = Plan(input.schema, program, FeedMode.Row, op, ReducePlans.pairColumnOf(op), FeedMode.Row)
+    val plan = ReducePlans.pairs(input.schema, program, op)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = shipper(df, program, threads)(plan)
-    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows, op).iterator).collect()
+    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows).iterator).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
-    Reduced(new PairFolder(shipped).fold(partials.iterator, op, release = true).get, schema, plan)
+    Reduced(new PairFolder(shipped).fold(partials.iterator, release = true).get, schema, plan)
   }
 
   private def toRow(r: Reduced): Row =
@@ -307,118 +318,4 @@ object TensorFrames {
 
   private def toTensors(r: Reduced): Seq[TensorValue] =
     r.schema.fields.indices.map(i => TensorValue.fromCell(r.row, i, r.schema, r.plan.fetches(i).dtype))
-}
-
-/** Folds rows pairwise with a reduce_rows graph: acc = graph(acc, row). */
-private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
-  private val fetches = shipped.plan.fetches
-  private val feeds = shipped.plan.feeds
-
-  /** The fold of `rows`; `release` frees the session at the end (on the driver, with no task). */
-  def fold(rows: Iterator[InternalRow], op: String, release: Boolean = false): Option[InternalRow] = {
-    if (!rows.hasNext) return None
-    val runner = new ModelRunner(shipped)
-    try foldWith(runner, rows, op) finally if (release) runner.close()
-  }
-
-  private def foldWith(runner: ModelRunner, rows: Iterator[InternalRow], op: String): Option[InternalRow] = {
-    val out = new org.apache.spark.sql.catalyst.expressions.SpecificInternalRow(fetches.map(_.field.dataType))
-    val project = UnsafeProjection.create(shipped.plan.outputSchema)
-    var acc: InternalRow = rows.next().copy()
-    val cells = new Array[InternalRow](feeds.length)
-    while (rows.hasNext) {
-      val row = rows.next()
-      var i = 0
-      while (i < feeds.length) { cells(i) = if (feeds(i).placeholder.endsWith("_1")) acc else row; i += 1 }
-      runner.checkCells(cells).foreach(problem => HandleInvalid.fail(op, problem))
-      val tensors = runner.runCells(cells)
-      try {
-        var j = 0
-        while (j < tensors.length) { new TensorReader(tensors(j), leading = false).read(0, out, j); j += 1 }
-        acc = project(out).copy()
-      } finally tensors.foreach(_.close())
-    }
-    Some(acc)
-  }
-}
-
-/** Reduces sorted rows group by group: keys first, then the fetch columns' partial results. */
-private[sparkdl] final class GroupReducer(
-    input: ShippedPlan, // the plan over the input rows
-    partial: ShippedPlan, // the plan over partial results
-    keySchema: StructType,
-    blockSize: Int
-) extends PartitionFunction {
-
-  def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = {
-    val keyProject = UnsafeProjection.create(keySchema.fields.toSeq.zipWithIndex.map { case (f, i) =>
-      BoundReference(i, f.dataType, f.nullable)
-    })
-    val joined = new JoinedRow()
-    lazy val reducer = new StreamReducer(input, partial, blockSize)
-    new Iterator[InternalRow] {
-      private var pending: InternalRow = if (rows.hasNext) rows.next() else null
-      override def hasNext: Boolean = pending != null
-      override def next(): InternalRow = {
-        val key = keyProject(pending).copy()
-        reducer.start()
-        while (pending != null && keyProject(pending) == key) {
-          reducer.add(pending, "aggregate")
-          pending = if (rows.hasNext) rows.next() else null
-        }
-        joined(key, reducer.finish().get) // the DataFrame over these rows projects them
-      }
-    }
-  }
-}
-
-/** Analysis: the cell shape of each column over all rows. */
-private[sparkdl] object Analysis {
-  def cellShapes(rows: RDD[InternalRow], columns: Seq[TensorColumn]): Seq[Shape] = {
-    val ranks = columns.map(_.cellRank)
-    val perPartition = rows.mapPartitions { it =>
-      val merged = new Array[Array[Long]](columns.length)
-      it.foreach { row =>
-        columns.indices.foreach { i =>
-          if (!row.isNullAt(columns(i).index)) {
-            val dims = Analysis.dims(row, columns(i))
-            merged(i) = if (merged(i) == null) dims else merge(merged(i), dims)
-          }
-        }
-      }
-      Iterator(merged)
-    }
-    val all = perPartition.collect()
-    columns.indices.map { i =>
-      val known = all.map(_(i)).filter(_ != null)
-      if (known.isEmpty) Shape.of(Array.fill(ranks(i))(-1L)) else Shape.of(known.reduce(merge))
-    }
-  }
-
-  private def merge(a: Array[Long], b: Array[Long]): Array[Long] =
-    a.indices.map(i => if (a(i) == b(i)) a(i) else -1L).toArray
-
-  private def dims(row: InternalRow, c: TensorColumn): Array[Long] = c.kind match {
-    case CellKind.Scalar | CellKind.Bytes => Array.emptyLongArray
-    case CellKind.Vector =>
-      val v = row.getStruct(c.index, 4)
-      Array(if (v.getByte(0) == 0) v.getInt(1).toLong else v.getArray(3).numElements().toLong)
-    case CellKind.Array(depth) =>
-      val out = Array.fill(depth)(-1L)
-      var level = row.getArray(c.index)
-      var d = 0
-      var ragged = false
-      while (d < depth && level != null) {
-        out(d) = level.numElements()
-        if (d + 1 < depth) {
-          // Nested levels are known only when every sibling agrees.
-          val lengths = (0 until level.numElements()).map(i => if (level.isNullAt(i)) -1 else level.getArray(i).numElements())
-          if (lengths.distinct.size > 1) ragged = true
-          level = if (level.numElements() > 0 && !level.isNullAt(0)) level.getArray(0) else null
-        }
-        d += 1
-        if (ragged) { (d until depth).foreach(out(_) = -2L); d = depth }
-      }
-      out.map(x => if (x == -2L) -1L else x)
-  }
 }

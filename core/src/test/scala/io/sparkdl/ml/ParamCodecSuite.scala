@@ -1,5 +1,8 @@
 package io.sparkdl.ml
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import org.scalatest.funsuite.AnyFunSuite
 
 /** The JSON codecs Python and the persistence rely on: map params round trip, model params refuse. */

@@ -1,5 +1,8 @@
 package io.sparkdl.ml
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import java.io.IOException
 import java.nio.file.{Files, Path}
 

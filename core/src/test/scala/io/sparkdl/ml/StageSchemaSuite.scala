@@ -1,5 +1,8 @@
 package io.sparkdl.ml
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.sql.types._
 
@@ -67,7 +70,7 @@ class StageSchemaSuite extends StageFixtures {
       .setOutputMapping(Map("max_int32" -> "m"))
     schemaError(toInts, schemaOf("v" -> ArrayType(DoubleType, false)), "column 'v' has type array<double>",
       "expected int32 values", "not cast to integers")
-    schemaError(toInts, schemaOf("v" -> VectorType), "column 'v' has type vector", "expected int32", "vectors convert to float32 or float64")
+    schemaError(toInts, schemaOf("v" -> VectorType), "column 'v' has type vector", "expected int32", "ML vectors feed float32 or float64 inputs only")
   }
 
   test("a column whose cells have the wrong rank") {

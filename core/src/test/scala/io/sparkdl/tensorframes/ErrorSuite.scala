@@ -1,5 +1,8 @@
 package io.sparkdl.tensorframes
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import scala.util.Using
 
 import org.apache.spark.SparkException
@@ -87,17 +90,32 @@ class ErrorSuite extends SparkSessionSuite {
     1
   )
 
-  test("ragged arrays in one block fail map_blocks, naming the column and both shapes") {
-    val e = taskFailure(TensorFrames.mapBlocks(ragged, identityOf(Shape(-1, -1))).collect())
-    assert(e.isInstanceOf[IllegalArgumentException], e)
-    assertMentions(e, "map_blocks", "column 'x'", "[3]", "[2]", "map_rows")
-    val skipped = TensorFrames.mapBlocks(ragged, identityOf(Shape(-1, -1)), handleInvalid = "skip")
-    assert(skipped.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(1.0, 2.0), Seq(6.0, 7.0)))
+  test("rows whose cells differ in shape run in blocks of their own: all kept, at every block size") {
+    Seq(1, 2, 3, 100).foreach { blockSize =>
+      val out = TensorFrames.mapBlocks(ragged, identityOf(Shape(-1, -1)), blockSize = blockSize)
+      assert(out.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(1.0, 2.0), Seq(3.0, 4.0, 5.0), Seq(6.0, 7.0)))
+    }
   }
 
-  test("cells that do not fit a placeholder's known dimension fail map_blocks") {
+  test("cells that break a declared dimension are invalid: an error, or skipped at every block size") {
     val e = taskFailure(TensorFrames.mapBlocks(ragged, identityOf(Shape(-1, 2))).collect())
-    assertMentions(e, "column 'x'", "[3]", "[2]")
+    assertMentions(e, "map_blocks", "column 'x'", "[3]", "[2]", "handleInvalid")
+    // The rows of issue 10: [3], [1,2], [4,5,6], [7]; declared [?, 1], only [3] and [7] fit.
+    val rows = frame(schemaOf("x" -> arrayOf(DoubleType)),
+      Seq(Row(Seq(3.0)), Row(Seq(1.0, 2.0)), Row(Seq(4.0, 5.0, 6.0)), Row(Seq(7.0))), 1)
+    Seq(1, 2, 3, 4).foreach { blockSize =>
+      val kept = TensorFrames.mapBlocks(rows, identityOf(Shape(-1, 1)), blockSize = blockSize, handleInvalid = "skip")
+      assert(kept.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(3.0), Seq(7.0)), s"block size $blockSize")
+      // Undeclared, every row is valid: all four are kept, whatever the block size.
+      val all = TensorFrames.mapBlocks(rows, identityOf(Shape(-1, -1)), blockSize = blockSize, handleInvalid = "skip")
+      assert(all.count() == 4, s"block size $blockSize")
+    }
+    // A shape recorded on the column (append_shape) declares it as the placeholder would.
+    val declared = TensorFrames.appendShape(rows, "x", Shape(-1, 1))
+    Seq(1, 3).foreach { blockSize =>
+      val kept = TensorFrames.mapBlocks(declared, identityOf(Shape(-1, -1)), blockSize = blockSize, handleInvalid = "skip")
+      assert(kept.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(3.0), Seq(7.0)), s"block size $blockSize")
+    }
   }
 
   test("ragged arrays are accepted by map_rows") {
@@ -125,14 +143,14 @@ class ErrorSuite extends SparkSessionSuite {
     }
   }
 
-  test("ML vectors of different sizes in one block fail map_blocks but pass map_rows") {
+  test("ML vectors of different sizes pass map_blocks (in blocks of their own) and map_rows") {
     val df = frame(
       schemaOf("x" -> SQLDataTypes.VectorType),
       Seq(Row(Vectors.dense(1, 2, 3)), Row(Vectors.sparse(4, Array(3), Array(1.0)))),
       1
     )
-    val e = taskFailure(TensorFrames.mapBlocks(df, identityOf(Shape(-1, -1))).collect())
-    assertMentions(e, "map_blocks", "column 'x'", "[4]", "[3]")
+    val blocks = TensorFrames.mapBlocks(df, identityOf(Shape(-1, -1)))
+    assert(blocks.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(1.0, 2.0, 3.0), Seq(0.0, 0.0, 0.0, 1.0)))
     val rows = TensorFrames.mapRows(df, identityOf(Shape(-1)))
     assert(rows.collect().toSeq.map(_.getSeq[Double](1)) == Seq(Seq(1.0, 2.0, 3.0), Seq(0.0, 0.0, 0.0, 1.0)))
   }
@@ -157,11 +175,14 @@ class ErrorSuite extends SparkSessionSuite {
     assertMentions(refused(TensorFrames.mapRows(doubles(3), identityOf(Shape.scalar, "y"))), "map_rows", "'y'")
   }
 
-  test("a float32 placeholder over a double column is a dtype mismatch") {
-    val e = refused(TensorFrames.mapBlocks(doubles(3), identityOf(Shape(-1), dtype = DType.Float32)))
-    assertMentions(e, "map_blocks", "column 'x'", "double", "placeholder 'x'", "float32", "float64")
-    val e2 = refused(TensorFrames.mapRows(doubles(3), identityOf(Shape.scalar, dtype = DType.Float32)))
-    assertMentions(e2, "map_rows", "placeholder 'x'", "float32")
+  test("the cast rule: doubles feed a float32 placeholder, never an integer one") {
+    val f32 = TensorFrames.mapBlocks(doubles(3), identityOf(Shape(-1), dtype = DType.Float32))
+    assert(f32.schema("z").dataType == FloatType)
+    assert(f32.collect().map(_.getFloat(1)).toSeq == Seq(0f, 1f, 2f))
+    val e = refused(TensorFrames.mapBlocks(doubles(3), identityOf(Shape(-1), dtype = DType.Int32)))
+    assertMentions(e, "map_blocks", "column 'x'", "double", "placeholder 'x'", "int32", "not cast to integers")
+    val e2 = refused(TensorFrames.mapRows(doubles(3), identityOf(Shape.scalar, dtype = DType.Int64)))
+    assertMentions(e2, "map_rows", "placeholder 'x'", "int64")
   }
 
   test("a rank mismatch fails on the driver with both ranks") {
@@ -208,9 +229,9 @@ class ErrorSuite extends SparkSessionSuite {
   }
 
   test("an unknown fetch name fails on the driver, naming the fetch") {
-    val e = intercept[TfException](TensorFrames.mapBlocks(doubles(3), blockIdentity.copy(fetches = Seq("nope"))))
-    assertMentions(e, "'nope'", "x")
-    val e2 = intercept[TfException](TensorFrames.mapBlocks(doubles(3), blockIdentity.copy(fetches = Seq("z:4"))))
+    val e = refused(TensorFrames.mapBlocks(doubles(3), blockIdentity.copy(fetches = Seq("nope"))))
+    assertMentions(e, "map_blocks", "fetch 'nope'", "x")
+    val e2 = refused(TensorFrames.mapBlocks(doubles(3), blockIdentity.copy(fetches = Seq("z:4"))))
     assertMentions(e2, "'z:4'", "1 output")
   }
 

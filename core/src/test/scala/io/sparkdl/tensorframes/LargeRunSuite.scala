@@ -1,5 +1,8 @@
 package io.sparkdl.tensorframes
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import org.scalatest.Tag
 
 import org.apache.spark.sql.functions.{array_repeat, col, sum}

@@ -1,5 +1,8 @@
 package io.sparkdl.tensorframes
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import java.nio.file.Files
 
 import io.sparkdl.tf.{Fixtures, NotFoundException, TolerantAssertions}

@@ -1,5 +1,8 @@
 package io.sparkdl.tensorframes
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
+
 import scala.util.Using
 
 import io.sparkdl.tf.{DType, Graph, Output, Shape, Tensor}

@@ -2,7 +2,7 @@ package io.sparkdl.ml.param
 
 import org.apache.spark.ml.param.{Param, Params}
 
-import io.sparkdl.ml.TFModel
+import io.sparkdl.model.TFModel
 
 /**
  * A [[TFModel]]-valued param. A model is bytes, not JSON: stages persist it themselves under

@@ -2,8 +2,9 @@ package io.sparkdl.ml.param
 
 import org.apache.spark.ml.param.{IntParam, Param, Params, ParamValidators}
 
-import io.sparkdl.ml.TFModel
-import io.sparkdl.tensorframes.{HandleInvalid, TensorFrames}
+import io.sparkdl.model.TFModel
+import io.sparkdl.runtime.HandleInvalid
+import io.sparkdl.tensorframes.TensorFrames
 
 /** The TF model a stage runs. */
 trait HasModel extends Params {

@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
@@ -6,15 +6,18 @@ import org.apache.spark.sql.catalyst.util.ArrayData
 import org.apache.spark.sql.types.{BinaryType, StringType}
 import org.apache.spark.unsafe.Platform
 
+import io.sparkdl.model.{CellKind, TensorColumn}
 import io.sparkdl.tf.{DType, Shape, Tensor}
 
 /**
- * Writes one column of a block of rows straight into tensor memory: arrays by bulk copies from
- * Spark's internal (unsafe) arrays, scalars by direct stores; no `Row`, no boxing.
- * Rows must have been checked by a [[CellValidator]].
+ * Writes one column of a block of rows straight into a tensor of `dtype`: arrays by bulk copies
+ * from Spark's internal (unsafe) arrays when the column holds `dtype` values, converting element
+ * by element otherwise (the conversions [[io.sparkdl.model.CastPolicy]] allows); scalars by
+ * direct stores; no `Row`, no boxing. Rows must have been checked by a [[CellValidator]].
  */
-private[sparkdl] final class TensorWriter(column: TensorColumn) {
-  private val elementSize = column.dtype.byteSize.toLong
+private[sparkdl] final class TensorWriter(column: TensorColumn, dtype: DType) {
+  private val elementSize = dtype.byteSize.toLong
+  private val converts = column.dtype != dtype
 
   /**
    * A new tensor of shape `[n] ++ cellShape` (or `cellShape` when `!leading` and `n == 1`) holding
@@ -22,8 +25,8 @@ private[sparkdl] final class TensorWriter(column: TensorColumn) {
    */
   def write(rows: Array[InternalRow], n: Int, cellShape: Shape, leading: Boolean = true): Tensor = {
     val shape = if (leading) cellShape.prepend(n.toLong) else cellShape
-    if (column.dtype == DType.TString) return writeStrings(rows, n, shape)
-    val tensor = Tensor.allocate(column.dtype, shape)
+    if (dtype == DType.TString) return writeStrings(rows, n, shape)
+    val tensor = Tensor.allocate(dtype, shape)
     try {
       val cellElements = cellShape.numElements
       var address = tensor.address
@@ -50,12 +53,12 @@ private[sparkdl] final class TensorWriter(column: TensorColumn) {
   private def writeScalar(row: InternalRow, address: Long): Unit = {
     val i = column.index
     column.dtype match {
-      case DType.Float32 => Platform.putFloat(null, address, row.getFloat(i))
-      case DType.Float64 => Platform.putDouble(null, address, row.getDouble(i))
-      case DType.Int32 => Platform.putInt(null, address, row.getInt(i))
-      case DType.Int64 => Platform.putLong(null, address, row.getLong(i))
-      case DType.Int16 => Platform.putShort(null, address, row.getShort(i))
-      case DType.Int8 => Platform.putByte(null, address, row.getByte(i))
+      case DType.Float32 => putDouble(address, row.getFloat(i))
+      case DType.Float64 => putDouble(address, row.getDouble(i))
+      case DType.Int32 => putLong(address, row.getInt(i))
+      case DType.Int64 => putLong(address, row.getLong(i))
+      case DType.Int16 => putLong(address, row.getShort(i))
+      case DType.Int8 => putLong(address, row.getByte(i))
       case DType.Bool => Platform.putByte(null, address, if (row.getBoolean(i)) 1 else 0)
       case other => throw new IllegalStateException(s"no scalar column holds $other")
     }
@@ -81,11 +84,12 @@ private[sparkdl] final class TensorWriter(column: TensorColumn) {
   }
 
   private def copyLeaf(array: ArrayData, address: Long, n: Int): Unit = array match {
+    case _ if converts => convertLeaf(array, address, n)
     case unsafe: UnsafeArrayData =>
       val header = UnsafeArrayData.calculateHeaderPortionInBytes(n)
       Platform.copyMemory(unsafe.getBaseObject, unsafe.getBaseOffset + header, null, address, n * elementSize)
     case generic =>
-      column.dtype match {
+      dtype match {
         case DType.Float32 => copyFrom(generic.toFloatArray(), Platform.FLOAT_ARRAY_OFFSET, address, n)
         case DType.Float64 => copyFrom(generic.toDoubleArray(), Platform.DOUBLE_ARRAY_OFFSET, address, n)
         case DType.Int32 => copyFrom(generic.toIntArray(), Platform.INT_ARRAY_OFFSET, address, n)
@@ -100,30 +104,52 @@ private[sparkdl] final class TensorWriter(column: TensorColumn) {
       }
   }
 
+  // Element by element, from the column's dtype to the tensor's.
+  private def convertLeaf(array: ArrayData, address: Long, n: Int): Unit = {
+    var i = 0
+    column.dtype match {
+      case DType.Float32 => while (i < n) { putDouble(address + i * elementSize, array.getFloat(i)); i += 1 }
+      case DType.Float64 => while (i < n) { putDouble(address + i * elementSize, array.getDouble(i)); i += 1 }
+      case DType.Int32 => while (i < n) { putLong(address + i * elementSize, array.getInt(i)); i += 1 }
+      case DType.Int64 => while (i < n) { putLong(address + i * elementSize, array.getLong(i)); i += 1 }
+      case DType.Int16 => while (i < n) { putLong(address + i * elementSize, array.getShort(i)); i += 1 }
+      case DType.Int8 => while (i < n) { putLong(address + i * elementSize, array.getByte(i)); i += 1 }
+      case other => throw new IllegalStateException(s"no conversion from $other to $dtype")
+    }
+  }
+
+  // Stores a float value as the tensor's dtype (float32 or float64: CastPolicy allows no other).
+  private def putDouble(address: Long, v: Double): Unit = dtype match {
+    case DType.Float32 => Platform.putFloat(null, address, v.toFloat)
+    case DType.Float64 => Platform.putDouble(null, address, v)
+    case other => throw new IllegalStateException(s"floats do not feed $other")
+  }
+
+  // Stores an integer value as the tensor's dtype.
+  private def putLong(address: Long, v: Long): Unit = dtype match {
+    case DType.Int64 => Platform.putLong(null, address, v)
+    case DType.Int32 => Platform.putInt(null, address, v.toInt)
+    case DType.Int16 => Platform.putShort(null, address, v.toShort)
+    case DType.Int8 => Platform.putByte(null, address, v.toByte)
+    case DType.Float32 => Platform.putFloat(null, address, v.toFloat)
+    case DType.Float64 => Platform.putDouble(null, address, v.toDouble)
+    case other => throw new IllegalStateException(s"integers do not feed $other")
+  }
+
   private def copyFrom(values: AnyRef, baseOffset: Long, address: Long, n: Int): Unit =
     Platform.copyMemory(values, baseOffset, null, address, n * elementSize)
 
-  // ML vectors: struct<type: byte (0 sparse, 1 dense), size: int, indices: array<int>, values: array<double>>.
+  // ML vectors: struct<type: byte (0 sparse, 1 dense), size: int, indices: array<int>, values:
+  // array<double>>; the CellValidator has checked sizes and sparse indices.
   private def writeVector(vector: InternalRow, address: Long, size: Long): Unit = {
     val values = vector.getArray(3)
-    if (vector.getByte(0) == 1) {
-      if (values.numElements() != size) {
-        throw new IllegalArgumentException(
-          s"column '${column.name}': a vector of size ${values.numElements()} where the block has $size"
-        )
-      }
-      copyLeaf(values, address, values.numElements())
-    } else {
-      if (vector.getInt(1) != size) {
-        throw new IllegalArgumentException(
-          s"column '${column.name}': a vector of size ${vector.getInt(1)} where the block has $size"
-        )
-      }
-      Platform.setMemory(address, 0.toByte, size * 8)
+    if (vector.getByte(0) == 1) copyLeaf(values, address, values.numElements())
+    else {
+      Platform.setMemory(address, 0.toByte, size * elementSize)
       val indices = vector.getArray(2)
       var i = 0
       while (i < indices.numElements()) {
-        Platform.putDouble(null, address + indices.getInt(i) * 8L, values.getDouble(i))
+        putDouble(address + indices.getInt(i) * elementSize, values.getDouble(i))
         i += 1
       }
     }

@@ -1,17 +1,24 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
 
 import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData
 import org.apache.spark.sql.catalyst.util.{ArrayData, GenericArrayData}
 import org.apache.spark.unsafe.Platform
 
+import io.sparkdl.model.{BindingNames, Fetch}
 import io.sparkdl.tf.{DType, Shape, Tensor}
 
 /**
  * Reads a fetched tensor back as Spark values, one row (cell) at a time, into an output row:
  * arrays by bulk copies from tensor memory into fresh unsafe arrays, scalars by direct loads.
+ *
+ * The tensor is checked first against what the plan declared for `fetch` (dtype, rank, known
+ * dimensions): the output rows are laid out by the declaration, so a model that returns
+ * something else must fail with an error, never write malformed rows.
  */
-private[sparkdl] final class TensorReader(tensor: Tensor, leading: Boolean) {
+private[sparkdl] final class TensorReader(tensor: Tensor, fetch: Fetch, leading: Boolean, names: BindingNames) {
+  TensorReader.check(tensor, fetch, leading, names)
+
   val cellShape: Shape = if (leading) tensor.shape.tail else tensor.shape
   /** The number of rows (cells) the tensor holds. */
   val numRows: Int = if (leading) Math.toIntExact(tensor.shape(0)) else 1
@@ -86,5 +93,22 @@ private[sparkdl] final class TensorReader(tensor: Tensor, leading: Boolean) {
       (new GenericArrayData(children), next)
     }
     level(0, start)._1
+  }
+}
+
+private[sparkdl] object TensorReader {
+
+  /** Fails unless `tensor` is what `fetch` declares (with a leading row dimension if `leading`). */
+  def check(tensor: Tensor, fetch: Fetch, leading: Boolean, names: BindingNames): Unit = {
+    val declared = if (leading) fetch.cell.prepend(-1) else fetch.cell
+    val shape = tensor.shape
+    if (tensor.dtype != fetch.dtype || !shape.hasKnownRank || shape.rank != declared.rank ||
+        !declared.isCompatibleWith(shape)) {
+      throw new IllegalArgumentException(names.error(
+        s"${names.output(fetch.tensor)} returned a ${tensor.dtype} tensor of shape $shape, but the model " +
+          s"declares ${fetch.dtype}$declared; expected the declared dtype and rank (fix the model's static " +
+          "shape, e.g. with tf.reshape or set_shape)"
+      ))
+    }
   }
 }

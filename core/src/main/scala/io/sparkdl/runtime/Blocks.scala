@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
 
 import org.apache.spark.TaskContext
 import org.apache.spark.sql.catalyst.InternalRow
@@ -68,8 +68,11 @@ private[sparkdl] abstract class BlockIterator(input: Iterator[InternalRow]) exte
   /** Frees the current block's resources; safe to call more than once. */
   protected def release(): Unit
 
+  /** Whether input is left for another block. */
+  protected def hasMoreInput: Boolean = input.hasNext
+
   final override def hasNext: Boolean = {
-    while (pos >= count && input.hasNext) {
+    while (pos >= count && hasMoreInput) {
       release()
       count = nextBlock()
       pos = 0

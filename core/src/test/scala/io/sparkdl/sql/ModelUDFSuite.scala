@@ -1,4 +1,7 @@
-package io.sparkdl.ml
+package io.sparkdl.sql
+
+import io.sparkdl.model._
+import io.sparkdl.runtime._
 
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.execution.SparkPlan
@@ -6,12 +9,12 @@ import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanHelper
 import org.apache.spark.sql.functions.{col, expr}
 import org.apache.spark.sql.types._
 
-import io.sparkdl.ml.udf.ModelEvalExec
-import io.sparkdl.tensorframes.{SessionCache, SparkSessionSuite}
+
+import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, TolerantAssertions}
 
 /** TF models as SQL functions: registration, results against TF/Keras, batching, errors. */
-class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with AdaptiveSparkPlanHelper {
+class ModelUDFSuite extends SparkSessionSuite with TolerantAssertions with AdaptiveSparkPlanHelper {
 
   private lazy val keras = TFModel.fromSavedModel(Fixtures.path("keras_mlp").toString, signatureKey = "serve")
   private lazy val twoSigs = TFModel.fromSavedModel(Fixtures.path("saved_model_two_sigs").toString, signatureKey = "sum")
@@ -39,7 +42,7 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
 
   override def beforeAll(): Unit = {
     super.beforeAll()
-    ModelFunctions.register(spark, "mlp", keras)
+    registerModelUDF(spark, "mlp", keras)
     registerModelUDF(spark, "sums", twoSigs)
     mlpIn
     sumsIn
@@ -54,11 +57,7 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
     assert(e.getMessage != null && e.getMessage.contains(p), s"'$p' is not in: ${e.getMessage}")
   }
 
-  /** The model runs the query's ModelEvalExecs made (their SQL metric), after it ran. */
-  private def modelRuns(df: DataFrame): Long =
-    collect(df.queryExecution.executedPlan) { case e: ModelEvalExec => e }
-      .map(_.metrics("modelRuns").value).sum
-
+  /** The model runs the query's ModelUDFEvalExecs made (their SQL metric), after it ran. */
   // ---- registration --------------------------------------------------------------------------
 
   test("registered functions are listed as temporary functions and described") {
@@ -74,19 +73,19 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
   }
 
   test("registration checks the name, inputs, outputs and batch size") {
-    assertMentions(refused(ModelFunctions.register(spark, "my model", keras)), "registerModelUDF('my model')", "name")
+    assertMentions(refused(registerModelUDF(spark, "my model", keras)), "registerModelUDF('my model')", "name")
     assertMentions(
-      refused(ModelFunctions.register(spark, "m", keras, inputs = Seq("features"))),
+      refused(registerModelUDF(spark, "m", keras, inputs = Seq("features"))),
       "'features' is not a model input", "its inputs: x"
     )
     assertMentions(
-      refused(ModelFunctions.register(spark, "m", keras, outputs = Seq("probs"))),
+      refused(registerModelUDF(spark, "m", keras, outputs = Seq("probs"))),
       "'probs' is not a model output", "its outputs: output_0"
     )
     val dense = TFModel.fromGraphDef(Fixtures.bytes("dense.pb"))
-    assertMentions(refused(ModelFunctions.register(spark, "m", dense)), "frozen GraphDef", "name the outputs")
-    assertMentions(refused(ModelFunctions.register(spark, "m", keras, batchSize = 0)), "batchSize must be positive")
-    assertMentions(refused(ModelFunctions.register(spark, "m", twoSigs, Seq("a", "a"))), "model input 'a' is named twice")
+    assertMentions(refused(registerModelUDF(spark, "m", dense)), "frozen GraphDef", "name the outputs")
+    assertMentions(refused(registerModelUDF(spark, "m", keras, batchSize = 0)), "batchSize must be positive")
+    assertMentions(refused(registerModelUDF(spark, "m", twoSigs, Seq("a", "a"))), "model input 'a' is named twice")
     assert(!spark.catalog.functionExists("m"))
   }
 
@@ -126,7 +125,7 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
   }
 
   test("rows held across blocks keep their own values: strings of varying length pass through") {
-    ModelFunctions.register(spark, "sums_small", twoSigs, batchSize = 3)
+    registerModelUDF(spark, "sums_small", twoSigs, batchSize = 3)
     // total = a + b in float32 (saved_model_two_sigs' "sum"): exact, so Scala's sum is TF's.
     val n = 200
     val a = Array.tabulate(n)(i => i * 0.25f)
@@ -143,14 +142,14 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
 
   test("a frozen graph with named inputs and outputs, called on expressions and on its own result") {
     val dense = TFModel.fromGraphDef(Fixtures.bytes("dense.pb"))
-    ModelFunctions.register(spark, "dense", dense, inputs = Seq("x"), outputs = Seq("out"))
+    registerModelUDF(spark, "dense", dense, inputs = Seq("x"), outputs = Seq("out"))
     val x = Fixtures.npy("dense_x.npy").floats.grouped(4).toSeq
     frame(schemaOf("i" -> IntegerType, "x" -> arrayOf(FloatType)), x.zipWithIndex.map { case (r, i) => Row(i, r.toSeq) }, 2)
       .createOrReplaceTempView("dense_in")
     val out = spark.sql("SELECT dense(x) FROM dense_in ORDER BY i")
     assertClose(out.collect().flatMap(_.getSeq[Float](0)), Fixtures.npy("dense_out.npy").floats, 1e-5)
 
-    ModelFunctions.register(spark, "add3", TFModel.fromGraphDef(Fixtures.bytes("add.pb")), outputs = Seq("z"))
+    registerModelUDF(spark, "add3", TFModel.fromGraphDef(Fixtures.bytes("add.pb")), outputs = Seq("z"))
     val a = Fixtures.npy("add_a.npy").floats.grouped(3).toSeq
     val b = Fixtures.npy("add_b.npy").floats.grouped(3).toSeq
     frame(schemaOf("i" -> IntegerType, "a" -> arrayOf(FloatType), "b" -> arrayOf(FloatType)),
@@ -203,26 +202,24 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
     df.createOrReplaceTempView("many")
     spark.sql("SELECT mlp(x) FROM many LIMIT 1").collect() // loads the session once
     val loads = SessionCache.loadCount
-    val before = ModelFunctions.runCount
     val query = spark.sql("SELECT id, mlp(x)[0] AS y FROM many")
     val rows = query.collect()
-    val runs = ModelFunctions.runCount - before
+    val runs = ModelUDF.modelRuns(query)
     assert(rows.length == 10000)
     assertClose(rows.map(_.getFloat(1)), Array.fill(10000)(kerasY(0)), 1e-5)
     // Two partitions of 5,000 rows in blocks of 1,024: 5 runs each.
     assert(runs == 10, s"$runs model runs")
-    assert(modelRuns(query) == 10)
     assert(SessionCache.loadCount == loads, "the session was loaded again")
 
-    ModelFunctions.register(spark, "mlp_small", keras, batchSize = 100)
+    registerModelUDF(spark, "mlp_small", keras, batchSize = 100)
     val small = spark.sql("SELECT mlp_small(x)[0] FROM many")
     small.collect()
-    assert(modelRuns(small) == 100)
+    assert(ModelUDF.modelRuns(small) == 100)
   }
 
   test("the plan evaluates calls in a batched operator, not row by row") {
     val plan: SparkPlan = spark.sql("SELECT mlp(x) FROM mlp_in").queryExecution.executedPlan
-    assert(collect(plan) { case e: ModelEvalExec => e }.size == 1, plan.treeString)
+    assert(collect(plan) { case e: ModelUDFEvalExec => e }.size == 1, plan.treeString)
   }
 
   // ---- errors --------------------------------------------------------------------------------
@@ -258,10 +255,10 @@ class ModelFunctionsSuite extends SparkSessionSuite with TolerantAssertions with
     assert(kept.collect().map(_.getFloat(0)).toSeq == Seq(3f, 11f))
 
     val short = failure(spark.sql("SELECT mlp(slice(x, 1, 3)) FROM mlp_in").collect())
-    assertMentions(short, "SQL function mlp: argument 1 (model input 'x') has a cell of shape [3] where the block expects [10]")
+    assertMentions(short, "SQL function mlp: argument 1 (model input 'x') has a cell of shape [3] where [10] is declared")
     val ragged = spark.createDataFrame(Seq((1f, Seq(1f, 2f)), (2f, Seq(1f)))).toDF("a", "v")
-    ModelFunctions.register(spark, "add3_any", TFModel.fromGraphDef(Fixtures.bytes("add.pb")), outputs = Seq("z"))
+    registerModelUDF(spark, "add3_any", TFModel.fromGraphDef(Fixtures.bytes("add.pb")), outputs = Seq("z"))
     val mismatch = failure(ragged.selectExpr("add3_any(v, v)").collect())
-    assertMentions(mismatch, "SQL function add3_any: argument 1 (model input 'a')")
+    assertMentions(mismatch, "SQL function add3_any: argument 1 (model input 'a')", "[2]", "[3] is declared")
   }
 }

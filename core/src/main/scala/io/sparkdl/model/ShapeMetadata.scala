@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.model
 
 import org.apache.spark.sql.types.{Metadata, MetadataBuilder, StructField}
 

@@ -1,4 +1,4 @@
-package io.sparkdl.ml
+package io.sparkdl.model
 
 import java.nio.charset.StandardCharsets.UTF_8
 
@@ -10,8 +10,7 @@ import org.json4s.{DefaultFormats, JString}
 import org.json4s.JsonDSL._
 import org.json4s.jackson.JsonMethods.{compact, parse, render}
 
-import io.sparkdl.tensorframes.{FrozenGraph, GraphProgram, ModelSource, SavedModelArchive}
-import io.sparkdl.tf.{Output, SavedModel, Signature}
+import io.sparkdl.tf.{Graph, Output, SavedModel, Signature}
 
 /**
  * The model every sparkdl stage and SQL function runs: a frozen GraphDef (inputs and outputs
@@ -28,7 +27,7 @@ final class TFModel private (val source: ModelSource, val signatureKey: Option[S
   /** The names inputs can be given by: signature input keys, or the graph's placeholders. */
   def inputNames: Seq[String] = signature match {
     case Some(s) => s.inputs.keys.toSeq.sorted
-    case None => source.withGraph(_.operations.filter(_.opType == "Placeholder").map(_.name))
+    case None => source.withGraph(BindingNames.placeholders)
   }
 
   /** The signature's output keys (empty for a frozen graph: any tensor can be fetched). */
@@ -56,6 +55,20 @@ final class TFModel private (val source: ModelSource, val signatureKey: Option[S
       op -> column
     }
     GraphProgram.of(source, outputs.map(o => outputTensor(o._1)), outputs.map(_._2), feedDict.toMap)
+  }
+
+  /** What may name an input, for errors: the signature's input keys, or the placeholders. */
+  def expectedInputs(graph: Graph): String = signature match {
+    case Some(s) =>
+      s"one of signature '${s.key}' inputs: ${s.inputs.keys.toSeq.sorted.mkString(", ")} (or a placeholder tensor name)"
+    case None => s"a placeholder of the graph: ${BindingNames.placeholders(graph).mkString(", ")}"
+  }
+
+  /** What may name an output, for errors: the signature's output keys, or any tensor. */
+  def expectedOutputs(graph: Graph): String = signature match {
+    case Some(s) =>
+      s"one of signature '${s.key}' outputs: ${s.outputs.keys.toSeq.sorted.mkString(", ")} (or a tensor name)"
+    case None => "a tensor of the graph ('op' or 'op:index')"
   }
 
   def describe: String = source.describe + signatureKey.map(k => s", signature '$k'").getOrElse("")

@@ -1,15 +1,16 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
 
 import org.apache.spark.TaskContext
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.sql.catalyst.InternalRow
 
+import io.sparkdl.model.{ModelSource, Plan}
 import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor}
-
 
 /**
  * What an executor needs to run a plan: the plan, the model (broadcast once per call) and TF
- * thread settings (None: the task's cores for intra-op, and 1 inter-op).
+ * thread settings (None: the task's cores for intra-op, and TF's -1 inter-op: ops run on the
+ * task's own thread).
  */
 private[sparkdl] final case class ShippedPlan(
     plan: Plan,
@@ -29,21 +30,22 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
     ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
     shipped.model.value
   )
-  private val run: PreparedRun = {
-    val graph = lease.model.graph
-    lease.model.session.prepare(
-      plan.feeds.map(f => graph.output(f.placeholder)),
-      plan.fetches.map(f => graph.output(f.tensor))
-    )
-  }
-  private val validators = plan.feeds.map(f => new CellValidator(f.column, f.cell)).toArray
-  private val writers = plan.feeds.map(f => new TensorWriter(f.column)).toArray
+  private val run: PreparedRun =
+    try {
+      val graph = lease.model.graph
+      lease.model.session.prepare(
+        plan.feeds.map(f => graph.output(f.placeholder)),
+        plan.fetches.map(f => graph.output(f.tensor))
+      )
+    } catch { case e: Throwable => lease.release(); throw e } // a failed prepare must not pin the model
+  private val validators = plan.feeds.map(f => new CellValidator(f.column, f.cell, plan.names)).toArray
+  private val writers = plan.feeds.map(f => new TensorWriter(f.column, f.dtype)).toArray
 
   Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
 
   def startBlock(): Unit = validators.foreach(_.startBlock())
 
-  /** None when the row can join the current block, else what is wrong with it. */
+  /** None when the row is valid on its own (see [[CellValidator]]), else what is wrong with it. */
   def check(row: InternalRow): Option[String] = {
     var i = 0
     while (i < validators.length) {
@@ -53,6 +55,16 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
     }
     None
   }
+
+  /** Whether the row last checked has the current block's cell shapes. */
+  def fitsBlock: Boolean = {
+    var i = 0
+    while (i < validators.length) { if (!validators(i).fitsBlock) return false; i += 1 }
+    true
+  }
+
+  /** Takes the row last checked into the block (its shapes become the block's). */
+  def accept(): Unit = validators.foreach(_.accept())
 
   /** Runs the graph on `rows(0 until n)` (checked since [[startBlock]]); the caller owns the
    * fetched tensors. With `leading = false`, n must be 1 and placeholders take the bare cell. */
@@ -72,6 +84,7 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
       validators(i).startBlock()
       val problem = validators(i).check(rows(i))
       if (problem.isDefined) return problem
+      validators(i).accept()
       i += 1
     }
     None

@@ -1,25 +1,24 @@
-package io.sparkdl.ml
+package io.sparkdl
 
 import org.apache.spark.sql.{classic, SparkSession}
+import org.apache.spark.sql.catalyst.FunctionIdentifier
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry
 import org.apache.spark.sql.sparkdl.FunctionRegistryShim
 
-import io.sparkdl.ml.udf.{
-  ModelCall, ModelCallBlocks, ModelCallExtraction, ModelEvalStrategy, ModelFunction
-}
+import io.sparkdl.model.TFModel
 import io.sparkdl.tf.TfException
 
 /**
- * TF models as SQL functions. After
+ * TF models as SQL functions ("model UDFs"). After
  * {{{
  * val model = TFModel.fromSavedModel("/models/mlp", signatureKey = "serve")
- * ModelFunctions.register(spark, "mlp", model)
+ * registerModelUDF(spark, "mlp", model)
  * }}}
  * `SELECT mlp(features) FROM t` works in Spark SQL and `expr("mlp(features)")` in the DataFrame
  * API. Calls run batched: the rows of a partition go through the model in blocks of `batchSize`,
  * on sessions each executor keeps across tasks and queries.
  */
-object ModelFunctions {
-  val DefaultBatchSize = 1024
+package object sql {
 
   private val Name = "[A-Za-z_][A-Za-z0-9_]*".r
 
@@ -27,10 +26,12 @@ object ModelFunctions {
    * Registers `model` as the temporary SQL function `name` of `spark`'s session (replacing any
    * temporary function of that name). Argument i feeds model input `inputs(i)`; the function
    * returns output `outputs(0)` as its column type, or, for several outputs, a struct with one
-   * field per output named after it. Numeric arguments are cast to the model inputs' dtypes.
-   * A null argument, or array arguments of a shape the model input cannot take, fail the query
-   * with an error naming the function and the argument.
+   * field per output named after it. Arguments feed the model as columns feed the ML stages
+   * (integers to any number, floats to floats, never floats to integers). A null argument, or
+   * array arguments of a shape the model input cannot take, fail the query with an error naming
+   * the function and the argument.
    *
+   * @param name      the function's name: letters, digits and '_'; not a built-in function's.
    * @param inputs    model inputs (signature keys or tensor names) in argument order.
    *                  Default: the signature's input keys sorted, or the graph's placeholders.
    * @param outputs   model outputs (signature keys or tensor names). Default: the signature's
@@ -38,25 +39,22 @@ object ModelFunctions {
    * @param batchSize rows per model run. Default: 1024.
    * @return the registered function
    */
-  def register(
+  def registerModelUDF(
       spark: SparkSession,
       name: String,
       model: TFModel,
       inputs: Seq[String] = Nil,
       outputs: Seq[String] = Nil,
-      batchSize: Int = DefaultBatchSize
-  ): ModelFunction = {
+      batchSize: Int = ModelUDF.DefaultBatchSize
+  ): ModelUDF = {
     val session = classicSession(spark)
     val function = define(name, model, inputs, outputs, batchSize)
     installRules(session)
     FunctionRegistryShim.registerTempFunction(
-      session, name, classOf[ModelCall].getName, function.usage, function.call
+      session, name, classOf[ModelUDFCall].getName, function.usage, function.call
     )
     function
   }
-
-  /** How many model runs SQL functions made in this JVM so far (for tests and metrics). */
-  def runCount: Long = ModelCallBlocks.runs.get()
 
   private def define(
       name: String,
@@ -64,11 +62,16 @@ object ModelFunctions {
       inputs: Seq[String],
       outputs: Seq[String],
       batchSize: Int
-  ): ModelFunction = {
+  ): ModelUDF = {
     def fail(problem: String): Nothing =
       throw new IllegalArgumentException(s"registerModelUDF('$name'): $problem")
     if (name == null || !Name.matches(name)) {
       fail("a function name is letters, digits and '_', not starting with a digit")
+    }
+    // Spark resolves a built-in before a temporary function: the model would never run.
+    if (FunctionRegistry.builtin.functionExists(FunctionIdentifier(name))) {
+      fail(s"'$name' is the name of a built-in Spark SQL function, which calls would run instead of " +
+        "the model; expected another name")
     }
     if (model == null) fail("model is null")
     if (batchSize <= 0) fail(s"batchSize must be positive, got $batchSize")
@@ -92,7 +95,7 @@ object ModelFunctions {
       ins.foreach(i => check("input", i, model.inputTensor(i), model.inputNames))
       outs.foreach(o => check("output", o, model.outputTensor(o), model.outputNames))
     }
-    val function = new ModelFunction(name, model, ins, outs, batchSize)
+    val function = new ModelUDF(name, model, ins, outs, batchSize)
     // Plans the model over the arguments it takes as they are: a bad model fails here, not later.
     function.naturalArgTypes.foreach(function.typing)
     function
@@ -101,11 +104,11 @@ object ModelFunctions {
   // The rule and strategy that run model calls in batches, once per session.
   private def installRules(session: classic.SparkSession): Unit = synchronized {
     val experimental = session.experimental
-    if (!experimental.extraOptimizations.contains(ModelCallExtraction)) {
-      experimental.extraOptimizations = experimental.extraOptimizations :+ ModelCallExtraction
+    if (!experimental.extraOptimizations.contains(ModelUDFExtraction)) {
+      experimental.extraOptimizations = experimental.extraOptimizations :+ ModelUDFExtraction
     }
-    if (!experimental.extraStrategies.contains(ModelEvalStrategy)) {
-      experimental.extraStrategies = experimental.extraStrategies :+ ModelEvalStrategy
+    if (!experimental.extraStrategies.contains(ModelUDFEvalStrategy)) {
+      experimental.extraStrategies = experimental.extraStrategies :+ ModelUDFEvalStrategy
     }
   }
 

@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.model
 
 import java.io.{ByteArrayInputStream, ByteArrayOutputStream}
 import java.nio.file.{Files, Path}
@@ -11,7 +11,7 @@ import scala.util.Using
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.{Path => HadoopPath}
 
-import io.sparkdl.tf.{Graph, MetaGraph, SavedModel, Session, SessionConfig, Shape, Signature}
+import io.sparkdl.tf.{Graph, MetaGraph, Output, SavedModel, Session, SessionConfig, Shape, Signature}
 
 /**
  * A TF model as bytes, the form in which it is planned on the driver, broadcast to executors,
@@ -36,22 +36,34 @@ sealed trait ModelSource extends Serializable {
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded
 
   /** Static shapes the graph may not know: a SavedModel's signature tensors (TF2 function calls). */
-  private[sparkdl] def knownShapes: Map[String, Shape] =
+  @transient private lazy val signatureShapes: Map[String, Shape] =
     signatures.values.flatMap(s => s.inputs.values ++ s.outputs.values).map(t => t.name -> t.shape).toMap
 
-  /** The planning graph, closed after `f`. */
-  def withGraph[T](f: Graph => T): T = Using.resource(Graph.fromGraphDef(graphDef))(f)
+  /** The static shape of `out`: the graph's, or the signature's where the graph knows no rank. */
+  def staticShape(out: Output): Shape = {
+    val static = out.shape
+    if (static.hasKnownRank) static else signatureShapes.getOrElse(out.name, static)
+  }
+
+  /** The planning graph, closed after `f`. Each call imports the GraphDef: plan once per call. */
+  def withGraph[T](f: Graph => T): T = {
+    ModelSource.graphImports.incrementAndGet()
+    Using.resource(Graph.fromGraphDef(graphDef))(f)
+  }
 }
 
 object ModelSource {
 
   /** A loaded model: closing it closes the session, then the graph. */
-  final class Loaded private[tensorframes] (val graph: Graph, val session: Session, closer: AutoCloseable)
+  final class Loaded private[model] (val graph: Graph, val session: Session, closer: AutoCloseable)
       extends AutoCloseable {
     override def close(): Unit = closer.close()
   }
 
-  private[tensorframes] def sha256(parts: Array[Byte]*): String = {
+  // Planning graphs imported in this JVM: tests check that a call plans once.
+  private[sparkdl] val graphImports = new java.util.concurrent.atomic.AtomicLong()
+
+  private[sparkdl] def sha256(parts: Array[Byte]*): String = {
     val digest = MessageDigest.getInstance("SHA-256")
     parts.foreach(p => digest.update(p))
     digest.digest().map("%02x".format(_)).mkString
@@ -175,7 +187,7 @@ object SavedModelArchive {
   }
 
   /** Calls `f(name, contents)` for each file of the archive, in order. */
-  private[tensorframes] def foreachEntry(archive: Array[Byte])(f: (String, java.io.InputStream) => Unit): Unit =
+  private[model] def foreachEntry(archive: Array[Byte])(f: (String, java.io.InputStream) => Unit): Unit =
     Using.resource(new ZipInputStream(new ByteArrayInputStream(archive))) { zip =>
       Iterator.continually(zip.getNextEntry).takeWhile(_ != null).filterNot(_.isDirectory).foreach { e =>
         f(e.getName, zip)
@@ -189,7 +201,7 @@ object SavedModelArchive {
     out.result()
   }
 
-  private[tensorframes] def entry(archive: Array[Byte], name: String): Option[Array[Byte]] = {
+  private[model] def entry(archive: Array[Byte], name: String): Option[Array[Byte]] = {
     var found: Option[Array[Byte]] = None
     foreachEntry(archive)((n, in) => if (n == name && found.isEmpty) found = Some(in.readAllBytes()))
     found

@@ -1,4 +1,4 @@
-package io.sparkdl.ml.udf
+package io.sparkdl.sql
 
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
@@ -7,14 +7,14 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.execution.{SparkPlan, SparkStrategy, UnaryExecNode}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 
-import io.sparkdl.tensorframes.ShippedPlan
+import io.sparkdl.runtime.ShippedPlan
 
 /**
- * Runs the model calls of a [[ModelEval]] on blocks of its child's rows (see [[ModelCallBlocks]])
+ * Runs the model calls of a [[ModelUDFEval]] on blocks of its child's rows (see [[ModelUDFBlocks]])
  * and appends one column per call. Each model is broadcast once per execution; executors keep
  * its session in their SessionCache across tasks and queries.
  */
-final case class ModelEvalExec(calls: Seq[ModelCall], resultAttrs: Seq[Attribute], child: SparkPlan)
+final case class ModelUDFEvalExec(calls: Seq[ModelUDFCall], resultAttrs: Seq[Attribute], child: SparkPlan)
     extends UnaryExecNode {
 
   override def output: Seq[Attribute] = child.output ++ resultAttrs
@@ -32,11 +32,10 @@ final case class ModelEvalExec(calls: Seq[ModelCall], resultAttrs: Seq[Attribute
       ShippedCall(
         ShippedPlan(c.plan, models(c.function.model.source.key)),
         BindReferences.bindReferences(c.arguments, child.output),
-        c.function.argumentNames,
         c.function.returnsStruct
       )
     }
-    val blocks = new ModelCallBlocks(
+    val blocks = new ModelUDFBlocks(
       shipped,
       child.output.map(_.dataType),
       resultAttrs.map(_.dataType),
@@ -46,15 +45,15 @@ final case class ModelEvalExec(calls: Seq[ModelCall], resultAttrs: Seq[Attribute
     child.execute().mapPartitionsWithIndex((partition, rows) => blocks(partition, rows))
   }
 
-  override protected def withNewChildInternal(newChild: SparkPlan): ModelEvalExec =
+  override protected def withNewChildInternal(newChild: SparkPlan): ModelUDFEvalExec =
     copy(child = newChild)
 }
 
-/** Plans [[ModelEval]] nodes into [[ModelEvalExec]]. */
-object ModelEvalStrategy extends SparkStrategy {
+/** Plans [[ModelUDFEval]] nodes into [[ModelUDFEvalExec]]. */
+object ModelUDFEvalStrategy extends SparkStrategy {
   override def apply(plan: LogicalPlan): Seq[SparkPlan] = plan match {
-    case ModelEval(calls, resultAttrs, child) =>
-      ModelEvalExec(calls, resultAttrs, planLater(child)) :: Nil
+    case ModelUDFEval(calls, resultAttrs, child) =>
+      ModelUDFEvalExec(calls, resultAttrs, planLater(child)) :: Nil
     case _ => Nil
   }
 }

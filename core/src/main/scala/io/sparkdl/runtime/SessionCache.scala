@@ -1,7 +1,8 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
 
 import scala.collection.mutable
 
+import io.sparkdl.model.ModelSource
 import io.sparkdl.tf.{Graph, Session, SessionConfig}
 
 /**

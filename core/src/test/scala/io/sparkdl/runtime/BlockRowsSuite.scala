@@ -1,4 +1,6 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.runtime
+
+import io.sparkdl.model._
 
 import org.scalatest.funsuite.AnyFunSuite
 

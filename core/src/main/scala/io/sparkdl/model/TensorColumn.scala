@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.model
 
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.sql.types._
@@ -44,6 +44,13 @@ private[sparkdl] object TensorColumn {
     if (index < 0) {
       throw new IllegalArgumentException(
         s"no column '$name' in the DataFrame; its columns: ${schema.fieldNames.mkString(", ")}"
+      )
+    }
+    // As Spark's own AMBIGUOUS_REFERENCE: taking the first of two columns would be a guess.
+    if (schema.fieldNames.lastIndexOf(name) != index) {
+      throw new IllegalArgumentException(
+        s"column '$name' is ambiguous: the DataFrame has ${schema.fieldNames.count(_ == name)} " +
+          "columns of that name (e.g. after a join); expected one: rename or drop the others"
       )
     }
     val field = schema(index)

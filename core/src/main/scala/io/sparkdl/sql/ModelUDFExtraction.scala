@@ -1,4 +1,4 @@
-package io.sparkdl.ml.udf
+package io.sparkdl.sql
 
 import scala.collection.mutable
 
@@ -10,8 +10,8 @@ import org.apache.spark.sql.catalyst.plans.logical.{
 import org.apache.spark.sql.catalyst.rules.Rule
 
 /**
- * The optimizer rule that makes model function calls batched: every [[ModelCall]] is moved out
- * of the operator that uses it into a [[ModelEval]] below that operator, which appends the
+ * The optimizer rule that makes model function calls batched: every [[ModelUDFCall]] is moved out
+ * of the operator that uses it into a [[ModelUDFEval]] below that operator, which appends the
  * call's result as a new attribute; the operator then reads that attribute. (The approach of
  * Spark's ExtractPythonUDFs, for the same reason: a model runs on blocks, not on single rows.)
  *
@@ -20,7 +20,7 @@ import org.apache.spark.sql.catalyst.rules.Rule
  *    f(x) > 0`: f never sees a null);
  *  - calls over an aggregate's results (`f(sum(x))`, `f(key)`) move above the aggregate.
  */
-object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
+object ModelUDFExtraction extends Rule[LogicalPlan] with PredicateHelper {
 
   override def apply(plan: LogicalPlan): LogicalPlan = plan match {
     // A correlated subquery is rewritten into a join later, and its calls extracted then.
@@ -30,11 +30,11 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
   }
 
   private def hasPendingCalls(plan: LogicalPlan): Boolean = plan.exists {
-    case _: ModelEval => false
+    case _: ModelUDFEval => false
     case p => p.expressions.exists(hasCall)
   }
 
-  private def hasCall(e: Expression): Boolean = e.exists(_.isInstanceOf[ModelCall])
+  private def hasCall(e: Expression): Boolean = e.exists(_.isInstanceOf[ModelUDFCall])
 
   private def filterFirst(plan: LogicalPlan): LogicalPlan = plan.transformUp {
     case f @ Filter(condition, child) if f.deterministic && hasCall(condition) =>
@@ -52,7 +52,7 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
   // Whether `e` holds a call that can only run on the aggregate's output.
   private def callAbove(e: Expression, agg: Aggregate): Boolean = e match {
     case _ if belongsToAggregate(e, agg) => false
-    case _: ModelCall => true
+    case _: ModelUDFCall => true
     case _ => e.children.exists(callAbove(_, agg))
   }
 
@@ -79,13 +79,13 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
   }
 
   private def extractAll(plan: LogicalPlan): LogicalPlan = plan.transformUp {
-    case eval: ModelEval => eval
+    case eval: ModelUDFEval => eval
     case p => extract(p)
   }
 
   // Calls whose arguments hold no other call: they can run now.
-  private def innermostCalls(e: Expression): Seq[ModelCall] = e match {
-    case call: ModelCall if !call.children.exists(hasCall) => Seq(call)
+  private def innermostCalls(e: Expression): Seq[ModelUDFCall] = e match {
+    case call: ModelUDFCall if !call.children.exists(hasCall) => Seq(call)
     case other => other.children.flatMap(innermostCalls)
   }
 
@@ -93,7 +93,7 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
     val calls = ExpressionSet(plan.expressions.flatMap(innermostCalls))
       .filter(_.references.subsetOf(plan.inputSet))
       .toSeq
-      .map(_.asInstanceOf[ModelCall])
+      .map(_.asInstanceOf[ModelUDFCall])
     if (calls.isEmpty) return plan
     val results = mutable.LinkedHashMap.empty[Expression, Attribute]
     val children = plan.children.map { child =>
@@ -104,7 +104,7 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
       else {
         val attrs = here.map(c => AttributeReference(c.function.name, c.dataType, false)())
         here.zip(attrs).foreach { case (c, a) => results(c.canonicalized) = a }
-        ModelEval(here, attrs, child)
+        ModelUDFEval(here, attrs, child)
       }
     }
     calls.find(c => !results.contains(c.canonicalized)).foreach { c =>
@@ -114,9 +114,9 @@ object ModelCallExtraction extends Rule[LogicalPlan] with PredicateHelper {
       )
     }
     val rewritten = plan.withNewChildren(children).transformExpressions {
-      case c: ModelCall => results.getOrElse(c.canonicalized, c)
+      case c: ModelUDFCall => results.getOrElse(c.canonicalized, c)
     }
-    // Calls that took other calls' results as arguments run in a ModelEval of their own, above.
+    // Calls that took other calls' results as arguments run in a ModelUDFEval of their own, above.
     val extracted = extract(rewritten)
     if (extracted.output != plan.output) Project(plan.output, extracted) else extracted
   }

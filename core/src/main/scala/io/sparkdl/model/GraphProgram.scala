@@ -1,4 +1,4 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.model
 
 /**
  * A TF model and how it meets a DataFrame: the tensors to fetch (each becomes a column named

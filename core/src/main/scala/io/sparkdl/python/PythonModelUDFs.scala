@@ -1,0 +1,28 @@
+package io.sparkdl.python
+
+import scala.jdk.CollectionConverters._
+
+import org.apache.spark.sql.{DataFrame, SparkSession}
+
+import io.sparkdl.model.TFModel
+import io.sparkdl.sql.{registerModelUDF, ModelUDF}
+
+/** [[io.sparkdl.sql.registerModelUDF]] shaped for py4j (Java lists, empty for the defaults).
+ * Used by `sparkdl.udf`. */
+object PythonModelUDFs {
+
+  def register(
+      spark: SparkSession,
+      name: String,
+      model: TFModel,
+      inputs: java.util.List[String],
+      outputs: java.util.List[String],
+      batchSize: Int
+  ): ModelUDF = registerModelUDF(spark, name, model, inputs.asScala.toSeq, outputs.asScala.toSeq, batchSize)
+
+  def inputs(function: ModelUDF): java.util.List[String] = function.inputs.asJava
+
+  def outputs(function: ModelUDF): java.util.List[String] = function.outputs.asJava
+
+  def modelRuns(df: DataFrame): Long = ModelUDF.modelRuns(df)
+}
