@@ -12,6 +12,7 @@ import io.sparkdl.jni.NativeBindings
 final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends AutoCloseable {
   private val lock = new ReentrantReadWriteLock()
   @volatile private var closed = false
+  NativeObjects.sessions.increment()
 
   /** Runs the graph once: feeds by output, fetches by output, targets run for their effects. */
   def run(
@@ -68,7 +69,8 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
     try {
       if (!closed) {
         closed = true
-        Native.call(NativeBindings.sessionDelete(nativeHandle))
+        try Native.call(NativeBindings.sessionDelete(nativeHandle))
+        finally NativeObjects.sessions.decrement()
       }
     } finally write.unlock()
   }
@@ -121,7 +123,7 @@ final class PreparedRun private[tf] (
     } catch {
       case e: Throwable =>
         tensors.foreach(t => if (t != null) t.close())
-        fetched.foreach(h => if (h != 0L) Native.call(NativeBindings.tensorDelete(h)))
+        fetched.foreach(h => if (h != 0L) Tensor.freeUnowned(h))
         throw e
     }
     tensors
