@@ -63,6 +63,12 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
 
   def isClosed: Boolean = closed
 
+  /**
+   * Whether `thread` waits for this session's lock: a [[close]] waiting for runs in flight, or a
+   * run waiting for a close. Lets tests observe the waiting instead of sleeping on it.
+   */
+  private[tf] def isWaiting(thread: Thread): Boolean = lock.hasQueuedThread(thread)
+
   override def close(): Unit = {
     val write = lock.writeLock()
     write.lock()
