@@ -1,13 +1,13 @@
 // sparkdl: Deep Learning Pipelines for Apache Spark.
 import NativeBuild._
 
-val sparkVersion = "4.2.0"
-val tfJavaVersion = "1.1.0" // TF Java 1.1.0 carries the TF 2.18.0 runtime
-val tfVersion = "2.18.0"
+// Versions are written once, in versions.properties (project/Versions.scala reads it).
+val sparkVersion = Versions.spark
+val tfJavaVersion = Versions.tensorflowJava
 
 ThisBuild / organization := "io.sparkdl"
-ThisBuild / version := "0.1.0-SNAPSHOT"
-ThisBuild / scalaVersion := "2.13.18"
+ThisBuild / version := Versions.sparkdl
+ThisBuild / scalaVersion := Versions.scala
 ThisBuild / licenses := Seq("Apache-2.0" -> url("https://www.apache.org/licenses/LICENSE-2.0"))
 
 // Spark on Java 17 needs these opens; tests fork with them (spark-submit adds the same).
@@ -44,9 +44,14 @@ lazy val core = (project in file("core"))
       ("org.tensorflow" % "tensorflow-core-native" % tfJavaVersion classifier platform) intransitive(),
       "org.scalatest" %% "scalatest" % "3.2.19" % Test
     ),
+    // What NativeLibrary names in its cache files and error messages.
     Compile / resourceGenerators += Def.task {
       val out = (Compile / resourceManaged).value / "io" / "sparkdl" / "sparkdl.properties"
-      IO.write(out, s"version=${version.value}\ntensorflow.version=$tfVersion\nplatform=$platform\n")
+      IO.write(
+        out,
+        s"version=${version.value}\ntensorflow.version=${Versions.tensorflow}\n" +
+          s"tensorflow.java.version=$tfJavaVersion\nplatform=$platform\n"
+      )
       Seq(out)
     }.taskValue,
     Test / fork := true,

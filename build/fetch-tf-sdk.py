@@ -16,7 +16,19 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-TF_VERSION = "2.18.0"
+VERSIONS = Path(__file__).resolve().parent.parent / "versions.properties"
+
+
+def read_version(key: str) -> str:
+    """The value of ``key`` in versions.properties, where sparkdl's versions are written."""
+    for line in VERSIONS.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#") and name.strip() == key:
+            return value.strip()
+    sys.exit(f"fetch-tf-sdk: {VERSIONS} sets no '{key}'")
+
+
+TF_VERSION = read_version("tensorflow")
 WHEEL_REQUIREMENT = f"tensorflow-cpu=={TF_VERSION}"
 # Headers the C API includes, as paths inside the wheel.
 HEADER_PREFIXES = (

@@ -47,7 +47,13 @@ public final class NativeLibrary {
   private static final String OUR_RESOURCE_DIR = "io/sparkdl/native/" + PLATFORM + "/";
   private static final String OUR_JNI = "libsparkdl_jni.so";
   private static final String OUR_ENV = "libsparkdl_env.so";
-  private static final String TF_JAR = "org.tensorflow:tensorflow-core-native:1.1.0:" + PLATFORM;
+  /** The build's versions (versions.properties, copied into the jar by the sbt build). */
+  private static final Properties BUILD = buildProperties();
+  private static final String TF_JAR =
+      "org.tensorflow:tensorflow-core-native:"
+          + BUILD.getProperty("tensorflow.java.version", "unknown")
+          + ":"
+          + PLATFORM;
 
   private static boolean loaded;
   private static String failure;
@@ -74,7 +80,7 @@ public final class NativeLibrary {
               + String.join("\n  - ", tried)
               + "\nFix: set -D" + TF_LIBDIR_PROPERTY + "=<dir> (or " + TF_LIBDIR_ENV + ") to a folder"
               + " holding " + FRAMEWORK + " and " + TF_CC + " (e.g. site-packages/tensorflow of"
-              + " tensorflow-cpu==2.18.0), or put " + TF_JAR + " on the classpath.";
+              + " tensorflow-cpu==" + tfVersion() + "), or put " + TF_JAR + " on the classpath.";
       UnsatisfiedLinkError error = new UnsatisfiedLinkError(failure);
       error.initCause(e);
       throw error;
@@ -249,11 +255,11 @@ public final class NativeLibrary {
   }
 
   private static String version() {
-    return buildProperties().getProperty("version", "unknown");
+    return BUILD.getProperty("version", "unknown");
   }
 
   private static String tfVersion() {
-    return buildProperties().getProperty("tensorflow.version", "unknown");
+    return BUILD.getProperty("tensorflow.version", "unknown");
   }
 
   private static Properties buildProperties() {
@@ -263,7 +269,7 @@ public final class NativeLibrary {
       try (InputStream in = url.openStream()) {
         props.load(in);
       } catch (IOException e) {
-        // Only names cache files; defaults do.
+        // Only names cache files and messages; defaults do.
       }
     }
     return props;

@@ -11,6 +11,7 @@ import io.sparkdl.jni.NativeBindings
  */
 final class Graph private (nativeHandle: Long) extends AutoCloseable {
   private val closed = new AtomicBoolean(false)
+  NativeObjects.graphs.increment()
 
   private[tf] def handle: Long = {
     if (closed.get) throw new IllegalStateException("Graph is closed")
@@ -69,7 +70,10 @@ final class Graph private (nativeHandle: Long) extends AutoCloseable {
     new OperationBuilder(this, Native.call(NativeBindings.opBuilderNew(handle, opType, name)))
 
   override def close(): Unit =
-    if (closed.compareAndSet(false, true)) Native.call(NativeBindings.graphDelete(nativeHandle))
+    if (closed.compareAndSet(false, true)) {
+      try Native.call(NativeBindings.graphDelete(nativeHandle))
+      finally NativeObjects.graphs.decrement()
+    }
 }
 
 object Graph {

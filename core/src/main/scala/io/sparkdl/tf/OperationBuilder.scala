@@ -9,6 +9,7 @@ import io.sparkdl.jni.NativeBindings
  * then [[build]], which must be called exactly once.
  */
 final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) {
+  NativeObjects.operationBuilders.increment()
 
   def addInput(input: Output): this.type = {
     checkSameGraph(input)
@@ -59,7 +60,8 @@ final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) 
   def build(): Operation = {
     val d = live
     desc = 0L // TF_FinishOperation frees the description, also when it fails.
-    new Operation(graph, Native.call(NativeBindings.opBuilderFinish(d)))
+    try new Operation(graph, Native.call(NativeBindings.opBuilderFinish(d)))
+    finally NativeObjects.operationBuilders.decrement()
   }
 
   private def live: Long = {

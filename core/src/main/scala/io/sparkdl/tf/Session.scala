@@ -12,6 +12,7 @@ import io.sparkdl.jni.NativeBindings
 final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends AutoCloseable {
   private val lock = new ReentrantReadWriteLock()
   @volatile private var closed = false
+  NativeObjects.sessions.increment()
 
   /** Runs the graph once: feeds by output, fetches by output, targets run for their effects. */
   def run(
@@ -62,13 +63,20 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
 
   def isClosed: Boolean = closed
 
+  /**
+   * Whether `thread` waits for this session's lock: a [[close]] waiting for runs in flight, or a
+   * run waiting for a close. Lets tests observe the waiting instead of sleeping on it.
+   */
+  private[tf] def isWaiting(thread: Thread): Boolean = lock.hasQueuedThread(thread)
+
   override def close(): Unit = {
     val write = lock.writeLock()
     write.lock()
     try {
       if (!closed) {
         closed = true
-        Native.call(NativeBindings.sessionDelete(nativeHandle))
+        try Native.call(NativeBindings.sessionDelete(nativeHandle))
+        finally NativeObjects.sessions.decrement()
       }
     } finally write.unlock()
   }
@@ -121,7 +129,7 @@ final class PreparedRun private[tf] (
     } catch {
       case e: Throwable =>
         tensors.foreach(t => if (t != null) t.close())
-        fetched.foreach(h => if (h != 0L) Native.call(NativeBindings.tensorDelete(h)))
+        fetched.foreach(h => if (h != 0L) Tensor.freeUnowned(h))
         throw e
     }
     tensors

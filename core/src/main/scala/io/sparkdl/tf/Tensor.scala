@@ -15,6 +15,7 @@ final class Tensor private (nativeHandle: Long, val dtype: DType, val shape: Sha
     extends AutoCloseable {
   private val closed = new AtomicBoolean(false)
   private var view: ByteBuffer = _
+  NativeObjects.tensors.increment()
 
   private[tf] def handle: Long = {
     if (closed.get) throw new IllegalStateException(s"$this is closed")
@@ -89,7 +90,8 @@ final class Tensor private (nativeHandle: Long, val dtype: DType, val shape: Sha
   override def close(): Unit =
     if (closed.compareAndSet(false, true)) {
       view = null
-      Native.call(NativeBindings.tensorDelete(nativeHandle))
+      try Native.call(NativeBindings.tensorDelete(nativeHandle))
+      finally NativeObjects.tensors.decrement()
     }
 
   override def toString: String = s"Tensor($dtype$shape)"
@@ -165,10 +167,16 @@ object Tensor {
       new Tensor(handle, dtype, Shape.of(Native.call(NativeBindings.tensorShape(handle))))
     } catch {
       case e: Throwable =>
-        Native.call(NativeBindings.tensorDelete(handle))
+        freeUnowned(handle)
         throw e
     }
   }
+
+  /**
+   * Frees a tensor handle returned by native code that no [[Tensor]] owns (nor counts) yet: what a
+   * failed run had fetched.
+   */
+  private[tf] def freeUnowned(handle: Long): Unit = Native.call(NativeBindings.tensorDelete(handle))
 
   private def fill(dtype: DType, shape: Shape, count: Int)(write: ByteBuffer => Unit): Tensor = {
     checkCount(dtype, shape, count)

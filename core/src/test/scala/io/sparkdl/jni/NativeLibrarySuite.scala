@@ -86,6 +86,34 @@ class NativeLibrarySuite extends AnyFunSuite {
     } finally isolated.close()
   }
 
+  test("without the TF runtime, the error names the TF jar and wheel of the build's versions") {
+    val props = new java.util.Properties
+    val in = getClass.getClassLoader.getResourceAsStream("io/sparkdl/sparkdl.properties")
+    try props.load(in) finally in.close()
+    val tf = props.getProperty("tensorflow.version")
+    val tfJava = props.getProperty("tensorflow.java.version")
+    assert(Seq(tf, tfJava).forall(v => v != null && v.matches("\\d+\\.\\d+\\.\\d+")), props)
+    val urls = sys.props("java.class.path").split(File.pathSeparator)
+      .filterNot(_.contains("tensorflow-core-native")).map(p => new File(p).toURI.toURL)
+    val isolated = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader)
+    val thread = Thread.currentThread
+    val context = thread.getContextClassLoader
+    thread.setContextClassLoader(isolated) // NativeLibrary looks for TF there too
+    try {
+      val e = intercept[java.lang.reflect.InvocationTargetException] {
+        isolated.loadClass("io.sparkdl.jni.NativeLibrary").getMethod("load").invoke(null)
+      }
+      val message = e.getCause.getMessage
+      assert(e.getCause.isInstanceOf[UnsatisfiedLinkError], message)
+      val jar = s"org.tensorflow:tensorflow-core-native:$tfJava:linux-x86_64"
+      assert(message.contains(jar), message)
+      assert(message.contains(s"tensorflow-cpu==$tf"), message)
+    } finally {
+      thread.setContextClassLoader(context)
+      isolated.close()
+    }
+  }
+
   test("zero handles are rejected with IllegalArgumentException, not a crash") {
     NativeLibrary.load()
     intercept[IllegalArgumentException](NativeBindings.graphOperation(0L, "x"))
