@@ -122,7 +122,11 @@ private final case class StageNames(
     inputParam: String,
     outputParam: String
 ) extends BindingNames {
-  private val outputKey = outputs.map { case (out, _) => model.outputTensor(out) -> out }.toMap
+  // Tensor name ("op:0", as plans name fetches) -> the output key the stage maps.
+  private val outputKey = outputs.map { case (out, _) =>
+    val tensor = model.outputTensor(out)
+    (if (tensor.contains(':')) tensor else s"$tensor:0") -> out
+  }.toMap
   private val byTensorOp = model.signature.toSeq.flatMap(_.inputs.toSeq)
     .map { case (k, t) => t.name.takeWhile(_ != ':') -> k }.toMap
 
@@ -141,7 +145,7 @@ private final case class StageNames(
       s"expected a column mapped to each (mapped: ${inputs.map { case (c, i) => s"$c -> $i" }.mkString(", ")})"
 
   override def unknownOutput(tensor: String, graph: Graph, why: String): String = {
-    val out = outputKey.getOrElse(tensor, tensor)
+    val out = outputKey.getOrElse(tensor, outputKey.getOrElse(s"$tensor:0", tensor))
     val column = outputs.find(_._1 == out).map(_._2).getOrElse("?")
     s"$outputParam maps model output '$out' to column '$column', but the model has no such output; " +
       s"expected ${model.expectedOutputs(graph)}"

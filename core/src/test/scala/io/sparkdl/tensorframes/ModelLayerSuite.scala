@@ -18,7 +18,6 @@ import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape}
 class ModelLayerSuite extends SparkSessionSuite {
   import TestGraphs._
 
-  private def rootCause(t: Throwable): Throwable = Option(t.getCause).filter(_ ne t).map(rootCause).getOrElse(t)
   private def taskFailure(action: => Any): Throwable = rootCause(intercept[SparkException](action))
 
   private def assertMentions(e: Throwable, parts: String*): Unit = parts.foreach { p =>
