@@ -37,6 +37,9 @@ trait BindingNames extends Serializable {
     s"feed_dict names '$name', which is not a placeholder of the graph; its placeholders: " +
       BindingNames.placeholders(graph).mkString(", ")
 
+  /** What a user can do about an invalid row, appended to its error. */
+  def invalidRowHint: String = "handleInvalid='error'; use 'skip' to drop such rows"
+
   /** The full error message for `problem`. */
   def error(problem: String): String = s"$op: $problem"
 }

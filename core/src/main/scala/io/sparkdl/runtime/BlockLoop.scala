@@ -128,7 +128,7 @@ private[sparkdl] abstract class BlockLoop(
         case Some(p) =>
           if (handleInvalid != HandleInvalid.Skip) {
             throw new IllegalArgumentException(
-              models(m - 1).names.error(s"$p (handleInvalid='error'; use 'skip' to drop such rows)")
+              models(m - 1).names.error(s"$p (${models(m - 1).names.invalidRowHint})")
             )
           }
         case None if !fits =>
