@@ -37,11 +37,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 from pyspark.sql import DataFrame, GroupedData, SparkSession
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
+from sparkdl import _tensors
 from sparkdl._graphs import _frozen_graph_def
 
 __all__ = [
@@ -88,19 +88,6 @@ def _column_info(df: DataFrame, col: str) -> tuple[tf.DType, list[int | None]]:
     info = _api(df.sparkSession).columnInfo(df._jdf, col)
     shape = [None if d < 0 else int(d) for d in info.cellShape()]
     return tf.as_dtype(info.dtypeName()), shape
-
-
-def _to_numpy(value: Any) -> Any:
-    """A JVM ``TensorValue`` as numpy: an array, or a numpy scalar for a 0-d tensor."""
-    dtype = value.dtype().name()
-    shape = tuple(int(d) for d in value.dims())
-    if dtype == "string":
-        array = np.array([bytes(s) for s in value.strings()], dtype=object).reshape(shape)
-    else:
-        little = np.dtype(dtype).newbyteorder("<")
-        array = np.frombuffer(bytes(value.rawBytes()), dtype=little).astype(np.dtype(dtype))
-        array = array.reshape(shape)
-    return array[()] if array.ndim == 0 else array
 
 
 # ---- placeholders -------------------------------------------------------------------------
@@ -475,8 +462,11 @@ def _reduction_graph(fetches: Any, op: str) -> tuple[bytes, list[str], bool]:
     )
 
 
-def _results(values: Any, as_list: bool) -> Any:
-    out = [_to_numpy(v) for v in values]
+def _results(values: Any, as_list: bool, spark: SparkSession) -> Any:
+    """The JVM's reduction results (``TensorValue``s, read in one py4j call) as numpy: arrays,
+    numpy scalars for 0-d tensors; a list of them when ``as_list``, else the one value."""
+    arrays = [array for _, array in _tensors.unpack(_api(spark).packValues(values))]
+    out = [array[()] if array.ndim == 0 else array for array in arrays]
     return out if as_list else out[0]
 
 
@@ -507,7 +497,7 @@ def reduce_blocks(
     """
     graph_def, names, as_list = _reduction_graph(fetches, "reduce_blocks")
     values = _api(df.sparkSession).reduceBlocks(df._jdf, bytearray(graph_def), names, block_size)
-    return _results(values, as_list)
+    return _results(values, as_list, df.sparkSession)
 
 
 def reduce_rows(fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame) -> Any:
@@ -531,7 +521,7 @@ def reduce_rows(fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame) -> Any:
     """
     graph_def, names, as_list = _reduction_graph(fetches, "reduce_rows")
     values = _api(df.sparkSession).reduceRows(df._jdf, bytearray(graph_def), names)
-    return _results(values, as_list)
+    return _results(values, as_list, df.sparkSession)
 
 
 def aggregate(
