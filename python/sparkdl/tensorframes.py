@@ -39,10 +39,9 @@ from typing import Any
 
 import tensorflow as tf
 from pyspark.sql import DataFrame, GroupedData, SparkSession
-from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
 from sparkdl import _tensors
-from sparkdl._graphs import _frozen_graph_def
+from sparkdl._graphs import _frozen_function, _frozen_graph_def
 
 __all__ = [
     "aggregate",
@@ -308,33 +307,18 @@ def _tf2_program(
             kwargs[p.name] = spec
         columns[p.name] = column
     concrete = tf.function(python_fn).get_concrete_function(*args, **kwargs)
-    frozen = convert_variables_to_constants_v2(concrete)
-    names = _output_names(python_fn, concrete.structured_outputs)
-    fetches = [t.name for t in frozen.outputs]
-    if fetches != [t.name for t in tf.nest.flatten(concrete.structured_outputs)]:
+    frozen = _frozen_function(concrete)
+    unknown = sorted(set(frozen.placeholders) - set(columns))
+    if unknown:
         raise RuntimeError(
-            f"the frozen outputs {fetches} of {_describe(python_fn)} do not line up with its "
-            f"returned tensors {concrete.structured_outputs}"
+            f"{_describe(python_fn)} has placeholders for unknown parameters {unknown}"
         )
     return _Program(
-        graph_def=frozen.graph.as_graph_def().SerializeToString(),
-        fetches=fetches,
-        output_names=names,
-        feed_dict=_placeholder_columns(concrete, frozen, columns),
+        graph_def=frozen.graph_def.SerializeToString(),
+        fetches=frozen.outputs,
+        output_names=_output_names(python_fn, frozen.structured_outputs),
+        feed_dict={op: columns[p] for p, op in frozen.placeholders.items()},
     )
-
-
-def _placeholder_columns(concrete: Any, frozen: Any, columns: Mapping[str, str]) -> dict[str, str]:
-    """Each placeholder of the frozen function (by op name) to the column of its parameter."""
-    out = {}
-    for t in frozen.inputs:
-        name = t.op.name
-        traced = concrete.graph.get_operation_by_name(name)
-        parameter = traced.get_attr("_user_specified_name").decode("utf-8")
-        if parameter not in columns:
-            raise RuntimeError(f"placeholder '{name}' is for unknown parameter '{parameter}'")
-        out[name] = columns[parameter]
-    return out
 
 
 def _program(
