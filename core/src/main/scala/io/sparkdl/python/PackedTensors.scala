@@ -27,17 +27,31 @@ object PackedTensors {
    * One tensor to pack, on the heap or in native memory: `fixed` holds a fixed-size dtype's
    * little-endian bytes (from its position to its limit), `strings` a string tensor's elements.
    */
-  final case class Entry(name: String, dtype: DType, shape: Shape, fixed: ByteBuffer, strings: Array[Array[Byte]])
+  final case class Entry(
+      name: String,
+      dtype: DType,
+      shape: Shape,
+      fixed: ByteBuffer,
+      strings: Array[Array[Byte]]
+  )
 
   object Entry {
 
     /** A tensor's entry; it reads the tensor's memory, so pack it before closing the tensor. */
     def of(name: String, tensor: Tensor): Entry =
-      if (tensor.dtype == DType.TString) Entry(name, tensor.dtype, tensor.shape, null, tensor.strings())
+      if (tensor.dtype == DType.TString) {
+        Entry(name, tensor.dtype, tensor.shape, null, tensor.strings())
+      }
       else Entry(name, tensor.dtype, tensor.shape, tensor.buffer, null)
 
     /** An entry from heap contents: raw little-endian bytes, or one array per string element. */
-    def of(name: String, dtype: DType, shape: Shape, rawBytes: Array[Byte], strings: Array[Array[Byte]]): Entry =
+    def of(
+        name: String,
+        dtype: DType,
+        shape: Shape,
+        rawBytes: Array[Byte],
+        strings: Array[Array[Byte]]
+    ): Entry =
       if (dtype == DType.TString) Entry(name, dtype, shape, null, strings)
       else Entry(name, dtype, shape, ByteBuffer.wrap(rawBytes), null)
   }
@@ -52,7 +66,9 @@ object PackedTensors {
       n + 8 + name.length + dtype.length + 4 + 8L * e.shape.rank + contents
     }
     if (size > Int.MaxValue - 8) {
-      throw new IllegalArgumentException(s"the tensors take $size bytes packed, over a Java array's 2 GB")
+      throw new IllegalArgumentException(
+        s"the tensors take $size bytes packed, over a Java array's 2 GB"
+      )
     }
     val out = ByteBuffer.allocate(size.toInt).order(ByteOrder.LITTLE_ENDIAN)
     out.putInt(entries.size)
@@ -120,12 +136,16 @@ object PackedTensors {
   private def tensor(name: String, in: ByteBuffer): Tensor = {
     val dtype =
       try DType.fromName(text(in))
-      catch { case e: IllegalArgumentException => throw new IllegalArgumentException(s"tensor '$name': ${e.getMessage}", e) }
+      catch {
+        case e: IllegalArgumentException =>
+          throw new IllegalArgumentException(s"tensor '$name': ${e.getMessage}", e)
+      }
     val rank = in.getInt()
     if (rank < 0) throw new IllegalArgumentException(s"tensor '$name' has rank $rank")
     val dims = Array.fill(rank)(in.getLong())
     if (dims.exists(_ < 0)) {
-      throw new IllegalArgumentException(s"tensor '$name' has shape ${dims.mkString("[", ",", "]")}")
+      val shown = dims.mkString("[", ",", "]")
+      throw new IllegalArgumentException(s"tensor '$name' has shape $shown")
     }
     val shape = Shape.of(dims)
     val count = Math.toIntExact(shape.numElements)
@@ -166,5 +186,7 @@ object PackedTensors {
   }
 
   private def checkEnd(in: ByteBuffer, what: String): Unit =
-    if (in.hasRemaining) throw new IllegalArgumentException(s"${in.remaining} bytes follow the packed $what")
+    if (in.hasRemaining) {
+      throw new IllegalArgumentException(s"${in.remaining} bytes follow the packed $what")
+    }
 }

@@ -71,8 +71,10 @@ object PythonRuntime {
     try {
       val names = fed.map { case (name, _) => feedName(name) }.toArray
       val fetched: Array[Tensor] = session.run(names, fed.map(_._2).toArray, fetchNames.toArray)
-      try PackedTensors.pack(resultNames.zip(fetched).map { case (n, t) => PackedTensors.Entry.of(n, t) })
-      finally fetched.foreach(_.close())
+      try {
+        val results = resultNames.zip(fetched).map { case (n, t) => PackedTensors.Entry.of(n, t) }
+        PackedTensors.pack(results) // reads the tensors' memory: before they are closed
+      } finally fetched.foreach(_.close())
     } finally fed.foreach(_._2.close())
   }
 }

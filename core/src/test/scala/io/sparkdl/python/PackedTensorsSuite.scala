@@ -1,7 +1,7 @@
 package io.sparkdl.python
 
 import java.nio.{ByteBuffer, ByteOrder}
-import java.nio.charset.StandardCharsets.UTF_8
+import java.nio.charset.StandardCharsets.{ISO_8859_1, UTF_8}
 
 import scala.util.Using
 
@@ -31,7 +31,8 @@ class PackedTensorsSuite extends AnyFunSuite {
       assert(b.dtype == DType.Bool && b.booleans().sameElements(Array(true, false)))
       assert(t.shape == Shape(3, 1) && t.utf8Strings().sameElements(Array("", "é", "spark")))
       assert(e.shape == Shape(0, 4) && e.dtype == DType.Float64)
-      assert(PackedTensors.pack(back.map { case (n, x) => PackedTensors.Entry.of(n, x) }).sameElements(packed))
+      val repacked = PackedTensors.pack(back.map { case (n, x) => PackedTensors.Entry.of(n, x) })
+      assert(repacked.sameElements(packed))
     }.get
   }
 
@@ -58,7 +59,7 @@ class PackedTensorsSuite extends AnyFunSuite {
     assert(truncated.getMessage.contains("tensor 'x' (float32[2]) needs 8 bytes; 7 are left"))
     val trailing = intercept[IllegalArgumentException](PackedTensors.unpack(good :+ 0.toByte))
     assert(trailing.getMessage.contains("1 bytes follow the packed tensors"))
-    val latin1 = java.nio.charset.StandardCharsets.ISO_8859_1 // maps every byte to one char
+    val latin1 = ISO_8859_1 // maps every byte to one char
     val renamed = new String(good, latin1).replace("float32", "float99").getBytes(latin1)
     val dtype = intercept[IllegalArgumentException](PackedTensors.unpack(renamed))
     assert(dtype.getMessage.contains("tensor 'x': unknown dtype 'float99'"))
