@@ -12,9 +12,12 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import SparkSession
+
+if TYPE_CHECKING:  # sparkdl._graphs imports TensorFlow, which model.py loads only when needed
+    from sparkdl._graphs import _FrozenFunction
 
 
 def _active_spark(spark: SparkSession | None) -> SparkSession:
@@ -26,6 +29,37 @@ def _active_spark(spark: SparkSession | None) -> SparkSession:
 
 def _api(spark: SparkSession) -> Any:
     return spark.sparkContext._jvm.io.sparkdl.python.PythonModels
+
+
+def _save_frozen_function(frozen: _FrozenFunction, export_dir: str) -> None:
+    """Saves a frozen function as a SavedModel (tag ``serve``) whose ``serving_default``
+    signature names inputs and outputs as ``tf.saved_model.save`` would: parameters by name,
+    outputs by dict key, else ``output_0``, ``output_1``, ..."""
+    import tensorflow as tf
+
+    structured = frozen.structured_outputs
+    if isinstance(structured, Mapping):
+        keys = tf.nest.flatten({k: k for k in structured})
+    else:
+        keys = [f"output_{i}" for i in range(len(frozen.outputs))]
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(frozen.graph_def, name="")
+        v1 = tf.compat.v1.saved_model
+        signature = v1.signature_def_utils.predict_signature_def(
+            inputs={
+                p: graph.get_tensor_by_name(f"{op}:0") for p, op in frozen.placeholders.items()
+            },
+            outputs={
+                k: graph.get_tensor_by_name(t) for k, t in zip(keys, frozen.outputs, strict=True)
+            },
+        )
+        with tf.compat.v1.Session(graph=graph) as session:
+            builder = v1.Builder(export_dir)
+            builder.add_meta_graph_and_variables(
+                session, [v1.SERVING], signature_def_map={"serving_default": signature}
+            )
+            builder.save()
 
 
 class TFModel:
@@ -121,9 +155,12 @@ class TFModel:
     def from_function(cls, fn: Any, input_signature: Sequence[Any] | None = None) -> TFModel:
         """A ``tf.function``, its concrete function, or a Python function of tensors.
 
-        The function is saved as a SavedModel (signature ``serving_default``, its variables
-        included): inputs are named after the function's parameters, outputs ``output_0``,
-        ``output_1``, ... or the keys of the dict it returns.
+        The function is frozen (variables made constants) the way ``map_blocks`` freezes one,
+        and saved as a SavedModel with signature ``serving_default``: inputs are named after the
+        function's parameters (their ``TensorSpec`` names, if given), outputs ``output_0``,
+        ``output_1``, ... or the keys of the dict it returns. Functions holding other resources
+        (lookup tables) cannot be frozen: save those with ``tf.saved_model.save`` and use
+        :meth:`from_saved_model`.
 
         Parameters
         ----------
@@ -139,6 +176,8 @@ class TFModel:
         """
         import tensorflow as tf
 
+        from sparkdl._graphs import _frozen_function
+
         if isinstance(fn, tf.types.experimental.ConcreteFunction):
             concrete = fn
         else:
@@ -152,9 +191,7 @@ class TFModel:
             function = tf.function(getattr(fn, "python_function", fn), input_signature=signature)
             concrete = function.get_concrete_function()
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-function-")
-        module = tf.Module()
-        module.captured_variables = list(concrete.variables)  # saved with the function
-        tf.saved_model.save(module, saved.name, signatures={"serving_default": concrete})
+        _save_frozen_function(_frozen_function(concrete), saved.name)
         return cls._from_temporary_saved_model(saved, f"function '{concrete.name}'")
 
     @classmethod

@@ -37,12 +37,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 from pyspark.sql import DataFrame, GroupedData, SparkSession
-from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from sparkdl._graphs import _frozen_graph_def
+from sparkdl import _tensors
+from sparkdl._graphs import _frozen_function, _frozen_graph_def
 
 __all__ = [
     "aggregate",
@@ -88,19 +87,6 @@ def _column_info(df: DataFrame, col: str) -> tuple[tf.DType, list[int | None]]:
     info = _api(df.sparkSession).columnInfo(df._jdf, col)
     shape = [None if d < 0 else int(d) for d in info.cellShape()]
     return tf.as_dtype(info.dtypeName()), shape
-
-
-def _to_numpy(value: Any) -> Any:
-    """A JVM ``TensorValue`` as numpy: an array, or a numpy scalar for a 0-d tensor."""
-    dtype = value.dtype().name()
-    shape = tuple(int(d) for d in value.dims())
-    if dtype == "string":
-        array = np.array([bytes(s) for s in value.strings()], dtype=object).reshape(shape)
-    else:
-        little = np.dtype(dtype).newbyteorder("<")
-        array = np.frombuffer(bytes(value.rawBytes()), dtype=little).astype(np.dtype(dtype))
-        array = array.reshape(shape)
-    return array[()] if array.ndim == 0 else array
 
 
 # ---- placeholders -------------------------------------------------------------------------
@@ -321,33 +307,18 @@ def _tf2_program(
             kwargs[p.name] = spec
         columns[p.name] = column
     concrete = tf.function(python_fn).get_concrete_function(*args, **kwargs)
-    frozen = convert_variables_to_constants_v2(concrete)
-    names = _output_names(python_fn, concrete.structured_outputs)
-    fetches = [t.name for t in frozen.outputs]
-    if fetches != [t.name for t in tf.nest.flatten(concrete.structured_outputs)]:
+    frozen = _frozen_function(concrete)
+    unknown = sorted(set(frozen.placeholders) - set(columns))
+    if unknown:
         raise RuntimeError(
-            f"the frozen outputs {fetches} of {_describe(python_fn)} do not line up with its "
-            f"returned tensors {concrete.structured_outputs}"
+            f"{_describe(python_fn)} has placeholders for unknown parameters {unknown}"
         )
     return _Program(
-        graph_def=frozen.graph.as_graph_def().SerializeToString(),
-        fetches=fetches,
-        output_names=names,
-        feed_dict=_placeholder_columns(concrete, frozen, columns),
+        graph_def=frozen.graph_def.SerializeToString(),
+        fetches=frozen.outputs,
+        output_names=_output_names(python_fn, frozen.structured_outputs),
+        feed_dict={op: columns[p] for p, op in frozen.placeholders.items()},
     )
-
-
-def _placeholder_columns(concrete: Any, frozen: Any, columns: Mapping[str, str]) -> dict[str, str]:
-    """Each placeholder of the frozen function (by op name) to the column of its parameter."""
-    out = {}
-    for t in frozen.inputs:
-        name = t.op.name
-        traced = concrete.graph.get_operation_by_name(name)
-        parameter = traced.get_attr("_user_specified_name").decode("utf-8")
-        if parameter not in columns:
-            raise RuntimeError(f"placeholder '{name}' is for unknown parameter '{parameter}'")
-        out[name] = columns[parameter]
-    return out
 
 
 def _program(
@@ -475,8 +446,11 @@ def _reduction_graph(fetches: Any, op: str) -> tuple[bytes, list[str], bool]:
     )
 
 
-def _results(values: Any, as_list: bool) -> Any:
-    out = [_to_numpy(v) for v in values]
+def _results(values: Any, as_list: bool, spark: SparkSession) -> Any:
+    """The JVM's reduction results (``TensorValue``s, read in one py4j call) as numpy: arrays,
+    numpy scalars for 0-d tensors; a list of them when ``as_list``, else the one value."""
+    arrays = [array for _, array in _tensors.unpack(_api(spark).packValues(values))]
+    out = [array[()] if array.ndim == 0 else array for array in arrays]
     return out if as_list else out[0]
 
 
@@ -507,7 +481,7 @@ def reduce_blocks(
     """
     graph_def, names, as_list = _reduction_graph(fetches, "reduce_blocks")
     values = _api(df.sparkSession).reduceBlocks(df._jdf, bytearray(graph_def), names, block_size)
-    return _results(values, as_list)
+    return _results(values, as_list, df.sparkSession)
 
 
 def reduce_rows(fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame) -> Any:
@@ -531,7 +505,7 @@ def reduce_rows(fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame) -> Any:
     """
     graph_def, names, as_list = _reduction_graph(fetches, "reduce_rows")
     values = _api(df.sparkSession).reduceRows(df._jdf, bytearray(graph_def), names)
-    return _results(values, as_list)
+    return _results(values, as_list, df.sparkSession)
 
 
 def aggregate(

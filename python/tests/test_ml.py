@@ -368,3 +368,32 @@ def test_pipeline_saved_in_scala_loads_in_python(spark, features_df, keras_model
         keras_model.predict(np.array(_column(features_df, "features"), np.float32), verbose=0),
         atol=1e-5,
     )
+
+
+def test_from_function_freezes_variables_and_names_signature_keys(spark):
+    scale = tf.Variable(2.0)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+    def fn(x):
+        return {"twice": x * scale, "total": tf.reduce_sum(x)}
+
+    model = TFModel.from_function(fn)
+    assert model.input_names(spark) == ["x"]
+    assert model.output_names(spark) == ["total", "twice"]
+    scale.assign(5.0)  # frozen at conversion: later assignments do not reach the model
+    df = spark.createDataFrame([(1.0,), (3.0,)], "x float")
+    t = TFTransformer(model=model, inputMapping={"x": "x"}, outputMapping={"twice": "y"})
+    assert [r.y for r in t.transform(df).collect()] == [2.0, 6.0]
+
+
+def test_from_function_refuses_resources_it_cannot_freeze():
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(["a"]), tf.constant([1], tf.int64)), -1
+    )
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="k")])
+    def fn(k):
+        return table.lookup(k)
+
+    with pytest.raises(ValueError, match=r"a resource other than a variable .*from_saved_model"):
+        TFModel.from_function(fn)

@@ -46,6 +46,15 @@ object PythonTensorFrames {
   def reduceRows(df: DataFrame, graphDef: Array[Byte], fetches: java.util.List[String]): java.util.List[TensorValue] =
     TensorFrames.reduceRowsTensors(df, graphDef, fetches.asScala.toSeq).asJava
 
+  /**
+   * Reduction results packed for one py4j call ([[PackedTensors]], unnamed, in order), instead
+   * of reading each [[TensorValue]]'s dims and strings element by element.
+   */
+  def packValues(values: java.util.List[TensorValue]): Array[Byte] =
+    PackedTensors.pack(values.asScala.toSeq.map { v =>
+      PackedTensors.Entry.of("", v.dtype, v.shape, v.rawBytes, v.strings)
+    })
+
   def aggregate(
       grouped: RelationalGroupedDataset,
       graphDef: Array[Byte],
