@@ -6,10 +6,11 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
+import io.sparkdl.ml.param.HasOutputMode
 import io.sparkdl.model.TFModel
 
 /** Params of [[KerasTransformer]]. */
-trait KerasTransformerParams extends ModelStageParams {
+trait KerasTransformerParams extends ModelStageParams with HasOutputMode {
 
   /** The column feeding the model's one input. Required. */
   final val inputCol: Param[String] =

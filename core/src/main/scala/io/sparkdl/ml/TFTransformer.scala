@@ -6,11 +6,11 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.ml.param.StringMapParam
+import io.sparkdl.ml.param.{HasOutputMode, StringMapParam}
 import io.sparkdl.model.TFModel
 
 /** Params of [[TFTransformer]]. */
-trait TFTransformerParams extends ModelStageParams {
+trait TFTransformerParams extends ModelStageParams with HasOutputMode {
 
   /** Input column -> model input (a signature input key, or a placeholder's tensor name). Required. */
   final val inputMapping: StringMapParam = new StringMapParam(

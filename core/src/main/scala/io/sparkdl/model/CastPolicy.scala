@@ -13,6 +13,7 @@ import io.sparkdl.tf.DType
  * | integers            | any integer or float dtype             |
  * | floats              | float32 or float64                     |
  * | ML vectors          | float64 (as stored) or float32         |
+ * | image structs       | float32 or float64 (pixel values)      |
  * | booleans, strings   | only bool, only string                 |
  *
  * Floats never feed integers implicitly: truncation would change the model's answer silently.
@@ -27,7 +28,9 @@ object CastPolicy {
   /** None when `column` may feed `dtype`, else why not (to follow "expected ... values"). */
   def reason(column: TensorColumn, dtype: DType): Option[String] = {
     val from = column.dtype
-    if (from == dtype) None
+    if (column.kind == CellKind.Image) {
+      if (Floats.contains(dtype)) None else Some("images feed float32 or float64 inputs only")
+    } else if (from == dtype) None
     else if (column.kind == CellKind.Vector) {
       if (Floats.contains(dtype)) None else Some("ML vectors feed float32 or float64 inputs only")
     } else if (Integers.contains(from) && (Integers.contains(dtype) || Floats.contains(dtype))) None

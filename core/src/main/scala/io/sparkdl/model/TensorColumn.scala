@@ -16,6 +16,8 @@ private[sparkdl] object CellKind {
   final case class Array(depth: Int) extends CellKind
   /** An ML vector (dense or sparse), fed as float64[size]. */
   case object Vector extends CellKind
+  /** An image struct ([[ImageStruct]]), fed as [height, width, nChannels] floats of its data. */
+  case object Image extends CellKind
 }
 
 /**
@@ -57,7 +59,7 @@ private[sparkdl] object TensorColumn {
     val (dtype, kind, rank) = elementType(field.dataType).getOrElse(
       throw new IllegalArgumentException(
         s"column '$name' has type ${field.dataType.simpleString}; expected a numeric, boolean, " +
-          "string or binary scalar, a (nested) array of numbers or booleans, or an ML vector"
+          "string or binary scalar, a (nested) array of numbers or booleans, an ML vector or an image"
       )
     )
     val cell = ShapeMetadata.cellShape(field) match {
@@ -70,6 +72,7 @@ private[sparkdl] object TensorColumn {
   private def elementType(t: DataType): Option[(DType, CellKind, Int)] = t match {
     case StringType | BinaryType => Some((DType.TString, CellKind.Bytes, 0))
     case VectorType => Some((DType.Float64, CellKind.Vector, 1))
+    case s: StructType if ImageStruct.matches(s) => Some((DType.Float32, CellKind.Image, 3))
     case ArrayType(inner, _) =>
       elementType(inner).collect {
         case (d, CellKind.Scalar, 0) => (d, CellKind.Array(1), 1)

@@ -6,7 +6,7 @@ import org.apache.spark.sql.catalyst.util.ArrayData
 import org.apache.spark.sql.types.{ArrayType, DataType}
 import org.apache.spark.unsafe.Platform
 
-import io.sparkdl.model.{BindingNames, CellKind, TensorColumn}
+import io.sparkdl.model.{BindingNames, CellKind, ImageStruct, TensorColumn}
 import io.sparkdl.tf.Shape
 
 /**
@@ -53,6 +53,7 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
     if (rank == 0) return None
     val problem = column.kind match {
       case CellKind.Vector => checkVector(row.getStruct(column.index, 4))
+      case CellKind.Image => checkImage(row.getStruct(column.index, ImageStruct.NumFields))
       case CellKind.Array(_) => measure(row.getArray(column.index), 0)
       case _ => None
     }
@@ -117,6 +118,29 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
     var i = 0
     while (i < array.numElements()) { if (array.isNullAt(i)) return true; i += 1 }
     false
+  }
+
+  // An image struct comes from user data: its sizes and mode must agree with its data's length.
+  private def checkImage(image: InternalRow): Option[String] = {
+    if (image.isNullAt(ImageStruct.Data)) return Some(s"$who has an image without data")
+    val h = image.getInt(ImageStruct.Height)
+    val w = image.getInt(ImageStruct.Width)
+    val c = image.getInt(ImageStruct.Channels)
+    val valueSize = ImageStruct.valueSize(image.getInt(ImageStruct.Mode), c)
+    if (h <= 0 || w <= 0 || valueSize < 0) {
+      return Some(s"$who has an invalid image (height $h, width $w, $c channels, mode " +
+        s"${image.getInt(ImageStruct.Mode)}); expected positive sizes, 1, 3 or 4 channels and an 8-bit " +
+        "or float32 OpenCV mode of that many channels")
+    }
+    val expected = h.toLong * w * c * valueSize
+    if (ImageStruct.dataSize(image) != expected) {
+      return Some(s"$who has an image of ${h}x${w}x$c whose data holds ${ImageStruct.dataSize(image)} " +
+        s"bytes; expected $expected")
+    }
+    current(0) = h
+    current(1) = w
+    current(2) = c
+    None
   }
 
   // An ML vector's struct comes from user data: its size, indices and values are checked here,

@@ -6,7 +6,7 @@ import org.apache.spark.sql.catalyst.util.ArrayData
 import org.apache.spark.sql.types.{BinaryType, StringType}
 import org.apache.spark.unsafe.Platform
 
-import io.sparkdl.model.{CellKind, TensorColumn}
+import io.sparkdl.model.{CellKind, ImageStruct, TensorColumn}
 import io.sparkdl.tf.{DType, Shape, Tensor}
 
 /**
@@ -47,6 +47,7 @@ private[sparkdl] final class TensorWriter(column: TensorColumn, dtype: DType) {
       case CellKind.Scalar => writeScalar(row, address)
       case CellKind.Array(_) => writeArray(row.getArray(column.index), address, cellShape, 0)
       case CellKind.Vector => writeVector(row.getStruct(column.index, 4), address, cellElements)
+      case CellKind.Image => writeImage(row.getStruct(column.index, ImageStruct.NumFields), address, cellElements)
       case CellKind.Bytes => throw new IllegalStateException("strings are written by writeStrings")
     }
 
@@ -150,6 +151,22 @@ private[sparkdl] final class TensorWriter(column: TensorColumn, dtype: DType) {
       var i = 0
       while (i < indices.numElements()) {
         putDouble(address + indices.getInt(i) * elementSize, values.getDouble(i))
+        i += 1
+      }
+    }
+  }
+
+  // An image's data, checked by the CellValidator: 8-bit values become floats 0-255, float32
+  // values are copied (little-endian, as the JVM's platforms here).
+  private def writeImage(image: InternalRow, address: Long, n: Long): Unit = {
+    val (base, offset) = ImageStruct.dataLocation(image)
+    val floats = ImageStruct.valueSize(image.getInt(ImageStruct.Mode), image.getInt(ImageStruct.Channels)) == 4
+    if (floats && dtype == DType.Float32) Platform.copyMemory(base, offset, null, address, n * 4)
+    else {
+      var i = 0L
+      while (i < n) {
+        val v = if (floats) Platform.getFloat(base, offset + i * 4) else (Platform.getByte(base, offset + i) & 0xff).toFloat
+        putDouble(address + i * elementSize, v)
         i += 1
       }
     }

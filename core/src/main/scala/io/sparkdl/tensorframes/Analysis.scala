@@ -3,7 +3,7 @@ package io.sparkdl.tensorframes
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.catalyst.InternalRow
 
-import io.sparkdl.model.{CellKind, TensorColumn}
+import io.sparkdl.model.{CellKind, ImageStruct, TensorColumn}
 import io.sparkdl.tf.Shape
 
 /** Analysis: the cell shape of each column over all rows. */
@@ -34,6 +34,9 @@ private[sparkdl] object Analysis {
 
   private def dims(row: InternalRow, c: TensorColumn): Array[Long] = c.kind match {
     case CellKind.Scalar | CellKind.Bytes => Array.emptyLongArray
+    case CellKind.Image =>
+      val image = row.getStruct(c.index, ImageStruct.NumFields)
+      Array(ImageStruct.Height, ImageStruct.Width, ImageStruct.Channels).map(image.getInt(_).toLong)
     case CellKind.Vector =>
       val v = row.getStruct(c.index, 4)
       Array(if (v.getByte(0) == 0) v.getInt(1).toLong else v.getArray(3).numElements().toLong)

@@ -1,0 +1,62 @@
+package io.sparkdl.image
+
+import java.nio.{ByteBuffer, ByteOrder}
+
+import io.sparkdl.model.ImageStruct
+
+/**
+ * The channel order a model takes its images in: `RGB` (Keras applications and most TF models),
+ * `BGR` (as Spark's image struct stores them, OpenCV's order) or `L` (one gray channel).
+ * [[ChannelOrder.convert]] turns a struct image (BGR(A) or gray) into that order.
+ */
+object ChannelOrder {
+  val RGB = "RGB"
+  val BGR = "BGR"
+  val L = "L"
+  val all: Seq[String] = Seq(RGB, BGR, L)
+
+  /** The number of channels a model taking `order` expects. */
+  def channels(order: String): Int = if (order == L) 1 else 3
+
+  /**
+   * An image's values (8-bit or float32 data, `channels` per pixel, BGR(A) or gray) in `order`:
+   * gray is repeated into 3 channels, alpha dropped, color made gray as PIL's `convert("L")` does
+   * (ITU-R 601-2 luma). The data is returned as is when nothing changes.
+   */
+  def convert(data: Array[Byte], pixels: Int, channels: Int, floats: Boolean, order: String): Array[Byte] = {
+    val out = ChannelOrder.channels(order)
+    if (channels == out && order != RGB) return data
+    if (channels == 1 && out == 1) return data
+    val size = if (floats) 4 else 1
+    val in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN)
+    val result = ByteBuffer.allocate(pixels * out * size).order(ByteOrder.LITTLE_ENDIAN)
+    def get(i: Int): Double = if (floats) in.getFloat(i * 4).toDouble else (data(i) & 0xff).toDouble
+    def put(i: Int, v: Double): Unit =
+      if (floats) result.putFloat(i * 4, v.toFloat) else result.put(i, v.toInt.toByte)
+    var p = 0
+    while (p < pixels) {
+      val base = p * channels
+      if (channels == 1) {
+        var k = 0
+        while (k < out) { put(p * out + k, get(base)); k += 1 }
+      } else {
+        val (b, g, r) = (get(base), get(base + 1), get(base + 2))
+        order match {
+          case L =>
+            // PIL's integer luma for 8-bit images; the same weights for floats.
+            val v = if (floats) r * 0.299 + g * 0.587 + b * 0.114
+            else ((r.toInt * 19595 + g.toInt * 38470 + b.toInt * 7471 + 0x8000) >> 16).toDouble
+            put(p, v)
+          case RGB => put(p * 3, r); put(p * 3 + 1, g); put(p * 3 + 2, b)
+          case _ => put(p * 3, b); put(p * 3 + 1, g); put(p * 3 + 2, r)
+        }
+      }
+      p += 1
+    }
+    result.array()
+  }
+
+  /** The struct mode of an image with `channels` channels, 8-bit or float32. */
+  def mode(channels: Int, floats: Boolean): Int =
+    (if (floats) ImageStruct.FloatModes else ImageStruct.ByteModes)(channels)
+}
