@@ -12,7 +12,32 @@ from sparkdl.session import bundled_jars, session
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__", "bundled_jars", "session"]
+# Imported on first use, so that `import sparkdl` stays light: `from sparkdl import readImages`.
+_LAZY = {
+    name: "sparkdl.image"
+    for name in (
+        "PIL_to_imageStruct",
+        "imageArrayToStruct",
+        "imageStructToArray",
+        "imageStructToPIL",
+        "readImages",
+        "readImagesWithCustomFn",
+    )
+}
+
+__all__ = ["__version__", "bundled_jars", "session", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sparkdl' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
 
 
 def _java_package_alias(java_package: str, python_module: str) -> None:

@@ -85,10 +85,10 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
     -----
     Arguments feed the model as columns feed the ML stages: integers to any numeric input,
     floats to float inputs (``double`` columns into a float32 model work), never floats to
-    integer inputs (an error naming the argument). A null argument, or an array argument of a shape the model input cannot take,
-    fails the query with an error naming the function and the argument: filter such rows out
-    first (``WHERE x IS NOT NULL AND f(x) > 0`` is safe, the condition without the call is applied
-    first).
+    integer inputs (an error naming the argument). A null argument, or an array argument of a
+    shape the model input cannot take, fails the query with an error naming the function and the
+    argument: filter such rows out first (``WHERE x IS NOT NULL AND f(x) > 0`` is safe, the
+    condition without the call is applied first).
     """
     if not isinstance(model, TFModel):
         raise TypeError(

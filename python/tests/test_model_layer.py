@@ -9,7 +9,6 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors.exceptions.captured import CapturedException, IllegalArgumentException
 from pyspark.ml.linalg import SparseVector, VectorUDT
 from pyspark.sql import types as T
-
 from sparkdl import tensorframes as tfs
 from sparkdl.model import TFModel
 from sparkdl.udf import registerModelUDF
@@ -91,7 +90,8 @@ def test_double_into_an_int32_model_udf_is_an_error_naming_the_argument(spark):
     model = TFModel.from_graph(g, ["z"])
     registerModelUDF(spark, "int_twice", model, inputs=["x"], outputs=["z"])
     spark.createDataFrame([(1.5,), (2.0,)], ["d"]).createOrReplaceTempView("doubles_in")
-    with pytest.raises(IllegalArgumentException, match=r"argument 1 \(model input 'x'\).*not cast to integers"):
+    expected = r"argument 1 \(model input 'x'\).*not cast to integers"
+    with pytest.raises(IllegalArgumentException, match=expected):
         spark.sql("SELECT int_twice(d) FROM doubles_in")
     # Integers feed it (and a float model) as they are.
     spark.createDataFrame([(1,), (2,)], ["i"]).createOrReplaceTempView("ints_in")

@@ -495,12 +495,11 @@ def test_null_cells_fail_or_are_skipped(spark, mode):
             run("keep")
 
 
-def test_ragged_arrays_fail_map_blocks_but_go_through_map_rows(spark):
+def test_ragged_arrays_go_through_map_blocks_in_blocks_of_their_own_and_map_rows(spark):
     df = spark.createDataFrame([([1.0, 2.0],), ([3.0],)], "y array<double>").coalesce(1)
     with tf.Graph().as_default():
         s = tf.reduce_sum(tfs.block(df, "y"), axis=1, name="s")
-        with pytest.raises(JOB_ERRORS, match=r"column 'y' has a cell of shape \[1\] .*map_rows"):
-            tfs.map_blocks(s, df).collect()
+        assert _values(tfs.map_blocks(s, df).collect(), "s").tolist() == [3.0, 3.0]
     with tf.Graph().as_default():
         s = tf.reduce_sum(tfs.row(df, "y"), name="s")
         assert _values(tfs.map_rows(s, df).collect(), "s").tolist() == [3.0, 3.0]
@@ -520,12 +519,17 @@ def test_placeholder_without_a_column_is_named(spark):
 def test_dtype_mismatch_names_both_dtypes(spark):
     df = _numbers(spark)
     with tf.Graph().as_default():
-        x = tf.compat.v1.placeholder(tf.float32, [None], name="x")
-        z = tf.add(x, 1.0, name="z")
+        x = tf.compat.v1.placeholder(tf.int32, [None], name="x")
+        z = tf.add(x, 1, name="z")
         with pytest.raises(
-            IllegalArgumentException, match=r"column 'x' \(double, float64.*dtype float32"
+            IllegalArgumentException,
+            match=r"column 'x' has type double \(float64 values\).*int32.*not cast to integers",
         ):
             tfs.map_blocks(z, df)
+    with tf.Graph().as_default():  # doubles feed a float32 placeholder, converted
+        x = tf.compat.v1.placeholder(tf.float32, [None], name="x")
+        z = tf.add(x, 1.0, name="z")
+        assert _values(tfs.map_blocks(z, df).collect(), "z")[:2].tolist() == [1.0, 2.0]
 
 
 def test_existing_output_column_is_an_error(spark):

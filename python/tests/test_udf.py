@@ -10,7 +10,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors.exceptions.captured import CapturedException, IllegalArgumentException
 from pyspark.sql import functions as F
 from sparkdl.model import TFModel
-from sparkdl.udf import ModelUDF, model_runs, registerModelUDF, register_model
+from sparkdl.udf import ModelUDF, model_runs, register_model, registerModelUDF
 
 # Failures inside Spark tasks reach Python as a Py4JJavaError or a converted pyspark exception.
 JOB_ERRORS = (Py4JJavaError, CapturedException)

@@ -124,6 +124,22 @@ private[sparkdl] object ReducePlans {
   }
 }
 
+/** A partition reduced to (at most) one row, the first phase of reduce_blocks. */
+private[sparkdl] final class PartitionReducer(input: ShippedPlan, partial: ShippedPlan, blockSize: Int)
+    extends PartitionFunction {
+  def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = {
+    val reducer = new StreamReducer(input, partial, blockSize)
+    reducer.start()
+    rows.foreach(reducer.add)
+    reducer.finish().iterator
+  }
+}
+
+/** A partition folded to (at most) one row, the first phase of reduce_rows. */
+private[sparkdl] final class PartitionFolder(shipped: ShippedPlan) extends PartitionFunction {
+  def apply(rows: Iterator[InternalRow]): Iterator[InternalRow] = new PairFolder(shipped).fold(rows).iterator
+}
+
 /** Folds rows pairwise with a reduce_rows graph: acc = graph(acc, row). */
 private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
   private val fetches = shipped.plan.fetches

@@ -21,7 +21,8 @@ import io.sparkdl.tf.{DType, Graph, Output, Shape}
 object TensorFrames {
   val DefaultBlockSize = 1024
 
-  /** TF threads per session: None means the task's cores (intra-op) and 1 (inter-op). */
+  /** TF threads per session: None means the task's cores (intra-op), and for inter-op TF's -1:
+   * each run executes its ops on the task's own thread. */
   final case class Threads(intraOp: Option[Int] = None, interOp: Option[Int] = None)
 
   // ---- map ---------------------------------------------------------------------------------
@@ -287,12 +288,7 @@ object TensorFrames {
     val ship = shipper(df, program, threads)
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
-    val partials = DeferredRDD.rows(input).mapPartitions { rows =>
-      val reducer = new StreamReducer(inShip, partialShip, blockSize)
-      reducer.start()
-      rows.foreach(reducer.add)
-      reducer.finish().iterator
-    }.collect()
+    val partials = DeferredRDD.rows(input).mapPartitions(new PartitionReducer(inShip, partialShip, blockSize)).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Using.resource(new StreamReducer(partialShip, partialShip, blockSize)) { driver =>
       driver.start()
@@ -308,7 +304,7 @@ object TensorFrames {
     val plan = ReducePlans.pairs(input.schema, program, op)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = shipper(df, program, threads)(plan)
-    val partials = DeferredRDD.rows(input).mapPartitions(rows => new PairFolder(shipped).fold(rows).iterator).collect()
+    val partials = DeferredRDD.rows(input).mapPartitions(new PartitionFolder(shipped)).collect()
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, release = true).get, schema, plan)
   }

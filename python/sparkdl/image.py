@@ -1,0 +1,435 @@
+"""Images in DataFrames: Spark's image struct, its numpy and PIL forms, and two readers.
+
+An image is a row of Spark's image schema (``pyspark.ml.image.ImageSchema.columnSchema``):
+``origin, height, width, nChannels, mode, data``. ``mode`` is an OpenCV type (:data:`ocvTypes`);
+``data`` holds the pixels row-major, height x width x channels, with 3 or 4 channels in OpenCV's
+B, G, R(, A) order, and float pixels as little-endian float32. The numpy arrays of this module
+are that layout as is: ``imageStructToArray`` and ``imageArrayToStruct`` never reorder channels,
+while the PIL functions swap red and blue, since PIL is RGB(A).
+
+The names and meanings are those of the original sparkdl's ``sparkdl.image.imageIO``, with three
+differences: ``imageArrayToStruct`` also takes 2-d (gray) arrays; the PIL functions keep alpha
+last (B, G, R, A, as OpenCV and Spark's image reader store it; the original reversed all four
+channels) and keep gray images as they are (the original flipped them left to right); and the
+readers return an ``origin`` column next to ``image``. PIL (``pip install sparkdl[image]``) is
+needed by the PIL functions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql.types import BinaryType, IntegerType, StringType, StructField, StructType
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
+__all__ = [
+    "OcvType",
+    "PIL_decode",
+    "PIL_to_imageStruct",
+    "columnSchema",
+    "imageArrayToStruct",
+    "imageFields",
+    "imageSchema",
+    "imageStructToArray",
+    "imageStructToPIL",
+    "imageTypeByName",
+    "imageTypeByOrdinal",
+    "ocvTypes",
+    "readImages",
+    "readImagesWithCustomFn",
+]
+
+
+class OcvType(NamedTuple):
+    """An OpenCV pixel type that the image struct may hold."""
+
+    name: str  #: OpenCV's name, e.g. ``"CV_8UC3"``
+    ord: int  #: its number, stored in the struct's ``mode`` field
+    nChannels: int  #: channels per pixel
+    dtype: str  #: the numpy dtype of one channel value
+
+
+_SUPPORTED_OCV_TYPES = (
+    OcvType("CV_8UC1", 0, 1, "uint8"),
+    OcvType("CV_32FC1", 5, 1, "float32"),
+    OcvType("CV_8UC3", 16, 3, "uint8"),
+    OcvType("CV_32FC3", 21, 3, "float32"),
+    OcvType("CV_8UC4", 24, 4, "uint8"),
+    OcvType("CV_32FC4", 29, 4, "float32"),
+)
+_BY_NAME = {t.name: t for t in _SUPPORTED_OCV_TYPES}
+_BY_ORD = {t.ord: t for t in _SUPPORTED_OCV_TYPES}
+
+#: The OpenCV types sparkdl converts, by name: the mode numbers of the image struct.
+ocvTypes: dict[str, int] = {t.name: t.ord for t in _SUPPORTED_OCV_TYPES}
+
+#: The image struct's fields, in order.
+imageFields: tuple[str, ...] = ("origin", "height", "width", "nChannels", "mode", "data")
+
+#: The image struct: Spark's ``ImageSchema.columnSchema``, written out so that no JVM is needed.
+columnSchema = StructType(
+    [
+        StructField("origin", StringType(), True),
+        StructField("height", IntegerType(), False),
+        StructField("width", IntegerType(), False),
+        StructField("nChannels", IntegerType(), False),
+        StructField("mode", IntegerType(), False),
+        StructField("data", BinaryType(), False),
+    ]
+)
+
+#: Spark's ``ImageSchema.imageSchema``: one nullable column ``image`` of :data:`columnSchema`.
+imageSchema = StructType([StructField("image", columnSchema, True)])
+
+# What both readers return: the file, and its image or null when it could not be decoded.
+_READER_SCHEMA = StructType(
+    [StructField("origin", StringType(), False), StructField("image", columnSchema, True)]
+)
+
+_SHAPES = "(height, width), (height, width, channels) or (1, height, width, channels)"
+
+
+def imageTypeByOrdinal(ordinal: int) -> OcvType:
+    """The supported OpenCV type numbered ``ordinal`` (an image struct's ``mode``).
+
+    Raises
+    ------
+    ValueError
+        For a type sparkdl does not convert.
+    """
+    try:
+        return _BY_ORD[ordinal]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unsupported image mode {ordinal!r}: expected one of the OpenCV types {ocvTypes}"
+        ) from None
+
+
+def imageTypeByName(name: str) -> OcvType:
+    """The supported OpenCV type called ``name``, e.g. ``"CV_8UC3"``.
+
+    Raises
+    ------
+    ValueError
+        For a type sparkdl does not convert.
+    """
+    try:
+        return _BY_NAME[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unsupported OpenCV type {name!r}: expected one of {sorted(ocvTypes)}"
+        ) from None
+
+
+def imageArrayToStruct(imgArray: np.ndarray, origin: str = "") -> Row:
+    """Make an image struct from the pixels of one image.
+
+    Parameters
+    ----------
+    imgArray
+        Pixels as stored in the struct: shape (height, width) for gray, (height, width, channels)
+        with 1, 3 (B, G, R) or 4 (B, G, R, A) channels, or that with a leading batch dimension
+        of 1; dtype ``uint8`` or ``float32``. Channels are not reordered: convert RGB arrays
+        with ``arr[..., ::-1]`` (RGBA with ``arr[..., [2, 1, 0, 3]]``) first.
+    origin
+        The struct's ``origin``, usually the image's file. Default: ``""``.
+
+    Returns
+    -------
+    Row
+        A row of :data:`columnSchema`, mode ``CV_8UC<channels>`` or ``CV_32FC<channels>``.
+
+    Raises
+    ------
+    TypeError
+        When ``imgArray`` is not a numpy array.
+    ValueError
+        For another shape, channel count or dtype.
+    """
+    if not isinstance(imgArray, np.ndarray):
+        raise TypeError(f"imageArrayToStruct: expected a numpy array; got {type(imgArray)}")
+    shape = imgArray.shape
+    if imgArray.ndim == 4 and shape[0] == 1:
+        imgArray = imgArray[0]
+    elif imgArray.ndim == 2:
+        imgArray = imgArray[:, :, np.newaxis]
+    if imgArray.ndim != 3 or imgArray.shape[2] not in (1, 3, 4):
+        raise ValueError(
+            f"imageArrayToStruct: expected an image array of shape {_SHAPES} with 1, 3 or 4 "
+            f"channels; got shape {shape}"
+        )
+    if imgArray.dtype == np.uint8:
+        depth = "8U"
+    elif imgArray.dtype.kind == "f" and imgArray.dtype.itemsize == 4:
+        depth = "32F"
+        imgArray = imgArray.astype("<f4", copy=False)  # the struct's floats are little-endian
+    else:
+        raise ValueError(
+            f"imageArrayToStruct: expected an array of dtype uint8 or float32; got {imgArray.dtype}"
+            " (convert it with astype first)"
+        )
+    height, width, channels = imgArray.shape
+    mode = _BY_NAME[f"CV_{depth}C{channels}"].ord
+    return Row(
+        origin=origin,
+        height=int(height),
+        width=int(width),
+        nChannels=int(channels),
+        mode=mode,
+        data=bytearray(imgArray.tobytes()),  # C order, whatever the array's strides
+    )
+
+
+def _checked_struct(imageRow: Any, caller: str) -> tuple[OcvType, int, int]:
+    """The type, height and width of an image struct, after checking its fields agree."""
+    if imageRow is None:
+        raise ValueError(f"{caller}: got None where an image struct was expected (unreadable?)")
+    missing = [f for f in imageFields if not hasattr(imageRow, f)]
+    if missing:
+        found = getattr(imageRow, "__fields__", None) or type(imageRow).__name__
+        raise ValueError(
+            f"{caller}: expected an image struct, a Row with fields {', '.join(imageFields)}; "
+            f"got {found}, without {', '.join(missing)}"
+        )
+    imgType = imageTypeByOrdinal(imageRow.mode)
+    height, width, channels = imageRow.height, imageRow.width, imageRow.nChannels
+    if channels != imgType.nChannels:
+        raise ValueError(
+            f"{caller}: image {imageRow.origin!r} has mode {imgType.name} but nChannels {channels}"
+        )
+    expected = height * width * channels * np.dtype(imgType.dtype).itemsize
+    if imageRow.data is None or len(imageRow.data) != expected:
+        size = None if imageRow.data is None else len(imageRow.data)
+        raise ValueError(
+            f"{caller}: image {imageRow.origin!r} ({height}x{width}, {imgType.name}) should hold "
+            f"{expected} bytes of data; it holds {size}"
+        )
+    return imgType, height, width
+
+
+def imageStructToArray(imageRow: Row) -> np.ndarray:
+    """The pixels of an image struct, as stored: B, G, R(, A) channels.
+
+    Parameters
+    ----------
+    imageRow
+        A row of :data:`columnSchema`, e.g. a value of a ``readImages`` DataFrame's ``image``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (height, width, nChannels), dtype ``uint8`` or ``float32`` after the mode. It
+        shares memory with ``imageRow.data``, so it is read-only when that is ``bytes``.
+
+    Raises
+    ------
+    ValueError
+        When ``imageRow`` is not an image struct, has an unsupported mode, or its fields disagree.
+    """
+    imgType, height, width = _checked_struct(imageRow, "imageStructToArray")
+    dtype = np.dtype(imgType.dtype).newbyteorder("<")
+    return np.frombuffer(imageRow.data, dtype=dtype).reshape(height, width, imgType.nChannels)
+
+
+def imageStructToPIL(imageRow: Row) -> PILImage:
+    """A PIL image of an image struct: mode ``L``, ``RGB``, ``RGBA``, or ``F`` for ``CV_32FC1``.
+
+    Parameters
+    ----------
+    imageRow
+        A row of :data:`columnSchema` with mode ``CV_8UC1``, ``CV_8UC3``, ``CV_8UC4`` or
+        ``CV_32FC1``; blue and red are swapped into PIL's order.
+
+    Returns
+    -------
+    PIL.Image.Image
+
+    Raises
+    ------
+    ValueError
+        For a float image of 3 or 4 channels (PIL has no such mode), or a row that is not an
+        image struct.
+    """
+    from PIL import Image
+
+    array = imageStructToArray(imageRow)
+    imgType = imageTypeByOrdinal(imageRow.mode)
+    if imgType.nChannels == 1:
+        return Image.fromarray(np.ascontiguousarray(array[:, :, 0], imgType.dtype))  # L or F
+    if imgType.dtype != "uint8":
+        raise ValueError(
+            f"imageStructToPIL: image {imageRow.origin!r} is {imgType.name}; PIL takes 8-bit "
+            "images (CV_8UC1, CV_8UC3, CV_8UC4) and CV_32FC1"
+        )
+    order = [2, 1, 0] if imgType.nChannels == 3 else [2, 1, 0, 3]
+    return Image.fromarray(np.ascontiguousarray(array[:, :, order]))  # RGB or RGBA
+
+
+# PIL modes kept as they are, and those converted first (to a mode that loses nothing).
+_PIL_MODES = ("L", "RGB", "RGBA", "F")
+_PIL_CONVERSIONS = {"1": "L", "LA": "RGBA", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB"}
+
+
+def PIL_to_imageStruct(img: PILImage) -> np.ndarray:
+    """The pixels of a PIL image as the image struct stores them, for :func:`imageArrayToStruct`.
+
+    Parameters
+    ----------
+    img
+        A PIL image. ``L`` gives 1 channel, ``RGB`` 3 (B, G, R), ``RGBA`` 4 (B, G, R, A), all
+        ``uint8``; ``F`` gives 1 ``float32`` channel. Modes ``1``, ``P``, ``LA``, ``PA``,
+        ``CMYK`` and ``YCbCr`` are converted to one of those first (``P`` to ``RGBA`` when it
+        has transparency, else ``RGB``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (height, width, channels). As in the original sparkdl, an array rather than a Row:
+        ``imageArrayToStruct(PIL_to_imageStruct(img), origin)`` makes the struct.
+
+    Raises
+    ------
+    ValueError
+        For another PIL mode (e.g. 16- or 32-bit integers): convert the image first.
+    """
+    mode = img.mode
+    if mode == "P":
+        mode = "RGBA" if "transparency" in img.info else "RGB"
+    mode = _PIL_CONVERSIONS.get(mode, mode)
+    if mode not in _PIL_MODES:
+        raise ValueError(
+            f"PIL_to_imageStruct: PIL mode {img.mode!r} has no image struct form; expected one "
+            f"of {', '.join(_PIL_MODES)} or {', '.join(['P', *_PIL_CONVERSIONS])} (convert it "
+            "with img.convert first)"
+        )
+    array = np.asarray(img.convert(mode) if mode != img.mode else img)
+    if array.ndim == 2:
+        return array[:, :, np.newaxis]
+    order = [2, 1, 0] if array.shape[2] == 3 else [2, 1, 0, 3]
+    return np.ascontiguousarray(array[:, :, order])
+
+
+def PIL_decode(raw_bytes: bytes) -> np.ndarray:
+    """Decode an image file's bytes with PIL: a ``decode_f`` for :func:`readImagesWithCustomFn`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The pixels as :func:`PIL_to_imageStruct` gives them.
+    """
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(raw_bytes)) as img:
+        return PIL_to_imageStruct(img)
+
+
+def _partitions(value: Any, caller: str, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{caller}: {name} must be a positive int or None; got {value!r}")
+    return int(value)
+
+
+def _decode_file(
+    origin: str, raw: bytes, decode_f: Callable[[bytes], np.ndarray | None]
+) -> tuple[str, Row | None]:
+    """One file's row of readImagesWithCustomFn: its image, or None if decoding it failed."""
+    try:
+        array = decode_f(raw)
+        return origin, None if array is None else imageArrayToStruct(array, origin=origin)
+    except Exception:  # a file that cannot be decoded is a null image, not a failed job
+        return origin, None
+
+
+def readImagesWithCustomFn(
+    path: str, decode_f: Callable[[bytes], np.ndarray | None], numPartition: int | None = None
+) -> DataFrame:
+    """Read image files into a DataFrame, decoding them in Python with ``decode_f``.
+
+    Files are read with ``SparkContext.binaryFiles`` and decoded in Spark's Python workers,
+    which need sparkdl installed.
+
+    Parameters
+    ----------
+    path
+        A file, a directory (its files, not its subdirectories) or a glob, as Hadoop takes them.
+    decode_f
+        A function of a file's bytes returning its pixels as :func:`imageArrayToStruct` takes
+        them (B, G, R(, A) channels), e.g. :func:`PIL_decode`. When it returns None or raises,
+        or its array is no image, the file's ``image`` is null.
+    numPartition
+        Partitions of the result. Default: the SparkContext's default parallelism, as a hint.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``origin`` (the file's URI, not null) and ``image`` (:data:`columnSchema`, with
+        the same ``origin``; null when the file could not be decoded), as :func:`readImages`.
+    """
+    numPartition = _partitions(numPartition, "readImagesWithCustomFn", "numPartition")
+    spark = SparkSession.active()
+    sc = spark.sparkContext
+    files = sc.binaryFiles(path, minPartitions=numPartition or sc.defaultParallelism)
+    if numPartition is not None and files.getNumPartitions() != numPartition:
+        files = files.repartition(numPartition)  # the encoded bytes move, smaller than pixels
+    rows = files.map(lambda file: _decode_file(file[0], file[1], decode_f))
+    return spark.createDataFrame(rows, _READER_SCHEMA)
+
+
+def _images_api(spark: SparkSession) -> Any:
+    from py4j.java_gateway import JavaClass
+
+    api = spark.sparkContext._jvm.io.sparkdl.python.PythonImages
+    if not isinstance(api, JavaClass):  # py4j's JavaPackage: no such class on the classpath
+        raise RuntimeError(
+            "sparkdl's JVM side has no io.sparkdl.python.PythonImages: the sparkdl jar of this "
+            "SparkSession is older than this Python package (rebuild it with "
+            "`build/sbt core/pythonJars`, or use sparkdl.session() with matching jars)"
+        )
+    return api
+
+
+def readImages(
+    path: str, numPartitions: int | None = None, recursive: bool = True, dropInvalid: bool = False
+) -> DataFrame:
+    """Read image files into a DataFrame, decoding them on the JVM (sparkdl's image reader).
+
+    Parameters
+    ----------
+    path
+        A file, a directory or a glob.
+    numPartitions
+        Partitions of the result. Default: as Spark reads the files.
+    recursive
+        Read the files of subdirectories too. Default: True.
+    dropInvalid
+        Leave out files that cannot be decoded, rather than giving them a null image. Default:
+        False.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``origin`` (the file, not null) and ``image`` (:data:`columnSchema`; null for
+        a file that could not be decoded), in the active SparkSession, which must have
+        sparkdl's jars (:func:`sparkdl.session`).
+    """
+    numPartitions = _partitions(numPartitions, "readImages", "numPartitions")
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    jdf = _images_api(spark).readImages(
+        spark._jsparkSession,
+        path,
+        -1 if numPartitions is None else numPartitions,
+        bool(recursive),
+        bool(dropInvalid),
+    )
+    return DataFrame(jdf, spark)
