@@ -19,10 +19,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from sparkdl._gen.ml import _KerasTransformer, _TFTransformer
+from sparkdl._gen.ml import _KerasTransformer, _TFImageTransformer, _TFTransformer
 from sparkdl.model import TFModel
 
-__all__ = ["KerasTransformer", "TFTransformer"]
+__all__ = ["KerasTransformer", "TFImageTransformer", "TFTransformer"]
 
 
 def _is_keras_model(value: Any) -> bool:
@@ -119,4 +119,28 @@ class KerasTransformer(_KerasTransformer):
             model is not None and not isinstance(model, TFModel) and _is_keras_model(model)
         ):
             kwargs["model"] = TFModel.from_keras(model, getattr(self, "_custom_objects", None))
+        return super()._set(**kwargs)
+
+
+class TFImageTransformer(_TFImageTransformer):
+    """Runs a TensorFlow image model over a column of images (Spark's image struct, as
+    :func:`sparkdl.readImages` gives them), resized to the model's input size and fed in its
+    channel order, in batches of ``batchSize`` images of one size.
+
+    Parameters
+    ----------
+    model
+        A :class:`~sparkdl.model.TFModel`, a Keras model or a Keras file (converted with
+        :meth:`TFModel.from_keras`).
+    inputCol, outputCol, inputTensor, outputTensor, channelOrder, outputMode, imageSize,
+    resizeMethod, batchSize, handleInvalid
+        As in Scala; see :meth:`explainParams`.
+    """
+
+    def _set(self, **kwargs: Any) -> TFImageTransformer:
+        model = kwargs.get("model")
+        if isinstance(model, str | os.PathLike) or (
+            model is not None and not isinstance(model, TFModel) and _is_keras_model(model)
+        ):
+            kwargs["model"] = TFModel.from_keras(model)
         return super()._set(**kwargs)

@@ -9,7 +9,9 @@ import io.sparkdl.tf.Tensor
 private[sparkdl] object HandleInvalid {
   val Error = "error"
   val Skip = "skip"
-  val all: Seq[String] = Seq(Error, Skip)
+  /** Keep the row, with null outputs. */
+  val Keep = "keep"
+  val all: Seq[String] = Seq(Error, Skip, Keep)
 
   def check(value: String): String = {
     if (!all.contains(value)) {
@@ -84,9 +86,10 @@ private[sparkdl] final class ModelBlock(shipped: ShippedPlan, blockSize: Int) {
  * models, each fed from its own view of the input row ([[feedRow]]). Only one block of rows is
  * held at a time.
  *
- * A row invalid for any model is dropped (`skip`) or fails the task naming the model's column
- * (`error`). A valid row whose cells differ in shape from the block's starts the next block, so
- * which rows survive never depends on the block size.
+ * A row invalid for any model fails the task naming the model's column (`error`), is dropped
+ * (`skip`), or comes out alone with null outputs (`keep`, [[invalidRow]]). A valid row whose
+ * cells differ in shape from the block's starts the next block, so which rows survive never
+ * depends on the block size.
  */
 private[sparkdl] abstract class BlockLoop(
     input: Iterator[InternalRow],
@@ -95,7 +98,17 @@ private[sparkdl] abstract class BlockLoop(
     handleInvalid: String
 ) extends BlockIterator(input) {
   private val feeds = new Array[InternalRow](models.length)
-  private var carried: InternalRow = _ // a valid row that did not fit the last block
+  private var carried: InternalRow = _ // a row that did not fit the last block
+  private var invalid: InternalRow = _ // the kept invalid row that is the current "block"
+
+  /** Output row `i` of a block the models ran on. */
+  protected def blockRow(i: Int): InternalRow
+
+  /** The output of an invalid row kept with `handleInvalid` 'keep': its outputs null. */
+  protected def invalidRow(row: InternalRow): InternalRow
+
+  final override protected def row(i: Int): InternalRow =
+    if (invalid != null) invalidRow(invalid) else blockRow(i)
 
   /** The row model `m` is fed from, for input row `row` (valid until the next call). */
   protected def feedRow(m: Int, row: InternalRow): InternalRow = row
@@ -126,10 +139,17 @@ private[sparkdl] abstract class BlockLoop(
       }
       problem match {
         case Some(p) =>
-          if (handleInvalid != HandleInvalid.Skip) {
-            throw new IllegalArgumentException(
-              models(m - 1).names.error(s"$p (${models(m - 1).names.invalidRowHint})")
-            )
+          handleInvalid match {
+            case HandleInvalid.Skip =>
+            case HandleInvalid.Keep =>
+              // Alone, in order: after the rows before it have gone through the model.
+              if (n == 0) { invalid = row; return 1 }
+              carried = row.copy()
+              full = true
+            case _ =>
+              throw new IllegalArgumentException(
+                models(m - 1).names.error(s"$p (${models(m - 1).names.invalidRowHint})")
+              )
           }
         case None if !fits =>
           carried = row.copy()
@@ -148,5 +168,5 @@ private[sparkdl] abstract class BlockLoop(
     }
   }
 
-  override protected def release(): Unit = models.foreach(_.release())
+  override protected def release(): Unit = { invalid = null; models.foreach(_.release()) }
 }

@@ -47,7 +47,10 @@ private[sql] final class ModelUDFBlocks(
 
       override protected def hold(i: Int, row: InternalRow): Unit = inputRows.set(i, row)
 
-      override protected def row(pos: Int): InternalRow = {
+      override protected def invalidRow(row: InternalRow): InternalRow =
+        throw new IllegalStateException("model UDFs fail on invalid rows")
+
+      override protected def blockRow(pos: Int): InternalRow = {
         var c = 0
         while (c < k) {
           val model = models(c)

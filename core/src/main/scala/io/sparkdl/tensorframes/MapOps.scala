@@ -1,7 +1,7 @@
 package io.sparkdl.tensorframes
 
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{JoinedRow, SpecificInternalRow}
+import org.apache.spark.sql.catalyst.expressions.{GenericInternalRow, JoinedRow, SpecificInternalRow}
 
 import io.sparkdl.runtime.{BlockLoop, ModelBlock, ShippedPlan}
 
@@ -36,11 +36,15 @@ private[sparkdl] final class BlockMapper(
       private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
       private val joined = new JoinedRow()
 
-      override protected def row(i: Int): InternalRow = {
+      private lazy val nulls = new GenericInternalRow(fetches.length)
+
+      override protected def blockRow(i: Int): InternalRow = {
         var j = 0
         while (j < fetches.length) { model.read(j, i, out, j); j += 1 }
         if (trim) out else joined(model.rows(i), out)
       }
+
+      override protected def invalidRow(row: InternalRow): InternalRow = if (trim) nulls else joined(row, nulls)
 
       override protected def outputRows(n: Int): Int =
         if (trim) {

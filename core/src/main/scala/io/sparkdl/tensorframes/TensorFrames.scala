@@ -56,7 +56,8 @@ object TensorFrames {
       threads: Threads = Threads()
   ): DataFrame = {
     val mapper = new BlockMapper(shipper(df, plan.program, threads)(plan), trim, blockSize, handleInvalid)
-    val schema = if (trim) plan.outputSchema else StructType(df.schema.fields ++ plan.outputSchema.fields)
+    val outputs = plan.outputSchema.fields.map(f => f.copy(nullable = handleInvalid == HandleInvalid.Keep))
+    val schema = StructType(if (trim) outputs else df.schema.fields ++ outputs)
     DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
   }
 

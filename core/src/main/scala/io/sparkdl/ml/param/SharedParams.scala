@@ -36,9 +36,10 @@ trait HasHandleInvalid extends Params {
   final val handleInvalid: Param[String] = new Param[String](
     this,
     "handleInvalid",
-    "How to handle rows with null cells or cells of the wrong shape: 'error' (fail) or 'skip' " +
-      "(drop the row). Default: 'error'.",
-    ParamValidators.inArray(Array(HandleInvalid.Error, HandleInvalid.Skip))
+    "How to handle rows whose cells cannot be fed (nulls, malformed values, a shape the model " +
+      "input does not take): 'error' (fail), 'skip' (drop the row) or 'keep' (keep the row, with " +
+      "null outputs). Default: 'error'.",
+    ParamValidators.inArray(HandleInvalid.all.toArray)
   )
   setDefault(handleInvalid -> HandleInvalid.Error)
 

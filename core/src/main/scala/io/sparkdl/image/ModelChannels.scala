@@ -5,26 +5,22 @@ import java.nio.{ByteBuffer, ByteOrder}
 import io.sparkdl.model.ImageStruct
 
 /**
- * The channel order a model takes its images in: `RGB` (Keras applications and most TF models),
- * `BGR` (as Spark's image struct stores them, OpenCV's order) or `L` (one gray channel).
- * [[ChannelOrder.convert]] turns a struct image (BGR(A) or gray) into that order.
+ * Struct images (BGR(A) or gray) as a model taking a [[ChannelOrder]] sees them: `RGB` (Keras
+ * applications and most TF models) or `BGR` in 3 channels, `L` in one gray channel.
  */
-object ChannelOrder {
-  val RGB = "RGB"
-  val BGR = "BGR"
-  val L = "L"
-  val all: Seq[String] = Seq(RGB, BGR, L)
+object ModelChannels {
+  import ChannelOrder.{L, RGB}
 
   /** The number of channels a model taking `order` expects. */
-  def channels(order: String): Int = if (order == L) 1 else 3
+  def channels(order: ChannelOrder): Int = if (order == L) 1 else 3
 
   /**
    * An image's values (8-bit or float32 data, `channels` per pixel, BGR(A) or gray) in `order`:
    * gray is repeated into 3 channels, alpha dropped, color made gray as PIL's `convert("L")` does
    * (ITU-R 601-2 luma). The data is returned as is when nothing changes.
    */
-  def convert(data: Array[Byte], pixels: Int, channels: Int, floats: Boolean, order: String): Array[Byte] = {
-    val out = ChannelOrder.channels(order)
+  def convert(data: Array[Byte], pixels: Int, channels: Int, floats: Boolean, order: ChannelOrder): Array[Byte] = {
+    val out = ModelChannels.channels(order)
     if (channels == out && order != RGB) return data
     if (channels == 1 && out == 1) return data
     val size = if (floats) 4 else 1
