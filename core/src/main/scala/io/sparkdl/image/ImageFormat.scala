@@ -74,7 +74,7 @@ object ImageFormat {
   /** The channel count of a supported `mode`. */
   def channelsOf(mode: Int): Int = {
     requireSupported(mode)
-    (byteModes ++ floatModes).collectFirst { case (c, m) if m == mode => c }.get
+    (byteModes.toSeq ++ floatModes.toSeq).collectFirst { case (c, m) if m == mode => c }.get
   }
 
   /** OpenCV's name of a supported mode ("CV_8UC3"), or the number for an unknown one. */
