@@ -141,7 +141,10 @@ object ImageArray {
   // BGR(A) <-> RGB(A) is the same swap of the first and third channel both ways, in place.
   private def needsSwap(channels: Int, order: ChannelOrder, what: String): Boolean = order match {
     case ChannelOrder.L =>
-      require(channels == 1, s"$what: channel order L needs a 1-channel image, not $channels channels")
+      require(
+        channels == 1,
+        s"$what: channel order L needs a 1-channel image, not $channels channels"
+      )
       false
     case ChannelOrder.BGR => false
     case ChannelOrder.RGB => channels >= 3

@@ -44,10 +44,15 @@ private[image] object ImageDecoder {
     val size = h.toLong * w * channels
     if (size > Int.MaxValue - 16) return None // larger than any Java array
     val data =
-      if (gray) graySamples(img, channels)
-      else if (img.getType == BufferedImage.TYPE_3BYTE_BGR && packed(img, 3)) rasterBytes(img).clone()
-      else if (img.getType == BufferedImage.TYPE_4BYTE_ABGR && packed(img, 4)) abgrToBgra(rasterBytes(img))
-      else viaRgb(img, channels)
+      if (gray) {
+        graySamples(img, channels)
+      } else if (img.getType == BufferedImage.TYPE_3BYTE_BGR && packed(img, 3)) {
+        rasterBytes(img).clone() // already BGR, as JPEG and BMP usually decode
+      } else if (img.getType == BufferedImage.TYPE_4BYTE_ABGR && packed(img, 4)) {
+        abgrToBgra(rasterBytes(img))
+      } else {
+        viaRgb(img, channels)
+      }
     Some(Row(origin, h, w, channels, ImageFormat.mode(channels, isFloat = false), data))
   }
 

@@ -56,7 +56,7 @@ object ImageFormat {
     case _ => false
   }
 
-  /** The OpenCV mode of an image with `channels` channels of `float32` (or else `uint8`) samples. */
+  /** The OpenCV mode of `channels` channels of `float32` (or else `uint8`) samples. */
   def mode(channels: Int, isFloat: Boolean): Int =
     (if (isFloat) floatModes else byteModes).getOrElse(
       channels,

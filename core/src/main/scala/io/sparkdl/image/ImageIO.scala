@@ -81,7 +81,7 @@ object ImageIO {
     if (matched.isEmpty) {
       throw new IllegalArgumentException(s"readImages: path '$path' does not exist")
     }
-    def visible(s: FileStatus) = !s.getPath.getName.startsWith(".") && !s.getPath.getName.startsWith("_")
+    def visible(s: FileStatus) = !Seq(".", "_").exists(s.getPath.getName.startsWith)
     matched
       .flatMap(s => if (s.isDirectory) fs.listStatus(s.getPath).toSeq else Seq(s))
       .filter(s => s.isFile && visible(s))

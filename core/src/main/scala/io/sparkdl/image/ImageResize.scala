@@ -106,7 +106,10 @@ object ImageResize {
    */
   def resize(col: Column, height: Int, width: Int, method: String = "area"): Column = {
     val m = ResizeMethod.fromName(method)
-    require(height > 0 && width > 0, s"resize to ${height}x$width: height and width must be positive")
+    require(
+      height > 0 && width > 0,
+      s"resize to ${height}x$width: height and width must be positive"
+    )
     val f: UDF1[Row, Row] = (image: Row) => resizeStruct(image, height, width, m, "resized image")
     udf(f, ImageFormat.columnSchema).withName(s"resize_${m.name}_${height}x$width")(col)
   }

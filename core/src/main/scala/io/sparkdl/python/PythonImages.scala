@@ -1,10 +1,10 @@
 package io.sparkdl.python
 
-import org.apache.spark.sql.{DataFrame, SparkSession}
+import org.apache.spark.sql.{Column, DataFrame, SparkSession}
 
-import io.sparkdl.image.ImageIO
+import io.sparkdl.image.{ImageIO, ImageResize}
 
-/** [[ImageIO]] shaped for py4j (no Scala defaults). Used by `sparkdl.image`. */
+/** [[ImageIO]] and [[ImageResize]] shaped for py4j (no Scala defaults). Used by `sparkdl.image`. */
 object PythonImages {
 
   /** [[ImageIO.readImages]]: numPartitions -1 for Spark's default. */
@@ -15,4 +15,8 @@ object PythonImages {
       recursive: Boolean,
       dropInvalid: Boolean
   ): DataFrame = ImageIO.readImages(spark, path, numPartitions, recursive, dropInvalid)
+
+  /** [[ImageResize.resize]]: method "area", "bilinear", "bicubic" or "nearest". */
+  def resize(image: Column, height: Int, width: Int, method: String): Column =
+    ImageResize.resize(image, height, width, method)
 }

@@ -19,7 +19,7 @@ object ImageFixtures {
 
   def path(name: String): Path = dir.resolve(name)
 
-  /** An `h x w x c` .npy array as an image: uint8 as a [[ByteImage]], float32 as a [[FloatImage]]. */
+  /** An `h x w x c` .npy array: uint8 as a [[ByteImage]], float32 as a [[FloatImage]]. */
   def image(name: String): ImageArray = {
     val npy = Fixtures.npy(s"images/$name.npy")
     val dims = npy.shape.dims.map(_.toInt)
@@ -40,6 +40,6 @@ object ImageFixtures {
       (a.height, a.width, a.channels) == (b.height, b.width, b.channels),
       s"sizes differ: ${a.height}x${a.width}x${a.channels} vs ${b.height}x${b.width}x${b.channels}"
     )
-    a.data.indices.map(i => math.abs((a.data(i) & 0xff) - (b.data(i) & 0xff))).maxOption.getOrElse(0)
+    a.data.indices.map(i => math.abs((a.data(i) & 0xff) - (b.data(i) & 0xff))).foldLeft(0)(math.max)
   }
 }

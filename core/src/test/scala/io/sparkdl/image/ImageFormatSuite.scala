@@ -29,7 +29,8 @@ class ImageFormatSuite extends AnyFunSuite {
 
   test("isImageStruct: Spark's struct, not near misses") {
     assert(ImageFormat.isImageStruct(ImageSchema.columnSchema))
-    assert(ImageFormat.isImageStruct(StructType(ImageSchema.columnSchema.fields.map(_.copy(nullable = true)))))
+    val nullable = StructType(ImageSchema.columnSchema.fields.map(_.copy(nullable = true)))
+    assert(ImageFormat.isImageStruct(nullable))
     assert(!ImageFormat.isImageStruct(ImageSchema.imageSchema))
     assert(!ImageFormat.isImageStruct(IntegerType))
     val renamed = StructType(ImageSchema.columnSchema.fields.map(f =>
@@ -69,22 +70,28 @@ class ImageFormatSuite extends AnyFunSuite {
         assert(stored((i * 3 + j) * channels + c) == i * 100 + j * 10 + source)
       }
       // Little-endian: sample (0, 0, 0) of the struct holds 2.0f (blue) or 0.0f (gray).
+      val firstBytes = struct.getAs[Array[Byte]](5).take(4)
       val first = java.lang.Float.intBitsToFloat(
-        struct.getAs[Array[Byte]](5).take(4).zipWithIndex.map { case (b, k) => (b & 0xff) << (8 * k) }.sum
+        firstBytes.zipWithIndex.map { case (b, k) => (b & 0xff) << (8 * k) }.sum
       )
       assert(first == (if (channels == 1) 0f else 2f))
       val back = ImageArray.fromStruct(struct, orderOf(channels)).asInstanceOf[FloatImage]
       assert(back.data.sameElements(img.data))
-      assert(back.toStruct(orderOf(channels)).getAs[Array[Byte]](5).sameElements(struct.getAs[Array[Byte]](5)))
+      val again = back.toStruct(orderOf(channels)).getAs[Array[Byte]](5)
+      assert(again.sameElements(struct.getAs[Array[Byte]](5)))
     }
   }
 
   test("struct -> array -> struct is the identity, for every order a channel count allows") {
-    for ((mode, channels) <- modes; order <- ChannelOrder.all if order != ChannelOrder.L || channels == 1) {
+    for {
+      (mode, channels) <- modes
+      order <- ChannelOrder.all if order != ChannelOrder.L || channels == 1
+    } {
       for (name <- Seq(s"layout_${mode}_u8", s"layout_${mode}_f32")) {
         val struct = image(name).toStruct(ChannelOrder.BGR, origin = "o")
         val again = ImageArray.fromStruct(struct, order).toStruct(order, origin = "o")
-        assert(again.getAs[Array[Byte]](5).sameElements(struct.getAs[Array[Byte]](5)), s"$name $order")
+        val data = struct.getAs[Array[Byte]](5)
+        assert(again.getAs[Array[Byte]](5).sameElements(data), s"$name $order")
         assert(again.toSeq.take(5) == struct.toSeq.take(5))
       }
     }
@@ -98,14 +105,22 @@ class ImageFormatSuite extends AnyFunSuite {
     }
     assert(shortData.getMessage.contains("column 'image' (origin file:/x.png)"))
     assert(shortData.getMessage.contains("data has 5 bytes; a 2x3x3 CV_8UC3 image has 18"))
-    val badMode = intercept[IllegalArgumentException](ImageArray.fromStruct(withField(4, 7), ChannelOrder.RGB))
+    val badMode = intercept[IllegalArgumentException] {
+      ImageArray.fromStruct(withField(4, 7), ChannelOrder.RGB)
+    }
     assert(badMode.getMessage.contains("mode 7 is not supported"))
-    val mismatch = intercept[IllegalArgumentException](ImageArray.fromStruct(withField(3, 4), ChannelOrder.RGB))
+    val mismatch = intercept[IllegalArgumentException] {
+      ImageArray.fromStruct(withField(3, 4), ChannelOrder.RGB)
+    }
     assert(mismatch.getMessage.contains("nChannels is 4 but mode CV_8UC3 has 3"))
     val gray = intercept[IllegalArgumentException](ImageArray.fromStruct(good, ChannelOrder.L))
     assert(gray.getMessage.contains("channel order L needs a 1-channel image, not 3 channels"))
-    val order = intercept[IllegalArgumentException](ChannelOrder.fromName("RGBX", "param channelOrder"))
-    assert(order.getMessage == "param channelOrder 'RGBX' is not supported; expected one of RGB, BGR, L")
+    val order = intercept[IllegalArgumentException] {
+      ChannelOrder.fromName("RGBX", "param channelOrder")
+    }
+    assert(
+      order.getMessage == "param channelOrder 'RGBX' is not supported; expected one of RGB, BGR, L"
+    )
     assert(ChannelOrder.fromName("rgb") == ChannelOrder.RGB)
   }
 }

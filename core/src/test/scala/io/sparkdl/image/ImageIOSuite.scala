@@ -26,7 +26,8 @@ class ImageIOSuite extends SparkSessionSuite {
       assert(origin.startsWith("file:") && origin.endsWith(s"/read_mixed/$n"), origin)
       val image = rows(n).getStruct(1)
       assert(image.getString(0) == origin)
-      assert((image.getInt(1), image.getInt(2), image.getInt(3), image.getInt(4)) == (4, 6, 3, ImageFormat.CV_8UC3))
+      val fields = (image.getInt(1), image.getInt(2), image.getInt(3), image.getInt(4))
+      assert(fields == (4, 6, 3, ImageFormat.CV_8UC3))
     }
   }
 
@@ -40,7 +41,8 @@ class ImageIOSuite extends SparkSessionSuite {
   }
 
   test("JPEG, BMP, GIF, gray, gray + alpha, 16-bit gray and RGBA decode to what Pillow decodes") {
-    val rows = ImageIO.readImages(spark, formats).collect().map(r => name(r.getString(0)) -> r).toMap
+    val rows =
+      ImageIO.readImages(spark, formats).collect().map(r => name(r.getString(0)) -> r).toMap
     assert(rows.keySet == Set("photo.jpg", "noisy.bmp", "palette.gif", "gray.png", "gray_alpha.png",
       "gray16.png", "rgba.png", "nested.png"))
     for ((file, row) <- rows) {
@@ -53,12 +55,14 @@ class ImageIOSuite extends SparkSessionSuite {
       // Lossless formats are pixel-exact; JPEG decoders (IJG's in javax.imageio, libjpeg-turbo's
       // in Pillow) may round the color conversion differently.
       val tolerance = if (file.endsWith(".jpg")) 3 else 0
-      assert(maxDiff(got, expected) <= tolerance, s"$file differs from Pillow by ${maxDiff(got, expected)}")
+      val diff = maxDiff(got, expected)
+      assert(diff <= tolerance, s"$file differs from Pillow by $diff")
     }
   }
 
   test("recursive = false reads only the top folder") {
-    val top = ImageIO.readImages(spark, formats, recursive = false).collect().map(r => name(r.getString(0)))
+    val top =
+      ImageIO.readImages(spark, formats, recursive = false).collect().map(r => name(r.getString(0)))
     assert(top.length == 7 && !top.contains("nested.png"))
     val all = ImageIO.readImages(spark, formats).collect().map(r => name(r.getString(0)))
     assert(all.length == 8 && all.contains("nested.png"))
@@ -75,6 +79,7 @@ class ImageIOSuite extends SparkSessionSuite {
     }
     assert(missing.getMessage.contains("nothing-here' does not exist"))
     // Undecodable images never fail a job: every row of the mixed folder is there.
-    assert(ImageIO.readImages(spark, mixed).filter("image is null").collect().toSeq.map(_.getAs[Row](1)) == Seq(null))
+    val invalid = ImageIO.readImages(spark, mixed).filter("image is null").collect()
+    assert(invalid.toSeq.map(_.getAs[Row](1)) == Seq(null))
   }
 }
