@@ -1,0 +1,91 @@
+package io.sparkdl.image
+
+import org.apache.spark.ml.image.ImageSchema
+import org.apache.spark.sql.types.{DataType, StructType}
+
+/**
+ * Spark's image struct and the conventions sparkdl keeps for it (docs/DESIGN: "Images").
+ *
+ * The struct is Spark's own (`org.apache.spark.ml.image.ImageSchema.columnSchema`): `origin`
+ * (string), `height`, `width`, `nChannels`, `mode` (an OpenCV type) and `data` (binary). `data`
+ * holds the pixels row-major, `height x width x nChannels`; channels are blue, green, red (and
+ * alpha) for 3 and 4 channels, as OpenCV stores them. `uint8` images hold one byte per sample;
+ * `float32` images (modes `CV_32FC*`, which Spark's reader never makes) hold four little-endian
+ * bytes per sample.
+ */
+object ImageFormat {
+
+  /** OpenCV's 8-bit modes (`CV_8UC1`, `CV_8UC3`, `CV_8UC4`). */
+  val CV_8UC1: Int = 0
+  val CV_8UC3: Int = 16
+  val CV_8UC4: Int = 24
+
+  /** OpenCV's 32-bit float modes (`CV_32FC1`, `CV_32FC3`, `CV_32FC4`). */
+  val CV_32FC1: Int = 5
+  val CV_32FC3: Int = 21
+  val CV_32FC4: Int = 29
+
+  /** The image struct: Spark's `ImageSchema.columnSchema`, the same object. */
+  val columnSchema: StructType = ImageSchema.columnSchema
+
+  /** A DataFrame schema with one nullable column `image` of images (Spark's `imageSchema`). */
+  val imageSchema: StructType = ImageSchema.imageSchema
+
+  /** The struct's field names, in order. */
+  val fieldNames: Seq[String] = columnSchema.fieldNames.toSeq
+
+  /** The channel counts an image may have. */
+  val supportedChannels: Seq[Int] = Seq(1, 3, 4)
+
+  private val byteModes = Map(1 -> CV_8UC1, 3 -> CV_8UC3, 4 -> CV_8UC4)
+  private val floatModes = Map(1 -> CV_32FC1, 3 -> CV_32FC3, 4 -> CV_32FC4)
+  private val modeNames = Map(
+    CV_8UC1 -> "CV_8UC1", CV_8UC3 -> "CV_8UC3", CV_8UC4 -> "CV_8UC4",
+    CV_32FC1 -> "CV_32FC1", CV_32FC3 -> "CV_32FC3", CV_32FC4 -> "CV_32FC4"
+  )
+
+  /**
+   * Whether `dataType` is an image struct: a struct with Spark's image fields, in order, with
+   * their types (nullability is not compared, so structs rebuilt by SQL functions still count).
+   */
+  def isImageStruct(dataType: DataType): Boolean = dataType match {
+    case s: StructType =>
+      s.length == columnSchema.length && s.fields.zip(columnSchema.fields).forall { case (a, b) =>
+        a.name == b.name && a.dataType == b.dataType
+      }
+    case _ => false
+  }
+
+  /** The OpenCV mode of `channels` channels of `float32` (or else `uint8`) samples. */
+  def mode(channels: Int, isFloat: Boolean): Int =
+    (if (isFloat) floatModes else byteModes).getOrElse(
+      channels,
+      throw new IllegalArgumentException(
+        s"an image has 1, 3 or 4 channels, not $channels"
+      )
+    )
+
+  /** Whether `mode` is one of the modes above. */
+  def isSupportedMode(mode: Int): Boolean = modeNames.contains(mode)
+
+  /** Whether `mode` is a `float32` mode (`CV_32FC*`). */
+  def isFloatMode(mode: Int): Boolean = floatModes.valuesIterator.contains(mode)
+
+  /** The channel count of a supported `mode`. */
+  def channelsOf(mode: Int): Int = {
+    requireSupported(mode)
+    (byteModes.toSeq ++ floatModes.toSeq).collectFirst { case (c, m) if m == mode => c }.get
+  }
+
+  /** OpenCV's name of a supported mode ("CV_8UC3"), or the number for an unknown one. */
+  def modeName(mode: Int): String = modeNames.getOrElse(mode, s"unknown mode $mode")
+
+  /** Bytes per sample of a supported `mode`: 1 for `uint8`, 4 for `float32`. */
+  def bytesPerSample(mode: Int): Int = { requireSupported(mode); if (isFloatMode(mode)) 4 else 1 }
+
+  private def requireSupported(mode: Int): Unit = require(
+    isSupportedMode(mode),
+    s"image mode $mode is not supported; expected one of " +
+      modeNames.toSeq.sortBy(_._1).map { case (m, n) => s"$n=$m" }.mkString(", ")
+  )
+}

@@ -1,0 +1,22 @@
+package io.sparkdl.python
+
+import org.apache.spark.sql.{Column, DataFrame, SparkSession}
+
+import io.sparkdl.image.{ImageIO, ImageResize}
+
+/** [[ImageIO]] and [[ImageResize]] shaped for py4j (no Scala defaults). Used by `sparkdl.image`. */
+object PythonImages {
+
+  /** [[ImageIO.readImages]]: numPartitions -1 for Spark's default. */
+  def readImages(
+      spark: SparkSession,
+      path: String,
+      numPartitions: Int,
+      recursive: Boolean,
+      dropInvalid: Boolean
+  ): DataFrame = ImageIO.readImages(spark, path, numPartitions, recursive, dropInvalid)
+
+  /** [[ImageResize.resize]]: method "area", "bilinear", "bicubic" or "nearest". */
+  def resize(image: Column, height: Int, width: Int, method: String): Column =
+    ImageResize.resize(image, height, width, method)
+}
