@@ -2,7 +2,6 @@ package io.sparkdl.image
 
 import java.nio.{ByteBuffer, ByteOrder}
 
-import io.sparkdl.model.ImageStruct
 
 /**
  * Struct images (BGR(A) or gray) as a model taking a [[ChannelOrder]] sees them: `RGB` (Keras
@@ -51,8 +50,4 @@ object ModelChannels {
     }
     result.array()
   }
-
-  /** The struct mode of an image with `channels` channels, 8-bit or float32. */
-  def mode(channels: Int, floats: Boolean): Int =
-    (if (floats) ImageStruct.FloatModes else ImageStruct.ByteModes)(channels)
 }

@@ -22,15 +22,16 @@ object ModelImages {
    * `width` with `method` (unless either is <= 0: sizes stay), then in channel order `order`.
    * The result is an image struct whose data is in the model's order; null stays null.
    */
-  def prepare(image: Column, height: Int, width: Int, method: String, order: String): Column = {
+  def prepare(image: Column, height: Int, width: Int, method: String, orderName: String): Column = {
+    val order = ChannelOrder.fromName(orderName)
     val resized = if (height > 0 && width > 0) ImageResize.resize(image, height, width, method) else image
     val reorder = udf { (img: ImageRow) =>
       if (img == null || img.data == null) null
       else {
         val floats = ImageStruct.valueSize(img.mode, img.nChannels) == 4
-        val data = ChannelOrder.convert(img.data, img.height * img.width, img.nChannels, floats, order)
-        val channels = if (data eq img.data) img.nChannels else ChannelOrder.channels(order)
-        img.copy(nChannels = channels, mode = ChannelOrder.mode(channels, floats), data = data)
+        val data = ModelChannels.convert(img.data, img.height * img.width, img.nChannels, floats, order)
+        val channels = if (data eq img.data) img.nChannels else ModelChannels.channels(order)
+        img.copy(nChannels = channels, mode = ImageFormat.mode(channels, floats), data = data)
       }
     }
     reorder(resized)
@@ -40,7 +41,8 @@ object ModelImages {
    * A model's output cells of shape [height, width, channels] (float arrays, channels in `order`)
    * as float32 image structs in the struct's BGR(A) order, with `origin` from column `origin`.
    */
-  def fromTensorCells(cells: Column, origin: Column, order: String): Column = {
+  def fromTensorCells(cells: Column, origin: Column, orderName: String): Column = {
+    val order = ChannelOrder.fromName(orderName)
     val toImage = udf { (rows: Seq[Seq[Seq[Float]]], from: String) =>
       if (rows == null) null
       else {

@@ -10,7 +10,7 @@ import org.apache.spark.sql.{Column, DataFrame, Dataset}
 import org.apache.spark.sql.functions.{array, col, flatten}
 import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField, StructType}
 
-import io.sparkdl.image.{ChannelOrder, ImageResize, ModelImages}
+import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, ImageStruct, Plan, TFModel}
 import io.sparkdl.tensorframes.TensorFrames
 
@@ -47,7 +47,7 @@ trait TFImageTransformerParams extends ModelStageParams {
     "channelOrder",
     "The channel order the model takes its images in: 'RGB', 'BGR' (as image structs store them) " +
       "or 'L' (gray). Images of other channel counts are converted. Default: 'RGB'.",
-    ParamValidators.inArray(ChannelOrder.all.toArray)
+    ParamValidators.inArray(ChannelOrder.all.map(_.name).toArray)
   )
 
   /** Whether the output is an ML vector or an image. */
@@ -73,10 +73,10 @@ trait TFImageTransformerParams extends ModelStageParams {
     this,
     "resizeMethod",
     "How images are resized: 'area' (averaging), 'bilinear', 'bicubic' or 'nearest'. Default: 'area'.",
-    ParamValidators.inArray(ImageResize.Methods.toArray)
+    ParamValidators.inArray(ResizeMethod.all.map(_.name).toArray)
   )
 
-  setDefault(channelOrder -> ChannelOrder.RGB, outputMode -> "vector", resizeMethod -> "area")
+  setDefault(channelOrder -> ChannelOrder.RGB.name, outputMode -> "vector", resizeMethod -> "area")
 
   final def getInputCol: String = $(inputCol)
   final def getOutputCol: String = $(outputCol)
@@ -179,7 +179,7 @@ class TFImageTransformer(override val uid: String)
       if (shape.hasKnownRank && shape.rank != 4) {
         fail(s"model input '$placeholder' has shape $shape; expected a batch of images, [batch, height, width, channels]")
       }
-      val channels = ChannelOrder.channels($(channelOrder))
+      val channels = ModelChannels.channels(ChannelOrder.fromName($(channelOrder)))
       if (shape.hasKnownRank && shape(3) >= 0 && shape(3) != channels) {
         fail(s"model input '$placeholder' takes ${shape(3)} channel(s), but channelOrder '${$(channelOrder)}' " +
           s"gives $channels; expected channelOrder ${if (shape(3) == 1) "'L'" else "'RGB' or 'BGR'"}")
