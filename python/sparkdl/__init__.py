@@ -24,6 +24,14 @@ _LAZY = {
         "readImagesWithCustomFn",
     )
 }
+_LAZY.update({
+    "TFTransformer": "sparkdl.ml",
+    "KerasTransformer": "sparkdl.ml",
+    "TFImageTransformer": "sparkdl.ml",
+    "KerasImageFileTransformer": "sparkdl.keras_image",
+    "registerModelUDF": "sparkdl.udf",
+    "TFModel": "sparkdl.model",
+})
 
 __all__ = ["__version__", "bundled_jars", "session", *_LAZY]
 

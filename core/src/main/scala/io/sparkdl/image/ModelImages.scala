@@ -2,7 +2,8 @@ package io.sparkdl.image
 
 import java.nio.{ByteBuffer, ByteOrder}
 
-import org.apache.spark.sql.Column
+import org.apache.spark.sql.{Column, Row}
+import org.apache.spark.sql.api.java.UDF1
 import org.apache.spark.sql.functions.udf
 
 import io.sparkdl.model.ImageStruct
@@ -25,16 +26,23 @@ object ModelImages {
   def prepare(image: Column, height: Int, width: Int, method: String, orderName: String): Column = {
     val order = ChannelOrder.fromName(orderName)
     val resized = if (height > 0 && width > 0) ImageResize.resize(image, height, width, method) else image
-    val reorder = udf { (img: ImageRow) =>
-      if (img == null || img.data == null) null
+    val reorder: UDF1[Row, Row] = (img: Row) =>
+      if (img == null || img.isNullAt(ImageStruct.Data)) null
       else {
-        val floats = ImageStruct.valueSize(img.mode, img.nChannels) == 4
-        val data = ModelChannels.convert(img.data, img.height * img.width, img.nChannels, floats, order)
-        val channels = if (data eq img.data) img.nChannels else ModelChannels.channels(order)
-        img.copy(nChannels = channels, mode = ImageFormat.mode(channels, floats), data = data)
+        val (h, w, c, mode) = (img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
+        val data = img.getAs[Array[Byte]](ImageStruct.Data)
+        val size = ImageStruct.valueSize(mode, c)
+        val floats = size == 4
+        // A malformed image passes as it is: the runtime's CellValidator names what is wrong.
+        val out = if (h <= 0 || w <= 0 || size < 0 || data.length.toLong != h.toLong * w * c * size) data
+          else ModelChannels.convert(data, h * w, c, floats, order)
+        if (out eq data) img
+        else {
+          val channels = ModelChannels.channels(order)
+          Row(img.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
+        }
       }
-    }
-    reorder(resized)
+    udf(reorder, ImageFormat.columnSchema).withName(s"to_${order.name}")(resized)
   }
 
   /**
@@ -44,6 +52,7 @@ object ModelImages {
   def fromTensorCells(cells: Column, origin: Column, orderName: String): Column = {
     val order = ChannelOrder.fromName(orderName)
     val toImage = udf { (rows: Seq[Seq[Seq[Float]]], from: String) =>
+      // Spark hands nested arrays of non-null floats as Seq[Seq[Seq[Float]]].
       if (rows == null) null
       else {
         val h = rows.length

@@ -3,7 +3,7 @@ package io.sparkdl.ml
 import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.sql.{Column, DataFrame}
-import org.apache.spark.sql.functions.{array, col}
+import org.apache.spark.sql.functions.{array, col, when}
 import org.apache.spark.sql.types.{ArrayType, DoubleType, Metadata, StructField, StructType}
 
 import io.sparkdl.ml.param.OutputMode
@@ -103,7 +103,8 @@ private[ml] final class ModelBinding(
       case _: ArrayType => c.cast(ArrayType(DoubleType, containsNull = false))
       case _ => array(c.cast(DoubleType))
     }
-    array_to_vector(doubles).as(field.name)
+    // Spark's array_to_vector fails on null (handleInvalid 'keep'): null stays null.
+    when(c.isNotNull, array_to_vector(doubles)).as(field.name)
   }
 
   private def quote(name: String): String = s"`${name.replace("`", "``")}`"

@@ -7,7 +7,7 @@ import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.ml.param.{IntArrayParam, Param, ParamMap, ParamValidators}
 import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{Column, DataFrame, Dataset}
-import org.apache.spark.sql.functions.{array, col, flatten}
+import org.apache.spark.sql.functions.{array, col, flatten, when}
 import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField, StructType}
 
 import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
@@ -141,7 +141,8 @@ class TFImageTransformer(override val uid: String)
     val result = col(quote(resultColumn))
     val output: Column = $(outputMode) match {
       case "image" => ModelImages.fromTensorCells(result, in.getField("origin"), $(channelOrder))
-      case _ => array_to_vector(flattened(result, plan.fetches.head.cell.rank))
+      // Spark's array_to_vector fails on null (handleInvalid 'keep'): null stays null.
+      case _ => when(result.isNotNull, array_to_vector(flattened(result, plan.fetches.head.cell.rank)))
     }
     mapped.withColumn($(outputCol), output).drop(fedColumn, resultColumn)
   }

@@ -1,8 +1,5 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.ml.linalg.Vector
 import org.apache.spark.sql.types.{ArrayType, FloatType}

@@ -1,7 +1,6 @@
 package io.sparkdl.ml
 
 import io.sparkdl.model._
-import io.sparkdl.runtime._
 
 import org.apache.spark.ml.linalg.{Vector, Vectors}
 import org.apache.spark.sql.{DataFrame, Row}

@@ -1,8 +1,5 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import java.io.IOException
 import java.nio.file.{Files, Path}
 

@@ -1,8 +1,5 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import org.apache.spark.SparkException
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.ml.linalg.Vector

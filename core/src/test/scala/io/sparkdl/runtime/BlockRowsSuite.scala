@@ -1,7 +1,5 @@
 package io.sparkdl.runtime
 
-import io.sparkdl.model._
-
 import org.scalatest.funsuite.AnyFunSuite
 
 import org.apache.spark.sql.catalyst.InternalRow

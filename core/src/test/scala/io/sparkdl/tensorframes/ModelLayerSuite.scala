@@ -8,7 +8,7 @@ import org.apache.spark.sql.types._
 import io.sparkdl.model.{GraphProgram, ModelSource, TFModel}
 import io.sparkdl.ml.TFTransformer
 import io.sparkdl.sql.registerModelUDF
-import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape}
+import io.sparkdl.tf.{DType, Fixtures, Shape}
 
 /**
  * Defects of the old layers, each fixed once in the model layer or the runtime, for every entry

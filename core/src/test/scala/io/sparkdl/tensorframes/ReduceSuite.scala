@@ -1,8 +1,5 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import java.nio.{ByteBuffer, ByteOrder}
 
 import scala.util.Using

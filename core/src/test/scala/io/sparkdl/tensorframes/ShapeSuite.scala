@@ -1,7 +1,6 @@
 package io.sparkdl.tensorframes
 
 import io.sparkdl.model._
-import io.sparkdl.runtime._
 
 import scala.util.Using
 

@@ -1,8 +1,5 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import scala.util.Using
 
 import io.sparkdl.tf.{DType, Graph, Output, Shape, Tensor}

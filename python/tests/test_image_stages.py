@@ -1,0 +1,173 @@
+"""Image stages against Keras and PIL on the same inputs: TFImageTransformer, KerasImageFileTransformer."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+from py4j.protocol import Py4JJavaError
+from pyspark.errors.exceptions.captured import CapturedException, IllegalArgumentException
+from pyspark.ml.linalg import DenseVector
+from pyspark.sql import types as T
+
+from sparkdl import KerasImageFileTransformer, TFImageTransformer
+from sparkdl.image import columnSchema, imageArrayToStruct, imageStructToArray
+from sparkdl.model import TFModel
+
+HEIGHT, WIDTH = 6, 5
+JOB_ERRORS = (Py4JJavaError, CapturedException)
+
+
+def _cnn(channels: int, seed: int = 7) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([
+        keras.Input((HEIGHT, WIDTH, channels), name="image"),
+        keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+def _rgb_images(seed: int = 3) -> list[np.ndarray]:
+    """RGB uint8 images of several sizes, the model's own among them."""
+    rng = np.random.default_rng(seed)
+    sizes = [(HEIGHT, WIDTH), (9, 7), (4, 4), (HEIGHT, WIDTH), (12, 10)]
+    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in sizes]
+
+
+def _frame(spark, rgb: list[np.ndarray | None]):
+    rows = [
+        (i, None if a is None else imageArrayToStruct(a[..., ::-1].copy(), f"img{i}"))
+        for i, a in enumerate(rgb)
+    ]
+    schema = T.StructType([T.StructField("i", T.LongType()), T.StructField("image", columnSchema)])
+    return spark.createDataFrame(rows, schema)
+
+
+def _resized(rgb: np.ndarray, mode: str = "RGB") -> np.ndarray:
+    """PIL's area (BOX) resize to the model's size, in PIL mode `mode`, as float32."""
+    img = Image.fromarray(rgb, "RGB").convert(mode).resize((WIDTH, HEIGHT), Image.Resampling.BOX)
+    out = np.asarray(img, dtype=np.float32)
+    return out[..., None] if out.ndim == 2 else out
+
+
+@pytest.mark.parametrize("order", ["RGB", "BGR"])
+def test_tf_image_transformer_equals_keras_on_resized_images(spark, order):
+    model = _cnn(3)
+    rgb = _rgb_images()
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="probs", channelOrder=order)
+    out = stage.transform(_frame(spark, rgb)).orderBy("i").collect()
+    batch = np.stack([_resized(a) for a in rgb])
+    if order == "BGR":
+        batch = batch[..., ::-1]
+    expected = model.predict(batch, verbose=0)
+    got = np.stack([r.probs.toArray() for r in out])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert isinstance(out[0].probs, DenseVector)
+
+
+def test_tf_image_transformer_in_gray(spark):
+    model = _cnn(1)
+    rgb = _rgb_images(seed=5)
+    gray_struct = imageArrayToStruct(np.asarray(Image.fromarray(rgb[0]).convert("L")), "gray")
+    df = _frame(spark, rgb)
+    gray = spark.createDataFrame([(99, gray_struct)], df.schema)
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="p", channelOrder="L")
+    out = stage.transform(df.union(gray)).orderBy("i").collect()
+    expected = model.predict(np.stack([_resized(a, "L") for a in rgb] + [_resized(rgb[0], "L")]), verbose=0)
+    np.testing.assert_allclose(np.stack([r.p.toArray() for r in out]), expected, atol=1e-5)
+
+
+def test_tf_image_transformer_image_output_is_an_image_struct(spark):
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential([
+        keras.Input((HEIGHT, WIDTH, 3), name="image"),
+        keras.layers.Conv2D(3, 3, padding="same"),
+    ])
+    rgb = _rgb_images()[:2]
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="out", outputMode="image")
+    out = stage.transform(_frame(spark, rgb)).orderBy("i").collect()
+    expected = model.predict(np.stack([_resized(a) for a in rgb]), verbose=0)
+    for row, want in zip(out, expected, strict=True):
+        assert row.out.mode == 21 and (row.out.height, row.out.width) == (HEIGHT, WIDTH)
+        assert row.out.origin == row.image.origin
+        np.testing.assert_allclose(imageStructToArray(row.out)[..., ::-1], want, atol=1e-5)
+
+
+def test_null_images_error_skip_or_keep(spark):
+    model = _cnn(3)
+    rgb = _rgb_images()[:2]
+    df = _frame(spark, [rgb[0], None, rgb[1]])
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="p")
+    with pytest.raises(JOB_ERRORS, match="inputCol column 'image' has a null cell"):
+        stage.transform(df).collect()
+    assert stage.setHandleInvalid("skip").transform(df).count() == 2
+    kept = stage.setHandleInvalid("keep").transform(df).orderBy("i").collect()
+    assert [r.p is None for r in kept] == [False, True, False]
+
+
+def test_schema_errors_name_the_stage_and_column(spark):
+    model = _cnn(3)
+    df = _frame(spark, _rgb_images()[:1])
+    stage = TFImageTransformer(model=model, inputCol="nope", outputCol="p")
+    with pytest.raises(IllegalArgumentException, match=r"TFImageTransformer.*'nope'"):
+        stage.transform(df)
+    with pytest.raises(IllegalArgumentException, match=r"column 'i' has type bigint.*image struct"):
+        stage.setInputCol("i").transform(df)
+    with pytest.raises(IllegalArgumentException, match="'i', which already exists"):
+        stage.setInputCol("image").setOutputCol("i").transform(df)
+    with pytest.raises(IllegalArgumentException, match="channelOrder 'L'"):
+        stage.setOutputCol("p").setChannelOrder("L").transform(df)
+
+
+def test_tf_image_transformer_save_load(spark, tmp_path):
+    model = _cnn(3)
+    df = _frame(spark, _rgb_images()[:3])
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="p", channelOrder="BGR",
+                               resizeMethod="bilinear", batchSize=2)
+    stage.write().overwrite().save(str(tmp_path / "s"))
+    loaded = TFImageTransformer.load(str(tmp_path / "s"))
+    assert loaded.getChannelOrder() == "BGR" and loaded.getResizeMethod() == "bilinear"
+    a = [r.p for r in stage.transform(df).orderBy("i").collect()]
+    b = [r.p for r in loaded.transform(df).orderBy("i").collect()]
+    assert a == b
+
+
+def test_keras_image_file_transformer_with_a_failing_loader(spark, tmp_path):
+    model = _cnn(3)
+    rgb = [a for a in _rgb_images() if a.shape[:2] == (HEIGHT, WIDTH)] + [_rgb_images(9)[0]]
+    uris = []
+    for i, a in enumerate(rgb):
+        path = tmp_path / f"img{i}.png"
+        Image.fromarray(a).save(path)
+        uris.append(str(path))
+    uris.append(str(tmp_path / "missing.png"))
+
+    def loader(uri: str) -> np.ndarray:
+        return np.asarray(Image.open(uri).convert("RGB"), dtype=np.float32) / 255.0
+
+    df = spark.createDataFrame([(u,) for u in uris], ["uri"])
+    stage = KerasImageFileTransformer(inputCol="uri", outputCol="p", model=model, imageLoader=loader)
+    out = {r.uri: r.p for r in stage.transform(df).collect()}
+    assert out[uris[-1]] is None
+    expected = model.predict(np.stack([loader(u) for u in uris[:-1]]), verbose=0)
+    np.testing.assert_allclose(np.stack([out[u].toArray() for u in uris[:-1]]), expected, atol=1e-5)
+
+
+def test_keras_image_file_transformer_from_a_model_file(spark, tmp_path):
+    model = _cnn(3)
+    model.save(tmp_path / "m.keras")
+    path = tmp_path / "a.png"
+    Image.fromarray(_rgb_images()[0]).save(path)
+
+    def loader(uri: str) -> np.ndarray:
+        return np.asarray(Image.open(uri), dtype=np.float32)
+
+    stage = KerasImageFileTransformer(
+        inputCol="uri", outputCol="p", modelFile=str(tmp_path / "m.keras"), imageLoader=loader
+    )
+    row = stage.transform(spark.createDataFrame([(str(path),)], ["uri"])).head()
+    expected = model.predict(loader(str(path))[None], verbose=0)[0]
+    np.testing.assert_allclose(row.p.toArray(), expected, atol=1e-5)
+    assert isinstance(TFModel.from_keras(model), TFModel)
