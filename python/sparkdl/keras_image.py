@@ -137,8 +137,10 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         return self.getOrDefault(self.batchSize)
 
     def _tf_model(self) -> TFModel:
+        if isinstance(self._model, TFModel):
+            return self._model
         if self._model is not None:
-            return self._model if isinstance(self._model, TFModel) else TFModel.from_keras(self._model)
+            return TFModel.from_keras(self._model)
         if not self.isDefined(self.modelFile):
             raise ValueError(
                 f"KerasImageFileTransformer {self.uid}: param modelFile is not set; expected a "

@@ -10,15 +10,22 @@ each executor keeps across tasks and queries: no Python worker, no per-row model
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from sparkdl.model import TFModel
 
-__all__ = ["ModelUDF", "model_runs", "registerModelUDF", "register_model"]
+__all__ = [
+    "ModelUDF",
+    "model_runs",
+    "registerKerasImageUDF",
+    "registerModelUDF",
+    "register_model",
+]
 
 
 class ModelUDF:
@@ -112,6 +119,89 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
 
 register_model = registerModelUDF
 """The same as :func:`registerModelUDF`, by its PEP 8 name."""
+
+
+def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
+    spark: SparkSession | str,
+    name: Any,
+    model_or_file: Any = None,
+    preprocessor: Callable[[np.ndarray], Any] | None = None,
+    *,
+    channel_order: str = "RGB",
+    resize_method: str = "area",
+    batch_size: int = 1024,
+) -> ModelUDF:
+    """Register a Keras image model as the SQL function ``name`` over an image struct column.
+
+    ``SELECT name(image) FROM images`` runs the model on the images of column ``image`` (Spark's
+    image struct, as :func:`sparkdl.readImages` gives them), batched on the executors like
+    :func:`registerModelUDF`'s functions. The original sparkdl's form without ``spark``,
+    ``registerKerasImageUDF(name, model_or_file, preprocessor)``, uses the active session.
+
+    Parameters
+    ----------
+    spark
+        The session to register the function in.
+    name
+        The function's name.
+    model_or_file
+        A Keras model, a Keras file (``.keras``, ``.h5``) or a :class:`~sparkdl.model.TFModel`
+        with one image input ``[batch, height, width, channels]`` and one output.
+    preprocessor
+        Optional ``array -> array``: takes an image as a numpy array (height, width, channels)
+        in RGB order (uint8 or float32, as stored) and returns the array the model takes; runs in
+        Spark's Python workers. Without it, images are resized to the model's input size
+        (``resize_method``) and put in ``channel_order`` on the JVM.
+    channel_order, resize_method, batch_size
+        Without a preprocessor: the model's channel order (``"RGB"``, ``"BGR"`` or ``"L"``), how
+        images are resized (``"area"``, ``"bilinear"``, ``"bicubic"``, ``"nearest"``). Rows per
+        model run. Defaults: ``"RGB"``, ``"area"``, 1024.
+
+    Returns
+    -------
+    ModelUDF
+        The registered function, callable on columns for the DataFrame API.
+    """
+    if isinstance(spark, str):  # the original's (name, model_or_file, preprocessor)
+        spark, name, model_or_file, preprocessor = _active(), spark, name, model_or_file
+    model = model_or_file
+    if not isinstance(model, TFModel):
+        model = TFModel.from_keras(model)
+    api = _api(spark)
+    if preprocessor is None:
+        function = api.registerKerasImage(
+            spark._jsparkSession, name, model._to_java(spark), channel_order, resize_method,
+            batch_size,
+        )
+        return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
+    # The preprocessor runs in Python workers; the model in the JVM; one SQL function joins them.
+    from pyspark.sql.types import StructType
+
+    from sparkdl.image import columnSchema, imageStructToArray
+    from sparkdl.keras_image import _loaded_image
+
+    def prepared(image: Any) -> Any:
+        if image is None:
+            return None
+        array = imageStructToArray(image)
+        rgb = array[..., [2, 1, 0, *range(3, array.shape[2])]] if array.shape[2] >= 3 else array
+        return _loaded_image(image.origin, lambda _: preprocessor(rgb))
+
+    spark.udf.register(f"{name}__preprocess", prepared, columnSchema)
+    registerModelUDF(spark, f"{name}__model", model, batch_size=batch_size)
+    image_type = StructType.fromJson(columnSchema.jsonValue()).simpleString()
+    spark.sql(
+        f"CREATE OR REPLACE TEMPORARY FUNCTION {name}(image {image_type}) "
+        f"RETURN {name}__model({name}__preprocess(image))"
+    )
+    return ModelUDF(name, model.input_names(spark), model.output_names(spark))
+
+
+def _active() -> SparkSession:
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    return spark
 
 
 def model_runs(df: DataFrame) -> int:

@@ -1,4 +1,4 @@
-"""Image stages against Keras and PIL on the same inputs: TFImageTransformer, KerasImageFileTransformer."""
+"""Image stages and functions against Keras and PIL on the same inputs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from py4j.protocol import Py4JJavaError
 from pyspark.errors.exceptions.captured import CapturedException, IllegalArgumentException
 from pyspark.ml.linalg import DenseVector
 from pyspark.sql import types as T
-
 from sparkdl import KerasImageFileTransformer, TFImageTransformer
 from sparkdl.image import columnSchema, imageArrayToStruct, imageStructToArray
 from sparkdl.model import TFModel
@@ -75,7 +74,8 @@ def test_tf_image_transformer_in_gray(spark):
     gray = spark.createDataFrame([(99, gray_struct)], df.schema)
     stage = TFImageTransformer(model=model, inputCol="image", outputCol="p", channelOrder="L")
     out = stage.transform(df.union(gray)).orderBy("i").collect()
-    expected = model.predict(np.stack([_resized(a, "L") for a in rgb] + [_resized(rgb[0], "L")]), verbose=0)
+    batch = np.stack([_resized(a, "L") for a in rgb] + [_resized(rgb[0], "L")])
+    expected = model.predict(batch, verbose=0)
     np.testing.assert_allclose(np.stack([r.p.toArray() for r in out]), expected, atol=1e-5)
 
 
@@ -148,7 +148,9 @@ def test_keras_image_file_transformer_with_a_failing_loader(spark, tmp_path):
         return np.asarray(Image.open(uri).convert("RGB"), dtype=np.float32) / 255.0
 
     df = spark.createDataFrame([(u,) for u in uris], ["uri"])
-    stage = KerasImageFileTransformer(inputCol="uri", outputCol="p", model=model, imageLoader=loader)
+    stage = KerasImageFileTransformer(
+        inputCol="uri", outputCol="p", model=model, imageLoader=loader
+    )
     out = {r.uri: r.p for r in stage.transform(df).collect()}
     assert out[uris[-1]] is None
     expected = model.predict(np.stack([loader(u) for u in uris[:-1]]), verbose=0)
@@ -171,3 +173,36 @@ def test_keras_image_file_transformer_from_a_model_file(spark, tmp_path):
     expected = model.predict(loader(str(path))[None], verbose=0)[0]
     np.testing.assert_allclose(row.p.toArray(), expected, atol=1e-5)
     assert isinstance(TFModel.from_keras(model), TFModel)
+
+
+def test_keras_image_udf_in_sql_equals_the_transformer(spark):
+    from sparkdl.udf import registerKerasImageUDF
+
+    model = _cnn(3)
+    df = _frame(spark, _rgb_images())
+    df.createOrReplaceTempView("udf_images")
+    registerKerasImageUDF(spark, "cnn_probs", model)
+    names = [f.name for f in spark.catalog.listFunctions()]
+    assert "cnn_probs" in names
+    got = spark.sql("SELECT i, cnn_probs(image) AS p FROM udf_images ORDER BY i").collect()
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="p")
+    want = stage.transform(df).orderBy("i").collect()
+    np.testing.assert_allclose(
+        np.stack([r.p for r in got]), np.stack([r.p.toArray() for r in want]), atol=1e-6
+    )
+
+
+def test_keras_image_udf_with_a_python_preprocessor(spark):
+    from sparkdl.udf import registerKerasImageUDF
+
+    model = _cnn(3)
+    rgb = [a for a in _rgb_images() if a.shape[:2] == (HEIGHT, WIDTH)]
+    _frame(spark, rgb).createOrReplaceTempView("pre_images")
+
+    def preprocessor(array: np.ndarray) -> np.ndarray:
+        return array.astype(np.float32) / 255.0
+
+    registerKerasImageUDF(spark, "cnn_pre", model, preprocessor)
+    got = spark.sql("SELECT cnn_pre(image) AS p FROM pre_images ORDER BY i").collect()
+    expected = model.predict(np.stack([preprocessor(a) for a in rgb]), verbose=0)
+    np.testing.assert_allclose(np.stack([r.p for r in got]), expected, atol=1e-5)

@@ -7,6 +7,7 @@ import org.apache.spark.sql.api.java.UDF1
 import org.apache.spark.sql.functions.udf
 
 import io.sparkdl.model.ImageStruct
+import io.sparkdl.tf.Shape
 
 /** An image struct as Spark's typed functions see it (Spark's image schema). */
 final case class ImageRow(origin: String, height: Int, width: Int, nChannels: Int, mode: Int, data: Array[Byte])
@@ -17,6 +18,12 @@ final case class ImageRow(origin: String, height: Int, width: Int, nChannels: In
  * ([[fromTensorCells]]).
  */
 object ModelImages {
+
+  /** The [height, width] a model input of static shape `shape` ([batch, height, width,
+   * channels]) takes images in; -1s when it takes any size. */
+  def inputSize(shape: Shape): (Int, Int) =
+    if (shape.hasKnownRank && shape.rank == 4 && shape(1) > 0 && shape(2) > 0) (shape(1).toInt, shape(2).toInt)
+    else (-1, -1)
 
   /**
    * The images of column `image` as a model taking `order` sees them: resized to `height` x

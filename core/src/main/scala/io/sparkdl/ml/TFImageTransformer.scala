@@ -185,9 +185,7 @@ class TFImageTransformer(override val uid: String)
         fail(s"model input '$placeholder' takes ${shape(3)} channel(s), but channelOrder '${$(channelOrder)}' " +
           s"gives $channels; expected channelOrder ${if (shape(3) == 1) "'L'" else "'RGB' or 'BGR'"}")
       }
-      val size = get(imageSize).map(s => (s(0), s(1))).getOrElse {
-        if (shape.hasKnownRank && shape(1) > 0 && shape(2) > 0) (shape(1).toInt, shape(2).toInt) else (-1, -1)
-      }
+      val size = get(imageSize).map(s => (s(0), s(1))).getOrElse(ModelImages.inputSize(shape))
       val fed = StructField(fedColumn, field.dataType, nullable = true)
       val program = GraphProgram(m.source, Seq(outTensor), Seq(resultColumn), Map(placeholder -> fedColumn))
       val names = ImageStageNames(stageName, input, fedColumn)

@@ -5,7 +5,7 @@ import scala.jdk.CollectionConverters._
 import org.apache.spark.sql.{DataFrame, SparkSession}
 
 import io.sparkdl.model.TFModel
-import io.sparkdl.sql.{registerModelUDF, ModelUDF}
+import io.sparkdl.sql.{registerKerasImageUDF, registerModelUDF, ModelUDF}
 
 /** [[io.sparkdl.sql.registerModelUDF]] shaped for py4j (Java lists, empty for the defaults).
  * Used by `sparkdl.udf`. */
@@ -19,6 +19,15 @@ object PythonModelUDFs {
       outputs: java.util.List[String],
       batchSize: Int
   ): ModelUDF = registerModelUDF(spark, name, model, inputs.asScala.toSeq, outputs.asScala.toSeq, batchSize)
+
+  def registerKerasImage(
+      spark: SparkSession,
+      name: String,
+      model: TFModel,
+      channelOrder: String,
+      resizeMethod: String,
+      batchSize: Int
+  ): ModelUDF = registerKerasImageUDF(spark, name, model, channelOrder, resizeMethod, batchSize)
 
   def inputs(function: ModelUDF): java.util.List[String] = function.inputs.asJava
 

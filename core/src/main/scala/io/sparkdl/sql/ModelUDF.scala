@@ -16,14 +16,16 @@ import io.sparkdl.tf.{DType, Shape}
  * output `outputs(0)`, or a struct with one field per output (named by the output) when there
  * are several; `batchSize` rows go through the model per run. Calls are planned on the driver
  * against their argument types (memoized), by the model layer's one resolver: arguments feed the
- * model as columns feed map_blocks and the ML stages, under the same cast rule.
+ * model as columns feed map_blocks and the ML stages, under the same cast rule;
+ * `prepareArguments` may rewrite them first (an image function resizes its images).
  */
 final class ModelUDF private[sql] (
     val name: String,
     val model: TFModel,
     val inputs: Seq[String],
     val outputs: Seq[String],
-    val batchSize: Int
+    val batchSize: Int,
+    @transient private val prepareArguments: Seq[Expression] => Seq[Expression] = identity
 ) extends Serializable {
   import ModelUDF.Typing
 
@@ -48,7 +50,7 @@ final class ModelUDF private[sql] (
           s"${args.length}"
       )
     }
-    val call = ModelUDFCall(this, args)
+    val call = ModelUDFCall(this, prepareArguments(args))
     // Type it now when possible, so bad arguments fail the query's analysis, not a task.
     if (call.childrenResolved) call.dataType
     call

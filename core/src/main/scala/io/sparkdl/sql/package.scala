@@ -3,8 +3,10 @@ package io.sparkdl
 import org.apache.spark.sql.{classic, SparkSession}
 import org.apache.spark.sql.catalyst.FunctionIdentifier
 import org.apache.spark.sql.catalyst.analysis.FunctionRegistry
+import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.sparkdl.FunctionRegistryShim
 
+import io.sparkdl.image.{ChannelOrder, ModelImages, ResizeMethod}
 import io.sparkdl.model.TFModel
 import io.sparkdl.tf.TfException
 
@@ -46,9 +48,47 @@ package object sql {
       inputs: Seq[String] = Nil,
       outputs: Seq[String] = Nil,
       batchSize: Int = ModelUDF.DefaultBatchSize
+  ): ModelUDF = register(spark, name, define(name, model, inputs, outputs, batchSize, identity))
+
+  /**
+   * Registers an image model (a Keras model exported as a SavedModel, or any model with one input
+   * of shape [batch, height, width, channels] and one output) as the SQL function `name` over an
+   * image struct column: `SELECT name(image) FROM images`. Images are resized to the model's input
+   * size with `resizeMethod` and put in its `channelOrder` on the executors, then run in batches
+   * of `batchSize`, as [[registerModelUDF]]'s functions are.
+   *
+   * @param channelOrder 'RGB' (Keras' order, the default), 'BGR' or 'L'.
+   * @param resizeMethod 'area' (the default), 'bilinear', 'bicubic' or 'nearest'.
+   */
+  def registerKerasImageUDF(
+      spark: SparkSession,
+      name: String,
+      model: TFModel,
+      channelOrder: String = "RGB",
+      resizeMethod: String = "area",
+      batchSize: Int = ModelUDF.DefaultBatchSize
   ): ModelUDF = {
+    def fail(problem: String): Nothing = throw new IllegalArgumentException(s"registerKerasImageUDF('$name'): $problem")
+    if (model == null) fail("model is null")
+    val signature = model.signature.getOrElse(fail(s"${model.describe} has no signature; expected a SavedModel " +
+      "with one image input and one output (a Keras model exported with model.export)"))
+    if (signature.inputs.size != 1 || signature.outputs.size != 1) {
+      fail(s"signature '${signature.key}' has inputs [${signature.inputs.keys.mkString(", ")}] and outputs " +
+        s"[${signature.outputs.keys.mkString(", ")}]; expected one image input and one output")
+    }
+    val (height, width) = ModelImages.inputSize(signature.inputs.values.head.shape)
+    ChannelOrder.fromName(channelOrder, "channelOrder")
+    ResizeMethod.fromName(resizeMethod, "resizeMethod")
     val session = classicSession(spark)
-    val function = define(name, model, inputs, outputs, batchSize)
+    val prepare = (args: Seq[Expression]) => args.map { a =>
+      FunctionRegistryShim.expressionOf(session, ModelImages.prepare(FunctionRegistryShim.columnOf(a), height, width,
+        resizeMethod, channelOrder))
+    }
+    register(spark, name, define(name, model, Nil, Nil, batchSize, prepare))
+  }
+
+  private def register(spark: SparkSession, name: String, function: ModelUDF): ModelUDF = {
+    val session = classicSession(spark)
     installRules(session)
     FunctionRegistryShim.registerTempFunction(
       session, name, classOf[ModelUDFCall].getName, function.usage, function.call
@@ -61,7 +101,8 @@ package object sql {
       model: TFModel,
       inputs: Seq[String],
       outputs: Seq[String],
-      batchSize: Int
+      batchSize: Int,
+      prepare: Seq[Expression] => Seq[Expression]
   ): ModelUDF = {
     def fail(problem: String): Nothing =
       throw new IllegalArgumentException(s"registerModelUDF('$name'): $problem")
@@ -95,7 +136,7 @@ package object sql {
       ins.foreach(i => check("input", i, model.inputTensor(i), model.inputNames))
       outs.foreach(o => check("output", o, model.outputTensor(o), model.outputNames))
     }
-    val function = new ModelUDF(name, model, ins, outs, batchSize)
+    val function = new ModelUDF(name, model, ins, outs, batchSize, prepare)
     // Plans the model over the arguments it takes as they are: a bad model fails here, not later.
     function.naturalArgTypes.foreach(function.typing)
     function

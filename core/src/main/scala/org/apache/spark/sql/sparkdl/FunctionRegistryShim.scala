@@ -2,13 +2,15 @@ package org.apache.spark.sql.sparkdl
 
 import org.apache.spark.sql.catalyst.FunctionIdentifier
 import org.apache.spark.sql.catalyst.expressions.{Expression, ExpressionInfo}
-import org.apache.spark.sql.classic.SparkSession
+import org.apache.spark.sql.Column
+import org.apache.spark.sql.classic.{ExpressionUtils, SparkSession}
 import org.apache.spark.sql.connector.catalog.CatalogManager
 
 /**
  * Registers temporary SQL functions with a description of their own. Spark's public
  * `createOrReplaceTempFunction` gives no way to pass one, and the namespace temporary functions
- * live in (`system.session`) is `private[sql]`. Keep it this small.
+ * live in (`system.session`) is `private[sql]`; converting between columns and expressions is
+ * too. Keep it this small.
  */
 object FunctionRegistryShim {
 
@@ -26,4 +28,11 @@ object FunctionRegistryShim {
       new ExpressionInfo(className, id.database.orNull, name, usage, "", "", "", "", "", "", "scala_udf")
     session.sessionState.functionRegistry.registerFunction(id, info, builder)
   }
+
+  /** The expression behind a column, converted by `session` now (not lazily, at analysis), for
+   * function builders that compose Column functions. */
+  def expressionOf(session: SparkSession, column: Column): Expression = session.expression(column)
+
+  /** A column over an expression. */
+  def columnOf(expression: Expression): Column = ExpressionUtils.column(expression)
 }
