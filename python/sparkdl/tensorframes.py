@@ -361,8 +361,12 @@ def map_blocks(
     block_size
         The most rows fed at once. Default: 1024.
     handle_invalid
-        Rows with a null cell, or a cell whose shape differs from its block's: ``"error"``
-        fails the job, ``"skip"`` drops the row. Default: ``"error"``.
+        Rows that cannot be fed — a null cell, nulls or raggedness inside a cell, a malformed ML
+        vector, a cell that breaks a declared dimension (the placeholder's, else the one
+        :func:`analyze` recorded): ``"error"`` fails the job, ``"skip"`` drops the row,
+        ``"keep"`` keeps it with null outputs. Valid rows whose undeclared dimensions differ
+        run in blocks of their own, so the same rows come out at every ``block_size``.
+        Default: ``"error"``.
 
     Returns
     -------
@@ -407,8 +411,8 @@ def map_rows(
         Placeholder (tensor or name) -> column name; TF2: parameter name -> column name.
         Default: none.
     handle_invalid
-        Rows with a null cell: ``"error"`` fails the job, ``"skip"`` drops the row.
-        Default: ``"error"``.
+        Rows with a null or malformed cell: ``"error"`` fails the job, ``"skip"`` drops the
+        row, ``"keep"`` keeps it with null outputs. Default: ``"error"``.
 
     Returns
     -------

@@ -491,8 +491,10 @@ def test_null_cells_fail_or_are_skipped(spark, mode):
         with pytest.raises(JOB_ERRORS, match="column 'x' has a null cell"):
             run("error").collect()
         assert [(r.x, r.z) for r in run("skip").collect()] == [(1.0, 2.0), (3.0, 4.0)]
+        kept = [(r.x, r.z) for r in run("keep").collect()]
+        assert kept == [(1.0, 2.0), (None, None), (3.0, 4.0)]
         with pytest.raises(IllegalArgumentException, match="handleInvalid must be one of"):
-            run("keep")
+            run("drop")
 
 
 def test_ragged_arrays_go_through_map_blocks_in_blocks_of_their_own_and_map_rows(spark):

@@ -178,7 +178,9 @@ object PythonWrappers {
     b ++= "        super().__init__()\n"
     b ++= s"        self._java_obj = self._new_java_obj($javaArgs)\n"
     val defaults = params.flatMap(p => p.default.map(d => s"${p.name}=$d"))
-    if (defaults.nonEmpty) b ++= s"        self._setDefault(${defaults.mkString(", ")})\n"
+    val oneLine = s"        self._setDefault(${defaults.mkString(", ")})\n"
+    if (defaults.nonEmpty && oneLine.length <= 101) b ++= oneLine
+    else if (defaults.nonEmpty) b ++= defaults.map(d => s"            $d,\n").mkString("        self._setDefault(\n", "", "        )\n")
     b ++= "        self._set(**self._input_kwargs)\n"
     b ++= s"\n    @keyword_only\n    def setParams$signature -> $cls:\n"
     b ++= "        \"\"\"Sets the given params.\"\"\"\n"

@@ -55,7 +55,7 @@ class TFTransformerSuite extends StageFixtures {
     val c = s.copy(org.apache.spark.ml.param.ParamMap(s.batchSize -> 3))
     assert(c.uid == s.uid && c.getBatchSize == 3 && c.getModel == reduceMax && s.getBatchSize == 7)
     intercept[IllegalArgumentException](t.setBatchSize(0))
-    intercept[IllegalArgumentException](t.setHandleInvalid("keep"))
+    intercept[IllegalArgumentException](t.setHandleInvalid("drop"))
     intercept[IllegalArgumentException](t.setOutputMode("tensor"))
     intercept[IllegalArgumentException](t.setOutputMapping(Map.empty))
   }
