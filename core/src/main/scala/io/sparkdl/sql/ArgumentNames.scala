@@ -20,7 +20,7 @@ private[sql] final case class ArgumentNames(function: String, inputs: Seq[String
     name.stripPrefix("argument ").toIntOption.filter(i => i >= 1 && i <= inputs.length)
       .fold(s"column '$name'")(i => describe(i - 1))
 
-  override def invalidRowHint: String = "filter such rows out first, e.g. WHERE x IS NOT NULL"
+  override def invalidRowHint: String = "filter such rows out before the call, e.g. in WHERE"
 
   override def unfed(placeholders: Seq[String], types: Seq[String], columns: Seq[String]): String =
     s"the model outputs need placeholder(s) ${placeholders.mkString(", ")}, which no argument feeds; " +

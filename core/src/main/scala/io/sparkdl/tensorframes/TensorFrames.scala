@@ -46,7 +46,8 @@ object TensorFrames {
     mapPlanned(df, plan, trim, blockSize, handleInvalid, threads)
   }
 
-  /** [[mapBlocks]] of a plan made over `df`'s schema (by an ML stage, say): no planning again. */
+  /** [[mapBlocks]] (or, for a row plan, [[mapRows]]) of a plan made over `df`'s schema (by an ML
+   * stage, say): no planning again. */
   private[sparkdl] def mapPlanned(
       df: DataFrame,
       plan: Plan,
@@ -77,9 +78,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, BindingNames.of("map_rows"))
     checkNoClash(df.schema, plan, "map_rows")
-    val mapper = new BlockMapper(shipper(df, program, threads)(plan), trim = false, blockSize = 1, handleInvalid)
-    val schema = StructType(df.schema.fields ++ plan.outputSchema.fields)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
+    mapPlanned(df, plan, trim = false, blockSize = 1, handleInvalid, threads) // a block per row
   }
 
   def mapRows(df: DataFrame, fetches: Seq[Output]): DataFrame = mapRows(df, programOf(fetches))
