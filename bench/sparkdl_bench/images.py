@@ -212,8 +212,9 @@ class ImageMethods:
 
         return {k: job(f) for k, f in frames.items()}
 
-    def check(self, tolerance: float) -> dict[str, float]:
-        """Max |method - Keras| over the first ten images; aborts beyond ``tolerance``.
+    def check(self, keys: list[str], tolerance: float) -> dict[str, float]:
+        """Max |method - Keras| over the first ten images, for the model methods among ``keys``;
+        aborts beyond ``tolerance``.
 
         The reference is the Keras model in this process on the files decoded by PIL (PNG is
         lossless: every reader must produce the same pixels).
@@ -222,10 +223,10 @@ class ImageMethods:
         paths = sorted(Path(self.folder).glob(glob))
         expected = dict(zip([p.name for p in paths], self.predict(decode_rgb(paths)), strict=True))
         diffs = {}
-        for key, frame in (
-            ("sparkdl", self.sparkdl_frame),
-            ("predict_batch_udf", self.predict_batch_udf_frame),
-        ):
+        frames = {"sparkdl": self.sparkdl_frame, "predict_batch_udf": self.predict_batch_udf_frame}
+        for key, frame in frames.items():
+            if key not in keys:
+                continue
             rows = frame(str(Path(self.folder) / glob)).select("image.origin", OUTPUT).collect()
             # sparkdl gives an ML vector, predict_batch_udf an array.
             got = {
