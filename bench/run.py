@@ -21,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
 from sparkdl_bench.measure import (  # noqa: E402
@@ -36,6 +37,8 @@ from sparkdl_bench.models import MODELS, OUTPUT  # noqa: E402
 BENCH_DIR = Path(__file__).resolve().parent
 MODEL_SEED = 7
 DATA_SEED = 11
+IMAGE_SEED = 5  # the PNGs' content
+IMAGE_CACHE = BENCH_DIR / "target" / "images"
 CHECK_ROWS = 256
 TOLERANCE = 1e-5
 #: Other processes taking more than this share of the CPUs make a run "busy".
@@ -93,6 +96,9 @@ class Config:
     scale_block_sizes: list[int] = field(default_factory=list)
     scale_rows: list[int] = field(default_factory=list)
     scale_runs: int = 3
+    image_count: int = 2_000
+    image_size: int = 224
+    image_runs: int = 5
 
 
 QUICK = Config(
@@ -102,6 +108,8 @@ QUICK = Config(
     warmup_seconds=1.0,
     scale_block_sizes=[128, 1024, 16384],
     scale_rows=[10_000, 50_000],
+    image_count=200,
+    image_runs=3,
 )
 FULL = Config(
     "full",
@@ -124,11 +132,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--no-build", action="store_true", help="bench/run: reuse the last build of the bench jar"
     )
     p.add_argument("--quick", action="store_true", help="small data, fewer runs (< 5 minutes)")
-    p.add_argument("--models", default="tiny,mlp,cnn", help="comma-separated: tiny,mlp,cnn")
+    p.add_argument(
+        "--models", default="tiny,mlp,cnn", help="comma-separated: tiny,mlp,cnn ('' for none)"
+    )
     p.add_argument(
         "--methods",
         default=",".join(m.METHODS),
         help="comma-separated, of: " + ", ".join(m.METHODS),
+    )
+    p.add_argument(
+        "--images",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the images section (default: yes)",
+    )
+    p.add_argument(
+        "--image-count",
+        type=int,
+        help="PNGs in the images section (default: 200 quick, 2,000 full)",
+    )
+    p.add_argument("--image-size", type=int, help="their height and width (default 224)")
+    p.add_argument(
+        "--image-methods",
+        default=",".join(im.IMAGE_METHODS),
+        help="comma-separated, of: " + ", ".join(im.IMAGE_METHODS),
     )
     p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
     p.add_argument(
@@ -160,7 +187,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--out", default=str(BENCH_DIR / "results"), help="results folder")
     args = p.parse_args(argv)
-    for name in args.models.split(","):
+    for name in models_of(args):
         if name not in MODELS:
             p.error(f"unknown model '{name}'; expected some of {','.join(MODELS)}")
     for name in args.scaling.split(","):
@@ -169,7 +196,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.methods.split(","):
         if name not in m.METHODS:
             p.error(f"unknown method '{name}'; expected some of {','.join(m.METHODS)}")
+    for name in args.image_methods.split(","):
+        if name not in im.IMAGE_METHODS:
+            p.error(f"unknown image method '{name}'; expected some of {','.join(im.IMAGE_METHODS)}")
+    # The correctness check takes the first 10 images; the model's two strided convolutions
+    # need 11 pixels.
+    for flag, value, least in (
+        ("--image-count", args.image_count, 10),
+        ("--image-size", args.image_size, 16),
+    ):
+        if value is not None and value < least:
+            p.error(f"{flag} is {value}; expected at least {least}")
     return args
+
+
+def models_of(args: argparse.Namespace) -> list[str]:
+    return [n for n in args.models.split(",") if n]
 
 
 def start_spark(args: argparse.Namespace, stamp: str) -> tuple[Any, str | None]:
@@ -228,6 +270,9 @@ class Suite:
         #: Spark's ceiling (noop of the cached scan) at each partition count of the scaling runs.
         self.partition_ceiling: dict[int, Timing] = {}
         self.prepared: dict[str, m.Prepared] = {}
+        self.image_timings: dict[str, Timing] = {}
+        self.image_checks: dict[str, float] = {}
+        self.image_data: dict[str, Any] = {}
         self.fresh_seed = MODEL_SEED + 1000
         self.first_action_s: float | None = None
 
@@ -347,6 +392,39 @@ class Suite:
         warm = timed(first)
         return {"cold_s": round(cold, 4), "warm_s": round(warm, 4)}
 
+    # ---- images (a folder of PNGs through a small CNN) ---------------------------------
+
+    def run_images(self) -> None:
+        count = self.args.image_count or self.cfg.image_count
+        size = self.args.image_size or self.cfg.image_size
+        log(f"images: {count:,} PNGs of {size}x{size} (generated once into {IMAGE_CACHE})")
+        folder = im.image_folder(IMAGE_CACHE, count, size, IMAGE_SEED)
+        methods = im.ImageMethods(self.spark, folder, size, MODEL_SEED, self.workdir)
+        self.image_data = {
+            "count": count,
+            "size": size,
+            "folder": str(folder),
+            "mb": round(im.folder_bytes(folder) / 2**20, 1),
+            "partitions": {
+                "readImages": methods.read_images_frame().rdd.getNumPartitions(),
+                "image source": methods.image_source_frame().rdd.getNumPartitions(),
+            },
+            "batch_size": im.BATCH_SIZE,
+        }
+        keys = self.args.image_methods.split(",")
+        self.image_checks = methods.check(keys, TOLERANCE)
+        if self.image_checks:
+            log(f"images: outputs match Keras (max diff {max(self.image_checks.values()):.2g})")
+        jobs = methods.jobs()
+        runs = self.args.runs or self.cfg.image_runs
+        found = self.rounds({k: jobs[k] for k in keys}, count, runs)
+        for key, t in found.items():
+            self.image_timings[key] = t
+            log(
+                f"images: {im.IMAGE_METHODS[key]}: {t.median:,.0f} images/s "
+                f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
+            )
+
     # ---- scaling (sparkdl map_blocks from Python, mlp) ---------------------------------
 
     def run_scaling(self) -> None:
@@ -416,7 +494,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
         suite = Suite(args, cfg, spark, Path(tmp))
         # A failing method or scaling run is reported, not fatal (a wrong result still is).
-        steps = [(f"model {n}", lambda n=n: suite.run_model(n)) for n in args.models.split(",")]
+        steps = [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
+        if args.images:
+            steps.append(("images", suite.run_images))
         if not args.no_scaling:
             steps.append(("scaling", suite.run_scaling))
         errors = []
@@ -464,12 +544,25 @@ def main(argv: list[str]) -> int:
         "kept; workers = sum over the JVM's Python workers alive after the run. Timed runs go "
         "in rounds (every method once per round, in rotating order) after per-method warm-ups.",
     ]
+    if suite.image_data:
+        d = suite.image_data
+        notes.append(
+            f"Images: {d['count']:,} PNGs of {d['size']}x{d['size']} RGB ({d['mb']} MB, smooth "
+            f"seeded noise) in {d['folder']}; partitions as Spark's file source splits the folder "
+            f"({', '.join(f'{k} {v}' for k, v in d['partitions'].items())}); "
+            f"up to {d['batch_size']} images per model call, within a partition "
+            "(TFImageTransformer batchSize, predict_batch_udf batch_size). Correctness: the "
+            "first 10 images' outputs of sparkdl "
+            f"and predict_batch_udf equal Keras on PIL's pixels within {TOLERANCE:g}; max diffs "
+            f"{suite.image_checks}."
+        )
     notes += [f"ERROR: {e}" for e in errors]
     if busy:
         notes.append("The machine was busy with other work: these numbers are not final.")
     if jfr:
         notes.append(f"JFR recording: {jfr} (summarise with bench/jfr_top.py).")
     found = report.targets(suite.timings, suite.first_result, suite.scaling["partitions"])
+    found += report.image_targets(suite.image_timings)
     spark_share = report.partition_cost_split(suite.scaling["partitions"], suite.partition_ceiling)
     results: dict[str, Any] = {
         "meta": {
@@ -495,14 +588,25 @@ def main(argv: list[str]) -> int:
             k: {str(n): t.to_json() for n, t in v.items()} for k, v in suite.scaling.items()
         },
         "partition_ceiling": {str(n): t.to_json() for n, t in suite.partition_ceiling.items()},
+        "images": {
+            **suite.image_data,
+            "timings": {k: t.to_json() for k, t in suite.image_timings.items()},
+            "correctness_max_abs_diff": suite.image_checks,
+        },
         "partition_cost_split": spark_share,
         "targets": [t.to_json() for t in found],
     }
-    text = report.render(
-        results, suite.timings, suite.scaling, suite.partition_ceiling, found, markdown=False
-    )
-    md = report.render(
-        results, suite.timings, suite.scaling, suite.partition_ceiling, found, markdown=True
+    text, md = (
+        report.render(
+            results,
+            suite.timings,
+            suite.scaling,
+            suite.partition_ceiling,
+            suite.image_timings,
+            found,
+            markdown=markdown,
+        )
+        for markdown in (False, True)
     )
     print(text)
     for path in report.write(Path(args.out), results, md):

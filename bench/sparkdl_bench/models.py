@@ -105,22 +105,27 @@ def save_weights(model: Any, path: Path) -> Path:
 _WORKER_MODELS: dict[tuple[str, str], Callable[[np.ndarray], np.ndarray]] = {}
 
 
-def worker_predict_fn(
-    name: str, weights: str, intra_op: int = 1, inter_op: int = 1
-) -> Callable[[np.ndarray], np.ndarray]:
-    """The model as numpy -> numpy, loaded once per process; TF threads set on first use.
+def set_worker_threads(intra_op: int = 1, inter_op: int = 1) -> None:
+    """TF's threads in a Spark Python worker, before its first model; later calls change nothing.
 
     Spark runs one Python worker per task slot, all at once, so each gets ``intra_op`` threads.
     """
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(intra_op)
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op)
+    except RuntimeError:
+        pass  # TF already started in this worker (an earlier model): settings stand
+
+
+def worker_predict_fn(
+    name: str, weights: str, intra_op: int = 1, inter_op: int = 1
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The model as numpy -> numpy, loaded once per process; TF threads set on first use."""
     key = (name, weights)
     if key not in _WORKER_MODELS:
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(intra_op)
-            tf.config.threading.set_inter_op_parallelism_threads(inter_op)
-        except RuntimeError:
-            pass  # TF already started in this worker (an earlier model): settings stand
+        set_worker_threads(intra_op, inter_op)
         model = build(name, seed=0)
         with np.load(weights) as saved:
             model.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sparkdl_bench.images import CEILING, IMAGE_METHODS
 from sparkdl_bench.measure import Timing
 from sparkdl_bench.methods import METHODS
 
@@ -111,6 +112,24 @@ def targets(
     return out
 
 
+def image_targets(images: dict[str, Timing]) -> list[Target]:
+    """The images section's goals: sparkdl against predict_batch_udf and the decode ceiling."""
+
+    def ratio(over: str) -> float | None:
+        num, den = images.get("sparkdl"), images.get(over)
+        return num.median / den.median if num and den else None
+
+    return [
+        Target("sparkdl >= 2x predict_batch_udf (images)", ratio("predict_batch_udf"), 2.0, ">="),
+        Target(
+            "sparkdl >= 0.8x decode ceiling, Spark's image source (images)",
+            ratio(CEILING),
+            0.8,
+            ">=",
+        ),
+    ]
+
+
 def partition_cost_split(
     partitions: dict[int, Timing], ceiling: dict[int, Timing]
 ) -> dict[str, float] | None:
@@ -172,6 +191,7 @@ def render(
     timings: dict[str, dict[str, Timing]],
     scaling: dict[str, dict[Any, Timing]],
     partition_ceiling: dict[int, Timing],
+    images: dict[str, Timing],
     found: list[Target],
     markdown: bool,
 ) -> str:
@@ -206,21 +226,17 @@ def render(
                     " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
                 ]
             )
-    parts.append(
-        _table(
-            [
-                "model",
-                "method",
-                "rows",
-                "rows/s (median)",
-                "min - max",
-                "sparkdl py / method",
-                "peak RSS MB py / jvm / workers",
-            ],
-            rows,
-            markdown,
-        )
-    )
+    header = [
+        "model",
+        "method",
+        "rows",
+        "rows/s (median)",
+        "min - max",
+        "sparkdl py / method",
+        "peak RSS MB py / jvm / workers",
+    ]
+    if rows:
+        parts.append(_table(header, rows, markdown))
 
     first = results.get("first_result", {})
     if first:
@@ -265,6 +281,35 @@ def render(
                 f"({split['spark_share'] * 100:.1f}%), leaving "
                 f"{split['sparkdl_share'] * 100:.1f}% to sparkdl."
             )
+    if images:
+        d = results.get("images", {})
+        parts.append(
+            f"{h}images: {d.get('count', 0):,} PNGs of {d.get('size')}x{d.get('size')} -> "
+            "cheap CNN (2 strided convs, global pool, Dense 10)"
+        )
+        ref = images.get("sparkdl")
+        rows = []
+        for key, t in images.items():
+            rss = t.peak_rss_mb
+            rows.append(
+                [
+                    IMAGE_METHODS[key],
+                    f"{t.rows:,}",
+                    _rate(t.median),
+                    f"{_rate(t.low)} - {_rate(t.high)}",
+                    _ratio(ref.median / t.median) if ref else "-",
+                    " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
+                ]
+            )
+        header = [
+            "method",
+            "images",
+            "images/s (median)",
+            "min - max",
+            "sparkdl / method",
+            "peak RSS MB py / jvm / workers",
+        ]
+        parts.append(_table(header, rows, markdown))
     parts.append(f"{h}targets")
     parts.append(
         _table(

@@ -4,7 +4,8 @@ import java.util.SplittableRandom
 
 import org.apache.spark.sql.{DataFrame, SparkSession}
 
-import io.sparkdl.tensorframes.{GraphProgram, TensorFrames}
+import io.sparkdl.model.GraphProgram
+import io.sparkdl.tensorframes.TensorFrames
 
 /**
  * The benchmark's Spark-side entry points, called through py4j on the harness's own session
