@@ -255,16 +255,8 @@ def test_readImagesWithCustomFn_partitions(spark, image_dir):
         readImagesWithCustomFn(str(folder), PIL_decode, 0)
 
 
-@pytest.fixture(scope="module")
-def jvm_images(spark) -> None:
-    """Skips when the sparkdl jar on the classpath has no image reader facade yet."""
-    from py4j.java_gateway import JavaClass
 
-    if not isinstance(spark.sparkContext._jvm.io.sparkdl.python.PythonImages, JavaClass):
-        pytest.skip("io.sparkdl.python.PythonImages is not in sparkdl's jar (not built yet)")
-
-
-def test_readImages(spark, jvm_images, image_dir):
+def test_readImages(spark, image_dir):
     folder, expected = image_dir
     df = readImages(str(folder))
     assert df.schema.fieldNames() == ["origin", "image"]
@@ -275,12 +267,6 @@ def test_readImages(spark, jvm_images, image_dir):
     assert readImages(str(folder), numPartitions=2).rdd.getNumPartitions() == 2
 
 
-def test_readImages_without_the_facade_says_so(spark, image_dir):
-    from py4j.java_gateway import JavaClass
-
-    if isinstance(spark.sparkContext._jvm.io.sparkdl.python.PythonImages, JavaClass):
-        pytest.skip("io.sparkdl.python.PythonImages is in sparkdl's jar: test_readImages runs")
-    with pytest.raises(RuntimeError, match="no io.sparkdl.python.PythonImages.*core/pythonJars"):
-        readImages(str(image_dir[0]))
+def test_readImages_refuses_bad_partition_counts(spark, image_dir):
     with pytest.raises(ValueError, match="numPartitions must be a positive int or None; got -1"):
         readImages(str(image_dir[0]), numPartitions=-1)
