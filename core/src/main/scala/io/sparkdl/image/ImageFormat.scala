@@ -3,6 +3,8 @@ package io.sparkdl.image
 import org.apache.spark.ml.image.ImageSchema
 import org.apache.spark.sql.types.{DataType, StructType}
 
+import io.sparkdl.model.ImageStruct
+
 /**
  * Spark's image struct and the conventions sparkdl keeps for it (docs/DESIGN: "Images").
  *
@@ -16,14 +18,14 @@ import org.apache.spark.sql.types.{DataType, StructType}
 object ImageFormat {
 
   /** OpenCV's 8-bit modes (`CV_8UC1`, `CV_8UC3`, `CV_8UC4`). */
-  val CV_8UC1: Int = 0
-  val CV_8UC3: Int = 16
-  val CV_8UC4: Int = 24
+  val CV_8UC1: Int = ImageStruct.ByteModes(1)
+  val CV_8UC3: Int = ImageStruct.ByteModes(3)
+  val CV_8UC4: Int = ImageStruct.ByteModes(4)
 
   /** OpenCV's 32-bit float modes (`CV_32FC1`, `CV_32FC3`, `CV_32FC4`). */
-  val CV_32FC1: Int = 5
-  val CV_32FC3: Int = 21
-  val CV_32FC4: Int = 29
+  val CV_32FC1: Int = ImageStruct.FloatModes(1)
+  val CV_32FC3: Int = ImageStruct.FloatModes(3)
+  val CV_32FC4: Int = ImageStruct.FloatModes(4)
 
   /** The image struct: Spark's `ImageSchema.columnSchema`, the same object. */
   val columnSchema: StructType = ImageSchema.columnSchema
@@ -37,8 +39,9 @@ object ImageFormat {
   /** The channel counts an image may have. */
   val supportedChannels: Seq[Int] = Seq(1, 3, 4)
 
-  private val byteModes = Map(1 -> CV_8UC1, 3 -> CV_8UC3, 4 -> CV_8UC4)
-  private val floatModes = Map(1 -> CV_32FC1, 3 -> CV_32FC3, 4 -> CV_32FC4)
+  // The runtime's layout of the struct (the model layer feeds images too): one table of modes.
+  private val byteModes = ImageStruct.ByteModes
+  private val floatModes = ImageStruct.FloatModes
   private val modeNames = Map(
     CV_8UC1 -> "CV_8UC1", CV_8UC3 -> "CV_8UC3", CV_8UC4 -> "CV_8UC4",
     CV_32FC1 -> "CV_32FC1", CV_32FC3 -> "CV_32FC3", CV_32FC4 -> "CV_32FC4"
@@ -49,10 +52,7 @@ object ImageFormat {
    * their types (nullability is not compared, so structs rebuilt by SQL functions still count).
    */
   def isImageStruct(dataType: DataType): Boolean = dataType match {
-    case s: StructType =>
-      s.length == columnSchema.length && s.fields.zip(columnSchema.fields).forall { case (a, b) =>
-        a.name == b.name && a.dataType == b.dataType
-      }
+    case s: StructType => ImageStruct.matches(s)
     case _ => false
   }
 

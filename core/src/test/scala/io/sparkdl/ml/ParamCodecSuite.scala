@@ -1,8 +1,8 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-
 import org.scalatest.funsuite.AnyFunSuite
+
+import io.sparkdl.model._
 
 /** The JSON codecs Python and the persistence rely on: map params round trip, model params refuse. */
 class ParamCodecSuite extends AnyFunSuite {

@@ -1,10 +1,9 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-
 import org.apache.spark.ml.linalg.{Vector, Vectors}
 import org.apache.spark.sql.{DataFrame, Row}
 
+import io.sparkdl.model._
 import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, TolerantAssertions}
 

@@ -1,9 +1,9 @@
 package io.sparkdl.ml
 
-import io.sparkdl.model._
-
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.sql.types._
+
+import io.sparkdl.model._
 
 /**
  * transformSchema's checks, with no data: every message names the stage (uid), the param, what

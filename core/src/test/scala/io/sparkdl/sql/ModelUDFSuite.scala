@@ -1,8 +1,5 @@
 package io.sparkdl.sql
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.execution.SparkPlan
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanHelper
@@ -10,6 +7,8 @@ import org.apache.spark.sql.functions.{col, expr}
 import org.apache.spark.sql.types._
 
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
 import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, TolerantAssertions}
 

@@ -1,8 +1,5 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import scala.util.Using
 
 import org.apache.spark.SparkException
@@ -11,6 +8,8 @@ import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.functions.{array, col}
 import org.apache.spark.sql.types._
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
 import io.sparkdl.tf.{DType, Graph, Shape, TfException}
 
 /** Invalid data, graphs that do not fit the DataFrame, bad arguments: each error says what and where. */

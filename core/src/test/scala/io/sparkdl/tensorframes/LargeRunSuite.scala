@@ -1,11 +1,10 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-
 import org.scalatest.Tag
 
 import org.apache.spark.sql.functions.{array_repeat, col, sum}
 
+import io.sparkdl.model._
 import io.sparkdl.tf.{DType, Shape}
 
 /** Excluded with `-- -l io.sparkdl.tags.LargeRun`: a run of several minutes. */

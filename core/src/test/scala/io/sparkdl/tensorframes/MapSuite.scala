@@ -1,8 +1,5 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-import io.sparkdl.runtime._
-
 import java.nio.charset.StandardCharsets.UTF_8
 
 import scala.util.Using
@@ -13,6 +10,8 @@ import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.functions.{col, sum}
 import org.apache.spark.sql.types._
 
+import io.sparkdl.model._
+import io.sparkdl.runtime._
 import io.sparkdl.tf.{DType, Fixtures, Graph, Output, Shape, Tensor, TolerantAssertions}
 
 /** map_blocks and map_rows: values, dtypes, trimming, cell kinds, laziness and the session cache. */

@@ -1,9 +1,8 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-
 import java.nio.file.Files
 
+import io.sparkdl.model._
 import io.sparkdl.tf.{Fixtures, NotFoundException, TolerantAssertions}
 
 /** SavedModels packed as archives: planned from their meta graph, run on executors. */

@@ -1,7 +1,5 @@
 package io.sparkdl.tensorframes
 
-import io.sparkdl.model._
-
 import scala.util.Using
 
 import org.apache.spark.ml.linalg.{SQLDataTypes, Vectors}
@@ -9,6 +7,7 @@ import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.functions.{array, col, current_timestamp}
 import org.apache.spark.sql.types._
 
+import io.sparkdl.model._
 import io.sparkdl.tf.{Graph, Shape}
 
 /** analyze, appendShape, explain and the placeholders built from them. */
