@@ -234,6 +234,36 @@ class TFModel:
         return cls._from_temporary_saved_model(saved, what)
 
     @classmethod
+    def from_keras_trainable(
+        cls,
+        model: Any,
+        loss: Any,
+        optimizer: Any,
+        metrics: Sequence[Any] | None = None,
+    ) -> TFModel:
+        """A Keras model as a trainable SavedModel, the model sparkdl's estimators train.
+
+        Signatures: ``serving_default(x)`` -> ``output_0``, ``train_step(x, y, learning_rate)``
+        -> loss and metrics of the batch (one optimizer step), ``evaluate(x, y)`` -> loss and
+        metrics; the saver writes every variable, the optimizer's included (docs/training.md).
+
+        Parameters
+        ----------
+        model
+            A Keras model with one input and one output.
+        loss, optimizer
+            Any Keras loss and optimizer, by object or name.
+        metrics
+            Stateless Keras metrics by function or name (``"accuracy"`` follows the loss, as in
+            ``compile``). Default: none.
+        """
+        from sparkdl._trainable import export_trainable
+
+        saved = tempfile.TemporaryDirectory(prefix="sparkdl-trainable-")
+        export_trainable(model, loss, optimizer, metrics, saved.name)
+        return cls._from_temporary_saved_model(saved, f"trainable Keras model '{model.name}'")
+
+    @classmethod
     def _from_temporary_saved_model(cls, saved: tempfile.TemporaryDirectory, what: str) -> TFModel:
         # A file: URI, so that a cluster's default filesystem does not claim the local path; the
         # directory lives as long as this object (the JVM reads it once, in _to_java).

@@ -1,0 +1,64 @@
+"""Trainable SavedModels (the training contract): train_step in TF equals Keras' fit."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from sparkdl._trainable import export_trainable
+
+
+def _mlp() -> keras.Model:
+    keras.utils.set_random_seed(1)
+    return keras.Sequential([
+        keras.Input((8,), name="x"),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_train_step_equals_keras_fit(tmp_path, optimizer):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 64)]
+    fitted = _mlp()
+    fitted.compile(
+        optimizer=keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": 0.05}}
+        ),
+        loss="categorical_crossentropy",
+    )
+    fitted.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    loss = "categorical_crossentropy"
+    names = export_trainable(_mlp(), loss, optimizer, ["accuracy"], str(tmp_path))
+    assert names == ["accuracy"]
+    loaded = tf.saved_model.load(str(tmp_path))
+    step = loaded.signatures["train_step"]
+    for _ in range(3):
+        for b in range(0, 64, 16):
+            out = step(x=x[b:b + 16], y=y[b:b + 16], learning_rate=tf.constant(0.05))
+    assert set(out) == {"loss", "accuracy"}
+    predictions = loaded.signatures["serving_default"](x=tf.constant(x))["output_0"].numpy()
+    np.testing.assert_allclose(predictions, fitted.predict(x, verbose=0), atol=1e-5)
+    evaluated = loaded.signatures["evaluate"](x=tf.constant(x), y=tf.constant(y))
+    expected_loss = keras.losses.categorical_crossentropy(y, fitted.predict(x, verbose=0))
+    np.testing.assert_allclose(float(evaluated["loss"]), float(np.mean(expected_loss)), atol=1e-5)
+
+
+def test_multi_input_models_and_stateful_metrics_are_refused(tmp_path):
+    a, b = keras.Input((2,), name="a"), keras.Input((2,), name="b")
+    two = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
+    with pytest.raises(ValueError, match="one input and one output"):
+        export_trainable(two, "mse", "sgd", None, str(tmp_path / "two"))
+    with pytest.raises(ValueError, match="stateless"):
+        export_trainable(_mlp(), "mse", "sgd", [keras.metrics.AUC()], str(tmp_path / "auc"))
+
+
+def test_from_keras_trainable_is_a_model_with_the_three_signatures():
+    from sparkdl.model import TFModel
+
+    model = TFModel.from_keras_trainable(_mlp(), "categorical_crossentropy", "adam", ["accuracy"])
+    loaded = tf.saved_model.load(model._saved.name)
+    assert set(loaded.signatures) == {"serving_default", "train_step", "evaluate"}
