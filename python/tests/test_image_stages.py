@@ -206,3 +206,25 @@ def test_keras_image_udf_with_a_python_preprocessor(spark):
     got = spark.sql("SELECT cnn_pre(image) AS p FROM pre_images ORDER BY i").collect()
     expected = model.predict(np.stack([preprocessor(a) for a in rgb]), verbose=0)
     np.testing.assert_allclose(np.stack([r.p for r in got]), expected, atol=1e-5)
+
+
+def test_malformed_images_are_invalid_rows_not_crashes(spark):
+    from pyspark.sql import Row
+
+    model = _cnn(3)
+    good = imageArrayToStruct(_rgb_images()[1][..., ::-1].copy(), "good")
+    bad = {
+        "short data": Row(origin="a", height=6, width=5, nChannels=3, mode=16, data=bytearray(10)),
+        "2 channels": Row(origin="b", height=6, width=5, nChannels=2, mode=16, data=bytearray(60)),
+        "Spark's invalid row": Row(origin="c", height=-1, width=-1, nChannels=-1, mode=-1,
+                                   data=bytearray()),
+    }
+    schema = T.StructType([T.StructField("i", T.LongType()), T.StructField("image", columnSchema)])
+    stage = TFImageTransformer(model=model, inputCol="image", outputCol="p")
+    for what, image in bad.items():
+        df = spark.createDataFrame([(0, good), (1, image)], schema)
+        with pytest.raises(JOB_ERRORS, match="inputCol column 'image' has an"):
+            stage.setHandleInvalid("error").transform(df).collect()
+        assert stage.setHandleInvalid("skip").transform(df).count() == 1, what
+        kept = stage.setHandleInvalid("keep").transform(df).orderBy("i").collect()
+        assert [r.p is None for r in kept] == [False, True], what

@@ -32,24 +32,32 @@ object ModelImages {
    */
   def prepare(image: Column, height: Int, width: Int, method: String, orderName: String): Column = {
     val order = ChannelOrder.fromName(orderName)
-    val resized = if (height > 0 && width > 0) ImageResize.resize(image, height, width, method) else image
-    val reorder: UDF1[Row, Row] = (img: Row) =>
-      if (img == null || img.isNullAt(ImageStruct.Data)) null
+    val resizeMethod = ResizeMethod.fromName(method)
+    // One pass per image: resize, then reorder. A malformed image passes as it is, so that the
+    // runtime's CellValidator names what is wrong and handleInvalid decides (error, skip, keep).
+    val f: UDF1[Row, Row] = (img: Row) =>
+      if (img == null || img.isNullAt(ImageStruct.Data) || !wellFormed(img)) img
       else {
-        val (h, w, c, mode) = (img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
-        val data = img.getAs[Array[Byte]](ImageStruct.Data)
-        val size = ImageStruct.valueSize(mode, c)
-        val floats = size == 4
-        // A malformed image passes as it is: the runtime's CellValidator names what is wrong.
-        val out = if (h <= 0 || w <= 0 || size < 0 || data.length.toLong != h.toLong * w * c * size) data
-          else ModelChannels.convert(data, h * w, c, floats, order)
-        if (out eq data) img
+        val resized = if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img
+        val (h, w, c, mode) = (resized.getInt(1), resized.getInt(2), resized.getInt(3), resized.getInt(4))
+        val data = resized.getAs[Array[Byte]](ImageStruct.Data)
+        val floats = ImageStruct.valueSize(mode, c) == 4
+        val out = ModelChannels.convert(data, h * w, c, floats, order)
+        if (out eq data) resized
         else {
           val channels = ModelChannels.channels(order)
-          Row(img.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
+          Row(resized.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
         }
       }
-    udf(reorder, ImageFormat.columnSchema).withName(s"to_${order.name}")(resized)
+    udf(f, ImageFormat.columnSchema).withName(s"${order.name}_${resizeMethod.name}_${height}x$width")(image)
+  }
+
+  // Sizes, channels, mode and data length agree (what the runtime checks before feeding it).
+  private def wellFormed(img: Row): Boolean = {
+    val (h, w, c, mode) = (img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
+    val size = ImageStruct.valueSize(mode, c)
+    h > 0 && w > 0 && size > 0 &&
+    img.getAs[Array[Byte]](ImageStruct.Data).length.toLong == h.toLong * w * c * size
   }
 
   /**
