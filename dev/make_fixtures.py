@@ -32,7 +32,7 @@ import numpy as np
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-VERSION = "v2"
+VERSION = "v3"
 COMPLETE_MARKER = ".complete"
 
 # Dtypes of the ``dtypes.pb`` fixture, with the inputs written for them.
@@ -552,6 +552,38 @@ def make_keras_reshape(out_dir: Path) -> None:
     save_npy(out_dir, "keras_reshape_y", model.predict(x_value, verbose=0))
 
 
+def make_keras_trainable(out_dir: Path) -> None:
+    """Write ``keras_trainable/`` (sparkdl's trainable SavedModel of a seeded 8-16-3 MLP, Adam)
+    and ``trainable_{x,y}.npy`` with Keras ``fit``'s predictions after 3 and 6 epochs
+    (``trainable_after3.npy``, ``trainable_after6.npy``; batches of 16, no shuffling, lr 0.05).
+    """
+    import keras
+
+    from sparkdl._trainable import export_trainable
+
+    def mlp() -> keras.Model:
+        keras.utils.set_random_seed(1)
+        return keras.Sequential([
+            keras.Input((8,), name="x"),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    rng = np.random.RandomState(4)
+    x = rng.standard_normal((64, 8)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.randint(0, 3, 64)]
+    path = out_dir / "keras_trainable"
+    shutil.rmtree(path, ignore_errors=True)
+    export_trainable(mlp(), "categorical_crossentropy", "adam", ["accuracy"], str(path))
+    fitted = mlp()
+    fitted.compile(optimizer=keras.optimizers.Adam(0.05), loss="categorical_crossentropy")
+    save_npy(out_dir, "trainable_x", x)
+    save_npy(out_dir, "trainable_y", y)
+    for epochs in (3, 6):
+        fitted.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        save_npy(out_dir, f"trainable_after{epochs}", fitted.predict(x, verbose=0))
+
+
 FIXTURES = [
     ("identity.pb", make_identity),
     ("add.pb", make_add),
@@ -563,6 +595,7 @@ FIXTURES = [
     ("two_input.pb", make_two_input),
     ("keras_dense10/", make_keras_dense10),
     ("keras_reshape/", make_keras_reshape),
+    ("keras_trainable/", make_keras_trainable),
 ]
 
 
