@@ -46,11 +46,13 @@ def _list(store: str) -> None:
     print(f"model store: {store}")
     for name in models.NAMES:
         height, width = models.input_size(name)
-        try:
-            meta = models._read_text(models.model_dir(name, store) + "/model.json")
-            state = f"prepared, weights {json.loads(meta)['weights']}"
-        except (OSError, ValueError, KeyError):
-            state = "not prepared"
+        meta = models.model_dir(name, store) + "/model.json"
+        state = "not prepared"
+        if models._exists(meta):
+            try:
+                state = f"prepared, weights {json.loads(models._read_text(meta))['weights']}"
+            except (OSError, ValueError, KeyError):
+                state = "unreadable model.json"
         print(f"  {name:<15} {height}x{width}  features {models.feature_dim(name):>4}  {state}")
 
 
