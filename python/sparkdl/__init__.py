@@ -60,6 +60,10 @@ def _java_package_alias(java_package: str, python_module: str) -> None:
     alias = types.ModuleType(java_package, f"Alias of {python_module} for PySpark's readers.")
 
     def __getattr__(name: str) -> Any:
+        # Module attributes (__file__, __path__, ...) that tools probe for on every module in
+        # sys.modules (TF's autograph does) are not the stages': answer without importing them.
+        if name.startswith("__"):
+            raise AttributeError(name)
         import importlib
 
         return getattr(importlib.import_module(python_module), name)
