@@ -7,7 +7,7 @@ import org.apache.spark.ml.param.{BooleanParam, IntParam, ParamMap, ParamValidat
 import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, Identifiable, MLReader}
 import org.apache.spark.sql.{Column, DataFrame, Dataset, SparkSession}
 import org.apache.spark.sql.functions
-import org.apache.spark.sql.functions.{element_at, lit, slice, sort_array, struct, typedLit}
+import org.apache.spark.sql.functions.{element_at, lit, slice, sort_array, struct, typedLit, when}
 import org.apache.spark.sql.types.{ArrayType, DataType, FloatType, StringType, StructField, StructType}
 
 /** Params of [[DeepImagePredictor]]. */
@@ -94,18 +94,20 @@ class DeepImagePredictor(override val uid: String)
   }
 
   // The top K of a vector of probabilities as named structs, with Spark's own functions: sorted
-  // as (probability, -index) pairs, descending, so ties go to the lower index. Null stays null.
+  // as (probability, -index) pairs, descending, so ties go to the lower index.
   private def decoded(probabilities: Column, classes: IndexedSeq[(String, String)]): Column = {
     val ranked = functions.transform(vector_to_array(probabilities, "float32"),
       (p, i) => struct(p.as("probability"), (-i).as("negIndex")))
     val top = slice(sort_array(ranked, asc = false), 1, $(topK))
     val wnids = typedLit(classes.map(_._1))
     val names = typedLit(classes.map(_._2))
-    functions.transform(top, x => {
+    val named = functions.transform(top, x => {
       val position = lit(1) - x.getField("negIndex")
       struct(element_at(wnids, position).as("class"), element_at(names, position).as("description"),
         x.getField("probability").as("probability"))
     })
+    // Spark's vector_to_array fails on null (handleInvalid 'keep'): null stays null.
+    when(probabilities.isNotNull, named)
   }
 
   private def outputType: DataType =
@@ -121,7 +123,7 @@ object DeepImagePredictor extends DefaultParamsReadable[DeepImagePredictor] {
     StructType(Seq(
       StructField("class", StringType),
       StructField("description", StringType),
-      StructField("probability", FloatType)
+      StructField("probability", FloatType, nullable = false)
     )),
     containsNull = false
   )
