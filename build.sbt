@@ -54,6 +54,20 @@ lazy val core = (project in file("core"))
       )
       Seq(out)
     }.taskValue,
+    // ImageNet's class names for DeepImagePredictor's decodePredictions: the list sparkdl's Python
+    // model store ships, so Scala and Python name classes alike. Absent (the Python package not
+    // there yet), the jar has none and decodePredictions says so when used.
+    Compile / resourceGenerators += Def.task {
+      val src = (ThisBuild / baseDirectory).value / "python" / "sparkdl" / "models" / "imagenet_classes.json"
+      val out = (Compile / resourceManaged).value / "io" / "sparkdl" / "models" / "imagenet_classes.json"
+      if (src.isFile) {
+        IO.copyFile(src, out)
+        Seq(out)
+      } else {
+        IO.delete(out)
+        Nil
+      }
+    }.taskValue,
     Test / fork := true,
     Test / javaOptions ++= javaOpens ++ Seq(
       "-Xcheck:jni", "-Xmx2g",

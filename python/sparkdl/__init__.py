@@ -28,6 +28,8 @@ _LAZY.update({
     "TFTransformer": "sparkdl.ml",
     "KerasTransformer": "sparkdl.ml",
     "TFImageTransformer": "sparkdl.ml",
+    "DeepImageFeaturizer": "sparkdl.ml",
+    "DeepImagePredictor": "sparkdl.ml",
     "KerasImageFileTransformer": "sparkdl.keras_image",
     "registerModelUDF": "sparkdl.udf",
     "TFModel": "sparkdl.model",

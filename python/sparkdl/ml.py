@@ -19,10 +19,22 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from sparkdl._gen.ml import _KerasTransformer, _TFImageTransformer, _TFTransformer
+from sparkdl._gen.ml import (
+    _DeepImageFeaturizer,
+    _DeepImagePredictor,
+    _KerasTransformer,
+    _TFImageTransformer,
+    _TFTransformer,
+)
 from sparkdl.model import TFModel
 
-__all__ = ["KerasTransformer", "TFImageTransformer", "TFTransformer"]
+__all__ = [
+    "DeepImageFeaturizer",
+    "DeepImagePredictor",
+    "KerasTransformer",
+    "TFImageTransformer",
+    "TFTransformer",
+]
 
 
 def _is_keras_model(value: Any) -> bool:
@@ -144,3 +156,31 @@ class TFImageTransformer(_TFImageTransformer):
         ):
             kwargs["model"] = TFModel.from_keras(model)
         return super()._set(**kwargs)
+
+
+class DeepImageFeaturizer(_DeepImageFeaturizer):
+    """Turns images into features: the pooled layer before the classifier of a named ImageNet
+    model (``modelName``: InceptionV3, Xception, ResNet50, VGG16, VGG19, MobileNetV2,
+    EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image.
+
+    The model is read from the model store, which ``python -m sparkdl.models prepare <Name>``
+    fills; its root is Spark conf ``spark.sparkdl.modelStore``, else ``$SPARKDL_MODEL_STORE``,
+    else ``~/.cache/sparkdl/models``. A saved stage keeps only the model's name.
+
+    Parameters
+    ----------
+    inputCol, outputCol, modelName, scaleHint, batchSize, handleInvalid
+        As in Scala; see :meth:`explainParams`.
+    """
+
+
+class DeepImagePredictor(_DeepImagePredictor):
+    """Classifies images with a named ImageNet model (as :class:`DeepImageFeaturizer`'s): an ML
+    vector of the 1,000 class probabilities, or with ``decodePredictions=True`` the ``topK`` most
+    probable classes as structs ``(class, description, probability)``, most probable first.
+
+    Parameters
+    ----------
+    inputCol, outputCol, modelName, scaleHint, decodePredictions, topK, batchSize, handleInvalid
+        As in Scala; see :meth:`explainParams`.
+    """

@@ -1,0 +1,242 @@
+package io.sparkdl.ml
+
+import java.nio.charset.StandardCharsets.UTF_8
+
+import scala.util.Using
+import scala.util.control.NonFatal
+
+import org.apache.hadoop.fs.Path
+import org.json4s.{DefaultFormats, JArray, JString}
+import org.json4s.jackson.JsonMethods.parse
+
+import org.apache.spark.ml.image.ImageSchema
+import org.apache.spark.ml.param.{Param, ParamValidators}
+import org.apache.spark.sql.{DataFrame, SparkSession}
+import org.apache.spark.sql.functions.col
+import org.apache.spark.sql.types.{StructField, StructType}
+
+import io.sparkdl.image.ResizeMethod
+import io.sparkdl.ml.param.{HasBatchSize, HasHandleInvalid}
+import io.sparkdl.model.{ImageStruct, TFModel}
+
+/**
+ * The named ImageNet models of [[DeepImageFeaturizer]] and [[DeepImagePredictor]], as the model
+ * store holds them (written by `python -m sparkdl.models prepare <Name>`):
+ * `<root>/<Name>/saved_model/` (signature `serving_default`: input `image`, float32
+ * `[N, H, W, 3]` RGB values 0..255, preprocessing inside the graph; outputs `features` and
+ * `predictions`) and `<root>/<Name>/model.json` (its input size and output sizes).
+ *
+ * The root is Spark conf `spark.sparkdl.modelStore`, else environment variable
+ * `SPARKDL_MODEL_STORE`, else `~/.cache/sparkdl/models`; any Hadoop filesystem path. Only the
+ * driver reads the store: the model's bytes reach the executors as every stage's do.
+ */
+private[ml] object NamedImageModels {
+
+  val Names: Seq[String] = Seq(
+    "InceptionV3", "Xception", "ResNet50", "VGG16", "VGG19", "MobileNetV2", "EfficientNetB0",
+    "DenseNet121", "ResNet50V2", "ConvNeXtTiny"
+  )
+
+  val StoreConf = "spark.sparkdl.modelStore"
+  val StoreEnv = "SPARKDL_MODEL_STORE"
+
+  /** A class list of the user's own instead of the one shipped in sparkdl's jar. */
+  val ClassesConf = "spark.sparkdl.imagenetClasses"
+  val ClassesResource = "io/sparkdl/models/imagenet_classes.json"
+
+  val InputKey = "image"
+  val FeaturesKey = "features"
+  val PredictionsKey = "predictions"
+
+  /** A model of the store, as its model.json describes it. */
+  final case class Entry(name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int) {
+    def savedModel: Path = new Path(dir, "saved_model")
+  }
+
+  /** The store's root: the session's conf, else the environment, else the user's cache. */
+  def root(spark: Option[SparkSession]): String = {
+    val configured = spark.flatMap(_.conf.getOption(StoreConf)).orElse(sys.env.get(StoreEnv)).filter(_.nonEmpty)
+    val path = configured.getOrElse("~/.cache/sparkdl/models")
+    if (path == "~" || path.startsWith("~/")) System.getProperty("user.home") + path.drop(1) else path
+  }
+
+  /**
+   * The store's entry for model `name` (one of [[Names]]), read from its model.json; `who` (the
+   * stage) starts the error, which names the path looked in and the command that fills it.
+   */
+  def entry(name: String, spark: Option[SparkSession], who: String): Entry = {
+    val dir = new Path(root(spark), name)
+    val meta = new Path(dir, "model.json")
+    val hadoopConf = spark.map(_.sparkContext.hadoopConfiguration).getOrElse(new org.apache.hadoop.conf.Configuration())
+    val fs = dir.getFileSystem(hadoopConf)
+    if (!fs.exists(meta) || !fs.exists(new Path(dir, "saved_model"))) {
+      throw new IllegalArgumentException(
+        s"$who: model '$name' is not in the model store: no $meta with its saved_model/ beside it " +
+          s"(store root from Spark conf $StoreConf, else $$$StoreEnv, else ~/.cache/sparkdl/models); " +
+          s"prepare it with `python -m sparkdl.models prepare $name` (with the same store root)"
+      )
+    }
+    implicit val formats: DefaultFormats.type = DefaultFormats
+    try {
+      val json = parse(new String(Using.resource(fs.open(meta))(_.readAllBytes()), UTF_8))
+      def int(field: String): Int = (json \ field).extract[Int]
+      Entry(name, dir, int("inputHeight"), int("inputWidth"), int("featureDim"), int("numClasses"))
+    } catch {
+      case NonFatal(e) => throw new IllegalArgumentException(
+          s"$who: $meta is not a model store entry (expected integer fields inputHeight, inputWidth, " +
+            s"featureDim, numClasses): ${e.getMessage}; prepare it again with " +
+            s"`python -m sparkdl.models prepare $name`",
+          e
+        )
+    }
+  }
+
+  /** The entry's SavedModel, read now (its files move to the executors with the stage). */
+  def load(entry: Entry, spark: SparkSession): TFModel =
+    TFModel.fromSavedModel(entry.savedModel.toString, hadoopConf = spark.sparkContext.hadoopConfiguration)
+
+  /**
+   * ImageNet's classes as (wnid, name), in the models' output order: the file of Spark conf
+   * [[ClassesConf]] if set, else the list shipped in sparkdl's jar ([[ClassesResource]], copied at
+   * build time from `python/sparkdl/models/imagenet_classes.json`).
+   */
+  def classes(spark: SparkSession, who: String): IndexedSeq[(String, String)] = {
+    val (text, where) = spark.conf.getOption(ClassesConf).filter(_.nonEmpty) match {
+      case Some(file) =>
+        val p = new Path(file)
+        val fs = p.getFileSystem(spark.sparkContext.hadoopConfiguration)
+        (new String(Using.resource(fs.open(p))(_.readAllBytes()), UTF_8), file)
+      case None =>
+        val stream = Option(getClass.getClassLoader.getResourceAsStream(ClassesResource)).getOrElse {
+          throw new IllegalArgumentException(
+            s"$who: decodePredictions needs ImageNet's class names, and this sparkdl build lacks " +
+              s"them (resource $ClassesResource, copied from python/sparkdl/models/imagenet_classes.json " +
+              s"when the jar is built); build sparkdl with that file, or set Spark conf $ClassesConf " +
+              "to a JSON file of [wnid, name] pairs"
+          )
+        }
+        (new String(Using.resource(stream)(_.readAllBytes()), UTF_8), ClassesResource)
+    }
+    parse(text) match {
+      case JArray(items) => items.toIndexedSeq.map {
+          case JArray(List(JString(wnid), JString(label))) => (wnid, label)
+          case other => throw new IllegalArgumentException(
+              s"$who: $where holds $other; expected a JSON list of [wnid, name] pairs")
+        }
+      case _ => throw new IllegalArgumentException(s"$who: $where is not a JSON list of [wnid, name] pairs")
+    }
+  }
+
+  /**
+   * java.awt's scale hints, the original featurizer's `scaleHint`, as the resize methods that do
+   * what `Image.getScaledInstance` did with them: SMOOTH and AREA_AVERAGING chose the
+   * `AreaAveragingScaleFilter` (area averaging), DEFAULT, FAST and REPLICATE the
+   * `ReplicateScaleFilter` (pixel replication, nearest neighbour).
+   */
+  val ScaleHints: Map[String, ResizeMethod] = Map(
+    "SCALE_AREA_AVERAGING" -> ResizeMethod.Area,
+    "SCALE_SMOOTH" -> ResizeMethod.Area,
+    "SCALE_DEFAULT" -> ResizeMethod.Nearest,
+    "SCALE_FAST" -> ResizeMethod.Nearest,
+    "SCALE_REPLICATE" -> ResizeMethod.Nearest
+  )
+}
+
+/** Params of the named image model stages, and what they share: checks, the store, the run. */
+private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid {
+  import NamedImageModels._
+
+  /** The stage as error messages name it: "DeepImageFeaturizer deepImageFeaturizer_1a2b". */
+  def stageName: String = s"${getClass.getSimpleName} $uid"
+
+  /** The column of images (Spark's image struct). Required. */
+  final val inputCol: Param[String] =
+    new Param[String](this, "inputCol", "The column of images (Spark's image struct). Required.")
+
+  /** The output column. Required. */
+  final val outputCol: Param[String] = new Param[String](this, "outputCol", "The output column. Required.")
+
+  /** The named model, read from the model store. */
+  final val modelName: Param[String] = new Param[String](
+    this,
+    "modelName",
+    s"The ImageNet model, read from the model store (`python -m sparkdl.models prepare <name>` " +
+      s"fills it): one of ${Names.mkString(", ")}. Required.",
+    (name: String) => Names.contains(name) || unknownModel(name)
+  )
+
+  /** How images are resized to the model's input size, in the original's java.awt names. */
+  final val scaleHint: Param[String] = new Param[String](
+    this,
+    "scaleHint",
+    "How images are resized to the model's input size, as java.awt's scale hints did: " +
+      "'SCALE_AREA_AVERAGING' and 'SCALE_SMOOTH' average areas (resize method 'area'), " +
+      "'SCALE_DEFAULT', 'SCALE_FAST' and 'SCALE_REPLICATE' replicate pixels (resize method " +
+      "'nearest'). Default: 'SCALE_AREA_AVERAGING'.",
+    ParamValidators.inArray(ScaleHints.keys.toArray.sorted)
+  )
+
+  setDefault(scaleHint -> "SCALE_AREA_AVERAGING")
+
+  final def getInputCol: String = $(inputCol)
+  final def getOutputCol: String = $(outputCol)
+  final def getModelName: String = $(modelName)
+  final def getScaleHint: String = $(scaleHint)
+
+  private def unknownModel(name: String): Nothing =
+    fail(s"param 'modelName' is '$name', which is not a known model; expected one of ${Names.mkString(", ")}")
+
+  protected def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
+
+  private def required[T](p: Param[T], expected: String): T =
+    get(p).getOrElse(fail(s"param '${p.name}' is required but not set; expected $expected"))
+
+  /**
+   * Checks params and columns (no store access): the schema with `outputType` appended as
+   * `outputCol`.
+   */
+  protected def checkedSchema(schema: StructType, outputType: org.apache.spark.sql.types.DataType): StructType = {
+    required(modelName, s"one of ${Names.mkString(", ")}")
+    val input = required(inputCol, "the name of the image column")
+    val output = required(outputCol, "the name of the output column")
+    val field = schema.find(_.name == input).getOrElse(fail(
+      s"inputCol names column '$input', which the DataFrame lacks; expected one of its columns: " +
+        schema.fieldNames.mkString(", ")
+    ))
+    field.dataType match {
+      case s: StructType if ImageStruct.matches(s) =>
+      case other =>
+        fail(s"inputCol column '$input' has type ${other.simpleString}; expected an image struct " +
+          s"(${ImageSchema.columnSchema.simpleString}), e.g. from readImages")
+    }
+    if (schema.fieldNames.contains(output)) {
+      fail(s"outputCol names output column '$output', which already exists; expected a new column name")
+    }
+    schema.add(StructField(output, outputType, nullable = true))
+  }
+
+  /** The store's entry of the model, checked to exist (on the driver, before any job). */
+  protected def storeEntry(spark: Option[SparkSession]): Entry = entry($(modelName), spark, stageName)
+
+  /**
+   * `df` with model output `outputKey` of the stage's model over its images, as an ML vector in
+   * column `column`: a [[TFImageTransformer]] of the store's SavedModel, at the size model.json
+   * gives, images in RGB.
+   */
+  protected def runModel(df: DataFrame, entry: Entry, outputKey: String, column: String): DataFrame = {
+    val inner = new TFImageTransformer(uid)
+      .setModel(load(entry, df.sparkSession))
+      .setInputCol($(inputCol))
+      .setOutputCol(column)
+      .setInputTensor(InputKey)
+      .setOutputTensor(outputKey)
+      .setChannelOrder("RGB")
+      .setImageSize(Array(entry.height, entry.width))
+      .setResizeMethod(ScaleHints($(scaleHint)).name)
+      .setBatchSize($(batchSize))
+      .setHandleInvalid($(handleInvalid))
+    inner.transform(df)
+  }
+
+  protected def quoted(name: String): org.apache.spark.sql.Column = col(s"`${name.replace("`", "``")}`")
+}
