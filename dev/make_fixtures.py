@@ -558,7 +558,6 @@ def make_keras_trainable(out_dir: Path) -> None:
     (``trainable_after3.npy``, ``trainable_after6.npy``; batches of 16, no shuffling, lr 0.05).
     """
     import keras
-
     from sparkdl._trainable import export_trainable
 
     def mlp() -> keras.Model:
