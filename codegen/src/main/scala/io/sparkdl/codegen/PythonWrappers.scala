@@ -12,10 +12,12 @@ import org.apache.spark.ml.util.MLWritable
 /**
  * Writes the Python base class of every Spark ML stage in `io.sparkdl.ml` (found by scanning
  * core's compiled classes): `python/sparkdl/_gen/<module>.py`, one private `_X` per stage with
- * its params (name, doc, type converter, default, read from a Scala instance), keyword-only
- * `__init__`/`setParams`, `setX`/`getX`, and the Java class name. The glue PySpark needs to move
- * sparkdl's param types across py4j lives in hand-written `sparkdl._stage`; the public Python
- * classes subclass these bases (`sparkdl.ml`).
+ * its params (name, doc, type converter, default, read from a Scala instance), `setX`/`getX`, and
+ * the Java class name. Transformers (`JavaTransformer`) and estimators (`JavaEstimator`) get
+ * keyword-only `__init__`/`setParams`; an estimator's `_create_model` wraps what its `fit`
+ * returns in that model's public class; models (`JavaModel`) are made from a JVM model, as
+ * PySpark's are. The glue PySpark needs to move sparkdl's param types across py4j lives in
+ * hand-written `sparkdl._stage`; the public Python classes subclass these bases (`sparkdl.ml`).
  *
  * Usage: `PythonWrappers <core classes dir or jar> <output dir> [package]` (`build/sbt
  * pythonWrappers`); the package defaults to `io.sparkdl.ml`.
