@@ -18,6 +18,7 @@ import tensorflow as tf
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import VectorAssembler
+from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaTransformer
 from pyspark.sql import DataFrame
 from sparkdl import ml
 from sparkdl._stage import SparkdlJavaParams
@@ -68,9 +69,10 @@ def _column(df: DataFrame, col: str) -> np.ndarray:
 # ---- the generated wrappers ---------------------------------------------------------------
 
 
-def _scala_stages(spark) -> list[str]:
+def _scala_stages(spark) -> dict[str, str]:
     """The public concrete PipelineStages in io.sparkdl.ml of the sparkdl jar the JVM runs,
-    found independently of the generator: by listing the jar and asking the JVM."""
+    found independently of the generator (by listing the jar and asking the JVM): Java class
+    name -> "estimator", "model" or "transformer"."""
     jvm = spark._jvm
     jar = next(p for p in sparkdl.bundled_jars() if Path(p).name.startswith("sparkdl_"))
     with zipfile.ZipFile(jar) as z:
@@ -79,17 +81,37 @@ def _scala_stages(spark) -> list[str]:
             for n in z.namelist()
             if n.startswith("io/sparkdl/ml/") and n.endswith(".class") and "$" not in n
         ]
-    stage = jvm.java.lang.Class.forName("org.apache.spark.ml.PipelineStage")
-    modifier = jvm.java.lang.reflect.Modifier
     loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
-    out = []
+    stage, estimator, model = (
+        jvm.java.lang.Class.forName(f"org.apache.spark.ml.{name}")
+        for name in ("PipelineStage", "Estimator", "Model")
+    )
+    modifier = jvm.java.lang.reflect.Modifier
+    out = {}
     for name in names:
         cls = jvm.java.lang.Class.forName(name, False, loader)
         mods = cls.getModifiers()
         concrete = not modifier.isAbstract(mods) and not cls.isInterface()
         if stage.isAssignableFrom(cls) and modifier.isPublic(mods) and concrete:
-            out.append(name)
-    return sorted(out)
+            if estimator.isAssignableFrom(cls):
+                out[name] = "estimator"
+            elif model.isAssignableFrom(cls):
+                out[name] = "model"
+            else:
+                out[name] = "transformer"
+    return dict(sorted(out.items()))
+
+
+def _fitted_model(spark, java_class: str) -> str:
+    """The Java class an estimator's ``fit(Dataset)`` returns (the JVM picks the most specific
+    return type over Scala's bridge method)."""
+    jvm = spark._jvm
+    loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+    cls = jvm.java.lang.Class.forName(java_class, False, loader)
+    dataset = jvm.java.lang.Class.forName("org.apache.spark.sql.Dataset")
+    params = spark.sparkContext._gateway.new_array(jvm.java.lang.Class, 1)
+    params[0] = dataset
+    return cls.getMethod("fit", params).getReturnType().getName()
 
 
 def _generated_bases() -> dict[str, type]:
@@ -109,13 +131,37 @@ def test_every_scala_stage_has_a_generated_base_and_a_public_python_class(spark)
     bases = _generated_bases()
     missing = sorted(set(stages) - set(bases))
     assert not missing, f"no generated base for {missing}: run build/sbt pythonWrappers"
-    for java_class in stages:
+    pyspark_base = {"estimator": JavaEstimator, "model": JavaModel, "transformer": JavaTransformer}
+    for java_class, kind in stages.items():
         package, name = java_class.rsplit(".", 1)
         public = getattr(ml, name, None)
         assert public is not None and name in ml.__all__, f"sparkdl.ml has no public {name}"
         assert issubclass(public, bases[java_class]) and public is not bases[java_class]
+        assert issubclass(public, pyspark_base[kind]), f"{name} is a {kind}"
+        if kind == "transformer":
+            assert not issubclass(public, JavaModel), f"{name} is no model"
         # How PySpark's readers find it: by importing the Java class name.
         assert getattr(__import__(package, fromlist=[name]), name) is public
+
+
+def test_every_estimator_fits_the_public_python_class_of_its_model(spark, monkeypatch):
+    """What ``fit`` returns in Python wraps the JVM model in the public class of the Java class
+    that the Scala estimator's ``fit`` returns (trivially true while there are no estimators)."""
+    for java_class, kind in _scala_stages(spark).items():
+        if kind != "estimator":
+            continue
+        model_name = _fitted_model(spark, java_class)
+        model_class = getattr(ml, model_name.rsplit(".", 1)[1], None)
+        assert model_class is not None, f"{java_class}.fit returns {model_name}: no Python class"
+        java_model = object()  # stands for the JVM model, which the model class only keeps
+
+        def keep(self, java_model):
+            self.kept = java_model
+
+        with monkeypatch.context() as m:
+            m.setattr(model_class, "__init__", keep)
+            model = getattr(ml, java_class.rsplit(".", 1)[1])()._create_model(java_model)
+        assert type(model) is model_class and model.kept is java_model
 
 
 def test_generated_code_is_ruff_clean():

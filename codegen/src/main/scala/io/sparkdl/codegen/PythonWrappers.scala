@@ -5,17 +5,19 @@ import java.lang.reflect.{Method, Modifier}
 import java.nio.charset.StandardCharsets.UTF_8
 import java.nio.file.Files
 
-import org.apache.spark.ml.{Model, Transformer}
+import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.param._
 import org.apache.spark.ml.util.MLWritable
 
 /**
  * Writes the Python base class of every Spark ML stage in `io.sparkdl.ml` (found by scanning
  * core's compiled classes): `python/sparkdl/_gen/<module>.py`, one private `_X` per stage with
- * its params (name, doc, type converter, default, read from a Scala instance), keyword-only
- * `__init__`/`setParams`, `setX`/`getX`, and the Java class name. The glue PySpark needs to move
- * sparkdl's param types across py4j lives in hand-written `sparkdl._stage`; the public Python
- * classes subclass these bases (`sparkdl.ml`).
+ * its params (name, doc, type converter, default, read from a Scala instance), `setX`/`getX`, and
+ * the Java class name. Transformers (`JavaTransformer`) and estimators (`JavaEstimator`) get
+ * keyword-only `__init__`/`setParams`; an estimator's `_create_model` wraps what its `fit`
+ * returns in that model's public class; models (`JavaModel`) are made from a JVM model, as
+ * PySpark's are. The glue PySpark needs to move sparkdl's param types across py4j lives in
+ * hand-written `sparkdl._stage`; the public Python classes subclass these bases (`sparkdl.ml`).
  *
  * Usage: `PythonWrappers <core classes dir or jar> <output dir> [package]` (`build/sbt
  * pythonWrappers`); the package defaults to `io.sparkdl.ml`.
@@ -36,8 +38,9 @@ object PythonWrappers {
   /** The generated files (name -> content) for the stages among the classes at `root`. */
   def generate(root: File, packageName: String = StagePackage): Map[String, String] = {
     val stages = StageCatalog.discover(root, packageName, getClass.getClassLoader)
+    val kindOf = kinds(stages)
     val modules = stages.groupBy(s => moduleName(s.packageName))
-    modules.map { case (module, ss) => s"$module.py" -> renderModule(ss) } +
+    modules.map { case (module, ss) => s"$module.py" -> renderModule(ss, kindOf) } +
       ("__init__.py" -> (Header + "\"\"\"Generated bases of sparkdl's Python stages.\"\"\"\n"))
   }
 
@@ -120,28 +123,67 @@ object PythonWrappers {
       PyParam(p.name, p.doc, pythonType(stage, accessor, p), default)
   }
 
-  // Only transformers so far: an estimator's Python twin needs its model's twin as well.
-  private def pythonBase(stage: StageClass): String = stage.cls match {
-    case c if classOf[Transformer].isAssignableFrom(c) && !classOf[Model[_]].isAssignableFrom(c) =>
-      "JavaTransformer"
-    case c => throw new IllegalArgumentException(
-        s"${c.getName}: PythonWrappers generates transformers only; teach it this kind of stage"
-      )
+  /**
+   * What a stage is in PySpark's terms, which decides its base and constructor: a transformer
+   * (made in Python, keyword-only), an estimator (the same, and `_create_model` wraps what its
+   * `fit` returns in `model`'s public Python class) or a model (made from the JVM model that
+   * fitting or reading gave; see PySpark's `JavaModel`).
+   */
+  private sealed trait Kind { def base: String }
+  private case object TransformerKind extends Kind { val base = "JavaTransformer" }
+  private final case class EstimatorKind(stage: StageClass, model: StageClass) extends Kind {
+    /** The model's base when it is in this module (`_X`), or else `Any`: no imports between. */
+    val modelHint: String =
+      if (model.packageName == stage.packageName) "_" + model.simpleName else "Any"
+    val base = s"JavaEstimator[${if (modelHint == "Any") "Any" else pyString(modelHint)}]"
   }
+  private final case class ModelKind(fittedBy: Seq[StageClass]) extends Kind {
+    val base = "JavaModel"
+  }
+
+  /** Each stage's kind; an estimator's model must be one of `stages`, to have a Python twin. */
+  private def kinds(stages: Seq[StageClass]): Map[StageClass, Kind] = {
+    val byClass = stages.map(s => s.cls -> s).toMap[Class[_], StageClass]
+    val models = stages.flatMap(s => s.fittedModel.map(m => s -> m)).map { case (s, m) =>
+      s -> byClass.getOrElse(m, throw new IllegalArgumentException(
+        s"${s.name}.fit returns ${m.getName}, which is not a public concrete stage of the " +
+          "scanned packages; Python can only wrap the model of a stage it wraps too"
+      ))
+    }.toMap
+    stages.map { s =>
+      s -> (models.get(s) match {
+        case Some(model) => EstimatorKind(s, model)
+        case None if s.isModel => ModelKind(stages.filter(e => models.get(e).contains(s)))
+        case None if classOf[Transformer].isAssignableFrom(s.cls) => TransformerKind
+        case None => throw new IllegalArgumentException(
+            s"${s.name}: PythonWrappers generates transformers, estimators and models only; " +
+              "teach it this kind of stage"
+          )
+      })
+    }.toMap
+  }
+
+  /** `io.sparkdl.ml.X` -> `sparkdl.ml`: where the public Python class of a stage lives. */
+  private def publicModule(stage: StageClass): String =
+    "sparkdl." + stage.packageName.stripPrefix("io.sparkdl.")
 
   private def isReadable(stage: StageClass): Boolean = stage.cls.getMethods.exists { m =>
     m.getName == "read" && m.getParameterCount == 0 && Modifier.isStatic(m.getModifiers)
   }
 
-  private def renderModule(stages: Seq[StageClass]): String = {
+  private def renderModule(stages: Seq[StageClass], kindOf: Map[StageClass, Kind]): String = {
     val rendered = stages.map(s => (s, pyParams(s)))
-    val bases = rendered.map(r => pythonBase(r._1)).toSet
+    val bases = stages.map(s => kindOf(s).base.takeWhile(_ != '[')).toSet
     val converters = rendered.flatMap(_._2.map(_.tpe.converter)).toSet
     val writable = stages.exists(s => classOf[MLWritable].isAssignableFrom(s.cls))
+    val estimators = stages.exists(s => kindOf(s).isInstanceOf[EstimatorKind])
+    val anyHint = estimators || stages.exists(s => kindOf(s).isInstanceOf[ModelKind]) ||
+      rendered.exists(_._2.exists(_.tpe.hint == "Any"))
     val glue = Seq("SparkdlJavaParams") ++ converters.filterNot(_.contains('.')).toSeq
     val imports = Seq( // isort's groups: future, standard library, third party, sparkdl
       Seq("from __future__ import annotations"),
-      if (rendered.exists(_._2.exists(_.tpe.hint == "Any"))) Seq("from typing import Any") else Nil,
+      (if (estimators) Seq("import importlib") else Nil) ++
+        (if (anyHint) Seq("from typing import Any") else Nil),
       Seq(
         "from pyspark import keyword_only",
         "from pyspark.ml.param import Param, Params" +
@@ -151,18 +193,27 @@ object PythonWrappers {
       Seq(s"from sparkdl._stage import ${glue.sorted.mkString(", ")}")
     ).filter(_.nonEmpty).map(_.mkString("\n")).mkString("\n\n") + "\n"
     val doc = s"\"\"\"Generated bases of the Python stages for ${stages.head.packageName}.\"\"\"\n"
-    Header + doc + "\n" + imports + rendered.map { case (s, ps) => renderClass(s, ps) }.mkString
+    Header + doc + "\n" + imports +
+      rendered.map { case (s, ps) => renderClass(s, kindOf(s), ps) }.mkString
   }
 
-  private def renderClass(stage: StageClass, params: Seq[PyParam]): String = {
+  private def renderClass(stage: StageClass, kind: Kind, params: Seq[PyParam]): String = {
     val cls = "_" + stage.simpleName
-    val mixins = Seq("SparkdlJavaParams", pythonBase(stage)) ++
+    val mixins = Seq("SparkdlJavaParams", kind.base) ++
       (if (classOf[MLWritable].isAssignableFrom(stage.cls)) Seq("JavaMLWritable") else Nil)
     val b = new StringBuilder
     b ++= s"\n\nclass $cls(${mixins.mkString(", ")}):\n"
     b ++= s"    \"\"\"The params of ``${stage.name}``, generated from Scala.\n\n"
-    val public = s"sparkdl.${moduleName(stage.packageName).replace('_', '.')}.${stage.simpleName}"
-    b ++= s"    Use :class:`$public`, which subclasses this base.\n    \"\"\"\n\n"
+    val public = s"${publicModule(stage)}.${stage.simpleName}"
+    val use = s"Use :class:`$public`, which subclasses this base."
+    val fittedBy = kind match {
+      case ModelKind(estimators) if estimators.nonEmpty =>
+        val fitters = estimators.map(e => s":class:`${publicModule(e)}.${e.simpleName}`")
+        s" ${fitters.mkString(", ")} fit${if (fitters.size == 1) "s" else ""} it."
+      case _ => ""
+    }
+    b ++= wrapLines(use + fittedBy, "    ")
+    b ++= "    \"\"\"\n\n"
     b ++= s"    _java_class = ${pyString(stage.name)}\n"
     if (!isReadable(stage)) b ++= "    _java_readable = False\n"
     params.foreach { p =>
@@ -171,20 +222,14 @@ object PythonWrappers {
       b ++= wrapString(p.doc, "        ", ",\n")
       b ++= s"        typeConverter=${p.tpe.converter},\n    )\n"
     }
-    val kwargs = params.map(p => s"        ${p.name}: ${p.tpe.hint} | None = None,\n").mkString
-    val signature = s"(\n        self,\n        *,\n$kwargs    )"
-    val javaArgs = if (stage.hasUidConstructor) "self._java_class, self.uid" else "self._java_class"
-    b ++= s"\n    @keyword_only\n    def __init__$signature -> None:\n"
-    b ++= "        super().__init__()\n"
-    b ++= s"        self._java_obj = self._new_java_obj($javaArgs)\n"
-    val defaults = params.flatMap(p => p.default.map(d => s"${p.name}=$d"))
-    val oneLine = s"        self._setDefault(${defaults.mkString(", ")})\n"
-    if (defaults.nonEmpty && oneLine.length <= 101) b ++= oneLine
-    else if (defaults.nonEmpty) b ++= defaults.map(d => s"            $d,\n").mkString("        self._setDefault(\n", "", "        )\n")
-    b ++= "        self._set(**self._input_kwargs)\n"
-    b ++= s"\n    @keyword_only\n    def setParams$signature -> $cls:\n"
-    b ++= "        \"\"\"Sets the given params.\"\"\"\n"
-    b ++= "        return self._set(**self._input_kwargs)\n"
+    kind match {
+      case ModelKind(_) => b ++= renderModelConstructor(params)
+      case _ => b ++= renderConstructor(stage, cls, params)
+    }
+    kind match {
+      case e: EstimatorKind => b ++= renderCreateModel(e)
+      case _ =>
+    }
     params.foreach { p =>
       b ++= s"\n    def set${p.capitalized}(self, value: ${p.tpe.hint}) -> $cls:\n"
       b ++= s"        \"\"\"Sets :py:attr:`${p.name}`.\"\"\"\n"
@@ -193,6 +238,65 @@ object PythonWrappers {
       b ++= s"        \"\"\"Gets :py:attr:`${p.name}`, or its default.\"\"\"\n"
       b ++= s"        return self.getOrDefault(self.${p.name})\n"
     }
+    b.toString
+  }
+
+  /** `self._setDefault(...)` with the Scala defaults, on one line if it fits. */
+  private def renderDefaults(params: Seq[PyParam], indent: String): String = {
+    val defaults = params.flatMap(p => p.default.map(d => s"${p.name}=$d"))
+    val oneLine = s"${indent}self._setDefault(${defaults.mkString(", ")})\n"
+    if (defaults.isEmpty) ""
+    else if (oneLine.length <= 101) oneLine
+    else {
+      defaults.map(d => s"$indent    $d,\n")
+        .mkString(s"${indent}self._setDefault(\n", "", s"$indent)\n")
+    }
+  }
+
+  /** Keyword-only `__init__` and `setParams`, making the JVM stage (transformers, estimators). */
+  private def renderConstructor(stage: StageClass, cls: String, params: Seq[PyParam]): String = {
+    val b = new StringBuilder
+    val kwargs = params.map(p => s"        ${p.name}: ${p.tpe.hint} | None = None,\n").mkString
+    val signature = s"(\n        self,\n        *,\n$kwargs    )"
+    val javaArgs = if (stage.hasUidConstructor) "self._java_class, self.uid" else "self._java_class"
+    b ++= s"\n    @keyword_only\n    def __init__$signature -> None:\n"
+    b ++= "        super().__init__()\n"
+    b ++= s"        self._java_obj = self._new_java_obj($javaArgs)\n"
+    b ++= renderDefaults(params, "        ")
+    b ++= "        self._set(**self._input_kwargs)\n"
+    b ++= s"\n    @keyword_only\n    def setParams$signature -> $cls:\n"
+    b ++= "        \"\"\"Sets the given params.\"\"\"\n"
+    b ++= "        return self._set(**self._input_kwargs)\n"
+    b.toString
+  }
+
+  /**
+   * A model wraps the JVM model its estimator's `fit` made (`_create_model`), or none until a
+   * reader gives it one (`SparkdlJavaParams._from_java`), as PySpark's `JavaModel` does; what
+   * `fit` set in Scala is read back, so `getX` agrees with the JVM model.
+   */
+  private def renderModelConstructor(params: Seq[PyParam]): String = {
+    val b = new StringBuilder
+    b ++= "\n    def __init__(self, java_model: Any = None) -> None:\n"
+    b ++= "        super().__init__(java_model)\n"
+    b ++= renderDefaults(params, "        ")
+    b ++= "        if java_model is not None:\n"
+    b ++= "            self._transfer_params_from_java()\n"
+    b.toString
+  }
+
+  /**
+   * The public Python class of the model is looked up when a fit returns, not imported: it
+   * subclasses a base of this very module (and may be hand-written).
+   */
+  private def renderCreateModel(estimator: EstimatorKind): String = {
+    val model = estimator.model
+    val public = s"${publicModule(model)}.${model.simpleName}"
+    val b = new StringBuilder
+    b ++= s"\n    def _create_model(self, java_model: Any) -> ${estimator.modelHint}:\n"
+    b ++= wrapLines(s"\"\"\"Wraps the fitted JVM model in :class:`$public`.\"\"\"", "        ")
+    b ++= s"        module = importlib.import_module(${pyString(publicModule(model))})\n"
+    b ++= s"        return module.${model.simpleName}(java_model)\n"
     b.toString
   }
 
@@ -225,6 +329,13 @@ object PythonWrappers {
     case c if c < ' ' || c > '~' => f"\\u${c.toInt}%04x"
     case c => c.toString
   }.mkString("\"", "", "\"")
+
+  /** `text`'s words in lines of at most 100 columns, each starting with `indent`. */
+  private def wrapLines(text: String, indent: String): String =
+    text.split(" ").foldLeft(Vector.empty[String]) { (lines, w) =>
+      if (lines.isEmpty || lines.last.length + 1 + w.length > 100) lines :+ (indent + w)
+      else lines.init :+ s"${lines.last} $w"
+    }.map(_ + "\n").mkString
 
   /** `s` as adjacent string literals of at most ~80 characters, one per line. */
   private def wrapString(s: String, indent: String, end: String): String = {

@@ -7,8 +7,9 @@ import java.util.zip.ZipFile
 import scala.jdk.CollectionConverters._
 import scala.util.Using
 
-import org.apache.spark.ml.PipelineStage
+import org.apache.spark.ml.{Estimator, Model, PipelineStage}
 import org.apache.spark.ml.param.Param
+import org.apache.spark.sql.Dataset
 
 /** A Spark ML stage found among compiled classes, instantiated so its params can be read. */
 final case class StageClass(cls: Class[_ <: PipelineStage], instance: PipelineStage) {
@@ -30,6 +31,38 @@ final case class StageClass(cls: Class[_ <: PipelineStage], instance: PipelineSt
       .filter(m => Modifier.isPublic(m.getModifiers) && !Modifier.isStatic(m.getModifiers))
       .map(m => m -> m.invoke(instance).asInstanceOf[Param[_]])
       .sortBy(_._1.getName)
+
+  def isEstimator: Boolean = classOf[Estimator[_]].isAssignableFrom(cls)
+  def isModel: Boolean = classOf[Model[_]].isAssignableFrom(cls)
+
+  /**
+   * The class an estimator's `fit(Dataset)` returns: the most specific return type among its
+   * `fit(Dataset)` methods (Scala's covariant override leaves a bridge returning `Model`), or
+   * else the `M` it binds in `Estimator[M]`. None for a stage that is not an estimator.
+   */
+  def fittedModel: Option[Class[_]] = if (!isEstimator) None else {
+    val fits = cls.getMethods.toSeq.filter { m =>
+      m.getName == "fit" && m.getParameterTypes.sameElements(Array(classOf[Dataset[_]]))
+    }
+    val returned = fits.map(_.getReturnType).filter(classOf[Model[_]].isAssignableFrom)
+    val specific = returned.find(r => returned.forall(_.isAssignableFrom(r)))
+    specific.filter(_ != classOf[Model[_]]).orElse(boundModel).orElse {
+      throw new IllegalArgumentException(
+        s"$name: cannot tell which Model its fit(Dataset) returns (found " +
+          s"${returned.map(_.getName).distinct.mkString(", ")}); declare the return type"
+      )
+    }
+  }
+
+  /** The `M` of `Estimator[M]` among the superclasses, when it is a class. */
+  private def boundModel: Option[Class[_]] =
+    Iterator.iterate[Class[_]](cls)(_.getSuperclass).takeWhile(_ != null)
+      .map(_.getGenericSuperclass)
+      .collectFirst {
+        case p: ParameterizedType if p.getRawType == classOf[Estimator[_]] =>
+          p.getActualTypeArguments.head
+      }
+      .collect { case c: Class[_] if c != classOf[Model[_]] => c }
 
   /** The type argument of the accessor's declared `Param[T]` (`String` for `Param[String]`). */
   def typeArgument(accessor: Method): Option[java.lang.reflect.Type] =
@@ -63,14 +96,28 @@ object StageCatalog {
     classOf[PipelineStage].isAssignableFrom(cls) && Modifier.isPublic(cls.getModifiers) &&
       !Modifier.isAbstract(cls.getModifiers) && !cls.isInterface
 
+  /**
+   * A stage made with `new X()`, or for a model (made by its estimator, with its fitted state)
+   * also `new X(uid)`: the instance is only asked for its params and their defaults.
+   */
   private def instantiate(cls: Class[_]): PipelineStage = {
-    val noArg = cls.getConstructors.find(_.getParameterCount == 0).getOrElse {
+    val constructors = cls.getConstructors.toSeq
+    val noArg = constructors.find(_.getParameterCount == 0).map(_.newInstance())
+    def uidOnly = constructors
+      .find(c => c.getParameterTypes.sameElements(Array(classOf[String])))
+      .filter(_ => classOf[Model[_]].isAssignableFrom(cls))
+      .map(_.newInstance("codegen"))
+    noArg.orElse(uidOnly).getOrElse {
       throw new IllegalStateException(
-        s"${cls.getName} is a public PipelineStage without a public no-argument constructor; " +
-          "Spark ML's readers and the Python wrappers need `def this()`"
+        if (classOf[Model[_]].isAssignableFrom(cls)) {
+          s"${cls.getName} is a public Model without a public no-argument or uid " +
+            "constructor; the Python wrappers read its params from `new X()` or `new X(uid)`"
+        } else {
+          s"${cls.getName} is a public PipelineStage without a public no-argument " +
+            "constructor; Spark ML's readers and the Python wrappers need `def this()`"
+        }
       )
-    }
-    noArg.newInstance().asInstanceOf[PipelineStage]
+    }.asInstanceOf[PipelineStage]
   }
 
   private def classFiles(root: File): Seq[String] =

@@ -6,7 +6,7 @@ import java.nio.file.Files
 
 import org.scalatest.funsuite.AnyFunSuite
 
-import io.sparkdl.codegen.fixture.echo.EchoTransformer
+import io.sparkdl.codegen.fixture.echo.{EchoEstimator, EchoModel, EchoTransformer}
 
 /**
  * Meta-tests of the Python wrappers: every sparkdl stage has a generated base with its params'
@@ -89,6 +89,84 @@ class PythonWrappersSuite extends AnyFunSuite {
     assert(py.contains("def setInputCol(self, value: str) -> _EchoTransformer:"))
     assert(py.contains("def getCount(self) -> int:"))
     assert(!py.contains("NotAStage"))
+  }
+
+  test("an estimator's model is the class its fit(Dataset) returns, found by reflection") {
+    val found = StageCatalog.discover(
+      testClasses,
+      "io.sparkdl.codegen.fixture.echo",
+      getClass.getClassLoader
+    )
+    val byName = found.map(s => s.simpleName -> s).toMap
+    assert(byName.keySet == Set("EchoEstimator", "EchoModel", "EchoTransformer"))
+    assert(byName("EchoEstimator").fittedModel.contains(classOf[EchoModel]))
+    assert(byName("EchoModel").fittedModel.isEmpty && byName("EchoTransformer").fittedModel.isEmpty)
+    // The model has only `new EchoModel(uid)`; its params and defaults are read all the same.
+    val model = byName("EchoModel").instance.asInstanceOf[EchoModel]
+    assert(model.getDefault(model.fittedCount).contains(0))
+    assert(classOf[EchoEstimator].getConstructors.exists(_.getParameterCount == 0))
+  }
+
+  test("an estimator's base fits its model's public Python class; a model's wraps a JVM model") {
+    val py = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")(
+      "codegen_fixture_echo.py"
+    )
+    assert(py.contains("\nimport importlib\nfrom typing import Any\n"))
+    assert(
+      py.contains("from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaTransformer\n")
+    )
+    def body(cls: String): String = {
+      val start = py.indexOf(s"\nclass $cls(")
+      assert(start >= 0, s"no $cls")
+      val end = py.indexOf("\nclass ", start + 1)
+      py.substring(start, if (end < 0) py.length else end)
+    }
+    val estimator = body("_EchoEstimator")
+    assert(estimator.contains(
+      "class _EchoEstimator(SparkdlJavaParams, JavaEstimator[\"_EchoModel\"], JavaMLWritable):"
+    ))
+    assert(estimator.contains("_java_class = \"io.sparkdl.codegen.fixture.echo.EchoEstimator\""))
+    assert(estimator.contains("    @keyword_only\n    def __init__(\n        self,\n        *,\n"))
+    assert(estimator.contains("self._java_obj = self._new_java_obj(self._java_class, self.uid)"))
+    assert(estimator.contains("self._setDefault(count=3)"))
+    assert(estimator.contains("def setParams("))
+    assert(estimator.contains(
+      "    def _create_model(self, java_model: Any) -> _EchoModel:\n" +
+        "        \"\"\"Wraps the fitted JVM model in " +
+        ":class:`sparkdl.codegen.fixture.echo.EchoModel`.\"\"\"\n" +
+        "        module = importlib.import_module(\"sparkdl.codegen.fixture.echo\")\n" +
+        "        return module.EchoModel(java_model)\n"
+    ))
+    assert(estimator.contains("def setCount(self, value: int) -> _EchoEstimator:"))
+
+    val model = body("_EchoModel")
+    assert(model.contains("class _EchoModel(SparkdlJavaParams, JavaModel, JavaMLWritable):"))
+    assert(model.contains(":class:`sparkdl.codegen.fixture.echo.EchoEstimator` fits it."))
+    assert(model.contains("_java_class = \"io.sparkdl.codegen.fixture.echo.EchoModel\""))
+    assert(model.contains(
+      "    def __init__(self, java_model: Any = None) -> None:\n" +
+        "        super().__init__(java_model)\n" +
+        "        self._setDefault(fittedCount=0)\n" +
+        "        if java_model is not None:\n" +
+        "            self._transfer_params_from_java()\n"
+    ))
+    assert(model.contains("    fittedCount: Param[int] = Param("))
+    assert(model.contains("def setFittedCount(self, value: int) -> _EchoModel:"))
+    assert(model.contains("def getInputCol(self) -> str:"))
+    assert(!model.contains("keyword_only") && !model.contains("setParams") &&
+      !model.contains("_new_java_obj") && !model.contains("_create_model"))
+
+    val transformer = body("_EchoTransformer")
+    assert(!transformer.contains("_create_model") && !transformer.contains("java_model"))
+  }
+
+  test("an estimator whose model is not among the scanned stages is rejected, naming both") {
+    val e = intercept[IllegalArgumentException](
+      PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.stray")
+    )
+    assert(e.getMessage.contains(
+      "StrayEstimator.fit returns io.sparkdl.codegen.fixture.echo.EchoModel, which is not"
+    ), e.getMessage)
   }
 
   test("a param whose field name differs from its name is rejected, naming both") {
