@@ -207,7 +207,7 @@ object SavedModelArchive {
     found
   }
 
-  private def deleteTree(dir: Path): Unit =
+  private[sparkdl] def deleteTree(dir: Path): Unit =
     if (Files.exists(dir)) {
       Using.resource(Files.walk(dir))(_.sorted(Comparator.reverseOrder[Path]()).forEach(p => Files.delete(p)))
     }

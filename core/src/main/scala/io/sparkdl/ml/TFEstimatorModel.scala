@@ -1,0 +1,93 @@
+package io.sparkdl.ml
+
+import org.json4s.{DefaultFormats, JArray, JDouble, JObject}
+import org.json4s.jackson.JsonMethods.{compact, parse, render}
+
+import org.apache.spark.ml.Model
+import org.apache.spark.ml.param.{Param, ParamMap}
+import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
+import org.apache.spark.sql.{DataFrame, Dataset}
+import org.apache.spark.sql.types.StructType
+
+import io.sparkdl.ml.param.{HasOutputMode, StringMapParam}
+import io.sparkdl.model.TFModel
+
+/** Params of [[TFEstimatorModel]]. */
+trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode {
+
+  /** Input column -> model input key of the trained model's serving signature. Required. */
+  final val inputMapping: StringMapParam = new StringMapParam(
+    this, "inputMapping", "A map from input column to model input (a serving signature input key). Required.")
+
+  /** The output column. */
+  final val outputCol: Param[String] =
+    new Param[String](this, "outputCol", "The output column (the model's serving output). Default: 'prediction'.")
+
+  /** The training history, one JSON object of figures per epoch. */
+  final val trainingHistory: Param[String] = new Param[String](
+    this, "trainingHistory",
+    "The training history as JSON: a list with one object per epoch of the loss and metrics on the " +
+      "training rows and, prefixed 'val_', on the validation rows. Default: '[]'.")
+
+  setDefault(outputCol -> "prediction", trainingHistory -> "[]")
+
+  final def getInputMapping: Map[String, String] = $(inputMapping)
+  final def getOutputCol: String = $(outputCol)
+  final def getTrainingHistory: String = $(trainingHistory)
+}
+
+/**
+ * A model [[TFEstimator]] trained: runs the trained model's serving signature over the columns of
+ * `inputMapping` into `outputCol` (as [[TFTransformer]] does) and carries the training history.
+ */
+class TFEstimatorModel(override val uid: String)
+    extends Model[TFEstimatorModel]
+    with TFEstimatorModelParams
+    with ModelStageWritable {
+
+  def this() = this(Identifiable.randomUID("TFEstimatorModel"))
+
+  def setModel(value: TFModel): this.type = set(model, value)
+  def setInputMapping(value: Map[String, String]): this.type = set(inputMapping, value)
+  def setOutputCol(value: String): this.type = set(outputCol, value)
+  def setBatchSize(value: Int): this.type = set(batchSize, value)
+  def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
+  def setOutputMode(value: String): this.type = set(outputMode, value)
+
+  /** The loss and metrics of each epoch, in order (validation figures prefixed `val_`). */
+  def history: Seq[Map[String, Double]] = {
+    implicit val formats: DefaultFormats.type = DefaultFormats
+    parse($(trainingHistory)).extract[List[Map[String, Double]]]
+  }
+
+  private[ml] def setHistory(value: Seq[Map[String, Double]]): this.type = set(
+    trainingHistory,
+    compact(render(JArray(value.toList.map(m => JObject(m.toList.sortBy(_._1).map { case (k, v) => k -> JDouble(v) })))))
+  )
+
+  override def transformSchema(schema: StructType): StructType = binding.outputSchema(schema)
+
+  override def transform(dataset: Dataset[_]): DataFrame =
+    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
+
+  private def binding: ModelBinding = {
+    val m = required(model, "the trained TFModel")
+    val outputs = m.outputNames
+    if (outputs.length != 1) {
+      throw new IllegalArgumentException(s"$stageName: the trained model's serving signature has outputs " +
+        s"[${outputs.mkString(", ")}]; expected one")
+    }
+    new ModelBinding(stageName, m, required(inputMapping, "a map from input column to model input").toSeq.sorted,
+      Seq(outputs.head -> $(outputCol)), inputMapping.name, outputCol.name, $(outputMode))
+  }
+
+  override def copy(extra: ParamMap): TFEstimatorModel = {
+    val copied = new TFEstimatorModel(uid)
+    copyValues(copied, extra).setParent(parent)
+  }
+}
+
+object TFEstimatorModel extends MLReadable[TFEstimatorModel] {
+  override def read: MLReader[TFEstimatorModel] = new ModelStageReader[TFEstimatorModel]
+  override def load(path: String): TFEstimatorModel = super.load(path)
+}

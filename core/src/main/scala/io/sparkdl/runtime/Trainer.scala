@@ -1,0 +1,175 @@
+package io.sparkdl.runtime
+
+import java.nio.file.Files
+
+import scala.collection.mutable
+
+import org.apache.spark.sql.catalyst.InternalRow
+
+import io.sparkdl.model.{BindingNames, Feed, SavedModelArchive}
+import io.sparkdl.tf.{SavedModel, SessionConfig, Shape, Tensor}
+
+/**
+ * A training run's plan, the same for every task that trains with it: the trainable SavedModel
+ * (docs/training.md), the columns feeding its inputs and labels (`feeds`: checked by the driver's
+ * plan of the `evaluate` signature), and the tensors of its `train_step` and `evaluate`
+ * signatures by key.
+ */
+private[sparkdl] final case class TrainingPlan(
+    feeds: Seq[(String, Feed)], // signature input key -> its column, dtype and cell shape
+    trainInputs: Map[String, String], // train_step: input key -> tensor name
+    trainOutputs: Seq[(String, String)], // train_step: output key -> tensor name
+    evalInputs: Map[String, String],
+    evalOutputs: Seq[(String, String)],
+    learningRateInput: String,
+    tags: Seq[String],
+    names: BindingNames
+)
+
+/** Hyper-parameters of one fit. `patience` 0: no early stopping. */
+private[sparkdl] final case class TrainingParams(
+    epochs: Int,
+    batchSize: Int,
+    learningRate: Float,
+    patience: Int
+)
+
+/** One epoch's figures: each output of `train_step` averaged over the epoch's rows, and the
+ * validation figures of `evaluate` (prefixed `val_`) when there are validation rows. */
+final case class EpochMetrics(epoch: Int, metrics: Map[String, Double])
+
+/**
+ * Trains a private session of a trainable SavedModel (never one from the shared SessionCache:
+ * training changes its variables) over batches of rows, epoch after epoch, and returns the
+ * trained model as SavedModel archive bytes with the history. Rows are checked as the block loop
+ * checks them; a batch ends early where a row's cells change shape.
+ */
+private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, config: SessionConfig)
+    extends AutoCloseable {
+  private val dir = Files.createTempDirectory("sparkdl-training-")
+  private val model: SavedModel = {
+    try {
+      SavedModelArchive.unpack(archive, dir.resolve("model"))
+      SavedModel.load(dir.resolve("model").toString, plan.tags, config)
+    } catch { case e: Throwable => SavedModelArchive.deleteTree(dir); throw e }
+  }
+  private val keys = plan.feeds.map(_._1)
+  private val validators = plan.feeds.map { case (_, f) => new CellValidator(f.column, f.cell, plan.names) }.toArray
+  private val writers = plan.feeds.map { case (_, f) => new TensorWriter(f.column, f.dtype) }.toArray
+
+  /**
+   * Trains for `params.epochs` epochs (fewer when early stopping stops it): `trainRows(epoch)`
+   * gives an epoch's rows, `validationRows()` the held-out rows (may be empty). `onEpoch` hears
+   * of each finished epoch.
+   */
+  def fit(
+      params: TrainingParams,
+      trainRows: Int => Iterator[InternalRow],
+      validationRows: () => Iterator[InternalRow],
+      onEpoch: EpochMetrics => Unit = _ => ()
+  ): Seq[EpochMetrics] = {
+    val history = mutable.ArrayBuffer.empty[EpochMetrics]
+    var best = Double.PositiveInfinity
+    var sinceBest = 0
+    var epoch = 0
+    while (epoch < params.epochs && (params.patience <= 0 || sinceBest < params.patience)) {
+      val train = run(trainRows(epoch), params.batchSize, Some(params.learningRate))
+      if (train.isEmpty) throw new IllegalArgumentException(plan.names.error("no rows to train on"))
+      val validation = run(validationRows(), params.batchSize, None)
+      val figures = EpochMetrics(epoch + 1, train ++ validation.map { case (k, v) => s"val_$k" -> v })
+      history += figures
+      onEpoch(figures)
+      for (k <- figures.metrics.get(if (validation.nonEmpty) "val_loss" else "loss")) {
+        if (k.isNaN) {
+          throw new IllegalStateException(plan.names.error(s"the loss is NaN after epoch ${epoch + 1}"))
+        }
+        if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
+      }
+      epoch += 1
+    }
+    history.toSeq
+  }
+
+  /** The trained model, as SavedModel archive bytes (variables saved through its saver). */
+  def trainedArchive(): Array[Byte] = {
+    val out = dir.resolve("trained")
+    model.saveTo(out.toString)
+    SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
+  }
+
+  // Runs train_step (with a learning rate) or evaluate over `rows` in batches; returns each
+  // output averaged over the rows, weighted by batch size (empty for no rows).
+  private def run(rows: Iterator[InternalRow], batchSize: Int, learningRate: Option[Float]): Map[String, Double] = {
+    val (inputs, outputs) =
+      if (learningRate.isDefined) (plan.trainInputs, plan.trainOutputs) else (plan.evalInputs, plan.evalOutputs)
+    val sums = mutable.LinkedHashMap.empty[String, Double]
+    var count = 0L
+    val batch = new BlockRows(batchSize)
+    var carried: InternalRow = null
+    def flush(n: Int): Unit = if (n > 0) {
+      val figures = step(batch.rows, n, inputs, outputs, learningRate)
+      figures.foreach { case (k, v) => sums(k) = sums.getOrElse(k, 0.0) + v * n }
+      count += n
+    }
+    while (carried != null || rows.hasNext) {
+      validators.foreach(_.startBlock())
+      var n = 0
+      var full = false
+      while (!full && n < batchSize && (carried != null || rows.hasNext)) {
+        val row = if (carried != null) carried else rows.next()
+        carried = null
+        var i = 0
+        var fits = true
+        while (i < validators.length) {
+          validators(i).check(row).foreach(p => throw new IllegalArgumentException(plan.names.error(p)))
+          fits &&= validators(i).fitsBlock
+          i += 1
+        }
+        if (!fits) { carried = row.copy(); full = true }
+        else { validators.foreach(_.accept()); batch.set(n, row); n += 1 }
+      }
+      flush(n)
+    }
+    if (count == 0) Map.empty else sums.map { case (k, v) => k -> v / count }.toMap
+  }
+
+  private def step(
+      rows: Array[InternalRow],
+      n: Int,
+      inputs: Map[String, String],
+      outputs: Seq[(String, String)],
+      learningRate: Option[Float]
+  ): Seq[(String, Double)] = {
+    val graph = model.graph
+    val made = mutable.ArrayBuffer.empty[Tensor]
+    try {
+      val feeds = keys.indices.map { i =>
+        val t = writers(i).write(rows, n, validators(i).cellShape)
+        made += t
+        graph.output(inputs(keys(i))) -> t
+      } ++ learningRate.map { lr =>
+        val t = Tensor.ofFloats(Array(lr), Shape.scalar)
+        made += t
+        graph.output(plan.learningRateInput) -> t
+      }
+      val fetched = model.session.run(feeds, outputs.map(o => graph.output(o._2)))
+      try outputs.map(_._1).zip(fetched).map { case (k, t) =>
+        if (t.numElements != 1) {
+          throw new IllegalArgumentException(plan.names.error(
+            s"output '$k' of the training signatures returned shape ${t.shape}; expected a scalar"))
+        }
+        k -> scalar(t)
+      } finally fetched.foreach(_.close())
+    } finally made.foreach(_.close())
+  }
+
+  private def scalar(t: Tensor): Double = t.dtype.name match {
+    case "float32" => t.floats().head.toDouble
+    case "float64" => t.doubles().head
+    case "int32" => t.ints().head.toDouble
+    case "int64" => t.longs().head.toDouble
+    case other => throw new IllegalArgumentException(plan.names.error(s"a training output of dtype $other"))
+  }
+
+  override def close(): Unit = try model.close() finally SavedModelArchive.deleteTree(dir)
+}

@@ -1,0 +1,112 @@
+package io.sparkdl.ml
+
+import java.nio.file.Files
+import java.util.concurrent.ConcurrentLinkedQueue
+
+import scala.jdk.CollectionConverters._
+
+import org.apache.spark.ListenerBusShim
+import org.apache.spark.ml.param.ParamMap
+import org.apache.spark.scheduler.{SparkListener, SparkListenerTaskEnd}
+import org.apache.spark.sql.{DataFrame, Row}
+import org.apache.spark.sql.types._
+
+import io.sparkdl.model.TFModel
+import io.sparkdl.tensorframes.SparkSessionSuite
+import io.sparkdl.tf.{Fixtures, TolerantAssertions}
+
+/**
+ * TFEstimator trains the fixture's trainable Keras MLP (8-16-3, Adam) inside Spark tasks; the
+ * trained model's predictions equal Keras `fit`'s on the same rows, batches and learning rate.
+ */
+class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
+  private val trainable = TFModel.fromSavedModel(Fixtures.path("keras_trainable").toString)
+  private val x = Fixtures.npy("trainable_x.npy").floats.grouped(8).toSeq
+  private val y = Fixtures.npy("trainable_y.npy").floats.grouped(3).toSeq
+
+  private def data(partitions: Int): DataFrame = frame(
+    StructType(Seq(StructField("features", ArrayType(FloatType, false)), StructField("label", ArrayType(FloatType, false)))),
+    x.zip(y).map { case (a, b) => Row(a.toSeq, b.toSeq) },
+    partitions
+  )
+
+  private def estimator = new TFEstimator().setModel(trainable).setInputMapping(Map("features" -> "x"))
+    .setEpochs(3).setBatchSize(16).setLearningRate(0.05f).setShuffle(false)
+
+  private def predictions(m: TFEstimatorModel, df: DataFrame): Array[Float] =
+    m.transform(df).select("prediction").collect().flatMap(_.getSeq[Float](0))
+
+  test("3 epochs in a Spark task equal Keras fit's, whatever the partitioning; history per epoch") {
+    Seq(1, 3).foreach { partitions =>
+      val df = data(partitions)
+      val model = estimator.fit(df)
+      assertClose(predictions(model, df), Fixtures.npy("trainable_after3.npy").floats, 1e-5)
+      assert(model.history.length == 3 && model.history.forall(_.keySet == Set("loss", "accuracy")))
+      assert(model.history.map(_("loss")).reverse == model.history.map(_("loss")).sorted, "loss decreases")
+    }
+  }
+
+  test("validation rows are held out and reported; early stopping stops") {
+    val model = estimator.setValidationFraction(0.25).setEpochs(4).fit(data(2))
+    assert(model.history.head.keySet == Set("loss", "accuracy", "val_loss", "val_accuracy"))
+    val stopped = estimator.setLearningRate(5f).setEpochs(30).setEarlyStoppingPatience(2).fit(data(2))
+    assert(stopped.history.length < 30, s"${stopped.history.length} epochs")
+  }
+
+  test("fit with several param maps trains them at once, one task each") {
+    val intervals = new ConcurrentLinkedQueue[(Int, Long, Long)]()
+    val listener = new SparkListener {
+      override def onTaskEnd(end: SparkListenerTaskEnd): Unit =
+        intervals.add((end.stageId, end.taskInfo.launchTime, end.taskInfo.finishTime))
+    }
+    val df = data(2)
+    val est = estimator.setEpochs(2)
+    val maps = Seq(0.01f, 0.02f, 0.05f, 0.1f).map(lr => ParamMap(est.learningRate -> lr))
+    spark.sparkContext.addSparkListener(listener)
+    val models = try est.fit(df, maps) finally {
+      ListenerBusShim.waitUntilEmpty(spark.sparkContext)
+      spark.sparkContext.removeSparkListener(listener)
+    }
+    assert(models.length == 4 && models.map(_.history.length).distinct == Seq(2))
+    assert(models.map(_.history.last("loss")).distinct.length == 4, "each map trained its own model")
+    // The training stage is the one of 4 tasks (the caching job has one per partition: 2).
+    val spans = intervals.asScala.toSeq.groupBy(_._1).values.find(_.length == 4)
+      .getOrElse(fail(s"no stage of 4 tasks: $intervals")).map(t => (t._2, t._3))
+    val overlapping = spans.exists { case (s1, e1) => spans.exists { case (s2, e2) => (s1, e1) != (s2, e2) && s1 < e2 && s2 < e1 } }
+    assert(overlapping, s"no two training tasks overlapped: $spans")
+  }
+
+  test("the fitted model saves and loads with its history") {
+    val df = data(1)
+    val model = estimator.setEpochs(1).fit(df)
+    val dir = Files.createTempDirectory("sparkdl-est-").resolve("m").toString
+    model.write.save(dir)
+    val loaded = TFEstimatorModel.load(dir)
+    assert(loaded.history == model.history)
+    assert(predictions(loaded, df).sameElements(predictions(model, df)))
+    val estDir = Files.createTempDirectory("sparkdl-est-").resolve("e").toString
+    estimator.write.save(estDir)
+    assert(TFEstimator.load(estDir).getEpochs == 3)
+  }
+
+  test("errors name the param, the column and what was expected, before any job") {
+    def error(e: TFEstimator, df: DataFrame): String = intercept[IllegalArgumentException](e.fit(df)).getMessage
+    val wrongShape = data(1).selectExpr("features", "slice(label, 1, 2) AS label")
+    val m1 = error(estimator, TFEstimatorSuite.analyzed(wrongShape, "label", Array(-1L, 2L)))
+    assert(m1.contains("labelCol column 'label'") && m1.contains("[2]"), m1)
+    val strings = data(1).selectExpr("features", "cast(label AS string) AS label")
+    assert(error(estimator, strings).contains("labelCol column 'label' has type string"))
+    val frozen = estimator.setModel(TFModel.fromSavedModel(Fixtures.path("keras_mlp").toString, signatureKey = "serve"))
+    assert(error(frozen, data(1)).contains("no 'train_step' signature"))
+    assert(error(estimator, data(1).limit(0)).contains("no rows to train on"))
+    assert(error(estimator.setInputMapping(Map("nope" -> "x")), data(1)).contains("inputMapping names column 'nope'"))
+  }
+}
+
+object TFEstimatorSuite {
+  import io.sparkdl.tensorframes.TensorFrames
+  import io.sparkdl.tf.Shape
+
+  def analyzed(df: DataFrame, column: String, blockShape: Array[Long]): DataFrame =
+    TensorFrames.appendShape(df, column, Shape.of(blockShape))
+}
