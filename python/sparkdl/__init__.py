@@ -28,6 +28,8 @@ _LAZY.update({
     "TFTransformer": "sparkdl.ml",
     "KerasTransformer": "sparkdl.ml",
     "TFImageTransformer": "sparkdl.ml",
+    "TFEstimator": "sparkdl.ml",
+    "KerasEstimator": "sparkdl.ml",
     "DeepImageFeaturizer": "sparkdl.ml",
     "DeepImagePredictor": "sparkdl.ml",
     "KerasImageFileTransformer": "sparkdl.keras_image",

@@ -23,6 +23,8 @@ from sparkdl._gen.ml import (
     _DeepImageFeaturizer,
     _DeepImagePredictor,
     _KerasTransformer,
+    _TFEstimator,
+    _TFEstimatorModel,
     _TFImageTransformer,
     _TFTransformer,
 )
@@ -31,7 +33,10 @@ from sparkdl.model import TFModel
 __all__ = [
     "DeepImageFeaturizer",
     "DeepImagePredictor",
+    "KerasEstimator",
     "KerasTransformer",
+    "TFEstimator",
+    "TFEstimatorModel",
     "TFImageTransformer",
     "TFTransformer",
 ]
@@ -184,3 +189,74 @@ class DeepImagePredictor(_DeepImagePredictor):
     inputCol, outputCol, modelName, scaleHint, decodePredictions, topK, batchSize, handleInvalid
         As in Scala; see :meth:`explainParams`.
     """
+
+
+class TFEstimator(_TFEstimator):
+    """Trains a trainable TF model (:meth:`TFModel.from_keras_trainable`, or any SavedModel with
+    ``serving_default``, ``train_step`` and ``evaluate`` signatures: docs/training.md) on
+    DataFrame columns inside a Spark task, through sparkdl's engine; nothing but the trained
+    model and its history reaches the driver. ``fitMultiple`` (and so ``CrossValidator`` and
+    ``TrainValidationSplit`` with ``parallelism``) run one training task per param map.
+
+    Parameters
+    ----------
+    model, inputMapping, labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed,
+    validationFraction, earlyStoppingPatience, handleInvalid
+        As in Scala; see :meth:`explainParams`.
+    """
+
+    def _fit(self, dataset: Any) -> TFEstimatorModel:
+        # The JVM's fit already set the model's params; PySpark's default would then copy this
+        # estimator's values over them, the untrained `model` among them.
+        return self._create_model(self._fit_java(dataset))
+
+
+class TFEstimatorModel(_TFEstimatorModel):
+    """The model a :class:`TFEstimator` trained: runs it over ``inputMapping``'s columns into
+    ``outputCol``, and keeps the training history."""
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """The loss and metrics of each epoch (validation figures prefixed ``val_``)."""
+        import json
+
+        return json.loads(self.getTrainingHistory())
+
+
+class KerasEstimator(TFEstimator):
+    """Trains a Keras model on a DataFrame in Spark tasks: a :class:`TFEstimator` whose model is
+    ``model`` compiled with ``loss``, ``optimizer`` and ``metrics`` (any Keras objects or names)
+    into a trainable SavedModel, fed from ``inputCol``.
+
+    Parameters
+    ----------
+    model
+        A Keras model with one input and one output (or a trainable TFModel).
+    loss, optimizer, metrics
+        As Keras' ``compile`` takes them; metrics stateless. Python only, not params.
+    inputCol
+        The column feeding the model's input.
+    labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed, validationFraction,
+    earlyStoppingPatience
+        As :class:`TFEstimator`'s.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: Any = None,
+        loss: Any = None,
+        optimizer: Any = "adam",
+        metrics: Any = None,
+        inputCol: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if model is not None and not isinstance(model, TFModel):
+            if loss is None:
+                raise ValueError("KerasEstimator: loss is required with a Keras model")
+            model = TFModel.from_keras_trainable(model, loss, optimizer, metrics)
+        if inputCol is not None:
+            kwargs["inputMapping"] = {inputCol: "x"}
+        if model is not None:
+            kwargs["model"] = model
+        super().__init__(**kwargs)

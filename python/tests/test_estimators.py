@@ -1,0 +1,96 @@
+"""Training in Spark tasks through sparkdl's engine, against Keras fit on the same batches."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
+from pyspark.sql import types as T
+from sparkdl.ml import KerasEstimator, TFEstimator, TFEstimatorModel
+from sparkdl.model import TFModel
+
+
+def _mlp() -> keras.Model:
+    keras.utils.set_random_seed(1)
+    return keras.Sequential([
+        keras.Input((8,), name="x"),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def blobs(spark):
+    rng = np.random.default_rng(5)
+    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
+    labels = rng.integers(0, 3, 96)
+    x = (centers[labels] + rng.normal(size=(96, 8))).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[labels]
+    schema = T.StructType([
+        T.StructField("features", T.ArrayType(T.FloatType(), False)),
+        T.StructField("label", T.ArrayType(T.FloatType(), False)),
+    ])
+    rows = [(a.tolist(), b.tolist()) for a, b in zip(x, y, strict=True)]
+    return x, y, spark.createDataFrame(rows, schema).coalesce(1)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_keras_estimator_equals_keras_fit(blobs, optimizer):
+    x, y, df = blobs
+    fitted = _mlp()
+    fitted.compile(
+        optimizer=keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": 0.05}}
+        ),
+        loss="categorical_crossentropy",
+    )
+    fitted.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", optimizer=optimizer,
+                         metrics=["accuracy"], inputCol="features", labelCol="label",
+                         epochs=3, batchSize=16, learningRate=0.05, shuffle=False)
+    model = est.fit(df)
+    assert isinstance(model, TFEstimatorModel)
+    got = np.array([r.prediction for r in model.transform(df).collect()], dtype=np.float32)
+    np.testing.assert_allclose(got, fitted.predict(x, verbose=0), atol=1e-5)
+    assert len(model.history) == 3 and set(model.history[0]) == {"loss", "accuracy"}
+
+
+def test_a_learnable_task_reaches_high_accuracy_and_saves(blobs, tmp_path):
+    _, _, df = blobs
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", metrics=["accuracy"],
+                         inputCol="features", epochs=20, batchSize=16, learningRate=0.01,
+                         validationFraction=0.25, seed=3)
+    model = est.fit(df)
+    assert model.history[-1]["accuracy"] > 0.9 and "val_loss" in model.history[-1]
+    model.write().save(str(tmp_path / "m"))
+    loaded = TFEstimatorModel.load(str(tmp_path / "m"))
+    assert loaded.history == model.history
+    a = [r.prediction for r in model.transform(df).collect()]
+    assert a == [r.prediction for r in loaded.transform(df).collect()]
+
+
+def test_fit_multiple_and_cross_validation_pick_a_sparkdl_model(spark, blobs):
+    _, _, df = blobs
+    trainable = TFModel.from_keras_trainable(_mlp(), "categorical_crossentropy", "adam")
+    est = TFEstimator(model=trainable, inputMapping={"features": "x"}, epochs=2, batchSize=16)
+    maps = ParamGridBuilder().addGrid(est.learningRate, [0.001, 0.05]).build()
+    fitted = dict(est.fitMultiple(df, maps))
+    assert sorted(fitted) == [0, 1]
+    assert all(isinstance(m, TFEstimatorModel) for m in fitted.values())
+
+    from pyspark.ml.evaluation import Evaluator
+
+    class NegativeLoss(Evaluator):
+        """Higher is better: minus the mean cross-entropy of the predictions."""
+
+        def _evaluate(self, dataset):
+            rows = dataset.select("prediction", "label").collect()
+            p = np.array([r.prediction for r in rows])
+            t = np.array([r.label for r in rows])
+            return float(np.mean(np.sum(t * np.log(p + 1e-7), axis=1)))
+
+    cv = CrossValidator(estimator=est, estimatorParamMaps=maps, evaluator=NegativeLoss(),
+                        numFolds=2, parallelism=2, seed=1)
+    best = cv.fit(df).bestModel
+    assert isinstance(best, TFEstimatorModel)
