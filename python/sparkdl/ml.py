@@ -16,7 +16,8 @@ Example
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sparkdl._gen.ml import (
@@ -209,6 +210,37 @@ class TFEstimator(_TFEstimator):
         # The JVM's fit already set the model's params; PySpark's default would then copy this
         # estimator's values over them, the untrained `model` among them.
         return self._create_model(self._fit_java(dataset))
+
+    def fitMultiple(self, dataset: Any, paramMaps: Any) -> Iterator[tuple[int, TFEstimatorModel]]:
+        """Fits one model per param map, all at once: one Spark training task per map over one
+        cache of the data. Yields ``(index, model)`` (thread-safe, as ``CrossValidator`` with
+        ``parallelism`` consumes it); the fits run when the first is asked for."""
+        maps = list(paramMaps)
+        lock = threading.Lock()
+        fitted: list[TFEstimatorModel] = []
+        handed = iter(range(len(maps)))
+
+        def fit_all() -> None:
+            self._transfer_params_to_java()
+            java_maps = [self._transfer_param_map_to_java(m) for m in maps]
+            jvm = dataset.sparkSession.sparkContext._jvm
+            models = jvm.io.sparkdl.python.PythonEstimators.fitMultiple(
+                self._java_obj, dataset._jdf, java_maps
+            )
+            fitted.extend(self._create_model(m) for m in models)
+
+        class _Fits:
+            def __iter__(self) -> _Fits:
+                return self
+
+            def __next__(self) -> tuple[int, TFEstimatorModel]:
+                with lock:
+                    index = next(handed)
+                    if not fitted:
+                        fit_all()
+                    return index, fitted[index]
+
+        return _Fits()
 
 
 class TFEstimatorModel(_TFEstimatorModel):

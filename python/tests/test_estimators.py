@@ -75,9 +75,20 @@ def test_fit_multiple_and_cross_validation_pick_a_sparkdl_model(spark, blobs):
     trainable = TFModel.from_keras_trainable(_mlp(), "categorical_crossentropy", "adam")
     est = TFEstimator(model=trainable, inputMapping={"features": "x"}, epochs=2, batchSize=16)
     maps = ParamGridBuilder().addGrid(est.learningRate, [0.001, 0.05]).build()
-    fitted = dict(est.fitMultiple(df, maps))
+    sc = spark.sparkContext
+    sc.setJobGroup("sparkdl-fit-multiple", "fitMultiple")
+    try:
+        fitted = dict(est.fitMultiple(df, maps))
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
     assert sorted(fitted) == [0, 1]
     assert all(isinstance(m, TFEstimatorModel) for m in fitted.values())
+    assert fitted[0].history[-1]["loss"] != fitted[1].history[-1]["loss"]
+    # One cache of the data, then one training job with a task per param map.
+    tracker = sc.statusTracker()
+    jobs = [tracker.getJobInfo(j) for j in tracker.getJobIdsForGroup("sparkdl-fit-multiple")]
+    tasks = sorted(tracker.getStageInfo(s).numTasks for j in jobs for s in j.stageIds)
+    assert len(jobs) == 2 and tasks == [1, 2], tasks
 
     from pyspark.ml.evaluation import Evaluator
 
