@@ -9,7 +9,6 @@ import org.apache.hadoop.fs.Path
 import org.json4s.{DefaultFormats, JArray, JString}
 import org.json4s.jackson.JsonMethods.parse
 
-import org.apache.spark.ml.image.ImageSchema
 import org.apache.spark.ml.param.{Param, ParamValidators}
 import org.apache.spark.sql.{DataFrame, SparkSession}
 import org.apache.spark.sql.functions.col
@@ -17,7 +16,7 @@ import org.apache.spark.sql.types.{StructField, StructType}
 
 import io.sparkdl.image.ResizeMethod
 import io.sparkdl.ml.param.{HasBatchSize, HasHandleInvalid}
-import io.sparkdl.model.{ImageStruct, TFModel}
+import io.sparkdl.model.TFModel
 
 /**
  * The named ImageNet models of [[DeepImageFeaturizer]] and [[DeepImagePredictor]], as the model
@@ -199,19 +198,7 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid {
     required(modelName, s"one of ${Names.mkString(", ")}")
     val input = required(inputCol, "the name of the image column")
     val output = required(outputCol, "the name of the output column")
-    val field = schema.find(_.name == input).getOrElse(fail(
-      s"inputCol names column '$input', which the DataFrame lacks; expected one of its columns: " +
-        schema.fieldNames.mkString(", ")
-    ))
-    field.dataType match {
-      case s: StructType if ImageStruct.matches(s) =>
-      case other =>
-        fail(s"inputCol column '$input' has type ${other.simpleString}; expected an image struct " +
-          s"(${ImageSchema.columnSchema.simpleString}), e.g. from readImages")
-    }
-    if (schema.fieldNames.contains(output)) {
-      fail(s"outputCol names output column '$output', which already exists; expected a new column name")
-    }
+    ImageColumns.check(stageName, schema, input, output)
     schema.add(StructField(output, outputType, nullable = true))
   }
 

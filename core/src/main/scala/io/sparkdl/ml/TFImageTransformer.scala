@@ -11,7 +11,7 @@ import org.apache.spark.sql.functions.{array, col, flatten, when}
 import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField, StructType}
 
 import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
-import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, ImageStruct, Plan, TFModel}
+import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, TFModel}
 import io.sparkdl.tensorframes.TensorFrames
 
 /** Params of [[TFImageTransformer]]. */
@@ -155,19 +155,7 @@ class TFImageTransformer(override val uid: String)
     val m = required(model, "a TFModel of an image model (TFModel.fromSavedModel(...))")
     val input = required(inputCol, "the name of the image column")
     val output = required(outputCol, "the name of the output column")
-    val field = schema.find(_.name == input).getOrElse(fail(
-      s"inputCol names column '$input', which the DataFrame lacks; expected one of its columns: " +
-        schema.fieldNames.mkString(", ")
-    ))
-    field.dataType match {
-      case s: StructType if ImageStruct.matches(s) =>
-      case other =>
-        fail(s"inputCol column '$input' has type ${other.simpleString}; expected an image struct " +
-          s"(${ImageSchema.columnSchema.simpleString}), e.g. from readImages")
-    }
-    if (schema.fieldNames.contains(output)) {
-      fail(s"outputCol names output column '$output', which already exists; expected a new column name")
-    }
+    val field = ImageColumns.check(stageName, schema, input, output)
     m.source.withGraph { graph =>
       val inTensor = get(inputTensor).map(m.inputTensor).getOrElse(only(m.signature.map(_.inputs.values.map(_.name).toSeq),
         BindingNames.placeholders(graph), "input", inputTensor.name))
