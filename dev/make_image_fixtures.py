@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from make_fixtures import save_npy  # dev/ is this script's own folder, first on sys.path
 from PIL import Image
 
 VERSION = "v1"
@@ -34,22 +35,6 @@ METHODS: dict[str, Image.Resampling] = {
 # (height, width) of the resize inputs, and the sizes they are resized to: down, up, one axis.
 RESIZE_INPUT = (10, 11)
 RESIZE_TARGETS = [(4, 5), (13, 17), (10, 5), (6, 11)]
-
-
-def save_npy(out_dir: Path, name: str, array: np.ndarray) -> None:
-    """Save ``array`` as little-endian, C-ordered ``out_dir/name.npy``.
-
-    Parameters
-    ----------
-    out_dir : Path
-        Fixture directory.
-    name : str
-        File name without the ``.npy`` suffix.
-    array : np.ndarray
-        Array to save.
-    """
-    array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-    np.save(out_dir / f"{name}.npy", array, allow_pickle=False)
 
 
 def hwc(image: Image.Image) -> np.ndarray:
