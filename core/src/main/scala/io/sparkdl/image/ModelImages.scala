@@ -54,10 +54,8 @@ object ModelImages {
 
   // Sizes, channels, mode and data length agree (what the runtime checks before feeding it).
   private def wellFormed(img: Row): Boolean = {
-    val (h, w, c, mode) = (img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
-    val size = ImageStruct.valueSize(mode, c)
-    h > 0 && w > 0 && size > 0 &&
-    img.getAs[Array[Byte]](ImageStruct.Data).length.toLong == h.toLong * w * c * size
+    val expected = ImageStruct.expectedDataSize(img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
+    expected >= 0 && img.getAs[Array[Byte]](ImageStruct.Data).length.toLong == expected
   }
 
   /**

@@ -112,9 +112,17 @@ class TFEstimator(override val uid: String)
   override def fit(dataset: Dataset[_], paramMaps: Seq[ParamMap]): Seq[TFEstimatorModel] = {
     if (paramMaps.isEmpty) return Nil
     val stages = paramMaps.map(m => copy(m))
-    // The data, the model and the columns must be those of every map: one cache serves all fits.
-    val plan = resolve(dataset.schema)
+    // One cache and one training plan serve all fits: the maps may vary how each trains, not
+    // what it trains on. A map that changed the model or the data would otherwise be ignored.
     val first = stages.head
+    val plan = first.resolve(dataset.schema)
+    for (s <- stages.tail; p <- Seq(model, inputMapping, labelCol, validationFraction, shuffle, seed)) {
+      if (s.get(p) != first.get(p)) {
+        fail(s"fit with several param maps trains them over one cache of the data, so '${p.name}' must be " +
+          s"the same in every map; found ${first.get(p).getOrElse("unset")} and ${s.get(p).getOrElse("unset")}. " +
+          "Fit such maps separately")
+      }
+    }
     val archive = first.trainable
     val df = dataset.toDF()
     val columns = first.getInputMapping.keys.toSeq.sorted :+ first.getLabelCol

@@ -39,6 +39,16 @@ object ImageStruct {
     else if (FloatModes.get(channels).contains(mode)) 4
     else -1
 
+  /**
+   * The bytes the data of an image with these fields holds, or -1 when they describe no image
+   * (a size not positive; not 1, 3 or 4 channels; a mode of another channel count or depth).
+   * The one rule the runtime's checks and the image preparation share.
+   */
+  def expectedDataSize(height: Int, width: Int, channels: Int, mode: Int): Long = {
+    val size = valueSize(mode, channels)
+    if (height <= 0 || width <= 0 || size < 0) -1L else height.toLong * width * channels * size
+  }
+
   /** The length of the struct's data without copying it. */
   def dataSize(image: InternalRow): Int = image match {
     case u: UnsafeRow => u.getLong(Data).toInt // a variable-length field's (offset << 32 | size)

@@ -126,13 +126,12 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
     val h = image.getInt(ImageStruct.Height)
     val w = image.getInt(ImageStruct.Width)
     val c = image.getInt(ImageStruct.Channels)
-    val valueSize = ImageStruct.valueSize(image.getInt(ImageStruct.Mode), c)
-    if (h <= 0 || w <= 0 || valueSize < 0) {
+    val expected = ImageStruct.expectedDataSize(h, w, c, image.getInt(ImageStruct.Mode))
+    if (expected < 0) {
       return Some(s"$who has an invalid image (height $h, width $w, $c channels, mode " +
         s"${image.getInt(ImageStruct.Mode)}); expected positive sizes, 1, 3 or 4 channels and an 8-bit " +
         "or float32 OpenCV mode of that many channels")
     }
-    val expected = h.toLong * w * c * valueSize
     if (ImageStruct.dataSize(image) != expected) {
       return Some(s"$who has an image of ${h}x${w}x$c whose data holds ${ImageStruct.dataSize(image)} " +
         s"bytes; expected $expected")
@@ -171,4 +170,48 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
     current(0) = size
     None
   }
+}
+
+/**
+ * One row's cells checked against every fed column's [[CellValidator]]: the row is valid when each
+ * cell is, and fits the block when each cell does. Shared by model runs and training batches.
+ */
+private[sparkdl] final class RowValidator(validators: Array[CellValidator]) {
+
+  /** Forgets the block's shapes. */
+  def startBlock(): Unit = { var i = 0; while (i < validators.length) { validators(i).startBlock(); i += 1 } }
+
+  /** None when every cell of `row` is valid on its own, else what is wrong with the first bad one. */
+  def check(row: InternalRow): Option[String] = {
+    var i = 0
+    while (i < validators.length) {
+      val problem = validators(i).check(row)
+      if (problem.isDefined) return problem
+      i += 1
+    }
+    None
+  }
+
+  /** Whether the row last checked has the current block's cell shapes. */
+  def fitsBlock: Boolean = {
+    var i = 0
+    while (i < validators.length) { if (!validators(i).fitsBlock) return false; i += 1 }
+    true
+  }
+
+  /** Takes the row last checked into the block (its shapes become the block's). */
+  def accept(): Unit = { var i = 0; while (i < validators.length) { validators(i).accept(); i += 1 } }
+
+  /** The block's cell shape of column `i`. */
+  def cellShape(i: Int): Shape = validators(i).cellShape
+
+  /** Checks cell `i` of `row` alone, as a block of its own (pairs of rows of reduce_rows). */
+  def checkAlone(i: Int, row: InternalRow): Option[String] = {
+    validators(i).startBlock()
+    val problem = validators(i).check(row)
+    if (problem.isEmpty) validators(i).accept()
+    problem
+  }
+
+  def length: Int = validators.length
 }

@@ -38,53 +38,40 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
         plan.fetches.map(f => graph.output(f.tensor))
       )
     } catch { case e: Throwable => lease.release(); throw e } // a failed prepare must not pin the model
-  private val validators = plan.feeds.map(f => new CellValidator(f.column, f.cell, plan.names)).toArray
+  private val rowValidator =
+    new RowValidator(plan.feeds.map(f => new CellValidator(f.column, f.cell, plan.names)).toArray)
   private val writers = plan.feeds.map(f => new TensorWriter(f.column, f.dtype)).toArray
 
   Option(TaskContext.get()).foreach(_.addTaskCompletionListener[Unit](_ => close()))
 
-  def startBlock(): Unit = validators.foreach(_.startBlock())
+  def startBlock(): Unit = rowValidator.startBlock()
 
   /** None when the row is valid on its own (see [[CellValidator]]), else what is wrong with it. */
-  def check(row: InternalRow): Option[String] = {
-    var i = 0
-    while (i < validators.length) {
-      val problem = validators(i).check(row)
-      if (problem.isDefined) return problem
-      i += 1
-    }
-    None
-  }
+  def check(row: InternalRow): Option[String] = rowValidator.check(row)
 
   /** Whether the row last checked has the current block's cell shapes. */
-  def fitsBlock: Boolean = {
-    var i = 0
-    while (i < validators.length) { if (!validators(i).fitsBlock) return false; i += 1 }
-    true
-  }
+  def fitsBlock: Boolean = rowValidator.fitsBlock
 
   /** Takes the row last checked into the block (its shapes become the block's). */
-  def accept(): Unit = validators.foreach(_.accept())
+  def accept(): Unit = rowValidator.accept()
 
   /** Runs the graph on `rows(0 until n)` (checked since [[startBlock]]); the caller owns the
    * fetched tensors. With `leading = false`, n must be 1 and placeholders take the bare cell. */
   def runBlock(rows: Array[InternalRow], n: Int, leading: Boolean = true): Array[Tensor] =
-    runFeeds(i => writers(i).write(rows, n, validators(i).cellShape, leading))
+    runFeeds(i => writers(i).write(rows, n, rowValidator.cellShape(i), leading))
 
   /** Runs the graph on one cell per placeholder: placeholder i takes its column of `rows(i)`. */
   def runCells(rows: Array[InternalRow]): Array[Tensor] = {
     val one = new Array[InternalRow](1)
-    runFeeds { i => one(0) = rows(i); writers(i).write(one, 1, validators(i).cellShape, leading = false) }
+    runFeeds { i => one(0) = rows(i); writers(i).write(one, 1, rowValidator.cellShape(i), leading = false) }
   }
 
   /** Checks `rows(i)` against placeholder i's column alone (see [[runCells]]). */
   def checkCells(rows: Array[InternalRow]): Option[String] = {
     var i = 0
-    while (i < validators.length) {
-      validators(i).startBlock()
-      val problem = validators(i).check(rows(i))
+    while (i < rowValidator.length) {
+      val problem = rowValidator.checkAlone(i, rows(i))
       if (problem.isDefined) return problem
-      validators(i).accept()
       i += 1
     }
     None

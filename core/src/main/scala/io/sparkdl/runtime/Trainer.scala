@@ -54,7 +54,8 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     } catch { case e: Throwable => SavedModelArchive.deleteTree(dir); throw e }
   }
   private val keys = plan.feeds.map(_._1)
-  private val validators = plan.feeds.map { case (_, f) => new CellValidator(f.column, f.cell, plan.names) }.toArray
+  private val rowValidator =
+    new RowValidator(plan.feeds.map { case (_, f) => new CellValidator(f.column, f.cell, plan.names) }.toArray)
   private val writers = plan.feeds.map { case (_, f) => new TensorWriter(f.column, f.dtype) }.toArray
 
   /**
@@ -112,21 +113,15 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       count += n
     }
     while (carried != null || rows.hasNext) {
-      validators.foreach(_.startBlock())
+      rowValidator.startBlock()
       var n = 0
       var full = false
       while (!full && n < batchSize && (carried != null || rows.hasNext)) {
         val row = if (carried != null) carried else rows.next()
         carried = null
-        var i = 0
-        var fits = true
-        while (i < validators.length) {
-          validators(i).check(row).foreach(p => throw new IllegalArgumentException(plan.names.error(p)))
-          fits &&= validators(i).fitsBlock
-          i += 1
-        }
-        if (!fits) { carried = row.copy(); full = true }
-        else { validators.foreach(_.accept()); batch.set(n, row); n += 1 }
+        rowValidator.check(row).foreach(p => throw new IllegalArgumentException(plan.names.error(p)))
+        if (!rowValidator.fitsBlock) { carried = row.copy(); full = true }
+        else { rowValidator.accept(); batch.set(n, row); n += 1 }
       }
       flush(n)
     }
@@ -144,7 +139,7 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     val made = mutable.ArrayBuffer.empty[Tensor]
     try {
       val feeds = keys.indices.map { i =>
-        val t = writers(i).write(rows, n, validators(i).cellShape)
+        val t = writers(i).write(rows, n, rowValidator.cellShape(i))
         made += t
         graph.output(inputs(keys(i))) -> t
       } ++ learningRate.map { lr =>

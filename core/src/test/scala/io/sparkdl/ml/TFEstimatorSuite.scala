@@ -76,6 +76,15 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     assert(overlapping, s"no two training tasks overlapped: $spans")
   }
 
+  test("param maps that change the data or the model are refused, not silently ignored") {
+    val est = estimator
+    val other = TFModel.fromSavedModel(Fixtures.path("keras_trainable").toString, signatureKey = "evaluate")
+    Seq(ParamMap(est.labelCol -> "features"), ParamMap(est.model -> other), ParamMap(est.seed -> 9L)).foreach { m =>
+      val e = intercept[IllegalArgumentException](est.fit(data(1), Seq(ParamMap.empty, m)))
+      assert(e.getMessage.contains("must be the same in every map"), e.getMessage)
+    }
+  }
+
   test("the fitted model saves and loads with its history") {
     val df = data(1)
     val model = estimator.setEpochs(1).fit(df)

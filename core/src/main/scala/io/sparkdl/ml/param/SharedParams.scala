@@ -22,7 +22,7 @@ trait HasBatchSize extends Params {
   final val batchSize: IntParam = new IntParam(
     this,
     "batchSize",
-    "The number of rows per TF session run (> 0). Default: 1024.",
+    "The number of rows per TF session run (> 0). Default: 1024 (TFEstimator: 32, as Keras' fit).",
     ParamValidators.gt(0)
   )
   setDefault(batchSize -> TensorFrames.DefaultBlockSize)
