@@ -190,3 +190,24 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_opBuilderFinish(JNIEn
     return ToHandle(op);
   });
 }
+
+JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_opBuilderAbandon(JNIEnv* env, jclass,
+                                                                            jlong desc) {
+  Guard(env, [&] {
+    TF_OperationDescription* d = Desc(env, desc);
+    // The C API has no way to delete a description but TF_FinishOperation. One attribute set
+    // to two different values is an error TF's NodeDefBuilder records and reports when
+    // finishing, before it adds anything to the graph (an attribute the op does not declare is
+    // not: TF ignores those, for forward compatibility). So the finish below frees the
+    // description and leaves the graph as it was.
+    TF_SetAttrBool(d, "sparkdl_abandoned_description", 1);
+    TF_SetAttrBool(d, "sparkdl_abandoned_description", 0);
+    StatusPtr status = NewStatus();
+    TF_Operation* op = TF_FinishOperation(d, status.get());  // frees d
+    if (op != nullptr) {
+      ThrowNative(env, TF_INTERNAL,
+                  std::string("an abandoned operation description was added to the graph as '") +
+                      TF_OperationName(op) + "'");
+    }
+  });
+}

@@ -240,3 +240,53 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_tensorAddress(JNIEnv*
     return static_cast<jlong>(reinterpret_cast<uintptr_t>(TF_TensorData(t)));
   });
 }
+
+namespace {
+
+// java.nio.Buffer's fields, found once. JNI reaches them without the module system's opens.
+struct BufferFields {
+  jfieldID address, capacity, limit, position, mark;
+};
+
+const BufferFields* FindBufferFields(JNIEnv* env) {
+  static BufferFields fields = [env] {
+    BufferFields f{};
+    jclass cls = env->FindClass("java/nio/Buffer");
+    if (cls == nullptr) return f;
+    f.address = env->GetFieldID(cls, "address", "J");
+    if (f.address != nullptr) f.capacity = env->GetFieldID(cls, "capacity", "I");
+    if (f.capacity != nullptr) f.limit = env->GetFieldID(cls, "limit", "I");
+    if (f.limit != nullptr) f.position = env->GetFieldID(cls, "position", "I");
+    if (f.position != nullptr) f.mark = env->GetFieldID(cls, "mark", "I");
+    env->DeleteLocalRef(cls);
+    return f;
+  }();
+  if (fields.mark == nullptr) {
+    if (!env->ExceptionCheck()) {
+      ThrowNative(env, TF_UNIMPLEMENTED, "this JVM's java.nio.Buffer has no address/capacity/"
+                                         "limit/position/mark fields to clear");
+    }
+    throw JavaPending{};
+  }
+  return &fields;
+}
+
+}  // namespace
+
+JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_directBufferClear(JNIEnv* env, jclass,
+                                                                            jobject buffer) {
+  Guard(env, [&] {
+    if (buffer == nullptr) ThrowIllegalArgument(env, "buffer is null");
+    if (env->GetDirectBufferAddress(buffer) == nullptr && env->GetDirectBufferCapacity(buffer) != 0) {
+      ThrowIllegalArgument(env, "buffer is not a direct buffer");
+    }
+    const BufferFields* f = FindBufferFields(env);
+    // Bounds first: every accessor checks them before it reads the address.
+    env->SetIntField(buffer, f->limit, 0);
+    env->SetIntField(buffer, f->position, 0);
+    env->SetIntField(buffer, f->mark, -1);
+    env->SetIntField(buffer, f->capacity, 0);
+    env->SetLongField(buffer, f->address, 0);
+    CheckJni(env);
+  });
+}

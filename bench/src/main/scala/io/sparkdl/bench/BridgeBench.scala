@@ -81,7 +81,7 @@ object BridgeBench {
         // One batch: a fresh tensor filled from `data`, one run, the output read back.
         def batch(offset: Int, n: Int): Float =
           Using.resource(Tensor.allocate(DType.Float32, Shape(n.toLong, features.toLong))) { x =>
-            x.buffer.asFloatBuffer().put(data, offset * features, n * features)
+            x.withBuffer(_.asFloatBuffer().put(data, offset * features, n * features))
             val outputs = prepared.run(Array(x))
             try outputs(0).floats()(0)
             finally outputs.foreach(_.close())

@@ -100,6 +100,13 @@ public final class NativeBindings {
    */
   public static native long opBuilderFinish(long desc);
 
+  /**
+   * Frees a description that will not be built, adding nothing to the graph (the C API frees
+   * descriptions only in {@code TF_FinishOperation}: this finishes it with one attribute set to
+   * two values, which TF rejects).
+   */
+  public static native void opBuilderAbandon(long desc);
+
   // ---- sessions ---------------------------------------------------------------------------
 
   /** A session over {@code graph}; {@code configProto} is a serialized ConfigProto (may be empty). */
@@ -152,6 +159,14 @@ public final class NativeBindings {
    * #tensorDelete}. Tensors over 2 GiB are rejected.
    */
   public static native ByteBuffer tensorData(long tensor);
+
+  /**
+   * Empties a direct buffer made by {@link #tensorData} before its tensor is freed: capacity,
+   * limit and position 0, address 0, so any read or write through it (or through a {@code clear()}
+   * of it) throws an {@code IndexOutOfBoundsException} or {@code BufferUnderflowException} instead
+   * of touching freed memory. Views derived from it earlier keep their own bounds.
+   */
+  public static native void directBufferClear(ByteBuffer buffer);
 
   /**
    * The address of a fixed-size tensor's memory (0 for an empty tensor), valid until {@link

@@ -24,8 +24,8 @@ import io.sparkdl.tf.{DType, Shape, Tensor}
 object PackedTensors {
 
   /**
-   * One tensor to pack, on the heap or in native memory: `fixed` holds a fixed-size dtype's
-   * little-endian bytes (from its position to its limit), `strings` a string tensor's elements.
+   * One tensor to pack: `fixed` holds a fixed-size dtype's little-endian bytes (from its position
+   * to its limit), `strings` a string tensor's elements.
    */
   final case class Entry(
       name: String,
@@ -37,12 +37,12 @@ object PackedTensors {
 
   object Entry {
 
-    /** A tensor's entry; it reads the tensor's memory, so pack it before closing the tensor. */
+    /** A tensor's entry: a copy of its contents, so the tensor may be closed before packing. */
     def of(name: String, tensor: Tensor): Entry =
       if (tensor.dtype == DType.TString) {
         Entry(name, tensor.dtype, tensor.shape, null, tensor.strings())
       }
-      else Entry(name, tensor.dtype, tensor.shape, tensor.buffer, null)
+      else Entry(name, tensor.dtype, tensor.shape, ByteBuffer.wrap(tensor.rawBytes()), null)
 
     /** An entry from heap contents: raw little-endian bytes, or one array per string element. */
     def of(
@@ -166,7 +166,7 @@ object PackedTensors {
       val contents = in.slice(in.position(), bytes)
       in.position(in.position() + bytes)
       val tensor = Tensor.allocate(dtype, shape)
-      try tensor.buffer.put(contents)
+      try tensor.copyFrom(contents)
       catch { case NonFatal(e) => tensor.close(); throw e }
       tensor
     }

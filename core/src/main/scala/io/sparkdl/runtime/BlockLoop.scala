@@ -58,7 +58,13 @@ private[sparkdl] final class ModelBlock(shipped: ShippedPlan, blockSize: Int) {
   /** Runs the model on the block; the results stay readable until [[release]]. */
   def run(): Unit = {
     tensors = runner.runBlock(held.rows, size, leading)
-    readers = tensors.zip(plan.fetches).map { case (t, f) => new TensorReader(t, f, fetchesLeading, plan.names) }
+    // Filled one by one, so release() lets go of the readers made before one that fails its check.
+    readers = new Array[TensorReader](tensors.length)
+    var j = 0
+    while (j < tensors.length) {
+      readers(j) = new TensorReader(tensors(j), plan.fetches(j), fetchesLeading, plan.names)
+      j += 1
+    }
   }
 
   def fetchCount: Int = readers.length
@@ -72,8 +78,9 @@ private[sparkdl] final class ModelBlock(shipped: ShippedPlan, blockSize: Int) {
   /** Frees the block's tensors and returns the session (tasks return it at task end anyway). */
   def close(): Unit = { release(); if (leased) runner.close() }
 
-  /** Frees the block's tensors; safe to call more than once. */
+  /** Frees the block's tensors (after their readers let go); safe to call more than once. */
   def release(): Unit = {
+    readers.foreach(r => if (r != null) r.close())
     tensors.foreach(_.close())
     tensors = Array.empty
     readers = Array.empty

@@ -16,7 +16,8 @@ import io.sparkdl.tf.{DType, Shape, Tensor}
  * dimensions): the output rows are laid out by the declaration, so a model that returns
  * something else must fail with an error, never write malformed rows.
  */
-private[sparkdl] final class TensorReader(tensor: Tensor, fetch: Fetch, leading: Boolean, names: BindingNames) {
+private[sparkdl] final class TensorReader(tensor: Tensor, fetch: Fetch, leading: Boolean, names: BindingNames)
+    extends AutoCloseable {
   TensorReader.check(tensor, fetch, leading, names)
 
   val cellShape: Shape = if (leading) tensor.shape.tail else tensor.shape
@@ -25,7 +26,9 @@ private[sparkdl] final class TensorReader(tensor: Tensor, fetch: Fetch, leading:
   private val dtype = tensor.dtype
   private val cellElements = cellShape.numElements
   private val strings = if (dtype == DType.TString) tensor.strings() else null
-  private val base = if (dtype == DType.TString) 0L else tensor.address
+  // Holds the tensor's memory until close: the tensor cannot be freed under the reads.
+  private val memory = if (dtype == DType.TString) null else tensor.memory()
+  private val base = if (memory == null) 0L else memory.address
   private val elementSize = dtype.byteSize.toLong
 
   /** Stores cell `i` into `target(ordinal)`. */
@@ -36,6 +39,9 @@ private[sparkdl] final class TensorReader(tensor: Tensor, fetch: Fetch, leading:
     } else if (cellShape.rank == 0) readScalar(base + i * elementSize, target, ordinal)
     else target.update(ordinal, readArray(base + i * cellElements * elementSize, 0)._1)
   }
+
+  /** Lets the tensor go; call before closing it. */
+  override def close(): Unit = if (memory != null) memory.close()
 
   private def readScalar(address: Long, target: InternalRow, ordinal: Int): Unit = dtype match {
     case DType.Float32 => target.setFloat(ordinal, Platform.getFloat(null, address))

@@ -29,12 +29,14 @@ private[sparkdl] final class TensorWriter(column: TensorColumn, dtype: DType) {
     val tensor = Tensor.allocate(dtype, shape)
     try {
       val cellElements = cellShape.numElements
-      var address = tensor.address
-      var i = 0
-      while (i < n) {
-        writeCell(rows(i), address, cellShape, cellElements)
-        address += cellElements * elementSize
-        i += 1
+      tensor.withAddress { start =>
+        var address = start
+        var i = 0
+        while (i < n) {
+          writeCell(rows(i), address, cellShape, cellElements)
+          address += cellElements * elementSize
+          i += 1
+        }
       }
       tensor
     } catch {

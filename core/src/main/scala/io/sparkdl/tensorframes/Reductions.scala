@@ -166,7 +166,8 @@ private[sparkdl] final class PairFolder(shipped: ShippedPlan) {
       try {
         var j = 0
         while (j < tensors.length) {
-          new TensorReader(tensors(j), fetches(j), leading = false, shipped.plan.names).read(0, out, j)
+          val reader = new TensorReader(tensors(j), fetches(j), leading = false, shipped.plan.names)
+          try reader.read(0, out, j) finally reader.close()
           j += 1
         }
         acc = project(out).copy()

@@ -1,5 +1,6 @@
 package io.sparkdl.tf
 
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
 
 import io.sparkdl.jni.NativeBindings
@@ -7,10 +8,12 @@ import io.sparkdl.jni.NativeBindings
 /**
  * A TensorFlow graph in native memory. Build it from GraphDef bytes ([[Graph.fromGraphDef]]) or op
  * by op ([[opBuilder]]); look up its operations and their outputs' static dtypes and shapes.
- * [[close]] frees it (TF keeps it alive until the last session on it is closed).
+ * [[close]] frees it (TF keeps it alive until the last session on it is closed), after closing
+ * the operation builders still open on it: their descriptions point into the graph.
  */
 final class Graph private (nativeHandle: Long) extends AutoCloseable {
   private val closed = new AtomicBoolean(false)
+  private val openBuilders = ConcurrentHashMap.newKeySet[OperationBuilder]()
   NativeObjects.graphs.increment()
 
   private[tf] def handle: Long = {
@@ -66,13 +69,21 @@ final class Graph private (nativeHandle: Long) extends AutoCloseable {
   }
 
   /** Starts a new operation of `opType` named `name`; finish it with [[OperationBuilder.build]]. */
-  def opBuilder(opType: String, name: String): OperationBuilder =
-    new OperationBuilder(this, Native.call(NativeBindings.opBuilderNew(handle, opType, name)))
+  def opBuilder(opType: String, name: String): OperationBuilder = {
+    val builder = new OperationBuilder(this, Native.call(NativeBindings.opBuilderNew(handle, opType, name)))
+    openBuilders.add(builder)
+    builder
+  }
+
+  private[tf] def forget(builder: OperationBuilder): Unit = openBuilders.remove(builder)
 
   override def close(): Unit =
     if (closed.compareAndSet(false, true)) {
-      try Native.call(NativeBindings.graphDelete(nativeHandle))
-      finally NativeObjects.graphs.decrement()
+      try openBuilders.forEach(_.close())
+      finally {
+        try Native.call(NativeBindings.graphDelete(nativeHandle))
+        finally NativeObjects.graphs.decrement()
+      }
     }
 }
 

@@ -6,9 +6,11 @@ import io.sparkdl.jni.NativeBindings
 
 /**
  * Describes a new operation of a graph (TF's `TF_OperationDescription`): inputs and attributes,
- * then [[build]], which must be called exactly once.
+ * then [[build]], once. The builder owns the native description until then: [[close]] frees a
+ * description that was never built (adding nothing to the graph), and closing the graph closes
+ * the builders still open on it.
  */
-final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) {
+final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) extends AutoCloseable {
   NativeObjects.operationBuilders.increment()
 
   def addInput(input: Output): this.type = {
@@ -53,19 +55,36 @@ final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) 
   }
   /** Copies the tensor's value into the attribute (e.g. a Const's "value"). */
   def setAttr(name: String, value: Tensor): this.type = {
-    Native.call(NativeBindings.opBuilderSetAttrTensor(live, name, value.handle)); this
+    val d = live
+    value.use(t => Native.call(NativeBindings.opBuilderSetAttrTensor(d, name, t))); this
   }
 
   /** Adds the operation to the graph; an invalid description throws a [[TfException]]. */
-  def build(): Operation = {
+  def build(): Operation = synchronized {
     val d = live
-    desc = 0L // TF_FinishOperation frees the description, also when it fails.
-    try new Operation(graph, Native.call(NativeBindings.opBuilderFinish(d)))
-    finally NativeObjects.operationBuilders.decrement()
+    finished() // TF_FinishOperation frees the description, also when it fails.
+    new Operation(graph, Native.call(NativeBindings.opBuilderFinish(d)))
   }
 
-  private def live: Long = {
-    if (desc == 0L) throw new IllegalStateException("operation already built")
+  /** Frees the description unless it was built, adding nothing to the graph; then does nothing. */
+  override def close(): Unit = synchronized {
+    if (desc != 0L) {
+      val d = desc
+      finished()
+      Native.call(NativeBindings.opBuilderAbandon(d))
+    }
+  }
+
+  def isClosed: Boolean = synchronized(desc == 0L)
+
+  private def finished(): Unit = {
+    desc = 0L
+    graph.forget(this)
+    NativeObjects.operationBuilders.decrement()
+  }
+
+  private def live: Long = synchronized {
+    if (desc == 0L) throw new IllegalStateException("operation already built or its builder closed")
     graph.handle
     desc
   }

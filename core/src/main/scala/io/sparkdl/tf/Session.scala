@@ -110,18 +110,25 @@ final class PreparedRun private[tf] (
   private val fetchIndices = fetches.map(_.index).toArray
   private val targetOps = targets.map(_.handle).toArray
 
-  /** Runs once; the fetched tensors, in order, belong to the caller. */
+  /**
+   * Runs once; the fetched tensors, in order, belong to the caller. The feed tensors are in use
+   * until the run returns: closing one meanwhile waits for the run.
+   */
   def run(feedTensors: Array[Tensor]): Array[Tensor] = {
     if (feedTensors.length != feeds.length) {
       throw new IllegalArgumentException(s"expected ${feeds.length} feed tensors, got ${feedTensors.length}")
     }
-    val handles = new Array[Long](feedTensors.length)
     var i = 0
-    while (i < feedTensors.length) {
-      handles(i) = checkedFeed(i, feedTensors(i))
-      i += 1
-    }
-    val fetched = session.runNative(feedOps, feedIndices, handles, fetchOps, fetchIndices, targetOps)
+    while (i < feedTensors.length) { checkFeed(i, feedTensors(i)); i += 1 }
+    val handles = new Array[Long](feedTensors.length)
+    var used = 0
+    val fetched =
+      try {
+        while (used < feedTensors.length) { handles(used) = feedTensors(used).beginUse(); used += 1 }
+        session.runNative(feedOps, feedIndices, handles, fetchOps, fetchIndices, targetOps)
+      } finally {
+        while (used > 0) { used -= 1; feedTensors(used).endUse() }
+      }
     val tensors = new Array[Tensor](fetched.length)
     try {
       i = 0
@@ -135,7 +142,7 @@ final class PreparedRun private[tf] (
     tensors
   }
 
-  private def checkedFeed(i: Int, tensor: Tensor): Long = {
+  private def checkFeed(i: Int, tensor: Tensor): Unit = {
     if (tensor == null) throw new IllegalArgumentException(s"feed '${feeds(i).name}' is null")
     if (tensor.dtype.code != feedDTypes(i)) {
       throw new InvalidArgumentException(
@@ -147,6 +154,5 @@ final class PreparedRun private[tf] (
         s"feed '${feeds(i).name}' expects shape ${feedShapes(i)} but got a tensor of shape ${tensor.shape}"
       )
     }
-    tensor.handle
   }
 }

@@ -76,6 +76,35 @@ class NativeObjectsSuite extends AnyFunSuite {
     }
   }
 
+  test("an operation builder closed before build frees its description and adds nothing") {
+    Using.resource(Graph()) { g =>
+      val b = g.opBuilder("Placeholder", "x").setAttr("dtype", DType.Float32)
+      assert(delta(b.close()) == none.copy(operationBuilders = -1))
+      assert(delta(b.close()) == none)
+      assert(g.operation("x").isEmpty, "the abandoned description was added to the graph")
+      intercept[IllegalStateException](b.build())
+      // The name is free: the abandoned description left nothing behind.
+      g.opBuilder("Placeholder", "x").setAttr("dtype", DType.Float32).build()
+      assert(g.operation("x").isDefined)
+      // Closing after build changes nothing; using() frees a builder dropped on an exception.
+      val built = g.opBuilder("Placeholder", "y").setAttr("dtype", DType.Int32)
+      built.build()
+      assert(delta(built.close()) == none)
+      assert(delta(intercept[RuntimeException](Using.resource(g.opBuilder("AddV2", "z")) { _ =>
+        throw new RuntimeException("dropped before build")
+      })) == none)
+    }
+  }
+
+  test("closing a graph frees the builders still open on it") {
+    val g = Graph()
+    val before = NativeObjects.live()
+    val open = Seq(g.opBuilder("Placeholder", "a"), g.opBuilder("Const", "b"))
+    assert(NativeObjects.live() - before == none.copy(operationBuilders = 2))
+    assert(delta(g.close()) == none.copy(graphs = -1, operationBuilders = -2))
+    assert(open.forall(_.isClosed))
+  }
+
   test("failed creations leave every count unchanged") {
     val good = Fixtures.bytes("dense.pb")
     val corrupt = good.take(good.length / 2) ++ Array.fill[Byte](64)(0x7f)

@@ -153,6 +153,52 @@ class SessionSuite extends AnyFunSuite with TolerantAssertions {
     }
   }
 
+  test("closing a feed tensor waits for the run in flight that reads it") {
+    // As above, a run blocked writing a named pipe; this time another thread closes a feed tensor
+    // of the run. Without the tensor's use guard, close freed it while TF still held it.
+    val dir = Files.createTempDirectory("sparkdl-tensor-close")
+    val pipe = dir.resolve("pipe")
+    assert(new ProcessBuilder("mkfifo", pipe.toString).inheritIO().start().waitFor() == 0)
+    val contents = Array.tabulate[Byte](4 << 20)(i => (i % 253).toByte)
+    val g = Graph()
+    val filename = scalarPlaceholder(g, "filename", DType.TString)
+    val data = scalarPlaceholder(g, "contents", DType.TString)
+    val write = g.opBuilder("WriteFile", "write").addInput(filename).addInput(data).build()
+    val s = Session(g)
+    val f = Tensor.ofUtf8(Array(pipe.toString), Shape.scalar)
+    val c = Tensor.ofStrings(Array(contents), Shape.scalar)
+    val threads = Executors.newCachedThreadPool { (r: Runnable) =>
+      val t = new Thread(r, "tensor-close-run"); t.setDaemon(true); t
+    }
+    val run = threads.submit(new Callable[Unit] {
+      def call(): Unit = s.run(Seq(filename -> f, data -> c), Nil, Seq(write)).foreach(_.close())
+    })
+    try {
+      val reader = threads.submit(new Callable[InputStream] {
+        def call(): InputStream = Files.newInputStream(pipe)
+      })
+      eventually(timeout(1.minute))(assert(reader.isDone || run.isDone))
+      if (!reader.isDone) run.get()
+      Using.resource(reader.get()) { in =>
+        val closer = new Thread(() => c.close(), "tensor-close-closer")
+        closer.setDaemon(true)
+        closer.start()
+        eventually(timeout(1.minute))(assert(c.isWaiting(closer) || !closer.isAlive))
+        assert(closer.isAlive && !c.isClosed && !run.isDone, "the feed tensor was freed under a run in flight")
+        assert(in.readAllBytes().sameElements(contents))
+        closer.join(TimeUnit.MINUTES.toMillis(1))
+        assert(!closer.isAlive && c.isClosed)
+      }
+      run.get(1, TimeUnit.MINUTES)
+    } finally {
+      threads.shutdownNow()
+      if (run.isDone) { s.close(); f.close(); c.close() }
+      g.close()
+      Files.delete(pipe)
+      Files.delete(dir)
+    }
+  }
+
   test("soak: 20,000 runs with fresh tensors leave no tensor, session or graph behind") {
     val before = NativeObjects.live()
     soak(runs = 20000, leakFetches = false)

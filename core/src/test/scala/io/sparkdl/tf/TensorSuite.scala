@@ -1,5 +1,6 @@
 package io.sparkdl.tf
 
+import java.nio.{BufferUnderflowException, ByteBuffer}
 import java.nio.charset.StandardCharsets
 
 import scala.util.Using
@@ -59,7 +60,8 @@ class TensorSuite extends AnyFunSuite {
         assert(out.dtype == DType.TString)
         assert(out.strings().map(_.toSeq).toSeq == values.map(_.toSeq).toSeq)
         assert(in.utf8Strings()(2) == "héllo wörld")
-        intercept[IllegalArgumentException](out.buffer)
+        intercept[IllegalArgumentException](out.withBuffer(_ => ()))
+        intercept[IllegalArgumentException](out.memory())
     }
   }
 
@@ -77,5 +79,59 @@ class TensorSuite extends AnyFunSuite {
     t.close()
     t.close()
     assert(intercept[IllegalStateException](t.floats()).getMessage.contains("closed"))
+  }
+
+  test("a buffer kept past withBuffer, or past close, throws instead of reading freed memory") {
+    val t = Tensor.ofFloats(Array(1f, 2f, 3f, 4f), Shape(4))
+    var stale: ByteBuffer = null
+    assert(t.withBuffer { b => stale = b; b.getFloat(4) } == 2f)
+    t.close()
+    intercept[IndexOutOfBoundsException](stale.getFloat(0))
+    intercept[BufferUnderflowException](stale.get())
+    stale.clear() // resets the limit to the capacity, which is 0 now
+    intercept[IndexOutOfBoundsException](stale.get(0))
+    assert(stale.asFloatBuffer().capacity == 0)
+    intercept[IllegalStateException](t.withBuffer(_ => ()))
+    intercept[IllegalStateException](t.withAddress(identity))
+    intercept[IllegalStateException](t.memory())
+  }
+
+  test("a tensor in use by this thread refuses to close; its held memory throws once let go") {
+    val t = Tensor.ofInts(Array(1, 2), Shape(2))
+    t.withAddress { _ => assert(intercept[IllegalStateException](t.close()).getMessage.contains("uses it")) }
+    t.withBuffer { _ => intercept[IllegalStateException](t.close()) }
+    val memory = t.memory()
+    assert(memory.address != 0L)
+    intercept[IllegalStateException](t.close())
+    assert(!t.isClosed && t.ints().toSeq == Seq(1, 2))
+    memory.close()
+    memory.close()
+    intercept[IllegalStateException](memory.address)
+    t.close()
+    assert(t.isClosed)
+  }
+
+  test("close from another thread waits while this thread holds the memory") {
+    val t = Tensor.ofInts(Array(7), Shape(1))
+    val memory = t.memory()
+    val closer = new Thread(() => t.close(), "tensor-suite-closer")
+    closer.setDaemon(true)
+    closer.start()
+    try {
+      org.scalatest.concurrent.Eventually.eventually(
+        org.scalatest.concurrent.Eventually.timeout(org.scalatest.time.Span(60, org.scalatest.time.Seconds))
+      )(assert(t.isWaiting(closer)))
+      assert(!t.isClosed && t.ints().toSeq == Seq(7)) // reentrant use while the closer waits
+    } finally memory.close()
+    closer.join(60000)
+    assert(!closer.isAlive && t.isClosed)
+  }
+
+  test("copyFrom fills a tensor and checks the byte count") {
+    Using.resource(Tensor.allocate(DType.Int16, Shape(2))) { t =>
+      t.copyFrom(ByteBuffer.wrap(Array[Byte](1, 0, 2, 0)))
+      assert(t.shorts().toSeq == Seq(1, 2))
+      intercept[IllegalArgumentException](t.copyFrom(ByteBuffer.wrap(new Array[Byte](3))))
+    }
   }
 }
