@@ -3,17 +3,30 @@ package io.sparkdl.jni;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.JarURLConnection;
 import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.jar.JarEntry;
 
 /**
  * The one loader of native code: sparkdl's environment library, the TF runtime, then sparkdl's
@@ -32,6 +45,14 @@ import java.util.UUID;
  * linker then matches our library's dependencies on the TF libraries by soname, so it loads from
  * any directory.
  *
+ * <p>Extracted libraries live in a private directory ({@value #CACHE_DIR_PROPERTY}, by default
+ * {@code $java.io.tmpdir/sparkdl-$user.name}): created with mode 0700, and refused when it is a
+ * symbolic link, owned by another user, or writable by group or others, since anyone who can
+ * write there chooses the code this JVM runs. A file found there is loaded only when its SHA-256
+ * is the expected one (for our libraries, that of the bytes in this jar; for TF's, the hash
+ * recorded in a sidecar file written when it was extracted from the same jar entry); any other
+ * file is replaced first.
+ *
  * <p>Loading is idempotent, and safe from several class loaders: each loads its own copy of our
  * library (JNI binds natives per class loader) over the one TF runtime of the process.
  */
@@ -39,6 +60,8 @@ public final class NativeLibrary {
   public static final String TF_LIBDIR_PROPERTY = "sparkdl.tf.libdir";
   public static final String TF_LIBDIR_ENV = "SPARKDL_TF_LIBDIR";
   public static final String LIBRARY_PROPERTY = "sparkdl.native.library";
+  /** The private directory extracted libraries are cached in. */
+  public static final String CACHE_DIR_PROPERTY = "sparkdl.native.dir";
 
   static final String PLATFORM = "linux-x86_64";
   private static final String FRAMEWORK = "libtensorflow_framework.so.2";
@@ -136,7 +159,7 @@ public final class NativeLibrary {
     if (ccUrl == null || frameworkUrl == null) {
       throw new IllegalStateException("the TF runtime is neither configured nor on the classpath");
     }
-    Path cache = cacheDir().resolve("tensorflow-" + tfVersion());
+    Path cache = privateDirectory(privateDirectory(cacheDir()).resolve("tensorflow-" + tfVersion()));
     loadShared(extract(frameworkUrl, cache.resolve(FRAMEWORK)));
     loadShared(extract(ccUrl, cache.resolve(TF_CC)));
   }
@@ -164,15 +187,17 @@ public final class NativeLibrary {
     }
     // The content hash keeps two builds of one version apart.
     String stem = fileName.substring(0, fileName.length() - ".so".length());
-    Path target = cacheDir().resolve(stem + "-" + version() + "-" + sha1(bytes) + ".so");
-    writeAtomically(bytes, target);
+    String sha256 = sha256(bytes);
+    Path target =
+        privateDirectory(cacheDir()).resolve(stem + "-" + version() + "-" + sha256.substring(0, 16) + ".so");
+    writeVerified(bytes, sha256, target);
     try {
       System.load(target.toString());
     } catch (UnsatisfiedLinkError e) {
       if (!isLoadedElsewhere(e)) throw e;
       // Another class loader holds that file; JNI needs a copy of our own.
       Path copy = target.resolveSibling(stem + "-" + UUID.randomUUID() + ".so");
-      writeAtomically(bytes, copy);
+      writeVerified(bytes, sha256, copy);
       copy.toFile().deleteOnExit();
       System.load(copy.toString());
     }
@@ -200,24 +225,61 @@ public final class NativeLibrary {
     return url;
   }
 
-  /** Extracts a (large) resource once; a file of the right size from an earlier run is reused. */
-  private static Path extract(URL url, Path target) throws IOException {
-    long size = url.openConnection().getContentLengthLong();
-    if (Files.isRegularFile(target) && size >= 0 && Files.size(target) == size) return target;
-    Files.createDirectories(target.getParent());
+  /**
+   * Extracts a (large) resource once, to {@code target} in a private directory. A file there from
+   * an earlier run is reused only when it hashes to the SHA-256 in its sidecar ({@code
+   * target.sha256}, written by us after an extraction) and the sidecar names this very resource
+   * (the jar entry's size and CRC-32, so the jar is not read again); otherwise it is extracted
+   * again, hashing the bytes as they are copied.
+   */
+  static Path extract(URL url, Path target) throws IOException {
+    Path sidecar = target.resolveSibling(target.getFileName() + ".sha256");
+    String source = sourceId(url);
+    if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+        && Files.isRegularFile(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+      String[] recorded = new String(Files.readAllBytes(sidecar), StandardCharsets.UTF_8).trim().split(" ", 2);
+      if (recorded.length == 2 && recorded[1].equals(source) && recorded[0].equals(sha256(target))) {
+        return target;
+      }
+    }
     Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
-    try (InputStream in = url.openStream()) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    Path tmpSidecar = Files.createTempFile(target.getParent(), sidecar.getFileName().toString(), ".part");
+    try {
+      MessageDigest digest = newSha256();
+      try (InputStream in = new DigestInputStream(url.openStream(), digest)) {
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.write(tmpSidecar, (hex(digest.digest()) + " " + source + "\n").getBytes(StandardCharsets.UTF_8));
+      // The library first: a reader that sees the new sidecar with the old library re-extracts.
       move(tmp, target);
+      move(tmpSidecar, sidecar);
     } finally {
       Files.deleteIfExists(tmp);
+      Files.deleteIfExists(tmpSidecar);
     }
     return target;
   }
 
-  private static void writeAtomically(byte[] bytes, Path target) throws IOException {
-    if (Files.isRegularFile(target) && Files.size(target) == bytes.length) return;
-    Files.createDirectories(target.getParent());
+  /** What identifies a resource's bytes without reading them: a jar entry's size and CRC-32. */
+  private static String sourceId(URL url) throws IOException {
+    URLConnection connection = url.openConnection();
+    if (connection instanceof JarURLConnection) {
+      JarEntry entry = ((JarURLConnection) connection).getJarEntry();
+      if (entry != null && entry.getSize() >= 0 && entry.getCrc() >= 0) {
+        return "size=" + entry.getSize() + " crc32=" + Long.toHexString(entry.getCrc());
+      }
+    }
+    // Not in a jar (a classes folder): hash the resource itself.
+    MessageDigest digest = newSha256();
+    try (InputStream in = new DigestInputStream(url.openStream(), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return "sha256=" + hex(digest.digest());
+  }
+
+  /** Writes {@code bytes} to {@code target} unless a file there already hashes to {@code sha256}. */
+  static void writeVerified(byte[] bytes, String sha256, Path target) throws IOException {
+    if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && sha256.equals(sha256(target))) return;
     Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
     try {
       try (OutputStream out = Files.newOutputStream(tmp)) {
@@ -229,6 +291,46 @@ public final class NativeLibrary {
     }
   }
 
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * {@code dir}, created with mode 0700 when missing, after checking that only this JVM's user
+   * can write to it: not a symbolic link, owned by {@code user.name}, not writable by group or
+   * others. Otherwise an {@code IllegalStateException} names the directory, what is wrong, and the
+   * fix.
+   */
+  static Path privateDirectory(Path dir) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    if (parent != null) Files.createDirectories(parent);
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    } catch (FileAlreadyExistsException e) {
+      // Checked below like one we created.
+    }
+    PosixFileAttributes attributes =
+        Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    String problem = null;
+    String user = System.getProperty("user.name", "");
+    UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(user);
+    Set<PosixFilePermission> permissions = attributes.permissions();
+    if (!attributes.isDirectory()) {
+      problem = "it is not a directory (a symbolic link or a file)";
+    } else if (!attributes.owner().equals(me)) {
+      problem = "it is owned by '" + attributes.owner().getName() + "', not by '" + user + "'";
+    } else if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+        || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      problem = "group or others may write to it (mode "
+          + PosixFilePermissions.toString(permissions) + ")";
+    }
+    if (problem != null) {
+      throw new IllegalStateException(
+          "sparkdl will not load native libraries from " + dir + ": " + problem
+              + ". Anyone who can write there chooses the code this JVM runs. Remove it, or set -D"
+              + CACHE_DIR_PROPERTY + " to a directory only you can write to");
+    }
+    return dir;
+  }
+
   private static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -238,20 +340,37 @@ public final class NativeLibrary {
   }
 
   private static Path cacheDir() {
+    String explicit = System.getProperty(CACHE_DIR_PROPERTY);
+    if (explicit != null && !explicit.isEmpty()) return Paths.get(explicit);
     String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
     return Paths.get(System.getProperty("java.io.tmpdir"), "sparkdl-" + user);
   }
 
-  private static String sha1(byte[] bytes) {
+  private static MessageDigest newSha256() {
     try {
-      StringBuilder hex = new StringBuilder();
-      for (byte b : MessageDigest.getInstance("SHA-1").digest(bytes)) {
-        hex.append(String.format("%02x", b));
-      }
-      return hex.substring(0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  static String sha256(byte[] bytes) {
+    return hex(newSha256().digest(bytes));
+  }
+
+  static String sha256(Path file) throws IOException {
+    MessageDigest digest = newSha256();
+    byte[] chunk = new byte[1 << 20];
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) digest.update(chunk, 0, n);
+    }
+    return hex(digest.digest());
+  }
+
+  private static String hex(byte[] bytes) {
+    StringBuilder hex = new StringBuilder(bytes.length * 2);
+    for (byte b : bytes) hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+    return hex.toString();
   }
 
   private static String version() {

@@ -3,7 +3,9 @@ package io.sparkdl.jni
 import java.io.File
 import java.lang.reflect.Modifier
 import java.net.URLClassLoader
-import java.nio.file.Files
+import java.nio.file.{Files, Path, Paths}
+import java.nio.file.attribute.PosixFilePermissions
+import java.util.Comparator
 
 import scala.sys.process._
 
@@ -120,5 +122,99 @@ class NativeLibrarySuite extends AnyFunSuite {
     intercept[IllegalArgumentException](NativeBindings.tensorDelete(0L))
     intercept[IllegalArgumentException](NativeBindings.sessionRun(0L, null, null, null, null, null, null, null))
     intercept[IllegalArgumentException](NativeBindings.tensorAllocate(1, Array(2L), 7L))
+  }
+
+  private def withTempDir[T](body: Path => T): T = {
+    val dir = Files.createTempDirectory("sparkdl-native-suite")
+    try body(dir)
+    finally Files.walk(dir).sorted(Comparator.reverseOrder[Path]()).forEach(p => Files.delete(p))
+  }
+
+  test("the cache directory is created 0700 and refused when others may write it, or a link") {
+    withTempDir { base =>
+      val created = NativeLibrary.privateDirectory(base.resolve("cache"))
+      assert(PosixFilePermissions.toString(Files.getPosixFilePermissions(created)) == "rwx------")
+      assert(NativeLibrary.privateDirectory(created) == created) // reused as it is
+      val open = Files.createDirectory(base.resolve("open"))
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"))
+      val e = intercept[IllegalStateException](NativeLibrary.privateDirectory(open))
+      assert(e.getMessage.contains(s"from $open: group or others may write to it (mode rwxrwxrwx)"), e.getMessage)
+      assert(e.getMessage.contains("-Dsparkdl.native.dir"), e.getMessage)
+      Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwx---"))
+      intercept[IllegalStateException](NativeLibrary.privateDirectory(open))
+      val link = Files.createSymbolicLink(base.resolve("link"), created)
+      assert(intercept[IllegalStateException](NativeLibrary.privateDirectory(link)).getMessage
+        .contains("not a directory"))
+    }
+  }
+
+  test("a cache directory owned by another user is refused") {
+    withTempDir { base =>
+      val dir = Files.createDirectory(base.resolve("theirs"))
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"))
+      val lookup = dir.getFileSystem.getUserPrincipalLookupService
+      val other = scala.util.Try(lookup.lookupPrincipalByName("nobody")).toOption
+      // Only root may give a file away; elsewhere this test has nothing to check.
+      assume(other.isDefined && scala.util.Try(Files.setOwner(dir, other.get)).isSuccess, "cannot chown")
+      val e = intercept[IllegalStateException](NativeLibrary.privateDirectory(dir))
+      assert(e.getMessage.contains("owned by 'nobody'"), e.getMessage)
+    }
+  }
+
+  test("an extracted file of the right size but other content is replaced before use") {
+    withTempDir { base =>
+      val dir = NativeLibrary.privateDirectory(base.resolve("cache"))
+      // One resource from a jar (its entry's CRC names it), one from a classes folder.
+      val fromJar = getClass.getClassLoader.getResource("org/tensorflow/internal/c_api/linux-x86_64/LICENSE")
+      val fromFolder = getClass.getClassLoader.getResource("io/sparkdl/native/linux-x86_64/libsparkdl_env.so")
+      for ((url, name) <- Seq(fromJar -> "LICENSE", fromFolder -> "env.so")) {
+        assert(url != null, name)
+        val genuine = { val in = url.openStream(); try in.readAllBytes() finally in.close() }
+        val target = NativeLibrary.extract(url, dir.resolve(name))
+        assert(Files.readAllBytes(target).sameElements(genuine))
+        val planted = genuine.clone()
+        planted(planted.length / 2) = (planted(planted.length / 2) ^ 1).toByte
+        Files.write(target, planted) // same size, and the sidecar still names the genuine file
+        val modified = Files.getLastModifiedTime(target)
+        assert(NativeLibrary.extract(url, target) == target)
+        assert(Files.readAllBytes(target).sameElements(genuine), s"$name: the planted file was kept")
+        // A genuine file is reused as it is.
+        NativeLibrary.extract(url, target)
+        assert(Files.readAllBytes(target).sameElements(genuine))
+        assert(Files.getLastModifiedTime(target).compareTo(modified) >= 0)
+        // Our own libraries: written again unless the file hashes to the jar's bytes.
+        val ours = dir.resolve(s"ours-$name")
+        Files.write(ours, planted)
+        NativeLibrary.writeVerified(genuine, NativeLibrary.sha256(genuine), ours)
+        assert(Files.readAllBytes(ours).sameElements(genuine))
+      }
+    }
+  }
+
+  test("a fresh JVM replaces a planted library of the right size instead of loading it") {
+    withTempDir { base =>
+      val props = new java.util.Properties
+      val in = getClass.getClassLoader.getResourceAsStream("io/sparkdl/sparkdl.properties")
+      try props.load(in) finally in.close()
+      val cache = NativeLibrary.privateDirectory(base.resolve("cache"))
+      for (name <- Seq("libsparkdl_env", "libsparkdl_jni")) {
+        val genuine = {
+          val s = getClass.getClassLoader.getResourceAsStream(s"io/sparkdl/native/linux-x86_64/$name.so")
+          try s.readAllBytes() finally s.close()
+        }
+        val file = cache.resolve(s"$name-${props.getProperty("version")}-${NativeLibrary.sha256(genuine).take(16)}.so")
+        Files.write(file, Array.fill[Byte](genuine.length)(0x42)) // not even an ELF file
+      }
+      NativeLibrary.load() // this JVM's TF runtime, reused by the fresh one: no 600 MB extraction
+      val tfDir = Paths.get(System.getProperty("java.io.tmpdir"), "sparkdl-" + System.getProperty("user.name"),
+        "tensorflow-" + props.getProperty("tensorflow.version"))
+      val javaBin = new File(sys.props("java.home"), "bin/java").getPath
+      val process = new java.lang.ProcessBuilder(javaBin, s"-Dsparkdl.native.dir=$cache",
+        s"-Dsparkdl.tf.libdir=$tfDir", "-cp", sys.props("java.class.path"), "io.sparkdl.jni.LoadNativeLibrary")
+        .redirectErrorStream(true).start()
+      val log = new String(process.getInputStream.readAllBytes(), "UTF-8")
+      assert(process.waitFor() == 0, log)
+      assert(log.contains("2.18.0"), log)
+    }
   }
 }
