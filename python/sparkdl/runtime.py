@@ -100,3 +100,25 @@ def run_saved_model(
 def tf_version(spark: SparkSession | None = None) -> str:
     """The TensorFlow version of the JVM engine's runtime."""
     return _facade(spark).tfVersion()
+
+
+def live_native_objects(
+    close_idle_sessions: bool = False, spark: SparkSession | None = None
+) -> dict[str, int]:
+    """The native objects alive in the JVM engine (this driver's JVM), by kind.
+
+    Parameters
+    ----------
+    close_idle_sessions
+        First close the sessions the executor cache keeps for models no task uses.
+    spark
+        The session whose JVM to ask (default: the active one).
+
+    Returns
+    -------
+    dict
+        ``tensors``, ``sessions``, ``graphs`` and ``operationBuilders``: all zero once every job
+        is done, idle sessions are closed and nothing leaked.
+    """
+    counts = _facade(spark).liveNativeObjects(close_idle_sessions)
+    return {str(k): int(v) for k, v in counts.items()}

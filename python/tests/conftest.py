@@ -23,4 +23,9 @@ def spark():
     )
     session.sparkContext.setLogLevel("WARN")
     yield session
+    # Every native tensor, session, graph and builder of the run must be freed by now.
+    from sparkdl.runtime import live_native_objects
+
+    left = live_native_objects(close_idle_sessions=True, spark=session)
     session.stop()
+    assert not any(left.values()), f"native objects left alive after the tests: {left}"

@@ -25,7 +25,9 @@ public final class NativeBindings {
   /**
    * Sets the process environment variable {@code name} to {@code value} unless it is already set
    * (a value the user exported wins). Lives in {@code libsparkdl_env.so}, which links no TF, so
-   * {@link NativeLibrary} can call it before the TF runtime loads and reads its settings.
+   * {@link NativeLibrary} can call it before the TF runtime loads and reads its settings. It does
+   * not call {@code setenv}, which is unsafe next to other threads' {@code getenv}: it publishes
+   * a new environment array and never frees the old one (see jni/src/env.cc).
    */
   public static native void setEnvDefault(String name, String value);
 

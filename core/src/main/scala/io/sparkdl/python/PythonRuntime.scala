@@ -2,7 +2,8 @@ package io.sparkdl.python
 
 import scala.util.Using
 
-import io.sparkdl.tf.{Graph, SavedModel, Session, SessionConfig, Tensor, TfRuntime}
+import io.sparkdl.runtime.SessionCache
+import io.sparkdl.tf.{Graph, NativeObjects, SavedModel, Session, SessionConfig, Tensor, TfRuntime}
 
 /**
  * The `io.sparkdl.tf` runtime shaped for py4j, used by `sparkdl.runtime`: each run is one call,
@@ -58,6 +59,22 @@ object PythonRuntime {
   }
 
   def tfVersion(): String = TfRuntime.version
+
+  /**
+   * The native objects alive in this JVM by kind (`tensors`, `sessions`, `graphs`,
+   * `operationBuilders`; see [[io.sparkdl.tf.NativeObjects]]), after closing the cached sessions
+   * no task uses when `closeIdleSessions`: all zero once every job is done and nothing leaked.
+   */
+  def liveNativeObjects(closeIdleSessions: Boolean): java.util.Map[String, java.lang.Long] = {
+    if (closeIdleSessions) SessionCache.clear()
+    val live = NativeObjects.live()
+    val counts = new java.util.LinkedHashMap[String, java.lang.Long]()
+    counts.put("tensors", live.tensors)
+    counts.put("sessions", live.sessions)
+    counts.put("graphs", live.graphs)
+    counts.put("operationBuilders", live.operationBuilders)
+    counts
+  }
 
   /** Runs `session` once on the packed feeds (renamed to tensor names by `feedName`). */
   private def run(

@@ -11,7 +11,9 @@ import scala.sys.process._
 
 import org.scalatest.funsuite.AnyFunSuite
 
-class NativeLibrarySuite extends AnyFunSuite {
+import io.sparkdl.NativeLeakCheck
+
+class NativeLibrarySuite extends AnyFunSuite with NativeLeakCheck {
 
   test("the runtime loads and reports TF 2.18.0") {
     NativeLibrary.load()
@@ -45,6 +47,9 @@ class NativeLibrarySuite extends AnyFunSuite {
       // It must load before TF: a dependency on TF would load TF first.
       val needed = Seq("readelf", "-d", lib.toString).!!
       assert(!needed.contains("tensorflow"), needed)
+      // setenv beside other threads' getenv is unsafe (env.cc): the library must not use it.
+      val imports = Seq("nm", "-D", "--undefined-only", lib.toString).!!
+      assert(!imports.linesIterator.exists(_.matches(".*\\b(setenv|putenv|unsetenv)\\b.*")), imports)
       exports(lib)
     }
     assert(envExports == Seq("Java_io_sparkdl_jni_NativeBindings_setEnvDefault"))

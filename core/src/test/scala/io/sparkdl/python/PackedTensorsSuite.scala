@@ -8,8 +8,9 @@ import scala.util.Using
 import org.scalatest.funsuite.AnyFunSuite
 
 import io.sparkdl.tf.{DType, Shape, Tensor}
+import io.sparkdl.NativeLeakCheck
 
-class PackedTensorsSuite extends AnyFunSuite {
+class PackedTensorsSuite extends AnyFunSuite with NativeLeakCheck {
 
   private def packOf(tensors: (String, Tensor)*): Array[Byte] =
     PackedTensors.pack(tensors.map { case (n, t) => PackedTensors.Entry.of(n, t) })

@@ -12,11 +12,13 @@ import org.apache.spark.scheduler.{SparkListener, SparkListenerJobStart}
 import org.apache.spark.sql.{DataFrame, Row, SparkSession}
 import org.apache.spark.sql.types.{ArrayType, DataType, StructField, StructType}
 
+import io.sparkdl.NativeLeakCheck
+
 /**
  * One local SparkSession per suite (created in beforeAll, stopped in afterAll), plus a way to
  * count the Spark jobs a piece of code starts and to find the root cause of a task failure.
  */
-trait SparkSessionSuite extends AnyFunSuite with BeforeAndAfterAll {
+trait SparkSessionSuite extends AnyFunSuite with BeforeAndAfterAll with NativeLeakCheck {
 
   private var started: Option[SparkSession] = None
   // The job group of every job started since the suite began, in start order.

@@ -4,7 +4,9 @@ import scala.util.Using
 
 import org.scalatest.funsuite.AnyFunSuite
 
-class GraphSuite extends AnyFunSuite with TolerantAssertions {
+import io.sparkdl.NativeLeakCheck
+
+class GraphSuite extends AnyFunSuite with NativeLeakCheck with TolerantAssertions {
 
   test("a frozen GraphDef imports with its operations, dtypes and shapes") {
     Using.resource(Graph.fromGraphDef(Fixtures.bytes("dense.pb"))) { g =>

@@ -6,8 +6,10 @@ import scala.util.chaining._
 
 import org.scalatest.funsuite.AnyFunSuite
 
+import io.sparkdl.NativeLeakCheck
+
 /** The counts of [[NativeObjects]]. Suites share one test JVM, so every check is relative. */
-class NativeObjectsSuite extends AnyFunSuite {
+class NativeObjectsSuite extends AnyFunSuite with NativeLeakCheck {
 
   /** The change in the live counts over `body`. */
   private def delta(body: => Unit): NativeObjectCounts = {

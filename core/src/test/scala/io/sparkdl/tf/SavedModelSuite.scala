@@ -5,7 +5,9 @@ import scala.util.Using
 
 import org.scalatest.funsuite.AnyFunSuite
 
-class SavedModelSuite extends AnyFunSuite with TolerantAssertions {
+import io.sparkdl.NativeLeakCheck
+
+class SavedModelSuite extends AnyFunSuite with NativeLeakCheck with TolerantAssertions {
   private def dir(name: String) = Fixtures.path(name).toString
 
   test("signatures read from the MetaGraphDef equal TF Python's") {

@@ -12,7 +12,9 @@ import org.scalatest.concurrent.Eventually._
 import org.scalatest.exceptions.TestFailedException
 import org.scalatest.funsuite.AnyFunSuite
 
-class SessionSuite extends AnyFunSuite with TolerantAssertions {
+import io.sparkdl.NativeLeakCheck
+
+class SessionSuite extends AnyFunSuite with NativeLeakCheck with TolerantAssertions {
 
   private def withAddGraph[T](body: (Graph, Session) => T): T =
     Using.resource(Graph.fromGraphDef(Fixtures.bytes("add.pb"))) { g =>

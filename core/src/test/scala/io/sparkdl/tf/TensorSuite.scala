@@ -7,11 +7,14 @@ import scala.util.Using
 
 import org.scalatest.funsuite.AnyFunSuite
 
-class TensorSuite extends AnyFunSuite {
+import io.sparkdl.NativeLeakCheck
+
+class TensorSuite extends AnyFunSuite with NativeLeakCheck {
   private val numeric = Seq("float32", "float64", "int8", "int16", "int32", "int64", "uint8")
 
+  /** Runs dtypes.pb on `input` (which it closes) and returns the fetched tensor. */
   private def runIdentity(dtypeName: String, input: Tensor, fetch: String): Tensor =
-    Using.resource(Graph.fromGraphDef(Fixtures.bytes("dtypes.pb"))) { g =>
+    Using.resources(input, Graph.fromGraphDef(Fixtures.bytes("dtypes.pb"))) { (_, g) =>
       Using.resource(Session(g)) { s =>
         s.run(Seq(g.output(s"x_$dtypeName") -> input), Seq(g.output(fetch))).head
       }

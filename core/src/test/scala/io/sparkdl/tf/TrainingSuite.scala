@@ -6,12 +6,14 @@ import scala.util.Using
 
 import org.scalatest.funsuite.AnyFunSuite
 
+import io.sparkdl.NativeLeakCheck
+
 /**
  * Training through the C API, by the contract of docs/training.md: `train_step` runs of a
  * trainable SavedModel (made by sparkdl's Keras exporter) give Keras `fit`'s model, and a model
  * saved mid-training resumes where it stopped, optimizer state included.
  */
-class TrainingSuite extends AnyFunSuite with TolerantAssertions {
+class TrainingSuite extends AnyFunSuite with NativeLeakCheck with TolerantAssertions {
   private val x = Fixtures.npy("trainable_x.npy")
   private val y = Fixtures.npy("trainable_y.npy")
   private val batch = 16
