@@ -32,6 +32,7 @@ lazy val root = (project in file("."))
 
 lazy val core = (project in file("core"))
   .settings(NativeBuild.settings)
+  .settings(Assembly.settings(LocalProject("codegen") / pythonWrappers))
   .settings(
     name := "sparkdl",
     javacOptions ++= Seq("--release", "17"),

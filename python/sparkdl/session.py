@@ -48,7 +48,11 @@ def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) ->
     """
     builder = SparkSession.builder.master(master).appName(app_name)
     packages = conf.get("spark.jars.packages", "")
-    if "io.sparkdl:" not in packages:
+    if _launched_by_spark_submit():
+        # spark-submit started the JVM with its --jars/--packages (e.g. sparkdl's assembly jar):
+        # the classpath is fixed, the session takes its master from spark-submit.
+        builder = SparkSession.builder.appName(app_name)
+    elif "io.sparkdl:" not in packages:
         jars = bundled_jars()
         if not jars:
             raise RuntimeError(
@@ -70,6 +74,11 @@ def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) ->
     spark = builder.getOrCreate()
     _check_engine(spark)
     return spark
+
+
+def _launched_by_spark_submit() -> bool:
+    # PySpark's launcher hands a Python app the port of the JVM that spark-submit started.
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def _check_engine(spark: SparkSession) -> None:
