@@ -137,3 +137,18 @@ lazy val bench = (project in file("bench"))
     publish / skip := true,
     publishLocal / skip := true
   )
+
+// The guide's Scala programs (examples/scala), run by dev/run-examples; not published.
+lazy val examples = (project in file("examples"))
+  .dependsOn(core)
+  .settings(
+    name := "sparkdl-examples",
+    Compile / scalaSource := baseDirectory.value / "scala",
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint"),
+    libraryDependencies += "org.apache.spark" %% "spark-mllib" % sparkVersion,
+    publish / skip := true,
+    publishLocal / skip := true,
+    run / fork := true,
+    run / javaOptions ++= javaOpens ++ Seq("-Xmx1g"),
+    run / outputStrategy := Some(StdoutOutput)
+  )

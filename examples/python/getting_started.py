@@ -6,9 +6,8 @@ Run: python examples/python/getting_started.py  (with sparkdl installed, or its 
 import tempfile
 
 import numpy as np
-import tensorflow as tf
-
 import sparkdl
+import tensorflow as tf
 from sparkdl import tensorframes as tfs
 from sparkdl.ml import KerasTransformer
 from sparkdl.model import TFModel
@@ -43,6 +42,8 @@ stage = np.array([r.scores for r in scored.orderBy("id").collect()])
 sql = np.array([r.scores for r in by_sql])
 assert np.allclose(stage, expected, atol=1e-5) and np.allclose(sql, expected, atol=1e-5)
 assert doubled.count() == 100
-print(f"getting_started: 100 rows scored by a stage, a SQL function and map_blocks; "
-      f"max difference to Keras {np.abs(stage - expected).max():.1e}")
+print(
+    f"getting_started: 100 rows scored by a stage, a SQL function and map_blocks; "
+    f"max difference to Keras {np.abs(stage - expected).max():.1e}"
+)
 spark.stop()
