@@ -38,7 +38,7 @@ private[ml] final class ModelBinding(
   def transform(df: DataFrame, batchSize: Int, handleInvalid: String): DataFrame = {
     val plan = resolve(df.schema)
     val appended = fields(plan)
-    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid)
+    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid, operation = stage)
     if (outputMode == OutputMode.Vector) {
       mapped.withColumns(appended.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped
