@@ -206,8 +206,10 @@ class TFModel:
             function = tf.function(getattr(fn, "python_function", fn), input_signature=signature)
             concrete = function.get_concrete_function()
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-function-")
-        _save_frozen_function(_frozen_function(concrete), saved.name)
-        return cls._from_temporary_saved_model(saved, f"function '{concrete.name}'")
+        name = getattr(getattr(fn, "python_function", fn), "__name__", None) or concrete.name
+        what = f"function '{name.decode() if isinstance(name, bytes) else name}'"
+        _save_frozen_function(_frozen_function(concrete, what), saved.name)
+        return cls._from_temporary_saved_model(saved, what)
 
     @classmethod
     def from_keras(

@@ -316,7 +316,7 @@ def _tf2_program(
             kwargs[p.name] = spec
         columns[p.name] = column
     concrete = tf.function(python_fn).get_concrete_function(*args, **kwargs)
-    frozen = _frozen_function(concrete)
+    frozen = _frozen_function(concrete, _describe(python_fn))
     unknown = sorted(set(frozen.placeholders) - set(columns))
     if unknown:
         raise RuntimeError(
