@@ -14,6 +14,11 @@ Graphs come in two styles:
 * TF2 (``map_blocks`` and ``map_rows``): a Python function or ``tf.function`` whose parameters are
   named after columns, returning a tensor or a dict of named tensors.
 
+TensorFrames programs run unchanged: ``import tensorframes as tfs`` is this module; TF1 names
+(``tf.placeholder``, ...) come from ``tf.compat.v1``; the ``sqlContext`` of TensorFrames' examples
+is the pyspark shell's, or ``SQLContext.getOrCreate(sparkdl.session().sparkContext)``; a pandas
+DataFrame given to ``map_blocks`` or ``map_rows`` runs on the driver and returns one.
+
 ``map_blocks``, ``map_rows`` and ``aggregate`` are lazy: they check the graph against the schema
 on the driver and return a DataFrame; the graph runs in Spark's executors when an action asks.
 
