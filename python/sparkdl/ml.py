@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pyspark import keyword_only
+
 from sparkdl._gen.ml import (
     _DeepImageFeaturizer,
     _DeepImagePredictor,
@@ -41,6 +43,12 @@ __all__ = [
     "TFImageTransformer",
     "TFTransformer",
 ]
+
+
+def _is_input_graph(value: Any) -> bool:
+    from sparkdl.graph.input import TFInputGraph
+
+    return isinstance(value, TFInputGraph)
 
 
 def _is_keras_model(value: Any) -> bool:
@@ -66,12 +74,37 @@ class TFTransformer(_TFTransformer):
         Input column -> model input (signature key or placeholder name).
     outputMapping
         Model output (signature key or tensor name) -> output column.
+    tfInputGraph
+        A :class:`~sparkdl.graph.input.TFInputGraph`, as sparkdl 1.x's TFTransformer took it:
+        sets ``model`` to its model. Python only, not a param.
     batchSize, handleInvalid, outputMode
         As in Scala; see :meth:`explainParams`.
     """
 
+    @keyword_only
+    def __init__(self, *, tfInputGraph: Any = None, **kwargs: Any) -> None:
+        self._tf_input_graph = None
+        if tfInputGraph is not None:
+            if "model" in kwargs:
+                raise ValueError("TFTransformer: pass model or tfInputGraph, not both")
+            kwargs["model"] = tfInputGraph
+        super().__init__(**kwargs)
+
+    def setTFInputGraph(self, value: Any) -> TFTransformer:  # noqa: N802 - sparkdl 1.x's name
+        """Sets ``model`` to a :class:`~sparkdl.graph.input.TFInputGraph`'s model."""
+        return self._set(model=value)
+
+    def getTFInputGraph(self) -> Any:  # noqa: N802 - sparkdl 1.x's name
+        """The :class:`~sparkdl.graph.input.TFInputGraph` the model was set from, or None."""
+        return self._tf_input_graph
+
     def _set(self, **kwargs: Any) -> TFTransformer:
         model = kwargs.get("model")
+        if _is_input_graph(model):
+            self._tf_input_graph = model
+            model = kwargs["model"] = model.model
+        elif model is not None:
+            self._tf_input_graph = None
         if model is not None and not isinstance(model, TFModel):
             kwargs["model"] = self._tf_model(model, kwargs.get("outputMapping"))
         return super()._set(**kwargs)

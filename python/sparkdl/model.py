@@ -42,22 +42,37 @@ def _save_frozen_function(frozen: _FrozenFunction, export_dir: str) -> None:
         keys = tf.nest.flatten({k: k for k in structured})
     else:
         keys = [f"output_{i}" for i in range(len(frozen.outputs))]
+    _save_frozen_graph(
+        frozen.graph_def,
+        {p: f"{op}:0" for p, op in frozen.placeholders.items()},
+        dict(zip(keys, frozen.outputs, strict=True)),
+        export_dir,
+    )
+
+
+def _save_frozen_graph(
+    graph_def: Any,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    export_dir: str,
+    signature_key: str = "serving_default",
+) -> None:
+    """Saves a frozen GraphDef as a SavedModel (tag ``serve``) with one predict signature:
+    ``inputs`` and ``outputs`` map its keys to tensor names of the graph."""
+    import tensorflow as tf
+
     graph = tf.Graph()
     with graph.as_default():
-        tf.graph_util.import_graph_def(frozen.graph_def, name="")
+        tf.graph_util.import_graph_def(graph_def, name="")
         v1 = tf.compat.v1.saved_model
         signature = v1.signature_def_utils.predict_signature_def(
-            inputs={
-                p: graph.get_tensor_by_name(f"{op}:0") for p, op in frozen.placeholders.items()
-            },
-            outputs={
-                k: graph.get_tensor_by_name(t) for k, t in zip(keys, frozen.outputs, strict=True)
-            },
+            inputs={k: graph.get_tensor_by_name(t) for k, t in inputs.items()},
+            outputs={k: graph.get_tensor_by_name(t) for k, t in outputs.items()},
         )
         with tf.compat.v1.Session(graph=graph) as session:
             builder = v1.Builder(export_dir)
             builder.add_meta_graph_and_variables(
-                session, [v1.SERVING], signature_def_map={"serving_default": signature}
+                session, [v1.SERVING], signature_def_map={signature_key: signature}
             )
             builder.save()
 
@@ -191,8 +206,10 @@ class TFModel:
             function = tf.function(getattr(fn, "python_function", fn), input_signature=signature)
             concrete = function.get_concrete_function()
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-function-")
-        _save_frozen_function(_frozen_function(concrete), saved.name)
-        return cls._from_temporary_saved_model(saved, f"function '{concrete.name}'")
+        name = getattr(getattr(fn, "python_function", fn), "__name__", None) or concrete.name
+        what = f"function '{name.decode() if isinstance(name, bytes) else name}'"
+        _save_frozen_function(_frozen_function(concrete, what), saved.name)
+        return cls._from_temporary_saved_model(saved, what)
 
     @classmethod
     def from_keras(
@@ -264,11 +281,13 @@ class TFModel:
         return cls._from_temporary_saved_model(saved, f"trainable Keras model '{model.name}'")
 
     @classmethod
-    def _from_temporary_saved_model(cls, saved: tempfile.TemporaryDirectory, what: str) -> TFModel:
+    def _from_temporary_saved_model(
+        cls, saved: tempfile.TemporaryDirectory, what: str, signature: str = "serving_default"
+    ) -> TFModel:
         # A file: URI, so that a cluster's default filesystem does not claim the local path; the
         # directory lives as long as this object (the JVM reads it once, in _to_java).
-        model = cls.from_saved_model(Path(saved.name).as_uri())
-        model._description = f"{what} as a SavedModel (signature 'serving_default')"
+        model = cls.from_saved_model(Path(saved.name).as_uri(), signature=signature)
+        model._description = f"{what} as a SavedModel (signature '{signature}')"
         model._saved = saved
         return model
 

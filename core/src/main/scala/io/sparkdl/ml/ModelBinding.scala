@@ -140,6 +140,12 @@ private final case class StageNames(
 
   override def output(tensor: String): String = s"model output '${outputKey.getOrElse(tensor, tensor)}' ($tensor)"
 
+  // A stage has no trim: its outputs are columns of the input rows.
+  override def rowCountHint: String =
+    "the stage appends one output per input row, so each model output of " +
+      s"$outputParam needs the batch's row count as its first dimension (a model that " +
+      "reduces over rows cannot run in a stage; use sparkdl.tensorframes.map_blocks with trim=True)"
+
   override def unfed(placeholders: Seq[String], types: Seq[String], columns: Seq[String]): String =
     s"the model outputs of $outputParam (${outputs.map(o => s"'${o._1}'").mkString(", ")}) need " +
       s"model input(s) ${placeholders.sorted.map(input).mkString(", ")}, which $inputParam does not feed; " +

@@ -96,7 +96,13 @@ object FrozenGraph {
   def fromFile(path: String, hadoopConf: Configuration = new Configuration()): FrozenGraph = {
     val p = new HadoopPath(path)
     val fs = p.getFileSystem(hadoopConf)
-    if (!fs.exists(p) || !fs.getFileStatus(p).isFile) throw new IllegalArgumentException(s"GraphDef file '$path' does not exist")
+    if (!fs.exists(p)) throw new IllegalArgumentException(s"GraphDef file '$path' does not exist")
+    if (fs.getFileStatus(p).isDirectory) {
+      throw new IllegalArgumentException(
+        s"GraphDef file '$path' is a directory; expected a frozen GraphDef file (.pb) " +
+          "(for a SavedModel directory, use fromSavedModel)"
+      )
+    }
     FrozenGraph(Using.resource(fs.open(p))(_.readAllBytes()))
   }
 }
