@@ -105,6 +105,10 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
         raise TypeError("registerModelUDF: inputs and outputs are lists of names, not a string")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
         raise TypeError(f"registerModelUDF: batch_size must be an int, not {batch_size!r}")
+    from sparkdl import _connect
+
+    if _connect.is_connect_session(spark):  # no py4j: a command the server's plugin runs
+        return _connect.register_model_udf(spark, name, model, inputs, outputs, batch_size)
     api = _api(spark)
     function = api.register(
         spark._jsparkSession,

@@ -8,7 +8,7 @@ import org.apache.spark.connect.proto
 import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.param.Params
 
-import io.sparkdl.model.{ModelWireFormat, TFModel}
+import io.sparkdl.model.ModelWireFormat
 
 /**
  * What a Spark Connect server does with sparkdl's stages: finds them with ServiceLoader, builds
