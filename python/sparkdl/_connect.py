@@ -9,7 +9,8 @@ strings the server decodes (docs/connect.md):
 - ``registerModelUDF`` sends a command that ``io.sparkdl.connect.ModelUDFCommand`` runs on the
   server (``spark.connect.extensions.command.classes``).
 
-The server needs sparkdl's jars and that plugin: :func:`server_conf` lists the settings.
+The server needs sparkdl's jars and that plugin: :func:`sparkdl.session.connect_server_conf`
+lists the settings.
 """
 
 from __future__ import annotations
@@ -34,29 +35,6 @@ if TYPE_CHECKING:
 WIRE_PREFIX = "sparkdl-model/1 "
 COMMAND_PLUGIN = "io.sparkdl.connect.ModelUDFCommand"
 REGISTER_TYPE_URL = "type.googleapis.com/sparkdl.RegisterModelUDF"
-
-
-def server_conf(jars: Sequence[str] | None = None) -> dict[str, str]:
-    """The Spark settings a Spark Connect server needs to run sparkdl for its clients.
-
-    Parameters
-    ----------
-    jars
-        sparkdl's jar and its TensorFlow runtime jars.
-        Default: :func:`sparkdl.session.bundled_jars`.
-
-    Returns
-    -------
-    dict of str to str
-        ``spark.jars`` and the command plugin behind ``registerModelUDF``; pass each as
-        ``--conf key=value`` to ``start-connect-server.sh`` (or ``spark-submit``).
-    """
-    from sparkdl.session import bundled_jars
-
-    return {
-        "spark.jars": ",".join(jars if jars is not None else bundled_jars()),
-        "spark.connect.extensions.command.classes": COMMAND_PLUGIN,
-    }
 
 
 def is_connect_session(spark: Any) -> bool:
@@ -166,7 +144,7 @@ def register_model_udf(
     missing = (
         f"registerModelUDF('{name}'): the Spark Connect server does not run sparkdl's command; "
         f"start it with --conf spark.connect.extensions.command.classes={COMMAND_PLUGIN} "
-        "(sparkdl._connect.server_conf() lists its settings)"
+        "(sparkdl.session.connect_server_conf() lists its settings)"
     )
     try:
         _, properties, _ = client.execute_command(command)

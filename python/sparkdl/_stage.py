@@ -86,6 +86,17 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
             return _connect.transform(self, dataset)
         return super()._transform(dataset)  # type: ignore[misc]
 
+    def _fit_java(self, dataset: Any) -> Any:
+        from sparkdl import _connect
+
+        if _connect.is_connect_session(dataset.sparkSession):
+            raise NotImplementedError(
+                f"{type(self).__name__} {self.uid}: fitting through Spark Connect is not supported "
+                "yet; fit in a classic session and transform with the fitted model's TFModel "
+                "(docs/connect.md)"
+            )
+        return super()._fit_java(dataset)  # type: ignore[misc]
+
     # ---- Python -> JVM: every param value goes through here (params, defaults, param maps)
 
     def _make_java_param_pair(self, param: Param, value: Any) -> Any:

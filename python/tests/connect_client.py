@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from pyspark.sql import SparkSession
-from sparkdl.ml import KerasTransformer, TFTransformer
+from sparkdl.ml import KerasTransformer, TFEstimator, TFTransformer
 from sparkdl.model import TFModel
 from sparkdl.udf import registerModelUDF
 
@@ -49,6 +49,11 @@ def main(url: str, work: Path) -> None:
         "dataframe_api": column(df.select("i", udf("x").alias("y")), "y"),
         "udf": {"name": udf.name, "inputs": udf.inputs, "outputs": udf.outputs},
     }
+    try:
+        TFEstimator(model=saved, inputMapping={"x": "x"}, labelCol="i").fit(df)
+        results["fit_error"] = None
+    except NotImplementedError as e:
+        results["fit_error"] = str(e)
     (work / "connect.json").write_text(json.dumps(results))
     spark.stop()
 

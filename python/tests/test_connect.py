@@ -25,7 +25,7 @@ import tensorflow as tf
 from sparkdl import _connect
 from sparkdl.ml import KerasTransformer, TFTransformer
 from sparkdl.model import TFModel
-from sparkdl.session import bundled_jars
+from sparkdl.session import connect_server_conf
 from sparkdl.udf import registerModelUDF
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def connect_url(tmp_path_factory):
     """A Spark Connect server with sparkdl (local[2]), stopped after the module's tests."""
     port = _free_port()
     conf = {
-        **_connect.server_conf(bundled_jars()),
+        **connect_server_conf(),
         "spark.connect.grpc.binding.port": str(port),
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": "4",
@@ -164,6 +164,7 @@ def test_stages_and_model_functions_from_a_connect_client(spark, connect_url, wo
         assert np.array_equal(np.array(remote[key]), np.array(classic[key])), key
     assert remote["dataframe_api"] == remote["sql"]
     assert remote["udf"] == {"name": "keras_mlp", **classic["udf"]}
+    assert "TFEstimator" in remote["fit_error"] and "Spark Connect" in remote["fit_error"]
 
     # And both are what Keras and TF compute.
     expected = keras_model.predict(x, verbose=0)
