@@ -51,8 +51,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Server:
+    """A Spark Connect server process starting in the background."""
+
+    def __init__(self, process: subprocess.Popen, port: int, log_path: Path) -> None:
+        self.process, self.port, self.log_path = process, port, log_path
+
+    def url(self) -> str:
+        """The server's URL, once it listens (fails if it exits or takes too long)."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:  # a condition polled, not a fixed wait
+            if self.process.poll() is not None:
+                log_tail = self.log_path.read_text()[-3000:]
+                pytest.fail(f"the Connect server exited ({self.process.returncode}):\n{log_tail}")
+            try:
+                socket.create_connection(("localhost", self.port), timeout=1).close()
+                return f"sc://localhost:{self.port}"
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the Connect server did not listen within {START_TIMEOUT_S} s")
+                time.sleep(0.25)
+
+
 @pytest.fixture(scope="module")
-def connect_url(tmp_path_factory):
+def connect_server(tmp_path_factory):
     """A Spark Connect server with sparkdl (local[2]), stopped after the module's tests."""
     port = _free_port()
     conf = {
@@ -70,28 +92,16 @@ def connect_url(tmp_path_factory):
     ]  # fmt: skip
     log_path = tmp_path_factory.mktemp("connect") / "server.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:  # until the server listens (or dies): a condition polled, not a fixed wait
-            if server.poll() is not None:
-                log_tail = log_path.read_text()[-3000:]
-                pytest.fail(f"the Connect server exited ({server.returncode}):\n{log_tail}")
-            try:
-                socket.create_connection(("localhost", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the Connect server did not listen within {START_TIMEOUT_S} s")
-                time.sleep(0.25)
-        yield f"sc://localhost:{port}"
+        yield _Server(process, port, log_path)
     finally:
-        server.terminate()
+        process.terminate()
         try:
-            server.wait(timeout=60)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -148,16 +158,17 @@ def _classic(spark, work: Path, keras_model: keras.Model, x: np.ndarray) -> dict
     }
 
 
-def test_stages_and_model_functions_from_a_connect_client(spark, connect_url, work):
+def test_stages_and_model_functions_from_a_connect_client(spark, connect_server, work):
     work_dir, keras_model, x = work
+    client_python = _client_python()
+    classic = _classic(spark, work_dir, keras_model, x)  # while the server starts
     env = {**os.environ, "PYTHONPATH": str(Path(_connect.__file__).parents[1])}
     run = subprocess.run(
-        [str(_client_python()), str(CLIENT), connect_url, str(work_dir)],
+        [str(client_python), str(CLIENT), connect_server.url(), str(work_dir)],
         env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr[-4000:]
     remote = json.loads((work_dir / "connect.json").read_text())
-    classic = _classic(spark, work_dir, keras_model, x)
 
     # Through Connect, the same engine runs the same model bytes: results are identical.
     for key in ("tf_saved", "tf_frozen", "keras", "sql"):
