@@ -49,6 +49,13 @@ def main(url: str, work: Path) -> None:
         "dataframe_api": column(df.select("i", udf("x").alias("y")), "y"),
         "udf": {"name": udf.name, "inputs": udf.inputs, "outputs": udf.outputs},
     }
+    try:  # the stage's own error reaches the client
+        TFTransformer(
+            model=saved, inputMapping={"nope": "x"}, outputMapping={"output_0": "y"}
+        ).transform(df).collect()
+        results["bad_column_error"] = None
+    except Exception as e:
+        results["bad_column_error"] = str(e)
     try:
         TFEstimator(model=saved, inputMapping={"x": "x"}, labelCol="i").fit(df)
         results["fit_error"] = None
