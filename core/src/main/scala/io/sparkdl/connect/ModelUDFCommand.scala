@@ -19,9 +19,10 @@ import io.sparkdl.sql.registerModelUDF
  * command plugin the server loads with
  * `spark.connect.extensions.command.classes=io.sparkdl.connect.ModelUDFCommand`.
  *
- * The command is a protobuf `Any` of type [[ModelUDFCommand.TypeName]] whose value is an
- * `MlParams` of literals: `name` (string), `model` (string, [[ModelWireFormat]]), `inputs` and
- * `outputs` (strings, JSON lists; empty for the defaults), `batchSize` (integer). It registers the
+ * The command is a protobuf `Any` of type [[io.sparkdl.connect.ModelUDFCommand.TypeName]] whose
+ * value is an `MlParams` of literals: `name` (string), `model` (string,
+ * [[io.sparkdl.model.ModelWireFormat]]), `inputs` and `outputs` (strings, JSON lists; empty for
+ * the defaults), `batchSize` (integer). It registers the
  * function in the client's session and answers as a SQL command does, with a one-row relation
  * `model_udf`: the JSON `{"name", "inputs", "outputs"}` of the registered function.
  */
@@ -31,7 +32,8 @@ class ModelUDFCommand extends CommandPlugin {
     val any = ProtoAny.parseFrom(command)
     if (any.getTypeUrl != ModelUDFCommand.TypeUrl) return false
     val params = proto.MlParams.parseFrom(any.getValue).getParamsMap.asScala
-    def literal(key: String, expected: String): proto.Expression.Literal = params.getOrElse(key, fail(key, expected))
+    def literal(key: String, expected: String): proto.Expression.Literal =
+      params.getOrElse(key, fail(key, expected))
     def string(key: String, expected: String): String = {
       val l = literal(key, expected)
       if (l.hasString) l.getString else fail(key, expected)
@@ -39,7 +41,8 @@ class ModelUDFCommand extends CommandPlugin {
     def names(key: String): Seq[String] = {
       implicit val formats: DefaultFormats.type = DefaultFormats
       val json = string(key, "a JSON list of model names")
-      scala.util.Try(parse(json).extract[List[String]]).getOrElse(fail(key, s"a JSON list of names, not $json"))
+      scala.util.Try(parse(json).extract[List[String]])
+        .getOrElse(fail(key, s"a JSON list of names, not $json"))
     }
     val batchSize = literal("batchSize", "an integer")
     if (!batchSize.hasInteger) fail("batchSize", "an integer")
@@ -60,8 +63,11 @@ class ModelUDFCommand extends CommandPlugin {
   // As a SQL command answers: a relation the client reads (here `SELECT :model_udf AS model_udf`).
   private def reply(planner: SparkConnectPlanner, description: String): Unit =
     planner.executeHolderOpt.foreach { holder =>
-      val value = proto.Expression.newBuilder().setLiteral(proto.Expression.Literal.newBuilder().setString(description))
-      val sql = proto.SQL.newBuilder().setQuery("SELECT :model_udf AS model_udf").putNamedArguments("model_udf", value.build())
+      val value = proto.Expression.newBuilder()
+        .setLiteral(proto.Expression.Literal.newBuilder().setString(description))
+      val sql = proto.SQL.newBuilder()
+        .setQuery("SELECT :model_udf AS model_udf")
+        .putNamedArguments("model_udf", value.build())
       val result = proto.ExecutePlanResponse.SqlCommandResult.newBuilder()
         .setRelation(proto.Relation.newBuilder().setSql(sql))
       val response = proto.ExecutePlanResponse.newBuilder()
@@ -76,7 +82,8 @@ class ModelUDFCommand extends CommandPlugin {
     }
 
   private def fail(key: String, expected: String): Nothing = throw new IllegalArgumentException(
-    s"sparkdl's registerModelUDF command: field '$key' is missing or of the wrong type; expected $expected"
+    s"sparkdl's registerModelUDF command: field '$key' is missing or of the wrong type; " +
+      s"expected $expected"
   )
 }
 

@@ -7,7 +7,7 @@ import io.sparkdl.model.{ModelWireFormat, TFModel}
 /**
  * A [[TFModel]]-valued param. A model is bytes, not JSON: stages persist it themselves under
  * `<stagePath>/model` ([[TFModel.save]]), so JSON encoding is refused with an error that says so.
- * A Spark Connect client sends the model as its wire string ([[ModelWireFormat]]).
+ * A Spark Connect client sends the model as its wire string ([[io.sparkdl.model.ModelWireFormat]]).
  */
 class ModelParam(parent: Params, name: String, doc: String, isValid: TFModel => Boolean)
     extends ConnectDecodedParam[TFModel](parent, name, doc, isValid) {
