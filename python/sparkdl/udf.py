@@ -168,6 +168,13 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     """
     if isinstance(spark, str):  # the original's (name, model_or_file, preprocessor)
         spark, name, model_or_file, preprocessor = _active(), spark, name, model_or_file
+    from sparkdl import _connect
+
+    if _connect.is_connect_session(spark):
+        raise NotImplementedError(
+            "registerKerasImageUDF is not supported through Spark Connect yet; use "
+            "registerModelUDF, or a classic session (docs/connect.md)"
+        )
     model = model_or_file
     if not isinstance(model, TFModel):
         model = TFModel.from_keras(model)

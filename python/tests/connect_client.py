@@ -15,7 +15,7 @@ import numpy as np
 from pyspark.sql import SparkSession
 from sparkdl.ml import KerasTransformer, TFEstimator, TFTransformer
 from sparkdl.model import TFModel
-from sparkdl.udf import registerModelUDF
+from sparkdl.udf import registerKerasImageUDF, registerModelUDF
 
 
 def main(url: str, work: Path) -> None:
@@ -61,6 +61,11 @@ def main(url: str, work: Path) -> None:
         results["fit_error"] = None
     except NotImplementedError as e:
         results["fit_error"] = str(e)
+    try:
+        registerKerasImageUDF(spark, "image_model", saved)
+        results["image_udf_error"] = None
+    except NotImplementedError as e:
+        results["image_udf_error"] = str(e)
     (work / "connect.json").write_text(json.dumps(results))
     spark.stop()
 

@@ -177,6 +177,7 @@ def test_stages_and_model_functions_from_a_connect_client(spark, connect_server,
     assert remote["udf"] == {"name": "keras_mlp", **classic["udf"]}
     assert "TFEstimator" in remote["fit_error"] and "Spark Connect" in remote["fit_error"]
     assert "TFTransformer" in remote["bad_column_error"] and "'nope'" in remote["bad_column_error"]
+    assert "registerKerasImageUDF" in remote["image_udf_error"]
 
     # And both are what Keras and TF compute.
     expected = keras_model.predict(x, verbose=0)
