@@ -144,7 +144,7 @@ def register_model_udf(
     missing = (
         f"registerModelUDF('{name}'): the Spark Connect server does not run sparkdl's command; "
         f"start it with --conf spark.connect.extensions.command.classes={COMMAND_PLUGIN} "
-        "(sparkdl.session.connect_server_conf() lists its settings)"
+        "(connect_server_conf() in sparkdl.session lists its settings)"
     )
     try:
         _, properties, _ = client.execute_command(command)
