@@ -40,6 +40,8 @@ lazy val core = (project in file("core"))
     libraryDependencies ++= Seq(
       "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
       "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,
+      // io.sparkdl.connect's command plugin (the server's jar, shaded: grpc and protobuf inside).
+      ("org.apache.spark" %% "spark-connect" % sparkVersion % Provided).intransitive(),
       // The TF runtime binaries: the jar under the classifier carries libtensorflow_{cc,framework}.
       "org.tensorflow" % "tensorflow-core-native" % tfJavaVersion intransitive(),
       ("org.tensorflow" % "tensorflow-core-native" % tfJavaVersion classifier platform) intransitive(),

@@ -89,6 +89,8 @@ class TFModel:
         self._description = description
         self._java: Any = None
         self._saved: tempfile.TemporaryDirectory | None = None  # from_keras, from_function
+        # Where the bytes are, for a Spark Connect client (sparkdl._connect.encode_model).
+        self._source: tuple[Any, ...] | None = None
 
     @classmethod
     def from_graph_def(cls, graph_def: Any) -> TFModel:
@@ -99,16 +101,20 @@ class TFModel:
             data = graph_def.SerializeToString()
         if not data:
             raise ValueError("graph_def is empty")
-        return cls(
+        model = cls(
             lambda spark: _api(spark).fromGraphDef(data), f"frozen GraphDef ({len(data)} bytes)"
         )
+        model._source = ("frozen_graph", data)
+        return model
 
     @classmethod
     def from_graph_def_file(cls, path: str) -> TFModel:
         """A frozen GraphDef file (``.pb``) on any Hadoop filesystem, read by Spark's driver."""
-        return cls(
+        model = cls(
             lambda spark: _api(spark).fromGraphDefFile(spark._jsparkSession, str(path)), str(path)
         )
+        model._source = ("frozen_graph_file", str(path))
+        return model
 
     @classmethod
     def from_saved_model(
@@ -124,10 +130,12 @@ class TFModel:
         def make(spark: SparkSession) -> Any:
             return _api(spark).fromSavedModel(spark._jsparkSession, str(path), tags, signature)
 
-        return cls(
+        model = cls(
             make,
             f"SavedModel {path} (tags {tags}, signature '{signature}')",
         )
+        model._source = ("saved_model", str(path), tags, signature)
+        return model
 
     @classmethod
     def from_graph(cls, graph: Any, fetches: Sequence[Any], session: Any = None) -> TFModel:

@@ -25,6 +25,29 @@ def bundled_jars() -> list[str]:
     return sorted(str(p) for p in _JARS_DIR.glob("*.jar"))
 
 
+def connect_server_conf(jars: list[str] | None = None) -> dict[str, str]:
+    """The Spark settings a Spark Connect server needs to run sparkdl for its clients.
+
+    Parameters
+    ----------
+    jars
+        sparkdl's jar and its TensorFlow runtime jars. Default: :func:`bundled_jars`.
+
+    Returns
+    -------
+    dict of str to str
+        ``spark.jars``, and the command plugin behind ``registerModelUDF``
+        (``spark.connect.extensions.command.classes``): pass each as ``--conf key=value`` to
+        ``start-connect-server.sh`` or ``spark-submit`` (docs/connect.md).
+    """
+    from sparkdl._connect import COMMAND_PLUGIN
+
+    return {
+        "spark.jars": ",".join(jars if jars is not None else bundled_jars()),
+        "spark.connect.extensions.command.classes": COMMAND_PLUGIN,
+    }
+
+
 def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) -> SparkSession:
     """Get or create a SparkSession that can run sparkdl.
 
