@@ -108,7 +108,11 @@ def _numbers(spark, n: int = 2000):
 def _features(spark, n: int = 64):
     x = np.random.default_rng(4).normal(size=(n, 6)).astype(np.float32)
     rows = [(i, [float(v) for v in r]) for i, r in enumerate(x)]
-    return spark.createDataFrame(rows, "i long, x array<float>").repartition(3), x
+    # Three partitions without a shuffle: a killed executor loses no shuffle output, which
+    # Spark would recompute only after its fetch retries (measured: 42 s against 3 s).
+    return spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, 3), "i long, x array<float>"
+    ), x
 
 
 def _plus(c: float) -> Callable:
@@ -421,9 +425,15 @@ def test_more_models_than_fit_all_run_and_the_cache_keeps_its_bound(spark):
 # ---- faults --------------------------------------------------------------------------------
 
 
-def _kill_mid_job(cluster, spark, tmp_path, job: Callable[[str], list]) -> list:
-    """Runs ``job(gate)`` in a thread; once a task waits at the gate, SIGKILLs its executor,
-    opens the gate and returns the job's result (Spark retries the lost tasks)."""
+def _kill_mid_job(cluster, spark, tmp_path, job: Callable[[str], list]) -> tuple[list, list]:
+    """Runs ``job(gate)`` fault-free (the gate open), then again in a thread: once a task waits
+    at the gate, SIGKILLs its executor and opens the gate. Returns (with the kill, fault-free)."""
+    free_gate = tmp_path / "open-gate"
+    free_gate.mkdir()
+    task_gate.open_gate(str(free_gate))
+    started = time.monotonic()
+    fault_free = job(str(free_gate))
+    MEASURED[f"{job.__name__}: fault-free job"] = time.monotonic() - started
     gate = tmp_path / "gate"
     gate.mkdir()
     done: dict[str, object] = {}
@@ -434,10 +444,11 @@ def _kill_mid_job(cluster, spark, tmp_path, job: Callable[[str], list]) -> list:
         except BaseException as e:
             done["error"] = e
 
+    started = time.monotonic()
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        name, worker_pid = wait_for("a task at the gate", lambda: task_gate.started(str(gate)))[0]
+        _, worker_pid = wait_for("a task at the gate", lambda: task_gate.started(str(gate)))[0]
         victim = cluster.executor_of(worker_pid)
         os.kill(victim.pid, signal.SIGKILL)
         killed = time.monotonic()
@@ -449,21 +460,20 @@ def _kill_mid_job(cluster, spark, tmp_path, job: Callable[[str], list]) -> list:
     thread.join(HANG)
     assert not thread.is_alive(), "the job hung after its executor was killed"
     MEASURED[f"{job.__name__}: kill -> job done"] = time.monotonic() - killed
+    MEASURED[f"{job.__name__}: job with the kill, start -> done"] = time.monotonic() - started
     assert "error" not in done, done.get("error")
-    return done["result"]
+    return done["result"], fault_free
 
 
 def test_executor_killed_during_map_blocks(cluster, spark, tmp_path, local_results):
-    gate_udf = None
-
     def gated_map_blocks(gate: str) -> list:
-        nonlocal gate_udf
-        gate_udf = F.udf(task_gate.passing(gate), "double")
-        df = _numbers(spark).withColumn("x", gate_udf("x"))
+        through_gate = F.udf(task_gate.passing(gate), "double")
+        df = _numbers(spark).withColumn("x", through_gate("x"))
         return sorted((r.id, r.z) for r in _plus(3.0)(df).select("id", "z").collect())
 
-    got = _kill_mid_job(cluster, spark, tmp_path, gated_map_blocks)
-    assert got == local_results["map_blocks"]
+    got, fault_free = _kill_mid_job(cluster, spark, tmp_path, gated_map_blocks)
+    assert got == fault_free
+    _assert_same(got, local_results["map_blocks"])
     wait_for("the lost executor's replacement", lambda: len(_executor_pids(cluster, spark)) == 2)
 
 
@@ -483,8 +493,9 @@ def test_executor_killed_during_a_sql_function_query(
         out = spark.sql("SELECT i, g, cluster_mlp_k(x) AS p FROM cluster_gated")
         return sorted((r.i, [float(v) for v in r.p]) for r in out.collect())
 
-    got = _kill_mid_job(cluster, spark, tmp_path, gated_sql)
-    assert got == local_results["sql_function"]
+    got, fault_free = _kill_mid_job(cluster, spark, tmp_path, gated_sql)
+    assert got == fault_free
+    _assert_same(got, local_results["sql_function"])
     wait_for("the lost executor's replacement", lambda: len(_executor_pids(cluster, spark)) == 2)
 
 
@@ -506,7 +517,8 @@ def test_a_tf_error_in_one_task_names_the_tensor_and_column_and_the_executors_st
     MEASURED["TF error in one task: job failed after"] = time.monotonic() - started
     message = str(failure.value)
     assert "weight w is not finite" in message
-    assert "'w'" in message, message[:2000]
+    assert "placeholder 'w' from column 'w'" in message, message[:2000]
+    assert "Can't overwrite cause" not in message
     assert _executor_pids(cluster, spark) == pids, "an executor died"
     assert run_map_blocks(spark, None)[:3] == [
         (0, 3.0),
@@ -557,7 +569,7 @@ def test_a_model_that_cannot_load_on_the_executors_fails_once_clearly(
     error = done.get("error")
     assert isinstance(error, JOB_ERRORS), error
     message = str(error)
-    print(f"[cluster] {damage}: {message.splitlines()[0][:300]}")
-    assert "SavedModel" in message
+    assert "the SavedModel (tags serve" in message and "could not be loaded on executor" in message
+    assert "IllegalStateException" not in message
     assert _executor_pids(cluster, spark) == pids, "an executor died"
     assert run_map_blocks(spark, None)[:1] == [(0, 3.0)]

@@ -117,10 +117,11 @@ private[sparkdl] object ModelRunner {
     SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(-1))
   }
 
-  /** `e` as the same kind of TF error with `message`, caused by `e`. */
+  /** `e` as the same kind of TF error with `message`; `e` (and its native stack) suppressed in
+   * it, as TfException's constructor fixes the cause. */
   private def withContext(e: TfException, message: String): TfException = {
     val wrapped = TfException.of(e.code, message)
-    wrapped.initCause(e)
+    wrapped.addSuppressed(e)
     wrapped
   }
 }

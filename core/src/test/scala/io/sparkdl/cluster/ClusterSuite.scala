@@ -97,7 +97,10 @@ class ClusterSuite extends AnyFunSuite with BeforeAndAfterAll {
       if (spark != null) spark.stop()
       SparkSession.clearActiveSession()
       SparkSession.clearDefaultSession()
-    } finally try cluster.stop() finally super.afterAll()
+    } finally {
+      try cluster.stop()
+      finally try org.apache.commons.io.FileUtils.deleteDirectory(root.toFile) finally super.afterAll()
+    }
 
   for ((name, run) <- computations) {
     test(s"$name on the cluster equals local mode") {
