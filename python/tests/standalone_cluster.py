@@ -73,6 +73,15 @@ def _pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and waits only to be reaped (or is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
 def parent_pid(pid: int) -> int:
     """The parent of ``pid`` (0 when it is gone)."""
     try:
@@ -159,11 +168,17 @@ class StandaloneCluster:
                 pass
             p.wait()
         self._processes.clear()
-        for pid in self.leftovers():
+        # Orphans (a Python worker whose executor died first) are killed until none is left.
+        wait_for("the cluster's processes to exit", lambda: not self._kill(self.leftovers()), 60)
+
+    @staticmethod
+    def _kill(pids: list[int]) -> list[int]:
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        return pids
 
     def leftovers(self) -> list[int]:
         """Processes still running from the cluster: its JVMs and their Python workers."""
@@ -172,6 +187,7 @@ class StandaloneCluster:
             pid
             for pid in _pids()
             if pid != os.getpid()
+            and not _zombie(pid)
             and (_cwd(pid).startswith(mine) or any(mine in a for a in _cmdline(pid)))
         ]
 

@@ -269,14 +269,21 @@ def spark(cluster, local_results):
     )
     try:
         session.sparkContext.setLogLevel("WARN")
-        wait_for(
-            "two executors", lambda: len(cluster.executors(session.sparkContext.applicationId)) == 2
-        )
+        _wait_for_two_executors(session)
         yield session
     finally:
         session.stop()
         for name, seconds in MEASURED.items():
             print(f"[cluster] {name}: {seconds:.2f} s")
+
+
+def _registered_executors(spark) -> int:
+    """Executors registered with the driver (the status tracker also lists the driver)."""
+    return len(spark.sparkContext._jsc.sc().statusTracker().getExecutorInfos()) - 1
+
+
+def _wait_for_two_executors(spark) -> None:
+    wait_for("two executors registered with the driver", lambda: _registered_executors(spark) == 2)
 
 
 def _executor_pids(cluster, spark) -> set[int]:
@@ -427,7 +434,9 @@ def test_more_models_than_fit_all_run_and_the_cache_keeps_its_bound(spark):
 
 def _kill_mid_job(cluster, spark, tmp_path, job: Callable[[str], list]) -> tuple[list, list]:
     """Runs ``job(gate)`` fault-free (the gate open), then again in a thread: once a task waits
-    at the gate, SIGKILLs its executor and opens the gate. Returns (with the kill, fault-free)."""
+    at the gate, SIGKILLs its executor and opens the gate. Returns (with the kill, fault-free).
+    Both executors are registered before: the kill leaves one (warmed by the fault-free run)."""
+    _wait_for_two_executors(spark)
     free_gate = tmp_path / "open-gate"
     free_gate.mkdir()
     task_gate.open_gate(str(free_gate))
@@ -474,7 +483,7 @@ def test_executor_killed_during_map_blocks(cluster, spark, tmp_path, local_resul
     got, fault_free = _kill_mid_job(cluster, spark, tmp_path, gated_map_blocks)
     assert got == fault_free
     _assert_same(got, local_results["map_blocks"])
-    wait_for("the lost executor's replacement", lambda: len(_executor_pids(cluster, spark)) == 2)
+    _wait_for_two_executors(spark)  # the lost executor's replacement
 
 
 def test_executor_killed_during_a_sql_function_query(
@@ -496,7 +505,7 @@ def test_executor_killed_during_a_sql_function_query(
     got, fault_free = _kill_mid_job(cluster, spark, tmp_path, gated_sql)
     assert got == fault_free
     _assert_same(got, local_results["sql_function"])
-    wait_for("the lost executor's replacement", lambda: len(_executor_pids(cluster, spark)) == 2)
+    _wait_for_two_executors(spark)  # the lost executor's replacement
 
 
 def test_a_tf_error_in_one_task_names_the_tensor_and_column_and_the_executors_stay_up(
