@@ -255,10 +255,3 @@ class StandaloneCluster:
                 return ours[p]
             p = parent_pid(p)
         raise LookupError(f"process {pid} runs under no executor of the cluster")
-
-    def executor_log(self, app_id: str, executor_id: str) -> str:
-        """The stderr of an executor, wherever a worker ran it."""
-        return "".join(
-            p.read_text(errors="replace")
-            for p in self.root.glob(f"worker-*/{app_id}/{executor_id}/stderr")
-        )
