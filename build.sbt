@@ -76,6 +76,15 @@ lazy val core = (project in file("core"))
       "-Xcheck:jni", "-Xmx2g",
       s"-Dsparkdl.test.fixtures=${(ThisBuild / baseDirectory).value / "target" / "fixtures"}"
     ),
+    // ClusterSuite's standalone cluster: pyspark's Spark (bin/spark-class) from the venv, and the
+    // jars its executors get by spark.jars (sparkdl's packaged jar, the TF runtime jars).
+    Test / javaOptions ++= {
+      val venv = (ThisBuild / baseDirectory).value / ".venv" / "lib"
+      val sparkHome = (venv * "python3*" / "site-packages" / "pyspark").get.headOption
+      val deps = (Runtime / externalDependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
+      val jars = (Compile / packageBin).value +: deps
+      sparkHome.map(h => s"-Dsparkdl.test.sparkHome=$h").toSeq :+ s"-Dsparkdl.test.jars=${jars.mkString(",")}"
+    },
     Test / envVars += "TF_CPP_MIN_LOG_LEVEL" -> "1", // TF's INFO lines drown the test report
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
     Test / parallelExecution := false,

@@ -32,6 +32,10 @@ sealed trait ModelSource extends Serializable {
   /** What the model is, for error messages. */
   def describe: String
 
+  /** The model's bytes (a SavedModel's unpacked files): what executors' session caches count a
+   * loaded session as. */
+  def sizeBytes: Long
+
   /** Loads a graph and a session over it, ready to run. */
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded
 
@@ -79,6 +83,7 @@ final class FrozenGraph(val bytes: Array[Byte]) extends ModelSource {
   def graphDef: Array[Byte] = bytes
   def signatures: Map[String, Signature] = Map.empty
   def describe: String = s"frozen GraphDef (${bytes.length} bytes)"
+  def sizeBytes: Long = bytes.length.toLong
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
     val graph = Graph.fromGraphDef(bytes)
@@ -137,6 +142,11 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String]) e
   def graphDef: Array[Byte] = metaGraph.graphDef
   def signatures: Map[String, Signature] = metaGraph.signatures
   def describe: String = s"SavedModel (tags ${tags.mkString(",")}, ${archive.length} bytes packed)"
+  @transient lazy val sizeBytes: Long = {
+    var total = 0L
+    SavedModelArchive.foreachEntry(archive)((_, in) => total += in.transferTo(java.io.OutputStream.nullOutputStream()))
+    total
+  }
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
     val dir = Files.createTempDirectory("sparkdl-savedmodel-")
