@@ -152,7 +152,12 @@ class TFEstimator(override val uid: String)
    * each described (Spark UI, `setJobDescription`) by its map. The first failed fit cancels the
    * others and its error is thrown (a NaN loss: [[io.sparkdl.runtime.TrainingDivergedException]]).
    */
-  private[sparkdl] def fitEach(dataset: Dataset[_], paramMaps: Seq[ParamMap], observer: FitObserver): Unit = {
+  private[sparkdl] def fitEach(
+      dataset: Dataset[_],
+      paramMaps: Seq[ParamMap],
+      observer: FitObserver,
+      fitNames: Option[Seq[String]] = None // how logs and errors name each fit (Python's own words)
+  ): Unit = {
     if (paramMaps.isEmpty) return
     val stages = paramMaps.map(m => copy(m))
     val df = dataset.toDF()
@@ -161,7 +166,7 @@ class TFEstimator(override val uid: String)
     val columns = stages.flatMap(s => s.getInputMapping.keys.toSeq :+ s.getLabelCol).distinct.sorted
     val selected = df.select(columns.map(c => df.col(s"`${c.replace("`", "``")}`")): _*)
     val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
-    val names = paramMaps.indices.map(i => fitName(paramMaps, i))
+    val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
     val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
     val sc = df.sparkSession.sparkContext
     val description = sc.getLocalProperty("spark.job.description")

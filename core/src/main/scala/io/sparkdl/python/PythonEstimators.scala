@@ -22,9 +22,14 @@ object PythonEstimators {
   /**
    * Starts the fits of `paramMaps` in a driver thread of their own (which inherits the caller's
    * job group and properties) and returns at once: Python follows them with [[PythonFits.next]].
+   * `names`: how logs and errors name each fit (the maps as the Python user wrote them).
    */
-  def startFits(estimator: TFEstimator, df: DataFrame, paramMaps: java.util.List[ParamMap]): PythonFits =
-    new PythonFits(estimator, df, paramMaps.asScala.toSeq)
+  def startFits(
+      estimator: TFEstimator,
+      df: DataFrame,
+      paramMaps: java.util.List[ParamMap],
+      names: java.util.List[String]
+  ): PythonFits = new PythonFits(estimator, df, paramMaps.asScala.toSeq, names.asScala.toSeq)
 }
 
 /**
@@ -34,7 +39,12 @@ object PythonEstimators {
 final case class FitEvent(kind: String, index: Int, line: String, model: TFEstimatorModel, error: Throwable)
 
 /** Fits running for Python: their events in the order they happen. */
-final class PythonFits private[python] (estimator: TFEstimator, df: DataFrame, paramMaps: Seq[ParamMap]) {
+final class PythonFits private[python] (
+    estimator: TFEstimator,
+    df: DataFrame,
+    paramMaps: Seq[ParamMap],
+    names: Seq[String]
+) {
   private val events = new LinkedBlockingQueue[FitEvent]()
   private val thread = new Thread(() => {
     val last =
@@ -43,7 +53,7 @@ final class PythonFits private[python] (estimator: TFEstimator, df: DataFrame, p
           override def epoch(i: Int, line: String): Unit = events.put(FitEvent("epoch", i, line, null, null))
           override def fitted(i: Int, model: TFEstimatorModel): Unit =
             events.put(FitEvent("fitted", i, null, model, null))
-        })
+        }, Some(names))
         FitEvent("done", -1, null, null, null)
       } catch { case e: Throwable => FitEvent("failed", -1, null, null, e) }
     events.put(last)
@@ -55,5 +65,5 @@ final class PythonFits private[python] (estimator: TFEstimator, df: DataFrame, p
   def next(timeoutMillis: Long): FitEvent = events.poll(timeoutMillis, TimeUnit.MILLISECONDS)
 
   /** Throws a failed event's error, so that py4j raises it in Python as it was. */
-  def raise(event: FitEvent): Unit = throw event.error
+  def rethrow(event: FitEvent): Unit = throw event.error
 }

@@ -133,9 +133,9 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       val figures = step(batch.rows, n, inputs, outputs, learningRate)
       steps += 1
       for ((fit, epoch) <- training; (_, loss) <- figures.find(_._1 == "loss") if loss.isNaN || loss.isInfinite) {
-        throw new TrainingDivergedException(plan.names.error(
+        throw new TrainingDivergedException(
           s"$fit: the loss is $loss at epoch $epoch, step $steps (a batch of $n rows, learning rate " +
-            s"${learningRate.getOrElse(0f)}); expected a finite loss: lower the learning rate or check the data"))
+            s"${learningRate.getOrElse(0f)}); expected a finite loss: lower the learning rate or check the data")
       }
       figures.foreach { case (k, v) => sums(k) = sums.getOrElse(k, 0.0) + v * n }
       count += n
