@@ -33,6 +33,7 @@ _LAZY.update({
     "DeepImageFeaturizer": "sparkdl.ml",
     "DeepImagePredictor": "sparkdl.ml",
     "KerasImageFileTransformer": "sparkdl.keras_image",
+    "KerasImageFileEstimator": "sparkdl.keras_image",
     "registerModelUDF": "sparkdl.udf",
     "TFModel": "sparkdl.model",
 })
