@@ -220,7 +220,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     Python workers; rows whose image fails to load are dropped); ``labelCol`` holds one-hot labels
     (ML vectors or numeric arrays). ``fit`` returns a :class:`KerasImageFileTransformer` running
     the trained model (one per param map with ``fit(df, paramMaps)``; ``fitMultiple`` yields
-    ``(index, transformer)`` as each fit ends).
+    ``(index, transformer)`` as each fit ends); each transformer's ``history`` has the loss of
+    each epoch.
 
     Parameters
     ----------
@@ -375,9 +376,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
             def __next__(self) -> tuple[int, KerasImageFileTransformer]:
                 index, fitted = next(fits)
                 v = values[index]
-                return index, KerasImageFileTransformer(
+                transformer = KerasImageFileTransformer(
                     inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
                     imageLoader=loader, model=fitted.getOrDefault(fitted.model),
                 )
+                transformer.history = fitted.history  # for sparkdl.plot.training_curves
+                return index, transformer
 
         return _Transformers()

@@ -75,7 +75,7 @@ def test_fit_equals_keras_fit_on_the_same_images(images):
     x = np.stack([_load(u) for u in uris])
     est = _estimator(model_file)
     fitted = est.fit(df)
-    assert isinstance(fitted, KerasImageFileTransformer)
+    assert isinstance(fitted, KerasImageFileTransformer) and len(fitted.history) == 2
     got = np.stack([r.p.toArray() for r in fitted.transform(df).collect()])
     np.testing.assert_allclose(got, _keras_fit(model_file, "sgd", x, y), atol=1e-5)
 
