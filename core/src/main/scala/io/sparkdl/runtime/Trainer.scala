@@ -7,7 +7,7 @@ import scala.collection.mutable
 import org.apache.spark.sql.catalyst.InternalRow
 
 import io.sparkdl.model.{BindingNames, Feed, SavedModelArchive}
-import io.sparkdl.tf.{SavedModel, SessionConfig, Shape, Tensor}
+import io.sparkdl.tf.{PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
 
 /**
  * A training run's plan, the same for every task that trains with it: the trainable SavedModel
@@ -122,15 +122,14 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       learningRate: Option[Float],
       training: Option[(String, Int)] = None
   ): Figures = {
-    val (inputs, outputs) =
-      if (learningRate.isDefined) (plan.trainInputs, plan.trainOutputs) else (plan.evalInputs, plan.evalOutputs)
+    val (prepared, outputs) = if (learningRate.isDefined) (trainRun, plan.trainOutputs) else (evalRun, plan.evalOutputs)
     val sums = mutable.LinkedHashMap.empty[String, Double]
     var count = 0L
     val batch = new BlockRows(batchSize)
     var carried: InternalRow = null
     var steps = 0
     def flush(n: Int): Unit = if (n > 0) {
-      val figures = step(batch.rows, n, inputs, outputs, learningRate)
+      val figures = step(batch.rows, n, prepared, outputs, learningRate)
       steps += 1
       for ((fit, epoch) <- training; (_, loss) <- figures.find(_._1 == "loss") if loss.isNaN || loss.isInfinite) {
         throw new TrainingDivergedException(
@@ -159,23 +158,16 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
   private def step(
       rows: Array[InternalRow],
       n: Int,
-      inputs: Map[String, String],
+      run: PreparedRun,
       outputs: Seq[(String, String)],
       learningRate: Option[Float]
   ): Seq[(String, Double)] = {
-    val graph = model.graph
-    val made = mutable.ArrayBuffer.empty[Tensor]
+    val made = new Array[Tensor](keys.length)
     try {
-      val feeds = keys.indices.map { i =>
-        val t = writers(i).write(rows, n, rowValidator.cellShape(i))
-        made += t
-        graph.output(inputs(keys(i))) -> t
-      } ++ learningRate.map { lr =>
-        val t = Tensor.ofFloats(Array(lr), Shape.scalar)
-        made += t
-        graph.output(plan.learningRateInput) -> t
-      }
-      val fetched = model.session.run(feeds, outputs.map(o => graph.output(o._2)))
+      var i = 0
+      while (i < keys.length) { made(i) = writers(i).write(rows, n, rowValidator.cellShape(i)); i += 1 }
+      val feeds = learningRate.fold(made)(lr => made :+ learningRateTensor(lr))
+      val fetched = run.run(feeds)
       try outputs.map(_._1).zip(fetched).map { case (k, t) =>
         if (t.numElements != 1) {
           throw new IllegalArgumentException(plan.names.error(
@@ -183,7 +175,27 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
         }
         k -> scalar(t)
       } finally fetched.foreach(_.close())
-    } finally made.foreach(_.close())
+    } finally made.foreach(t => if (t != null) t.close())
+  }
+
+  // Feeds and fetches resolved once per signature, not per step (each name lookup and shape
+  // check crosses JNI), and one learning-rate tensor per value: a step is then one session run.
+  private lazy val trainRun: PreparedRun = prepare(plan.trainInputs, plan.trainOutputs, Some(plan.learningRateInput))
+  private lazy val evalRun: PreparedRun = prepare(plan.evalInputs, plan.evalOutputs, None)
+  private var learningRateFeed: Option[(Float, Tensor)] = None
+
+  private def prepare(inputs: Map[String, String], outputs: Seq[(String, String)], rate: Option[String]): PreparedRun = {
+    val graph = model.graph
+    model.session.prepare((keys.map(inputs) ++ rate).map(graph.output), outputs.map(o => graph.output(o._2)))
+  }
+
+  private def learningRateTensor(lr: Float): Tensor = learningRateFeed match {
+    case Some((value, t)) if value == lr => t
+    case other =>
+      other.foreach(_._2.close())
+      val t = Tensor.ofFloats(Array(lr), Shape.scalar)
+      learningRateFeed = Some(lr -> t)
+      t
   }
 
   private def scalar(t: Tensor): Double = t.dtype.name match {
@@ -194,5 +206,7 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     case other => throw new IllegalArgumentException(plan.names.error(s"a training output of dtype $other"))
   }
 
-  override def close(): Unit = try model.close() finally SavedModelArchive.deleteTree(dir)
+  override def close(): Unit =
+    try learningRateFeed.foreach(_._2.close())
+    finally try model.close() finally SavedModelArchive.deleteTree(dir)
 }
