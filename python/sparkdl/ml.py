@@ -323,6 +323,14 @@ class TFEstimatorModel(_TFEstimatorModel):
 
         return json.loads(self.getTrainingHistory())
 
+    @property
+    def epoch_seconds(self) -> list[float]:
+        """Each epoch's training time in the training task (validation and one-off costs
+        excluded): the fit's speed, as the bench reads it."""
+        import json
+
+        return json.loads(self.getEpochSeconds())
+
 
 class KerasEstimator(TFEstimator):
     """Trains a Keras model on a DataFrame in Spark tasks: a :class:`TFEstimator` whose model is

@@ -205,7 +205,8 @@ class TFEstimator(override val uid: String)
           progress.finished(i)
           val trained = TFModel.fromSource(SavedModelArchive(results(i).archive, stages(i).trainable.tags),
             Some(SavedModel.DefaultSignature))
-          observer.fitted(i, stages(i).fittedModel(trained, results(i).history.map(_.metrics)))
+          val fitted = stages(i).fittedModel(trained, results(i).history.map(_.metrics))
+          observer.fitted(i, fitted.setEpochSeconds(results(i).history.map(_.seconds)))
         case (_, Failure(e)) =>
           jobs.foreach(_.cancel())
           throw TFEstimator.taskError(e)
