@@ -26,6 +26,7 @@ TRAINING_MODELS: dict[str, tuple[list[int], int, int, int, float]] = {
 QUICK_ROWS = {"small": 4_096, "mlp": 2_048}
 SEED = 7
 ROUNDS = 3
+WARM_EPOCHS = 10
 
 
 @dataclass
@@ -135,8 +136,10 @@ def compare_with_keras(spark: Any, name: str, quick: bool) -> dict[str, Any]:
     x, y = _data(layers, rows)
     df = _frame(spark, x, y, 1)
     est = _estimator(layers, batch, lr)
-    _sparkdl_fit(est, df, 1)  # warm: the JVM's first fit of this code path
-    _keras_fit(layers, x, y, batch, 1, lr)  # warm: TF Python's first fit
+    # Warm: the JVM compiles the training loop only after thousands of steps (later still when
+    # other processes take the CPUs), TF Python traces on its first fit.
+    _sparkdl_fit(est, df, WARM_EPOCHS)
+    _keras_fit(layers, x, y, batch, 1, lr)
     s_seconds, s_epochs, s_loss, s_model = _sparkdl_fit(est, df, epochs)
     k_seconds, k_epochs, k_loss, k_model = _keras_fit(layers, x, y, batch, epochs, lr)
     got = np.array([r.prediction for r in s_model.transform(df.limit(256)).collect()], np.float32)
