@@ -54,6 +54,7 @@ def test_keras_estimator_equals_keras_fit(blobs, optimizer):
     got = np.array([r.prediction for r in model.transform(df).collect()], dtype=np.float32)
     np.testing.assert_allclose(got, fitted.predict(x, verbose=0), atol=1e-5)
     assert len(model.history) == 3 and set(model.history[0]) == {"loss", "accuracy"}
+    assert len(model.epoch_seconds) == 3 and all(t > 0 for t in model.epoch_seconds)
 
 
 def test_a_learnable_task_reaches_high_accuracy_and_saves(blobs, tmp_path):
