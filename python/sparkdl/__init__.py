@@ -33,7 +33,6 @@ _LAZY.update({
     "DeepImageFeaturizer": "sparkdl.ml",
     "DeepImagePredictor": "sparkdl.ml",
     "KerasImageFileTransformer": "sparkdl.keras_image",
-    # Added to sparkdl.keras_image by the training work; the name is exported from here.
     "KerasImageFileEstimator": "sparkdl.keras_image",
     "registerModelUDF": "sparkdl.udf",
     "registerKerasImageUDF": "sparkdl.udf",
