@@ -9,6 +9,7 @@ import org.apache.spark.ListenerBusShim
 import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.scheduler.{SparkListener, SparkListenerJobStart, SparkListenerTaskEnd}
 import org.apache.spark.sql.{DataFrame, Row}
+import org.apache.spark.sql.functions.{col, lit}
 import org.apache.spark.sql.types._
 
 import io.sparkdl.model.TFModel
@@ -45,6 +46,15 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
       assert(model.history.length == 3 && model.history.forall(_.keySet == Set("loss", "accuracy")))
       assert(model.history.map(_("loss")).reverse == model.history.map(_("loss")).sorted, "loss decreases")
     }
+  }
+
+  test("columns besides the input and the label, before and between them, change nothing") {
+    // Regression: the training rows are a projection of the dataset; reading them by the
+    // dataset's ordinals read a long as an array offset and crashed the JVM.
+    val df = data(2)
+    val wide = df.select(lit(7L).as("id"), col("label"), lit("x").as("note"), col("features"))
+    val model = estimator.fit(wide)
+    assertClose(predictions(model, df), Fixtures.npy("trainable_after3.npy").floats, 1e-5)
   }
 
   test("validation rows are held out and reported; early stopping stops") {
