@@ -6,7 +6,7 @@ import scala.util.Using
 
 import org.apache.hadoop.fs.{FileSystem, Path => HadoopPath}
 
-import io.sparkdl.tf.{MetaGraph, SavedModel, SessionConfig, TfException}
+import io.sparkdl.tf.{MetaGraph, NotFoundException, SavedModel, SessionConfig, TfException}
 
 /**
  * What a SavedModel directory must hold, checked where the user names it (so errors name the
@@ -47,11 +47,11 @@ private[sparkdl] object SavedModelFiles {
   def metaGraph(savedModelProto: Array[Byte], tags: Seq[String], file: String): MetaGraph =
     try MetaGraph.fromSavedModelProto(savedModelProto, tags)
     catch {
-      case e: TfException => throw new IllegalArgumentException(s"SavedModel file '$file': ${e.getMessage}", e)
+      case e: NotFoundException => throw new NotFoundException(s"SavedModel file '$file': ${e.getMessage}")
       case e @ (_: RuntimeException | _: IndexOutOfBoundsException) =>
         throw new IllegalArgumentException(
           s"SavedModel file '$file' is not a SavedModel proto (${savedModelProto.length} bytes): it is " +
-            s"corrupt or not a saved_model.pb (${e.getMessage})",
+            s"empty, corrupt or not a saved_model.pb (${e.getMessage})",
           e
         )
     }
