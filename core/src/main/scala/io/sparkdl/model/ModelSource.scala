@@ -155,7 +155,7 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
 }
 
 object SavedModelArchive {
-  val ProtoFile = "saved_model.pb"
+  val ProtoFile: String = SavedModelFiles.ProtoFile
 
   // Bytes packed into archives in this JVM: tests check that a model read by path is never packed.
   private[sparkdl] val packedBytes = new java.util.concurrent.atomic.AtomicLong()

@@ -28,6 +28,7 @@ final class SavedModelReference private (
     val fingerprint: Seq[SavedModelReference.FileStamp],
     hadoopConf: SerializableConfiguration
 ) extends ModelSource {
+  import SavedModelFiles.ProtoFile
   import SavedModelReference._
 
   @transient private lazy val hash = ModelSource.sha256(
@@ -104,7 +105,6 @@ final class SavedModelReference private (
 }
 
 object SavedModelReference {
-  val ProtoFile = "saved_model.pb"
 
   /** One file of the directory: its path relative to the directory, size and modification time. */
   final case class FileStamp(file: String, size: Long, modified: Long) {
