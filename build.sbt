@@ -32,6 +32,7 @@ lazy val root = (project in file("."))
 
 lazy val core = (project in file("core"))
   .settings(NativeBuild.settings)
+  .settings(Assembly.settings(LocalProject("codegen") / pythonWrappers))
   .settings(
     name := "sparkdl",
     javacOptions ++= Seq("--release", "17"),
@@ -39,6 +40,8 @@ lazy val core = (project in file("core"))
     libraryDependencies ++= Seq(
       "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
       "org.apache.spark" %% "spark-mllib" % sparkVersion % Provided,
+      // io.sparkdl.connect's command plugin (the server's jar, shaded: grpc and protobuf inside).
+      ("org.apache.spark" %% "spark-connect" % sparkVersion % Provided).intransitive(),
       // The TF runtime binaries: the jar under the classifier carries libtensorflow_{cc,framework}.
       "org.tensorflow" % "tensorflow-core-native" % tfJavaVersion intransitive(),
       ("org.tensorflow" % "tensorflow-core-native" % tfJavaVersion classifier platform) intransitive(),
@@ -73,6 +76,15 @@ lazy val core = (project in file("core"))
       "-Xcheck:jni", "-Xmx2g",
       s"-Dsparkdl.test.fixtures=${(ThisBuild / baseDirectory).value / "target" / "fixtures"}"
     ),
+    // ClusterSuite's standalone cluster: pyspark's Spark (bin/spark-class) from the venv, and the
+    // jars its executors get by spark.jars (sparkdl's packaged jar, the TF runtime jars).
+    Test / javaOptions ++= {
+      val venv = (ThisBuild / baseDirectory).value / ".venv" / "lib"
+      val sparkHome = (venv * "python3*" / "site-packages" / "pyspark").get.headOption
+      val deps = (Runtime / externalDependencyClasspath).value.files.filterNot(_.getName.startsWith("scala-"))
+      val jars = (Compile / packageBin).value +: deps
+      sparkHome.map(h => s"-Dsparkdl.test.sparkHome=$h").toSeq :+ s"-Dsparkdl.test.jars=${jars.mkString(",")}"
+    },
     Test / envVars += "TF_CPP_MIN_LOG_LEVEL" -> "1", // TF's INFO lines drown the test report
     Test / testOptions += Tests.Argument(TestFrameworks.ScalaTest, "-oD"),
     Test / parallelExecution := false,
@@ -135,4 +147,19 @@ lazy val bench = (project in file("bench"))
     libraryDependencies += "org.apache.spark" %% "spark-sql" % sparkVersion % Provided,
     publish / skip := true,
     publishLocal / skip := true
+  )
+
+// The guide's Scala programs (examples/scala), run by dev/run-examples; not published.
+lazy val examples = (project in file("examples"))
+  .dependsOn(core)
+  .settings(
+    name := "sparkdl-examples",
+    Compile / scalaSource := baseDirectory.value / "scala",
+    scalacOptions ++= Seq("-release", "17", "-deprecation", "-feature", "-unchecked", "-Xlint"),
+    libraryDependencies += "org.apache.spark" %% "spark-mllib" % sparkVersion,
+    publish / skip := true,
+    publishLocal / skip := true,
+    run / fork := true,
+    run / javaOptions ++= javaOpens ++ Seq("-Xmx1g"),
+    run / outputStrategy := Some(StdoutOutput)
   )

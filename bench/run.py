@@ -25,6 +25,7 @@ from sparkdl_bench import featurizer as ft  # noqa: E402
 from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
+from sparkdl_bench import training as tr  # noqa: E402
 from sparkdl_bench.measure import (  # noqa: E402
     MachineLoad,
     PeakMemory,
@@ -172,6 +173,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=",".join(ft.MODELS),
         help=f"named models of the featurizer section (default {','.join(ft.MODELS)})",
     )
+    p.add_argument(
+        "--training",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the training section: TFEstimator vs Keras fit, parallel tuning (default: yes)",
+    )
     p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
     p.add_argument(
         "--scaling",
@@ -288,6 +295,7 @@ class Suite:
         self.image_timings: dict[str, Timing] = {}
         self.image_checks: dict[str, float] = {}
         self.image_data: dict[str, Any] = {}
+        self.training: dict[str, Any] = {}
         self.fresh_seed = MODEL_SEED + 1000
         self.first_action_s: float | None = None
 
@@ -453,6 +461,11 @@ class Suite:
                 f"images: {im.IMAGE_METHODS[key]}: {t.median:,.0f} images/s "
                 f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
             )
+
+    # ---- training (TFEstimator vs Keras fit; parallel tuning) ---------------------------
+
+    def run_training(self) -> None:
+        self.training = tr.run(self.spark, self.cfg.mode == "quick", log)
 
     # ---- scaling (sparkdl map_blocks from Python, mlp) ---------------------------------
 
@@ -635,6 +648,8 @@ def main(argv: list[str]) -> int:
         steps = [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
         if args.images:
             steps.append(("images", suite.run_images))
+        if args.training:
+            steps.append(("training", suite.run_training))
         if not args.no_scaling:
             steps.append(("scaling", suite.run_scaling))
         errors = []
@@ -732,6 +747,13 @@ def main(argv: list[str]) -> int:
             "correctness_max_abs_diff": suite.image_checks,
         },
         "partition_cost_split": spark_share,
+        "training": {
+            **suite.training,
+            "targets": [
+                {"what": w, "measured": g, "target": t, "met": ok}
+                for w, g, t, ok in tr.targets(suite.training)
+            ],
+        },
         "targets": [t.to_json() for t in found],
     }
     text, md = (
@@ -746,6 +768,9 @@ def main(argv: list[str]) -> int:
         )
         for markdown in (False, True)
     )
+    if suite.training:
+        text += tr.markdown(suite.training)
+        md += tr.markdown(suite.training)
     print(text)
     for path in report.write(Path(args.out), results, md):
         log(f"wrote {path}")

@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+from PIL import Image  # noqa: E402
 
 CLASSES = ["horizontal", "vertical", "checks"]
 MODEL = "MobileNetV2"
@@ -62,23 +62,6 @@ def weights_choice(given: str | None) -> tuple[str, str]:
     )
 
 
-def contact_sheet(rows: list, path: Path) -> None:
-    """A PNG grid of test images, each captioned 'predicted / true'."""
-    from sparkdl.image import imageStructToPIL
-
-    cell, cols = 128, 6
-    sheet = Image.new("RGB", (cols * cell, ((len(rows) + cols - 1) // cols) * (cell + 16)), "white")
-    draw = ImageDraw.Draw(sheet)
-    for k, row in enumerate(rows):
-        x, y = (k % cols) * cell, (k // cols) * (cell + 16)
-        sheet.paste(imageStructToPIL(row.image).convert("RGB").resize((cell, cell)), (x, y))
-        ok = int(row.prediction) == int(row.label)
-        caption = f"{CLASSES[int(row.prediction)]} / {CLASSES[int(row.label)]}"
-        draw.text((x + 2, y + cell + 2), caption, fill=(0, 120, 0) if ok else (200, 0, 0))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", help=f"a {MODEL} ImageNet weights file (Keras' own)")
@@ -91,6 +74,7 @@ def main() -> None:
     from pyspark.ml.classification import LogisticRegression
     from pyspark.sql import functions as F
     from sparkdl import DeepImageFeaturizer, models, readImages
+    from sparkdl.plot import image_grid
 
     work = Path(tempfile.mkdtemp(prefix="sparkdl-demo-"))
     (work / "images").mkdir()
@@ -132,8 +116,14 @@ def main() -> None:
         print(f"{c:>12}" + "".join(f"{n:>12}" for n in counts))
     print(f"== time: prepare {MODEL} {prepared:.1f} s, fit (featurize + LogisticRegression) "
           f"{fit_time:.1f} s, transform the test images {test_time:.1f} s")
-    sheet = Path(args.out) / "predictions.png"
-    contact_sheet(rows[:36], sheet)
+    sheet = image_grid(
+        rows,
+        Path(args.out) / "predictions.png",
+        label_col="label",
+        prediction_col="prediction",
+        class_names=CLASSES,
+        limit=36,
+    )
     print(f"== wrote {sheet}: test images captioned 'predicted / true'")
     spark.stop()
 

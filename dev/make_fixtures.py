@@ -32,7 +32,7 @@ import numpy as np
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-VERSION = "v3"
+VERSION = "v4"
 COMPLETE_MARKER = ".complete"
 
 # Dtypes of the ``dtypes.pb`` fixture, with the inputs written for them.
@@ -583,6 +583,22 @@ def make_keras_trainable(out_dir: Path) -> None:
         save_npy(out_dir, f"trainable_after{epochs}", fitted.predict(x, verbose=0))
 
 
+def make_keras_trainable_wide(out_dir: Path) -> None:
+    """Write ``keras_trainable_wide/``: a trainable 512-3 softmax layer (SGD), for training on a
+    few hundred MB of rows (the no-collect test)."""
+    import keras
+    from sparkdl._trainable import export_trainable
+
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input((512,), name="x"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    path = out_dir / "keras_trainable_wide"
+    shutil.rmtree(path, ignore_errors=True)
+    export_trainable(model, "categorical_crossentropy", "sgd", None, str(path))
+
+
 FIXTURES = [
     ("identity.pb", make_identity),
     ("add.pb", make_add),
@@ -595,6 +611,7 @@ FIXTURES = [
     ("keras_dense10/", make_keras_dense10),
     ("keras_reshape/", make_keras_reshape),
     ("keras_trainable/", make_keras_trainable),
+    ("keras_trainable_wide/", make_keras_trainable_wide),
 ]
 
 

@@ -33,8 +33,11 @@ _LAZY.update({
     "DeepImageFeaturizer": "sparkdl.ml",
     "DeepImagePredictor": "sparkdl.ml",
     "KerasImageFileTransformer": "sparkdl.keras_image",
+    "KerasImageFileEstimator": "sparkdl.keras_image",
     "registerModelUDF": "sparkdl.udf",
+    "registerKerasImageUDF": "sparkdl.udf",
     "TFModel": "sparkdl.model",
+    "TFInputGraph": "sparkdl.graph.input",
 })
 
 __all__ = ["__version__", "bundled_jars", "session", *_LAZY]

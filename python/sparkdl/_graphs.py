@@ -48,13 +48,16 @@ class _FrozenFunction:
     structured_outputs: Any
 
 
-def _frozen_function(concrete: Any) -> _FrozenFunction:
+def _frozen_function(concrete: Any, what: str | None = None) -> _FrozenFunction:
     """``concrete`` (a ``tf.types.experimental.ConcreteFunction``) frozen into a GraphDef.
 
     Variables become constants (TF's ``convert_variables_to_constants_v2``); other captured
-    resources, such as lookup tables, cannot be frozen and are refused.
+    resources, such as lookup tables, cannot be frozen and are refused. ``what`` names the
+    function in errors, e.g. "function 'lookup'". Default: from the concrete function's name.
     """
-    what = f"function '{concrete.name}'"
+    if what is None:
+        name = concrete.name
+        what = f"function '{name.decode() if isinstance(name, bytes) else name}'"
     frozen = convert_variables_to_constants_v2(concrete)
     placeholders = {}
     for t in frozen.inputs:
@@ -66,8 +69,10 @@ def _frozen_function(concrete: Any) -> _FrozenFunction:
         if parameter is None or t.dtype == tf.resource:
             raise ValueError(
                 f"{what} captures '{t.op.name}' ({t.dtype.name}), a resource other than a "
-                "variable (a lookup table?), which cannot be frozen into a graph; save it with "
-                "tf.saved_model.save and use TFModel.from_saved_model"
+                "variable (a lookup table of tf.lookup, a dataset, ...): only variables can "
+                "be frozen into a graph, so map_blocks, map_rows and TFModel.from_function "
+                "do not support it; save the function with tf.saved_model.save (which keeps "
+                "the table and its initializer) and use TFModel.from_saved_model"
             )
         placeholders[parameter] = t.op.name
     outputs = [t.name for t in frozen.outputs]

@@ -77,6 +77,26 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         except TypeError as e:  # PySpark's message names the param; add the stage
             raise TypeError(f"{type(self).__name__} {self.uid}: {e}") from None
 
+    def _transform(self, dataset: Any) -> Any:
+        # Spark Connect: PySpark's remote transform sends params as plain literals, which hold
+        # no map or model; sparkdl._connect sends their wire strings instead.
+        from sparkdl import _connect
+
+        if _connect.is_connect_session(dataset.sparkSession):
+            return _connect.transform(self, dataset)
+        return super()._transform(dataset)  # type: ignore[misc]
+
+    def _fit_java(self, dataset: Any) -> Any:
+        from sparkdl import _connect
+
+        if _connect.is_connect_session(dataset.sparkSession):
+            raise NotImplementedError(
+                f"{type(self).__name__} {self.uid}: fitting through Spark Connect is not supported "
+                "yet; fit in a classic session and transform with the fitted model's TFModel "
+                "(docs/connect.md)"
+            )
+        return super()._fit_java(dataset)  # type: ignore[misc]
+
     # ---- Python -> JVM: every param value goes through here (params, defaults, param maps)
 
     def _make_java_param_pair(self, param: Param, value: Any) -> Any:

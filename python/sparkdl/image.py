@@ -398,7 +398,12 @@ def _images_api(spark: SparkSession) -> Any:
 
 
 def readImages(
-    path: str, numPartitions: int | None = None, recursive: bool = True, dropInvalid: bool = False
+    path: str,
+    numPartitions: int | None = None,
+    recursive: bool = True,
+    dropInvalid: bool = False,
+    *,
+    numPartition: int | None = None,
 ) -> DataFrame:
     """Read image files into a DataFrame, decoding them on the JVM (sparkdl's image reader).
 
@@ -413,6 +418,8 @@ def readImages(
     dropInvalid
         Leave out files that cannot be decoded, rather than giving them a null image. Default:
         False.
+    numPartition
+        sparkdl 1.x's name of ``numPartitions``.
 
     Returns
     -------
@@ -421,6 +428,10 @@ def readImages(
         a file that could not be decoded), in the active SparkSession, which must have
         sparkdl's jars (:func:`sparkdl.session`).
     """
+    if numPartition is not None:
+        if numPartitions is not None:
+            raise TypeError("readImages: give numPartitions or numPartition (old name), not both")
+        numPartitions = numPartition
     numPartitions = _partitions(numPartitions, "readImages", "numPartitions")
     spark = SparkSession.getActiveSession()
     if spark is None:

@@ -1,4 +1,5 @@
-"""Keras models over image files, with a Python image loader: :class:`KerasImageFileTransformer`.
+"""Keras models over image files, with a Python image loader: :class:`KerasImageFileTransformer`
+runs one, :class:`KerasImageFileEstimator` trains one.
 
 As in the original sparkdl: ``inputCol`` holds file URIs, ``imageLoader`` turns one URI into the
 array the model takes (decoding and preprocessing in Python, in Spark's Python workers), and the
@@ -13,15 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from pyspark.ml import Transformer
+from pyspark.ml import Estimator, Transformer
 from pyspark.ml.param import Param, Params, TypeConverters
-from pyspark.ml.param.shared import HasInputCol, HasOutputCol
+from pyspark.ml.param.shared import HasInputCol, HasLabelCol, HasOutputCol
 from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 
 from sparkdl.model import TFModel
 
-__all__ = ["KerasImageFileTransformer"]
+__all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
 
 # Float32 OpenCV types by channel count (the loader's arrays are fed as they are, no reordering).
 _FLOAT_MODES = {1: 5, 3: 21, 4: 29}
@@ -182,3 +183,204 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
             handleInvalid="keep",  # a failed load: a null output, not a failed job
         )
         return model.transform(dataset.withColumn(loaded, load(F.col(input_col)))).drop(loaded)
+
+
+# kerasFitParams keys and the KerasEstimator params they become.
+_FIT_PARAMS = {
+    "epochs": "epochs",
+    "batch_size": "batchSize",
+    "shuffle": "shuffle",
+    "verbose": "verbose",
+    "validation_split": "validationFraction",
+}
+
+
+def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
+    """``loader(uri)`` as nested float lists ``[height][width][channels]``, or None."""
+    try:
+        array = loader(uri)
+        if array is None:
+            return None
+        array = np.asarray(array, dtype=np.float32)
+        if array.ndim == 4 and array.shape[0] == 1:  # loaders that return a batch of one
+            array = array[0]
+        if array.ndim == 2:
+            array = array[:, :, None]
+        return array.tolist() if array.ndim == 3 else None
+    except Exception:  # noqa: BLE001 - as the original: rows whose image fails to load are dropped
+        return None
+
+
+class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol):
+    """Trains a Keras model file on images read from URIs, as the original sparkdl's
+    ``KerasImageFileEstimator`` did, but inside Spark tasks through sparkdl's engine
+    (:class:`sparkdl.ml.KerasEstimator`), never by collecting the images to the driver.
+
+    ``imageLoader`` turns each URI of ``inputCol`` into the array the model takes (in Spark's
+    Python workers; rows whose image fails to load are dropped); ``labelCol`` holds one-hot labels
+    (ML vectors or numeric arrays). ``fit`` returns a :class:`KerasImageFileTransformer` running
+    the trained model (one per param map with ``fit(df, paramMaps)``; ``fitMultiple`` yields
+    ``(index, transformer)`` as each fit ends); each transformer's ``history`` has the loss of
+    each epoch.
+
+    Parameters
+    ----------
+    inputCol, outputCol, labelCol
+        The image URIs, the fitted transformer's output, the one-hot labels.
+    outputMode
+        The fitted transformer's ``outputMode``: ``"vector"`` (default) or ``"array"``.
+    modelFile
+        A Keras model file (``.keras``, ``.h5``): the model and its initial weights.
+    imageLoader
+        ``uri -> numpy array``, shape ``(height, width, channels)`` (or a batch of one).
+    kerasOptimizer, kerasLoss
+        As Keras' ``compile`` takes them (names or objects); the optimizer's own learning rate
+        is the training's.
+    kerasFitParams
+        As Keras' ``fit`` takes them: ``epochs`` (1), ``batch_size`` (32), ``shuffle`` (True:
+        sparkdl's seeded order, not Keras'), ``verbose`` (1), ``validation_split`` (0).
+
+    Only ``kerasOptimizer``, ``kerasLoss``, ``kerasFitParams``, ``outputCol`` and ``outputMode``
+    may vary between param maps, as in the original.
+    """
+
+    modelFile = Param(Params._dummy(), "modelFile", "A Keras model file (.keras or .h5).",
+                      typeConverter=TypeConverters.toString)
+    imageLoader = Param(Params._dummy(), "imageLoader",
+                        "A function uri -> numpy array that loads and preprocesses one image.")
+    outputMode = Param(Params._dummy(), "outputMode",
+                       "The fitted transformer's output: 'vector' or 'array'. Default: 'vector'.",
+                       typeConverter=TypeConverters.toString)
+    kerasOptimizer = Param(Params._dummy(), "kerasOptimizer",
+                           "A Keras optimizer (name or object), as compile takes it.")
+    kerasLoss = Param(Params._dummy(), "kerasLoss", "A Keras loss (name or object).")
+    kerasFitParams = Param(Params._dummy(), "kerasFitParams",
+                           "Keras fit's arguments: epochs, batch_size, shuffle, verbose, "
+                           "validation_split. Default: {}.")
+
+    def __init__(
+        self,
+        *,
+        inputCol: str | None = None,
+        outputCol: str | None = None,
+        outputMode: str = "vector",
+        labelCol: str | None = None,
+        modelFile: str | None = None,
+        imageLoader: Callable[[str], Any] | None = None,
+        kerasOptimizer: Any = None,
+        kerasLoss: Any = None,
+        kerasFitParams: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self._setDefault(outputMode="vector", kerasFitParams={})
+        self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
+                         self.outputCol, self.outputMode]
+        kwargs = {k: v for k, v in {
+            "inputCol": inputCol, "outputCol": outputCol, "outputMode": outputMode,
+            "labelCol": labelCol, "modelFile": modelFile, "imageLoader": imageLoader,
+            "kerasOptimizer": kerasOptimizer, "kerasLoss": kerasLoss,
+            "kerasFitParams": kerasFitParams,
+        }.items() if v is not None}
+        self._set(**kwargs)
+
+    def setParams(self, **kwargs: Any) -> KerasImageFileEstimator:
+        return self._set(**kwargs)
+
+    def _error(self, message: str) -> ValueError:
+        return ValueError(f"KerasImageFileEstimator {self.uid}: {message}")
+
+    def _validate(self, paramMap: dict) -> dict[str, Any]:
+        """This estimator's values with the map's, checked on the driver (as the original)."""
+        wrong = sorted(p.name for p in paramMap if p not in self._tunable)
+        if wrong:
+            raise self._error(f"params {wrong} may not vary between param maps; expected only "
+                              f"{sorted(p.name for p in self._tunable)}")
+        values = {p.name: v for p, v in self.extractParamMap(paramMap).items()}
+        for name in ("inputCol", "outputCol", "labelCol", "modelFile", "imageLoader",
+                     "kerasOptimizer", "kerasLoss"):
+            if values.get(name) is None:
+                raise self._error(f"param {name} is not set")
+        if values["outputMode"] not in ("vector", "array"):
+            raise self._error(f"param outputMode is '{values['outputMode']}'; expected 'vector' "
+                              "or 'array'")
+        fit_params = values["kerasFitParams"]
+        if not isinstance(fit_params, dict) or set(fit_params) - set(_FIT_PARAMS):
+            raise self._error(f"param kerasFitParams {fit_params!r}: expected a dict with keys "
+                              f"among {sorted(_FIT_PARAMS)}")
+        if not os.path.exists(values["modelFile"]):
+            raise self._error(f"modelFile '{values['modelFile']}' does not exist")
+        return values
+
+    def _training_frame(self, dataset: DataFrame, image_col: str, label_col: str) -> DataFrame:
+        from pyspark.ml.functions import vector_to_array
+        from pyspark.ml.linalg import VectorUDT
+        from pyspark.sql import types as T
+
+        uri, label = self.getInputCol(), self.getLabelCol()
+        for param, column in (("inputCol", uri), ("labelCol", label)):
+            if column not in dataset.columns:
+                raise self._error(f"{param} '{column}' is not a column; expected one of "
+                                  f"{dataset.columns}")
+        label_type = dataset.schema[label].dataType
+        if isinstance(label_type, VectorUDT):
+            labels = vector_to_array(F.col(label), "float32")
+        elif isinstance(label_type, T.ArrayType) and isinstance(label_type.elementType,
+                                                                T.NumericType):
+            labels = F.col(label).cast("array<float>")
+        else:
+            raise self._error(f"labelCol '{label}' has type {label_type.simpleString()}; expected "
+                              "one-hot labels: an ML vector or a numeric array")
+        loader = self.getOrDefault(self.imageLoader)
+        image_type = T.ArrayType(T.ArrayType(T.ArrayType(T.FloatType(), False), False), False)
+        load = F.udf(lambda u: None if u is None else _loaded_array(u, loader), image_type)
+        return (dataset.select(load(F.col(uri)).alias(image_col), labels.alias(label_col))
+                .dropna())
+
+    def _fit(self, dataset: DataFrame) -> KerasImageFileTransformer:
+        return next(iter(self.fitMultiple(dataset, [{}])))[1]
+
+    def fitMultiple(self, dataset: DataFrame, paramMaps: Any) -> Any:
+        """Fits one model per param map, all at once in Spark tasks; yields ``(index,
+        KerasImageFileTransformer)`` as each fit ends (thread-safe)."""
+        import keras
+
+        from sparkdl.ml import KerasEstimator
+
+        maps = list(paramMaps)
+        values = [self._validate(m) for m in maps]
+        image_col, label_col = "__sparkdl_image", "__sparkdl_label"
+        frame = self._training_frame(dataset, image_col, label_col)
+        model = keras.models.load_model(self.getOrDefault(self.modelFile))
+        fit_params = [{**{"epochs": 1, "batch_size": 32, "shuffle": True, "verbose": 1},
+                       **v["kerasFitParams"]} for v in values]
+        est = KerasEstimator(model=model, loss=values[0]["kerasLoss"], inputCol=image_col,
+                             labelCol=label_col, outputCol="prediction",
+                             verbose=max(int(f["verbose"]) for f in fit_params))
+        java_maps = []
+        for v, f in zip(values, fit_params, strict=True):
+            optimizer = keras.optimizers.get(v["kerasOptimizer"])
+            m = {est.optimizer: v["kerasOptimizer"], est.loss: v["kerasLoss"],
+                 est.learningRate: float(keras.ops.convert_to_numpy(optimizer.learning_rate))}
+            for key, name in _FIT_PARAMS.items():
+                if key != "verbose":
+                    m[est.getParam(name)] = f.get(key, 0.0) if key == "validation_split" else f[key]
+            java_maps.append(m)
+        fits = est.fitMultiple(frame, java_maps)
+        loader = self.getOrDefault(self.imageLoader)
+        input_col = self.getInputCol()
+
+        class _Transformers:
+            def __iter__(self) -> _Transformers:
+                return self
+
+            def __next__(self) -> tuple[int, KerasImageFileTransformer]:
+                index, fitted = next(fits)
+                v = values[index]
+                transformer = KerasImageFileTransformer(
+                    inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
+                    imageLoader=loader, model=fitted.getOrDefault(fitted.model),
+                )
+                transformer.history = fitted.history  # for sparkdl.plot.training_curves
+                return index, transformer
+
+        return _Transformers()

@@ -20,6 +20,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from pyspark import keyword_only
+from pyspark.ml.param import Param, Params
+
 from sparkdl._gen.ml import (
     _DeepImageFeaturizer,
     _DeepImagePredictor,
@@ -43,11 +46,26 @@ __all__ = [
 ]
 
 
+def _is_input_graph(value: Any) -> bool:
+    from sparkdl.graph.input import TFInputGraph
+
+    return isinstance(value, TFInputGraph)
+
+
 def _is_keras_model(value: Any) -> bool:
     # Keras is imported only when something that is not a TFModel arrives.
     import keras
 
     return isinstance(value, keras.Model)
+
+
+def _to_keras_or_tf_model(value: Any) -> Any:
+    """Type converter of KerasEstimator's ``model``: a Keras model or a TFModel, as it is."""
+    if isinstance(value, TFModel) or _is_keras_model(value):
+        return value
+    raise TypeError(
+        f"expected a Keras model or a trainable TFModel; found a {type(value).__name__}"
+    )
 
 
 class TFTransformer(_TFTransformer):
@@ -66,12 +84,37 @@ class TFTransformer(_TFTransformer):
         Input column -> model input (signature key or placeholder name).
     outputMapping
         Model output (signature key or tensor name) -> output column.
+    tfInputGraph
+        A :class:`~sparkdl.graph.input.TFInputGraph`, as sparkdl 1.x's TFTransformer took it:
+        sets ``model`` to its model. Python only, not a param.
     batchSize, handleInvalid, outputMode
         As in Scala; see :meth:`explainParams`.
     """
 
+    @keyword_only
+    def __init__(self, *, tfInputGraph: Any = None, **kwargs: Any) -> None:
+        self._tf_input_graph = None
+        if tfInputGraph is not None:
+            if "model" in kwargs:
+                raise ValueError("TFTransformer: pass model or tfInputGraph, not both")
+            kwargs["model"] = tfInputGraph
+        super().__init__(**kwargs)
+
+    def setTFInputGraph(self, value: Any) -> TFTransformer:  # noqa: N802 - sparkdl 1.x's name
+        """Sets ``model`` to a :class:`~sparkdl.graph.input.TFInputGraph`'s model."""
+        return self._set(model=value)
+
+    def getTFInputGraph(self) -> Any:  # noqa: N802 - sparkdl 1.x's name
+        """The :class:`~sparkdl.graph.input.TFInputGraph` the model was set from, or None."""
+        return self._tf_input_graph
+
     def _set(self, **kwargs: Any) -> TFTransformer:
         model = kwargs.get("model")
+        if _is_input_graph(model):
+            self._tf_input_graph = model
+            model = kwargs["model"] = model.model
+        elif model is not None:
+            self._tf_input_graph = None
         if model is not None and not isinstance(model, TFModel):
             kwargs["model"] = self._tf_model(model, kwargs.get("outputMapping"))
         return super()._set(**kwargs)
@@ -207,42 +250,70 @@ class DeepImagePredictor(_DeepImagePredictor):
     """
 
 
+def _fit_name(stage: Any, paramMap: dict, index: int, count: int) -> str:
+    """How logs and errors name a fit: its map's index and values, as Scala's TFEstimator does."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, str | int | float | bool | None):
+            return str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, TFModel):
+            return f"<{value!r}>"
+        if _is_keras_model(value):
+            return f"<Keras model '{value.name}'>"
+        return f"<{getattr(value, 'name', None) or type(value).__name__}>"
+
+    values = sorted(f"{p.name}={show(v)}" for p, v in paramMap.items())
+    if count == 1 and not values:
+        return f"{type(stage).__name__} {stage.uid} fit"
+    return f"{type(stage).__name__} {stage.uid} paramMaps[{index}] {{{', '.join(values)}}}"
+
+
 class TFEstimator(_TFEstimator):
     """Trains a trainable TF model (:meth:`TFModel.from_keras_trainable`, or any SavedModel with
     ``serving_default``, ``train_step`` and ``evaluate`` signatures: docs/training.md) on
     DataFrame columns inside a Spark task, through sparkdl's engine; nothing but the trained
     model and its history reaches the driver. ``fitMultiple`` (and so ``CrossValidator`` and
-    ``TrainValidationSplit`` with ``parallelism``) run one training task per param map.
+    ``TrainValidationSplit`` with ``parallelism``) run one training job per param map, at once.
+
+    ``verbose`` (as Keras'): 0 prints nothing; 1 a line per epoch per fit (loss, metrics,
+    validation figures, rows/s) and one as each fit ends; 2 the epoch lines only. Epochs reach the
+    driver with the executors' heartbeats (``spark.executor.heartbeatInterval``), while fits run.
 
     Parameters
     ----------
     model, inputMapping, labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed,
-    validationFraction, earlyStoppingPatience, handleInvalid
+    validationFraction, earlyStoppingPatience, handleInvalid, verbose
         As in Scala; see :meth:`explainParams`.
     """
 
     def _fit(self, dataset: Any) -> TFEstimatorModel:
-        # The JVM's fit already set the model's params; PySpark's default would then copy this
+        # The JVM's fit sets the model's params; PySpark's default would then copy this
         # estimator's values over them, the untrained `model` among them.
-        return self._create_model(self._fit_java(dataset))
+        return next(iter(self.fitMultiple(dataset, [{}])))[1]
+
+    def _java_fits(self, paramMaps: list[dict]) -> tuple[TFEstimator, list[dict]]:
+        """The estimator and maps the JVM fits: here as they are (KerasEstimator converts)."""
+        return self, paramMaps
 
     def fitMultiple(self, dataset: Any, paramMaps: Any) -> Iterator[tuple[int, TFEstimatorModel]]:
-        """Fits one model per param map, all at once: one Spark training task per map over one
-        cache of the data. Yields ``(index, model)`` (thread-safe, as ``CrossValidator`` with
-        ``parallelism`` consumes it); the fits run when the first is asked for."""
-        maps = list(paramMaps)
+        """Fits one model per param map, all at once: one Spark training job per map over one
+        cache of the data. Yields ``(index, model)`` as each fit ends (thread-safe, as
+        ``CrossValidator`` with ``parallelism`` consumes it); the fits start when the first is
+        asked for. A failed fit cancels the others and raises its error."""
+        user_maps = list(paramMaps)
+        estimator, maps = self._java_fits(user_maps)
+        names = [_fit_name(self, m, i, len(user_maps)) for i, m in enumerate(user_maps)]
+        verbose = estimator.getOrDefault(estimator.verbose)
         lock = threading.Lock()
-        fitted: list[TFEstimatorModel] = []
-        handed = iter(range(len(maps)))
+        state: dict[str, Any] = {"fits": None, "left": len(maps)}
 
-        def fit_all() -> None:
-            self._transfer_params_to_java()
-            java_maps = [self._transfer_param_map_to_java(m) for m in maps]
+        def start() -> Any:
+            estimator._transfer_params_to_java()
+            java_maps = [estimator._transfer_param_map_to_java(m) for m in maps]
             jvm = dataset.sparkSession.sparkContext._jvm
-            models = jvm.io.sparkdl.python.PythonEstimators.fitMultiple(
-                self._java_obj, dataset._jdf, java_maps
+            return jvm.io.sparkdl.python.PythonEstimators.startFits(
+                estimator._java_obj, dataset._jdf, java_maps, names
             )
-            fitted.extend(self._create_model(m) for m in models)
 
         class _Fits:
             def __iter__(self) -> _Fits:
@@ -250,10 +321,32 @@ class TFEstimator(_TFEstimator):
 
             def __next__(self) -> tuple[int, TFEstimatorModel]:
                 with lock:
-                    index = next(handed)
-                    if not fitted:
-                        fit_all()
-                    return index, fitted[index]
+                    if state["left"] == 0:
+                        raise StopIteration
+                    if state["fits"] is None:
+                        state["fits"] = start()
+                    fits = state["fits"]
+                    while True:
+                        event = fits.next(200)
+                        if event is None:
+                            continue
+                        kind = event.kind()
+                        if kind == "epoch":
+                            if verbose > 0:
+                                print(event.line(), flush=True)
+                        elif kind == "fitted":
+                            model = estimator._create_model(event.model())
+                            state["left"] -= 1
+                            if verbose == 1:
+                                done = f"{names[event.index()]} done: {len(model.history)} epoch(s)"
+                                print(done, flush=True)
+                            return event.index(), model
+                        elif kind == "failed":
+                            state["left"] = 0
+                            fits.rethrow(event)
+                        else:  # done
+                            state["left"] = 0
+                            raise StopIteration
 
         return _Fits()
 
@@ -262,6 +355,14 @@ class TFEstimatorModel(_TFEstimatorModel):
     """The model a :class:`TFEstimator` trained: runs it over ``inputMapping``'s columns into
     ``outputCol``, and keeps the training history."""
 
+    def copy(self, extra: dict | None = None) -> TFEstimatorModel:
+        """A copy with ``extra`` params, except ``model``: a fitted model runs what it trained.
+        (Tuning passes each estimator param map to its model's ``transform``; a map over the
+        estimator's ``model`` must not swap the trained model for an untrained one.)"""
+        if extra:
+            extra = {p: v for p, v in extra.items() if p.name != "model"}
+        return super().copy(extra)
+
     @property
     def history(self) -> list[dict[str, float]]:
         """The loss and metrics of each epoch (validation figures prefixed ``val_``)."""
@@ -269,24 +370,50 @@ class TFEstimatorModel(_TFEstimatorModel):
 
         return json.loads(self.getTrainingHistory())
 
+    @property
+    def epoch_seconds(self) -> list[float]:
+        """Each epoch's training time in the training task (validation and one-off costs
+        excluded): the fit's speed, as the bench reads it."""
+        import json
+
+        return json.loads(self.getEpochSeconds())
+
 
 class KerasEstimator(TFEstimator):
     """Trains a Keras model on a DataFrame in Spark tasks: a :class:`TFEstimator` whose model is
     ``model`` compiled with ``loss``, ``optimizer`` and ``metrics`` (any Keras objects or names)
     into a trainable SavedModel, fed from ``inputCol``.
 
+    ``model``, ``loss``, ``optimizer`` and ``metrics`` are params a param map may vary (e.g. a
+    grid over Keras models or optimizers for ``CrossValidator``): each distinct combination
+    becomes its own trainable SavedModel, made once on the driver when fitting starts.
+
     Parameters
     ----------
     model
         A Keras model with one input and one output (or a trainable TFModel).
     loss, optimizer, metrics
-        As Keras' ``compile`` takes them; metrics stateless. Python only, not params.
+        As Keras' ``compile`` takes them; metrics stateless. Python-only params.
     inputCol
         The column feeding the model's input.
     labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed, validationFraction,
-    earlyStoppingPatience
+    earlyStoppingPatience, verbose
         As :class:`TFEstimator`'s.
     """
+
+    model: Param[Any] = Param(
+        Params._dummy(),
+        "model",
+        "A Keras model with one input and one output, or a trainable TFModel. Required.",
+        typeConverter=_to_keras_or_tf_model,
+    )
+    loss: Param[Any] = Param(Params._dummy(), "loss", "A Keras loss (name or object). Required.")
+    optimizer: Param[Any] = Param(
+        Params._dummy(), "optimizer", "A Keras optimizer (name or object). Default: 'adam'."
+    )
+    metrics: Param[Any] = Param(
+        Params._dummy(), "metrics", "Stateless Keras metrics (names or functions). Default: none."
+    )
 
     def __init__(
         self,
@@ -298,12 +425,75 @@ class KerasEstimator(TFEstimator):
         inputCol: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if model is not None and not isinstance(model, TFModel):
-            if loss is None:
-                raise ValueError("KerasEstimator: loss is required with a Keras model")
-            model = TFModel.from_keras_trainable(model, loss, optimizer, metrics)
+        self._trainables: dict[tuple, TFModel] = {}  # shared by copies: one export per model
         if inputCol is not None:
             kwargs["inputMapping"] = {inputCol: "x"}
-        if model is not None:
-            kwargs["model"] = model
         super().__init__(**kwargs)
+        self._setDefault(optimizer="adam", metrics=None)
+        keras_params = {"model": model, "loss": loss, "optimizer": optimizer, "metrics": metrics}
+        self._set(**{k: v for k, v in keras_params.items() if v is not None})
+
+    def _java_value(self, param: Param, java_param: Any, value: Any) -> Any:
+        if param.name == "model":  # a TFModel by now (_java_fits converts Keras models)
+            from pyspark.sql import SparkSession
+
+            return value._to_java(SparkSession.active())
+        return super()._java_value(param, java_param, value)
+
+    def _python_value(self, param: Param, java_param: Any, java_value: Any) -> Any:
+        if param.name == "model":
+            return TFModel._from_java(java_value)
+        return super()._python_value(param, java_param, java_value)
+
+    def _transfer_params_to_java(self) -> None:
+        # Python-only params and values (a Keras model) never cross: _java_fits converts them.
+        keep = (self._paramMap, self._defaultParamMap)
+        self._paramMap = {p: v for p, v in keep[0].items() if not self._python_only(p, v)}
+        self._defaultParamMap = {p: v for p, v in keep[1].items() if not self._python_only(p, v)}
+        try:
+            super()._transfer_params_to_java()
+        finally:
+            self._paramMap, self._defaultParamMap = keep
+
+    @staticmethod
+    def _python_only(param: Param, value: Any) -> bool:
+        return param.name in ("loss", "optimizer", "metrics") or (
+            param.name == "model" and not isinstance(value, TFModel)
+        )
+
+    def _trainable(self, values: dict[str, Any]) -> TFModel:
+        model = values.get("model")
+        if model is None or isinstance(model, TFModel):
+            if model is None:
+                raise ValueError(f"KerasEstimator {self.uid}: param model is not set; expected a "
+                                 "Keras model")
+            return model
+        loss = values.get("loss")
+        if loss is None:
+            raise ValueError(
+                f"KerasEstimator {self.uid}: param loss is required with a Keras model"
+            )
+        optimizer, metrics = values.get("optimizer", "adam"), values.get("metrics")
+
+        def key(v: Any) -> Any:
+            return v if isinstance(v, str | None) else id(v)
+
+        k = (id(model), key(loss), key(optimizer), tuple(key(m) for m in metrics or []))
+        if k not in self._trainables:
+            self._trainables[k] = TFModel.from_keras_trainable(model, loss, optimizer, metrics)
+        return self._trainables[k]
+
+    def _java_fits(self, paramMaps: list[dict]) -> tuple[TFEstimator, list[dict]]:
+        python_only = {"model", "loss", "optimizer", "metrics"}
+        base = {p.name: v for p, v in self.extractParamMap().items() if p.name in python_only}
+        estimator = self.copy()
+        model = estimator.getParam("model")
+        maps = []
+        for m in paramMaps:
+            values = {**base, **{p.name: v for p, v in m.items() if p.name in python_only}}
+            java_map = {p: v for p, v in m.items() if p.name not in python_only}
+            java_map[model] = self._trainable(values)
+            maps.append(java_map)
+        if maps:
+            estimator._paramMap[model] = maps[0][model]
+        return estimator, maps

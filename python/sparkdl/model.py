@@ -42,22 +42,37 @@ def _save_frozen_function(frozen: _FrozenFunction, export_dir: str) -> None:
         keys = tf.nest.flatten({k: k for k in structured})
     else:
         keys = [f"output_{i}" for i in range(len(frozen.outputs))]
+    _save_frozen_graph(
+        frozen.graph_def,
+        {p: f"{op}:0" for p, op in frozen.placeholders.items()},
+        dict(zip(keys, frozen.outputs, strict=True)),
+        export_dir,
+    )
+
+
+def _save_frozen_graph(
+    graph_def: Any,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    export_dir: str,
+    signature_key: str = "serving_default",
+) -> None:
+    """Saves a frozen GraphDef as a SavedModel (tag ``serve``) with one predict signature:
+    ``inputs`` and ``outputs`` map its keys to tensor names of the graph."""
+    import tensorflow as tf
+
     graph = tf.Graph()
     with graph.as_default():
-        tf.graph_util.import_graph_def(frozen.graph_def, name="")
+        tf.graph_util.import_graph_def(graph_def, name="")
         v1 = tf.compat.v1.saved_model
         signature = v1.signature_def_utils.predict_signature_def(
-            inputs={
-                p: graph.get_tensor_by_name(f"{op}:0") for p, op in frozen.placeholders.items()
-            },
-            outputs={
-                k: graph.get_tensor_by_name(t) for k, t in zip(keys, frozen.outputs, strict=True)
-            },
+            inputs={k: graph.get_tensor_by_name(t) for k, t in inputs.items()},
+            outputs={k: graph.get_tensor_by_name(t) for k, t in outputs.items()},
         )
         with tf.compat.v1.Session(graph=graph) as session:
             builder = v1.Builder(export_dir)
             builder.add_meta_graph_and_variables(
-                session, [v1.SERVING], signature_def_map={"serving_default": signature}
+                session, [v1.SERVING], signature_def_map={signature_key: signature}
             )
             builder.save()
 
@@ -74,6 +89,8 @@ class TFModel:
         self._description = description
         self._java: Any = None
         self._saved: tempfile.TemporaryDirectory | None = None  # from_keras, from_function
+        # Where the bytes are, for a Spark Connect client (sparkdl._connect.encode_model).
+        self._source: tuple[Any, ...] | None = None
 
     @classmethod
     def from_graph_def(cls, graph_def: Any) -> TFModel:
@@ -84,16 +101,20 @@ class TFModel:
             data = graph_def.SerializeToString()
         if not data:
             raise ValueError("graph_def is empty")
-        return cls(
+        model = cls(
             lambda spark: _api(spark).fromGraphDef(data), f"frozen GraphDef ({len(data)} bytes)"
         )
+        model._source = ("frozen_graph", data)
+        return model
 
     @classmethod
     def from_graph_def_file(cls, path: str) -> TFModel:
         """A frozen GraphDef file (``.pb``) on any Hadoop filesystem, read by Spark's driver."""
-        return cls(
+        model = cls(
             lambda spark: _api(spark).fromGraphDefFile(spark._jsparkSession, str(path)), str(path)
         )
+        model._source = ("frozen_graph_file", str(path))
+        return model
 
     @classmethod
     def from_saved_model(
@@ -135,10 +156,12 @@ class TFModel:
             load = api.fromSavedModelPath if by_path else api.fromSavedModel
             return load(spark._jsparkSession, str(path), tags, signature)
 
-        return cls(
+        model = cls(
             make,
             f"SavedModel {path} (tags {tags}, signature '{signature}')",
         )
+        model._source = ("saved_model", str(path), tags, signature)
+        return model
 
     @classmethod
     def from_graph(cls, graph: Any, fetches: Sequence[Any], session: Any = None) -> TFModel:
@@ -217,8 +240,10 @@ class TFModel:
             function = tf.function(getattr(fn, "python_function", fn), input_signature=signature)
             concrete = function.get_concrete_function()
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-function-")
-        _save_frozen_function(_frozen_function(concrete), saved.name)
-        return cls._from_temporary_saved_model(saved, f"function '{concrete.name}'")
+        name = getattr(getattr(fn, "python_function", fn), "__name__", None) or concrete.name
+        what = f"function '{name.decode() if isinstance(name, bytes) else name}'"
+        _save_frozen_function(_frozen_function(concrete, what), saved.name)
+        return cls._from_temporary_saved_model(saved, what)
 
     @classmethod
     def from_keras(
@@ -300,11 +325,13 @@ class TFModel:
         return cls._from_temporary_saved_model(saved, f"trainable Keras model '{model.name}'")
 
     @classmethod
-    def _from_temporary_saved_model(cls, saved: tempfile.TemporaryDirectory, what: str) -> TFModel:
+    def _from_temporary_saved_model(
+        cls, saved: tempfile.TemporaryDirectory, what: str, signature: str = "serving_default"
+    ) -> TFModel:
         # A file: URI, so that a cluster's default filesystem does not claim the local path; the
         # directory lives as long as this object (the JVM reads it once, in _to_java).
-        model = cls.from_saved_model(Path(saved.name).as_uri())
-        model._description = f"{what} as a SavedModel (signature 'serving_default')"
+        model = cls.from_saved_model(Path(saved.name).as_uri(), signature=signature)
+        model._description = f"{what} as a SavedModel (signature '{signature}')"
         model._saved = saved
         return model
 

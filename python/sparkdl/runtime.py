@@ -100,3 +100,33 @@ def run_saved_model(
 def tf_version(spark: SparkSession | None = None) -> str:
     """The TensorFlow version of the JVM engine's runtime."""
     return _facade(spark).tfVersion()
+
+
+def session_cache_stats(spark: SparkSession | None = None) -> dict[str, dict[str, Any]]:
+    """What each executor's session cache loaded, holds and evicted.
+
+    Runs one small Spark job (a barrier stage, one task per task slot, so every executor answers).
+
+    Parameters
+    ----------
+    spark
+        The session. Default: the active one.
+
+    Returns
+    -------
+    dict
+        Executor id -> ``{"loads", "evictions", "sessions", "bytes", "maxBytes",
+        "loadsByModel"}``; ``loadsByModel`` maps each model's content key to its loads in that
+        executor JVM. ``maxBytes`` is the bound ``spark.sparkdl.sessionCache.maxBytes`` sets.
+    """
+    spark = spark or SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    jvm = spark.sparkContext._jvm
+    stats = jvm.io.sparkdl.python.PythonSessionCaches.stats(spark.sparkContext._jsc)
+    return {
+        str(executor): {
+            k: (dict(v) if k == "loadsByModel" else int(v)) for k, v in dict(entry).items()
+        }
+        for executor, entry in dict(stats).items()
+    }

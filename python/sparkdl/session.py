@@ -25,6 +25,29 @@ def bundled_jars() -> list[str]:
     return sorted(str(p) for p in _JARS_DIR.glob("*.jar"))
 
 
+def connect_server_conf(jars: list[str] | None = None) -> dict[str, str]:
+    """The Spark settings a Spark Connect server needs to run sparkdl for its clients.
+
+    Parameters
+    ----------
+    jars
+        sparkdl's jar and its TensorFlow runtime jars. Default: :func:`bundled_jars`.
+
+    Returns
+    -------
+    dict of str to str
+        ``spark.jars``, and the command plugin behind ``registerModelUDF``
+        (``spark.connect.extensions.command.classes``): pass each as ``--conf key=value`` to
+        ``start-connect-server.sh`` or ``spark-submit`` (docs/connect.md).
+    """
+    from sparkdl._connect import COMMAND_PLUGIN
+
+    return {
+        "spark.jars": ",".join(jars if jars is not None else bundled_jars()),
+        "spark.connect.extensions.command.classes": COMMAND_PLUGIN,
+    }
+
+
 def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) -> SparkSession:
     """Get or create a SparkSession that can run sparkdl.
 
@@ -48,7 +71,11 @@ def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) ->
     """
     builder = SparkSession.builder.master(master).appName(app_name)
     packages = conf.get("spark.jars.packages", "")
-    if "io.sparkdl:" not in packages:
+    if _launched_by_spark_submit():
+        # spark-submit started the JVM with its --jars/--packages (e.g. sparkdl's assembly jar):
+        # the classpath is fixed, the session takes its master from spark-submit.
+        builder = SparkSession.builder.appName(app_name)
+    elif "io.sparkdl:" not in packages:
         jars = bundled_jars()
         if not jars:
             raise RuntimeError(
@@ -70,6 +97,11 @@ def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) ->
     spark = builder.getOrCreate()
     _check_engine(spark)
     return spark
+
+
+def _launched_by_spark_submit() -> bool:
+    # PySpark's launcher hands a Python app the port of the JVM that spark-submit started.
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def _check_engine(spark: SparkSession) -> None:

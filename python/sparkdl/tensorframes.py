@@ -14,6 +14,11 @@ Graphs come in two styles:
 * TF2 (``map_blocks`` and ``map_rows``): a Python function or ``tf.function`` whose parameters are
   named after columns, returning a tensor or a dict of named tensors.
 
+TensorFrames programs run unchanged: ``import tensorframes as tfs`` is this module; TF1 names
+(``tf.placeholder``, ...) come from ``tf.compat.v1``; the ``sqlContext`` of TensorFrames' examples
+is the pyspark shell's, or ``SQLContext.getOrCreate(sparkdl.session().sparkContext)``; a pandas
+DataFrame given to ``map_blocks`` or ``map_rows`` runs on the driver and returns one.
+
 ``map_blocks``, ``map_rows`` and ``aggregate`` are lazy: they check the graph against the schema
 on the driver and return a DataFrame; the graph runs in Spark's executors when an action asks.
 
@@ -38,9 +43,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import tensorflow as tf
-from pyspark.sql import DataFrame, GroupedData, SparkSession
+from pyspark.sql import Column, DataFrame, GroupedData, SparkSession
 
-from sparkdl import _tensors
+from sparkdl import _tensorframes_pandas, _tensors
 from sparkdl._graphs import _frozen_function, _frozen_graph_def
 
 __all__ = [
@@ -153,6 +158,7 @@ def _fetch_list(fetches: Any) -> list[tf.Tensor]:
     items = list(fetches) if isinstance(fetches, list | tuple) else [fetches]
     if not items:
         raise ValueError("no fetches: pass a tensor or a non-empty list of tensors")
+    items = [_variable_value(f) for f in items]
     for f in items:
         if not isinstance(f, tf.Tensor) or not tf.is_symbolic_tensor(f):
             raise TypeError(
@@ -174,6 +180,14 @@ def _fetch_list(fetches: Any) -> list[tf.Tensor]:
             "fetch tensors of different ops (e.g. wrap them in tf.identity(..., name=...))"
         )
     return items
+
+
+def _variable_value(fetch: Any) -> Any:
+    """A graph variable as the tensor of its op (``z:0`` for variable ``z``), which freezing
+    makes a constant of its initial value; anything else as it is."""
+    if isinstance(fetch, tf.Variable) and not tf.executing_eagerly() and hasattr(fetch, "op"):
+        return fetch.op.outputs[0]
+    return fetch
 
 
 def _feed_key(key: Any, graph: tf.Graph) -> str:
@@ -307,7 +321,7 @@ def _tf2_program(
             kwargs[p.name] = spec
         columns[p.name] = column
     concrete = tf.function(python_fn).get_concrete_function(*args, **kwargs)
-    frozen = _frozen_function(concrete)
+    frozen = _frozen_function(concrete, _describe(python_fn))
     unknown = sorted(set(frozen.placeholders) - set(columns))
     if unknown:
         raise RuntimeError(
@@ -332,6 +346,48 @@ def _program(
 # ---- map ----------------------------------------------------------------------------------
 
 
+_MAX_BLOCK_SIZE = 2**31 - 1  # the JVM counts rows in an Int
+
+
+def _check_block_size(block_size: Any) -> None:
+    """Refuse a block_size the JVM cannot take, before py4j fails to find a method for it."""
+    if (
+        isinstance(block_size, bool)
+        or not isinstance(block_size, int)
+        or not 1 <= block_size <= _MAX_BLOCK_SIZE
+    ):
+        raise ValueError(
+            f"block_size={block_size!r}: expected an int from 1 to {_MAX_BLOCK_SIZE} (2**31 - 1)"
+        )
+
+
+def _map_pandas(
+    fetches: Fetches,
+    pdf: Any,
+    feed_dict: Mapping[Any, str] | None,
+    *,
+    blocks: bool,
+    trim: bool,
+    op: str,
+) -> Any:
+    if _is_function(fetches):
+        raise TypeError(
+            f"{op} over a pandas DataFrame takes TF1 tensors, not a function; pass a Spark "
+            "DataFrame (spark.createDataFrame(pdf)) to run a function"
+        )
+    program = _tf1_program(fetches, feed_dict)
+    return _tensorframes_pandas.map_pandas(
+        program.graph_def,
+        program.fetches,
+        program.output_names,
+        program.feed_dict,
+        pdf,
+        blocks=blocks,
+        trim=trim,
+        op=op,
+    )
+
+
 def map_blocks(
     fetches: Fetches,
     df: DataFrame,
@@ -346,12 +402,14 @@ def map_blocks(
     Parameters
     ----------
     fetches
-        TF1: a tensor or a list of tensors of one graph, whose placeholders have a leading row
-        dimension (see :func:`block`). TF2: a function or ``tf.function`` whose parameters are
+        TF1: a tensor or a list of tensors (or graph variables, fetched at their initial
+        values) of one graph, whose placeholders have a leading row dimension (see
+        :func:`block`). TF2: a function or ``tf.function`` whose parameters are
         named after columns (each gets a block of its column) and which returns a tensor or a
         dict of column name -> tensor. Parameters with a default and no column keep the default.
     df
-        The input DataFrame.
+        The input DataFrame; or a pandas DataFrame (TF1 tensors only), which the graph runs on
+        in the driver, through sparkdl's engine, to return a new pandas DataFrame.
     feed_dict
         Placeholder (tensor or name) -> column name, for placeholders not named after their
         column; TF2: parameter name -> column name. Default: none.
@@ -374,6 +432,9 @@ def map_blocks(
         The input's columns (unless ``trim``) then one column per fetch, named after its op
         (TF1 and single-tensor TF2 outputs) or its dict key.
     """
+    if _tensorframes_pandas.is_pandas(df):
+        return _map_pandas(fetches, df, feed_dict, blocks=True, trim=trim, op="map_blocks")
+    _check_block_size(block_size)
     program = _program(fetches, df, feed_dict, leading=True)
     jdf = _api(df.sparkSession).mapBlocks(
         df._jdf,
@@ -406,7 +467,8 @@ def map_rows(
         :func:`row`). TF2: a function or ``tf.function`` whose parameters are named after columns
         (each gets one cell), returning a tensor or a dict of column name -> tensor.
     df
-        The input DataFrame.
+        The input DataFrame; or a pandas DataFrame (TF1 tensors only), which the graph runs on
+        in the driver, through sparkdl's engine, to return a new pandas DataFrame.
     feed_dict
         Placeholder (tensor or name) -> column name; TF2: parameter name -> column name.
         Default: none.
@@ -419,6 +481,8 @@ def map_rows(
     DataFrame
         The input's columns then one column per fetch.
     """
+    if _tensorframes_pandas.is_pandas(df):
+        return _map_pandas(fetches, df, feed_dict, blocks=False, trim=False, op="map_rows")
     program = _program(fetches, df, feed_dict, leading=False)
     jdf = _api(df.sparkSession).mapRows(
         df._jdf,
@@ -483,6 +547,7 @@ def reduce_blocks(
         One value per fetch (a list when ``fetches`` is a list), a numpy scalar for a scalar
         result; strings come back as bytes.
     """
+    _check_block_size(block_size)
     graph_def, names, as_list = _reduction_graph(fetches, "reduce_blocks")
     values = _api(df.sparkSession).reduceBlocks(df._jdf, bytearray(graph_def), names, block_size)
     return _results(values, as_list, df.sparkSession)
@@ -532,6 +597,7 @@ def aggregate(
     DataFrame
         The grouping columns, then one column per fetch; one row per group.
     """
+    _check_block_size(block_size)
     graph_def, names, _ = _reduction_graph(fetches, "aggregate")
     spark = grouped_data.session
     jdf = _api(spark).aggregate(grouped_data._jgd, bytearray(graph_def), names, block_size)
@@ -560,7 +626,7 @@ def analyze(df: DataFrame) -> DataFrame:
     return _wrap(_api(df.sparkSession).analyze(df._jdf), df.sparkSession)
 
 
-def append_shape(df: DataFrame, col: str, shape: Sequence[int | None]) -> DataFrame:
+def append_shape(df: DataFrame, col: str | Column, shape: Sequence[int | None]) -> DataFrame:
     """Record the shape of ``col`` by hand, without a pass over the data.
 
     Parameters
@@ -568,7 +634,7 @@ def append_shape(df: DataFrame, col: str, shape: Sequence[int | None]) -> DataFr
     df
         The DataFrame.
     col
-        The column.
+        The column, by name or as a ``Column`` of ``df`` (``df.x``, ``col("x")``).
     shape
         The block shape: the leading row dimension then the cell's, None or -1 where unknown,
         e.g. ``[None, 2]`` for arrays of 2.
@@ -579,7 +645,19 @@ def append_shape(df: DataFrame, col: str, shape: Sequence[int | None]) -> DataFr
         ``df`` with the shape in ``col``'s metadata.
     """
     dims = [-1 if d is None else int(d) for d in shape]
-    return _wrap(_api(df.sparkSession).appendShape(df._jdf, col, dims), df.sparkSession)
+    name = _column_name(df, col) if isinstance(col, Column) else col
+    return _wrap(_api(df.sparkSession).appendShape(df._jdf, name, dims), df.sparkSession)
+
+
+def _column_name(df: DataFrame, column: Column) -> str:
+    """The name of the column of ``df`` that ``column`` refers to (TensorFrames took Columns)."""
+    (name,) = df.select(column).columns
+    if name not in df.columns:
+        raise ValueError(
+            f"append_shape: column {column} is an expression, not a column of the DataFrame "
+            f"({', '.join(df.columns)}); select it as a column first"
+        )
+    return name
 
 
 def explain(df: DataFrame) -> str:

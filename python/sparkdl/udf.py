@@ -105,6 +105,10 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
         raise TypeError("registerModelUDF: inputs and outputs are lists of names, not a string")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
         raise TypeError(f"registerModelUDF: batch_size must be an int, not {batch_size!r}")
+    from sparkdl import _connect
+
+    if _connect.is_connect_session(spark):  # no py4j: a command the server's plugin runs
+        return _connect.register_model_udf(spark, name, model, inputs, outputs, batch_size)
     api = _api(spark)
     function = api.register(
         spark._jsparkSession,
@@ -164,6 +168,13 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     """
     if isinstance(spark, str):  # the original's (name, model_or_file, preprocessor)
         spark, name, model_or_file, preprocessor = _active(), spark, name, model_or_file
+    from sparkdl import _connect
+
+    if _connect.is_connect_session(spark):
+        raise NotImplementedError(
+            "registerKerasImageUDF is not supported through Spark Connect yet; use "
+            "registerModelUDF, or a classic session (docs/connect.md)"
+        )
     model = model_or_file
     if not isinstance(model, TFModel):
         model = TFModel.from_keras(model)

@@ -13,6 +13,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
+def pytest_collection_modifyitems(items):
+    """test_cluster first: its driver needs this process's one SparkContext before the shared
+    local session below exists (it stops its own sessions when done)."""
+    items.sort(key=lambda item: item.path.name != "test_cluster.py")
+
+
 @pytest.fixture(scope="session")
 def spark():
     import sparkdl

@@ -270,3 +270,10 @@ def test_readImages(spark, image_dir):
 def test_readImages_refuses_bad_partition_counts(spark, image_dir):
     with pytest.raises(ValueError, match="numPartitions must be a positive int or None; got -1"):
         readImages(str(image_dir[0]), numPartitions=-1)
+
+
+def test_readImages_takes_the_original_numPartition(spark, image_dir):
+    folder, _ = image_dir
+    assert readImages(str(folder), numPartition=3).rdd.getNumPartitions() == 3
+    with pytest.raises(TypeError, match="numPartitions or numPartition"):
+        readImages(str(folder), numPartitions=2, numPartition=3)

@@ -38,7 +38,7 @@ private[ml] final class ModelBinding(
   def transform(df: DataFrame, batchSize: Int, handleInvalid: String): DataFrame = {
     val plan = resolve(df.schema)
     val appended = fields(plan)
-    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid)
+    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid, operation = stage)
     if (outputMode == OutputMode.Vector) {
       mapped.withColumns(appended.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped
@@ -139,6 +139,12 @@ private final case class StageNames(
   }
 
   override def output(tensor: String): String = s"model output '${outputKey.getOrElse(tensor, tensor)}' ($tensor)"
+
+  // A stage has no trim: its outputs are columns of the input rows.
+  override def rowCountHint: String =
+    "the stage appends one output per input row, so each model output of " +
+      s"$outputParam needs the batch's row count as its first dimension (a model that " +
+      "reduces over rows cannot run in a stage; use sparkdl.tensorframes.map_blocks with trim=True)"
 
   override def unfed(placeholders: Seq[String], types: Seq[String], columns: Seq[String]): String =
     s"the model outputs of $outputParam (${outputs.map(o => s"'${o._1}'").mkString(", ")}) need " +

@@ -1,5 +1,11 @@
 package io.sparkdl.ml
 
+import java.util.concurrent.LinkedBlockingQueue
+
+import scala.concurrent.ExecutionContext
+import scala.util.{Failure, Success, Try}
+
+import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.Estimator
 import org.apache.spark.ml.param.{
   BooleanParam, DoubleParam, FloatParam, IntParam, LongParam, Param, ParamMap, ParamValidators
@@ -12,7 +18,10 @@ import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.StringMapParam
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
-import io.sparkdl.runtime.{FitTask, TrainingParams, TrainingPlan, TrainingRDD}
+import io.sparkdl.runtime.{
+  FitResult, FitSpec, FitTask, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan, TrainingProgress,
+  TrainingRDD
+}
 import io.sparkdl.tf.{Graph, SavedModel}
 
 /** Params of [[TFEstimator]] (the fitted [[TFEstimatorModel]] shares those that run the model). */
@@ -60,8 +69,18 @@ trait TFEstimatorParams extends ModelStageParams {
     ParamValidators.gtEq(0)
   )
 
+  final val verbose: IntParam = new IntParam(
+    this, "verbose",
+    "What fitting prints on the driver, as Keras' verbose: 0 nothing; 1 a line per epoch per fit " +
+      "(loss, metrics, validation figures, rows/s) and one as each fit ends; 2 a line per epoch per " +
+      "fit. The driver's log (logger io.sparkdl.training, INFO) has the epoch lines whatever it is. " +
+      "Default: 1.",
+    ParamValidators.inArray(Array(0, 1, 2))
+  )
+
   setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,
-    shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32)
+    shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
+    verbose -> 1)
 
   final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getLabelCol: String = $(labelCol)
@@ -72,6 +91,7 @@ trait TFEstimatorParams extends ModelStageParams {
   final def getSeed: Long = $(seed)
   final def getValidationFraction: Double = $(validationFraction)
   final def getEarlyStoppingPatience: Int = $(earlyStoppingPatience)
+  final def getVerbose: Int = $(verbose)
 }
 
 /**
@@ -100,6 +120,7 @@ class TFEstimator(override val uid: String)
   def setValidationFraction(value: Double): this.type = set(validationFraction, value)
   def setEarlyStoppingPatience(value: Int): this.type = set(earlyStoppingPatience, value)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
+  def setVerbose(value: Int): this.type = set(verbose, value)
 
   override def transformSchema(schema: StructType): StructType = {
     resolve(schema)
@@ -108,49 +129,106 @@ class TFEstimator(override val uid: String)
 
   override def fit(dataset: Dataset[_]): TFEstimatorModel = fit(dataset, Seq(ParamMap.empty)).head
 
-  /** One fit per param map, all at once (one training task each); models in the maps' order. */
+  /**
+   * One fit per param map, all at once (one training task each, as far as the cluster's slots
+   * allow); models in the maps' order. Maps may vary anything, the model included: the rows of
+   * every map's columns are cached once. `verbose` prints each epoch of each fit (docs/training.md).
+   */
   override def fit(dataset: Dataset[_], paramMaps: Seq[ParamMap]): Seq[TFEstimatorModel] = {
-    if (paramMaps.isEmpty) return Nil
-    val stages = paramMaps.map(m => copy(m))
-    // One cache and one training plan serve all fits: the maps may vary how each trains, not
-    // what it trains on. A map that changed the model or the data would otherwise be ignored.
-    val first = stages.head
-    val plan = first.resolve(dataset.schema)
-    for (s <- stages.tail; p <- Seq(model, inputMapping, labelCol, validationFraction, shuffle, seed)) {
-      if (s.get(p) != first.get(p)) {
-        fail(s"fit with several param maps trains them over one cache of the data, so '${p.name}' must be " +
-          s"the same in every map; found ${first.get(p).getOrElse("unset")} and ${s.get(p).getOrElse("unset")}. " +
-          "Fit such maps separately")
+    val models = new Array[TFEstimatorModel](paramMaps.length)
+    fitEach(dataset, paramMaps, new FitObserver {
+      override def epoch(i: Int, line: String): Unit = if (getVerbose > 0) println(line)
+      override def fitted(i: Int, model: TFEstimatorModel): Unit = {
+        models(i) = model
+        if (getVerbose == 1) println(s"${fitName(paramMaps, i)} done: ${model.history.length} epoch(s)")
       }
-    }
-    val archive = first.trainable
+    })
+    models.toSeq
+  }
+
+  /**
+   * Fits one model per param map and tells `observer` of each epoch and each fitted model as they
+   * come, on the driver: the cache job first, then one training job per map, submitted at once,
+   * each described (Spark UI, `setJobDescription`) by its map. The first failed fit cancels the
+   * others and its error is thrown (a NaN loss: [[io.sparkdl.runtime.TrainingDivergedException]]).
+   */
+  private[sparkdl] def fitEach(
+      dataset: Dataset[_],
+      paramMaps: Seq[ParamMap],
+      observer: FitObserver,
+      fitNames: Option[Seq[String]] = None // how logs and errors name each fit (Python's own words)
+  ): Unit = {
+    if (paramMaps.isEmpty) return
+    val stages = paramMaps.map(m => copy(m))
     val df = dataset.toDF()
-    val columns = first.getInputMapping.keys.toSeq.sorted :+ first.getLabelCol
-    val rows = DataFrameShim.planRows(df.select(columns.map(c => df.col(s"`${c.replace("`", "``")}`")): _*))
-      .map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
+    // One cache serves every fit: the columns of all maps (missing ones are left to resolve's error).
+    stages.foreach(_.checkColumns(df.schema))
+    val columns = stages.flatMap(s => s.getInputMapping.keys.toSeq :+ s.getLabelCol).distinct.sorted
+    val selected = df.select(columns.map(c => df.col(s"`${c.replace("`", "``")}`")): _*)
+    val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
+    val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
+    val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
     val sc = df.sparkSession.sparkContext
+    val description = sc.getLocalProperty("spark.job.description")
+    val progress = new TrainingProgress(sc, names, (i, e) => {
+      val line = TrainingLog.epochLine(names(i), stages(i).getEpochs, e)
+      TrainingLog.info(line)
+      observer.epoch(i, line)
+    })
     try {
-      sc.setJobDescription(s"sparkdl $stageName: caching the training rows")
+      sc.setJobDescription(s"sparkdl $stageName: caching the training rows of ${paramMaps.length} fit(s)")
       val counts = rows.mapPartitions(it => Iterator(it.size.toLong)).collect()
       val total = counts.sum
       if (total == 0) fail("the dataset has no rows to train on")
-      val trainRows = total - math.floor(total * first.getValidationFraction).toLong
-      if (trainRows == 0) fail(s"validationFraction ${first.getValidationFraction} leaves no rows to train on")
-      val model = sc.broadcast(archive.archive)
-      val params = stages.map(s => TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience))
-      val task = new FitTask(model, plan, params, counts, trainRows, first.getShuffle, first.getSeed,
-        i => s"$stageName fit ${i + 1} of ${params.length}")
-      sc.setJobDescription(s"sparkdl $stageName: ${params.length} fit(s) of ${first.getEpochs} epoch(s) " +
-        s"over $trainRows rows")
-      val results = new TrainingRDD(rows, params.length, task).collect()
-      stages.zip(results).map { case (s, r) =>
-        val trained = TFModel.fromSource(SavedModelArchive(r.archive, archive.tags), Some(SavedModel.DefaultSignature))
-        s.fittedModel(trained, r.history.map(_.metrics))
+      val broadcasts = new java.util.IdentityHashMap[Array[Byte], Broadcast[Array[Byte]]]()
+      val fits = stages.indices.map { i =>
+        val s = stages(i)
+        val trainRows = total - math.floor(total * s.getValidationFraction).toLong
+        if (trainRows == 0) fail(s"${names(i)}: validationFraction ${s.getValidationFraction} leaves no rows to train on")
+        val archive = s.trainable.archive
+        val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
+        FitSpec(names(i), model, plans(i),
+          TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
+          s.getShuffle, s.getSeed, trainRows, progress.accumulators(i))
+      }
+      val rdd = new TrainingRDD(rows, fits.length, new FitTask(fits, counts))
+      val results = new Array[FitResult](fits.length)
+      val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
+      val jobs = fits.indices.map { i =>
+        sc.setJobDescription(s"sparkdl ${names(i)}: ${fits(i).params.epochs} epoch(s) over ${fits(i).trainRows} rows")
+        val job = sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), Seq(i), (_, r) => results(i) = r, ())
+        job.onComplete(t => ended.put(i -> t))(ExecutionContext.parasitic)
+        job
+      }
+      for (_ <- fits.indices) ended.take() match {
+        case (i, Success(_)) =>
+          progress.finished(i)
+          val trained = TFModel.fromSource(SavedModelArchive(results(i).archive, stages(i).trainable.tags),
+            Some(SavedModel.DefaultSignature))
+          val fitted = stages(i).fittedModel(trained, results(i).history.map(_.metrics))
+          observer.fitted(i, fitted.setEpochSeconds(results(i).history.map(_.seconds)))
+        case (_, Failure(e)) =>
+          jobs.foreach(_.cancel())
+          throw TFEstimator.taskError(e)
       }
     } finally {
-      sc.setJobDescription(null)
+      sc.setJobDescription(description)
+      progress.close()
       rows.unpersist(blocking = false)
     }
+  }
+
+  // How log lines and errors name fit i: its index and what its map sets.
+  private def fitName(paramMaps: Seq[ParamMap], i: Int): String = {
+    val set = paramMaps(i).toSeq.sortBy(_.param.name).map { p =>
+      s"${p.param.name}=" + (p.value match {
+        case m: TFModel => s"<${m.source.describe}>"
+        case m: Map[_, _] => m.map { case (k, v) => s"$k->$v" }.mkString("{", ", ", "}")
+        case v => v.toString
+      })
+    }
+    if (paramMaps.length == 1 && set.isEmpty) s"$stageName fit"
+    else s"$stageName paramMaps[$i] {${set.mkString(", ")}}"
   }
 
   private def fittedModel(trained: TFModel, history: Seq[Map[String, Double]]): TFEstimatorModel = {
@@ -190,11 +268,7 @@ class TFEstimator(override val uid: String)
       fail(s"inputMapping feeds model inputs ${mapping.values.toSeq.sorted.mkString(", ")}; expected each of " +
         s"${keys.toSeq.sorted.mkString(", ")} exactly once")
     }
-    (mapping.keys.toSeq :+ label).filterNot(schema.fieldNames.contains).foreach { c =>
-      val param = if (c == label) "labelCol" else "inputMapping"
-      fail(s"$param names column '$c', which the DataFrame lacks; expected one of its columns: " +
-        schema.fieldNames.mkString(", "))
-    }
+    checkColumns(schema)
     val byKey = mapping.map(_.swap) + ("y" -> label)
     val names = TrainingNames(stageName, label)
     val feeds = m.source.withGraph { graph =>
@@ -219,6 +293,15 @@ class TFEstimator(override val uid: String)
     )
   }
 
+  private def checkColumns(schema: StructType): Unit = {
+    val mapping = required(inputMapping, "a map from input column to model input key")
+    (mapping.keys.toSeq :+ getLabelCol).filterNot(schema.fieldNames.contains).foreach { c =>
+      val param = if (c == getLabelCol) "labelCol" else "inputMapping"
+      fail(s"$param names column '$c', which the DataFrame lacks; expected one of its columns: " +
+        schema.fieldNames.mkString(", "))
+    }
+  }
+
   private def placeholderOf(graph: Graph, tensor: String): String =
     Plan.placeholderOf(graph, tensor).getOrElse(fail(s"model input tensor '$tensor' is not a placeholder"))
 
@@ -235,6 +318,17 @@ private final case class TrainingNames(op: String, labelCol: String) extends Bin
 }
 
 object TFEstimator extends MLReadable[TFEstimator] {
+
+  // A training job's failure as the user should see it: our own errors from the task (a NaN loss,
+  // a bad row) rather than Spark's "Job aborted" wrapper, which keeps them only in its message.
+  private def taskError(e: Throwable): Throwable = {
+    val causes = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).toSeq
+    causes.collectFirst {
+      case t: TrainingDivergedException => t
+      case t: IllegalArgumentException => t
+    }.getOrElse(e)
+  }
+
   override def read: MLReader[TFEstimator] = new ModelStageReader[TFEstimator]
   override def load(path: String): TFEstimator = super.load(path)
 }

@@ -29,11 +29,18 @@ trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode {
     "The training history as JSON: a list with one object per epoch of the loss and metrics on the " +
       "training rows and, prefixed 'val_', on the validation rows. Default: '[]'.")
 
-  setDefault(outputCol -> "prediction", trainingHistory -> "[]")
+  /** Each epoch's training time, as the training task measured it. */
+  final val epochSeconds: Param[String] = new Param[String](
+    this, "epochSeconds",
+    "The seconds each epoch's training steps took in the training task (validation and the " +
+      "fit's one-off costs excluded), as a JSON list, one number per epoch. Default: '[]'.")
+
+  setDefault(outputCol -> "prediction", trainingHistory -> "[]", epochSeconds -> "[]")
 
   final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getOutputCol: String = $(outputCol)
   final def getTrainingHistory: String = $(trainingHistory)
+  final def getEpochSeconds: String = $(epochSeconds)
 }
 
 /**
@@ -59,6 +66,9 @@ class TFEstimatorModel(override val uid: String)
     implicit val formats: DefaultFormats.type = DefaultFormats
     parse($(trainingHistory)).extract[List[Map[String, Double]]]
   }
+
+  private[ml] def setEpochSeconds(value: Seq[Double]): this.type =
+    set(epochSeconds, compact(render(JArray(value.toList.map(JDouble(_))))))
 
   private[ml] def setHistory(value: Seq[Map[String, Double]]): this.type = set(
     trainingHistory,

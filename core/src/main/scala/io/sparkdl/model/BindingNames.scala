@@ -37,6 +37,9 @@ trait BindingNames extends Serializable {
     s"feed_dict names '$name', which is not a placeholder of the graph; its placeholders: " +
       BindingNames.placeholders(graph).mkString(", ")
 
+  /** Why a block's outputs must keep its row count, appended to that error. */
+  def rowCountHint: String = "outputs that change the row count need trim=True"
+
   /** What a user can do about an invalid row, appended to its error. */
   def invalidRowHint: String = "handleInvalid='error'; use 'skip' to drop such rows"
 

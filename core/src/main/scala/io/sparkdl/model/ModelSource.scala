@@ -33,6 +33,10 @@ trait ModelSource extends Serializable {
   /** What the model is, for error messages. */
   def describe: String
 
+  /** The model's bytes (a SavedModel's unpacked files): what executors' session caches count a
+   * loaded session as. */
+  def sizeBytes: Long
+
   /** Loads a graph and a session over it, ready to run. */
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded
 
@@ -80,6 +84,7 @@ final class FrozenGraph(val bytes: Array[Byte]) extends ModelSource {
   def graphDef: Array[Byte] = bytes
   def signatures: Map[String, Signature] = Map.empty
   def describe: String = s"frozen GraphDef (${bytes.length} bytes)"
+  def sizeBytes: Long = bytes.length.toLong
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
     val graph = Graph.fromGraphDef(bytes)
@@ -97,7 +102,13 @@ object FrozenGraph {
   def fromFile(path: String, hadoopConf: Configuration = new Configuration()): FrozenGraph = {
     val p = new HadoopPath(path)
     val fs = p.getFileSystem(hadoopConf)
-    if (!fs.exists(p) || !fs.getFileStatus(p).isFile) throw new IllegalArgumentException(s"GraphDef file '$path' does not exist")
+    if (!fs.exists(p)) throw new IllegalArgumentException(s"GraphDef file '$path' does not exist")
+    if (fs.getFileStatus(p).isDirectory) {
+      throw new IllegalArgumentException(
+        s"GraphDef file '$path' is a directory; expected a frozen GraphDef file (.pb) " +
+          "(for a SavedModel directory, use fromSavedModel)"
+      )
+    }
     FrozenGraph(Using.resource(fs.open(p))(_.readAllBytes()))
   }
 }
@@ -136,6 +147,11 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
   def graphDef: Array[Byte] = metaGraph.graphDef
   def signatures: Map[String, Signature] = metaGraph.signatures
   def describe: String = s"SavedModel (tags ${tags.mkString(",")}, ${archive.length} bytes packed)"
+  @transient lazy val sizeBytes: Long = {
+    var total = 0L
+    SavedModelArchive.foreachEntry(archive)((_, in) => total += in.transferTo(java.io.OutputStream.nullOutputStream()))
+    total
+  }
 
   /** The archive's meta graph has what it needs to load: an error naming [[origin]] otherwise. */
   def check(): Unit = {

@@ -22,7 +22,8 @@ private[sparkdl] object CellKind {
 
 /**
  * A DataFrame column seen as tensors: its TF dtype and the shape of one cell (-1 where unknown;
- * known dims come from [[ShapeMetadata]]).
+ * known dims come from [[ShapeMetadata]]). `index` is its position in rows of `rowWidth` fields
+ * (the schema it was resolved in).
  */
 private[sparkdl] final case class TensorColumn(
     name: String,
@@ -30,7 +31,8 @@ private[sparkdl] final case class TensorColumn(
     dataType: DataType,
     dtype: DType,
     kind: CellKind,
-    cellShape: Shape
+    cellShape: Shape,
+    rowWidth: Int
 ) {
   def cellRank: Int = cellShape.rank
   /** The shape of a block of this column: the cells with a leading unknown row dimension. */
@@ -66,7 +68,7 @@ private[sparkdl] object TensorColumn {
       case Some(s) if s.rank == rank => s
       case _ => Shape.of(Array.fill(rank)(-1L))
     }
-    TensorColumn(name, index, field.dataType, dtype, kind, cell)
+    TensorColumn(name, index, field.dataType, dtype, kind, cell, schema.length)
   }
 
   private def elementType(t: DataType): Option[(DType, CellKind, Int)] = t match {

@@ -49,6 +49,11 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
 
   /** None when the row's cell is valid on its own (see the class doc), else what is wrong. */
   def check(row: InternalRow): Option[String] = {
+    // Reading a row by another schema's ordinals would read bytes as offsets: refuse, never guess.
+    if (row.numFields != column.rowWidth) {
+      throw new IllegalStateException(s"sparkdl internal error: $who was resolved in rows of " +
+        s"${column.rowWidth} columns but is read from rows of ${row.numFields}")
+    }
     if (row.isNullAt(column.index)) return Some(s"$who has a null cell")
     if (rank == 0) return None
     val problem = column.kind match {

@@ -1,11 +1,11 @@
 package io.sparkdl.runtime
 
-import org.apache.spark.TaskContext
+import org.apache.spark.{SparkEnv, TaskContext}
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.sql.catalyst.InternalRow
 
 import io.sparkdl.model.{ModelSource, Plan}
-import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor}
+import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor, TfException}
 
 /**
  * What an executor needs to run a plan: the plan, the model (broadcast once per call) and TF
@@ -25,11 +25,19 @@ private[sparkdl] final case class ShippedPlan(
  */
 private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoCloseable {
   private val plan = shipped.plan
-  private val lease = SessionCache.acquire(
-    plan.modelKey,
-    ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
-    shipped.model.value
-  )
+  private val lease =
+    try {
+      SessionCache.acquire(
+        plan.modelKey,
+        ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
+        shipped.model.value
+      )
+    } catch {
+      case e: TfException =>
+        val where = Option(SparkEnv.get).map(env => s" on executor ${env.executorId}").getOrElse("")
+        throw ModelRunner.withContext(e, plan.names.error(
+          s"the ${shipped.model.value.describe} could not be loaded$where: ${e.getMessage}"))
+    }
   private val run: PreparedRun =
     try {
       val graph = lease.model.graph
@@ -83,8 +91,17 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
       var i = 0
       while (i < writers.length) { feeds(i) = feed(i); i += 1 }
       run.run(feeds)
+    } catch {
+      // TF names its nodes; the user knows their columns: say which fed this run.
+      case e: TfException => throw ModelRunner.withContext(e, plan.names.error(s"TensorFlow failed " +
+        s"running the model, fed ${feedNames}, fetching ${fetchNames}: ${e.getMessage}"))
     } finally feeds.foreach(t => if (t != null) t.close())
   }
+
+  private def feedNames: String =
+    plan.feeds.map(f => s"${plan.names.input(f.placeholder)} from ${plan.names.column(f.column.name)}").mkString(", ")
+
+  private def fetchNames: String = plan.fetches.map(f => plan.names.output(f.tensor)).mkString(", ")
 
   override def close(): Unit = lease.release()
 }
@@ -98,5 +115,13 @@ private[sparkdl] object ModelRunner {
   def taskConfig(intraOverride: Option[Int], interOverride: Option[Int]): SessionConfig = {
     val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
     SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(-1))
+  }
+
+  /** `e` as the same kind of TF error with `message`; `e` (and its native stack) suppressed in
+   * it, as TfException's constructor fixes the cause. */
+  private def withContext(e: TfException, message: String): TfException = {
+    val wrapped = TfException.of(e.code, message)
+    wrapped.addSuppressed(e)
+    wrapped
   }
 }

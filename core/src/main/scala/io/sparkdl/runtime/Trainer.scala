@@ -7,7 +7,7 @@ import scala.collection.mutable
 import org.apache.spark.sql.catalyst.InternalRow
 
 import io.sparkdl.model.{BindingNames, Feed, SavedModelArchive}
-import io.sparkdl.tf.{SavedModel, SessionConfig, Shape, Tensor}
+import io.sparkdl.tf.{PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
 
 /**
  * A training run's plan, the same for every task that trains with it: the trainable SavedModel
@@ -34,9 +34,17 @@ private[sparkdl] final case class TrainingParams(
     patience: Int
 )
 
-/** One epoch's figures: each output of `train_step` averaged over the epoch's rows, and the
- * validation figures of `evaluate` (prefixed `val_`) when there are validation rows. */
-final case class EpochMetrics(epoch: Int, metrics: Map[String, Double])
+/**
+ * One epoch's figures: each output of `train_step` averaged over the epoch's rows, and the
+ * validation figures of `evaluate` (prefixed `val_`) when there are validation rows; `rows` trained
+ * in `seconds` (training steps only) give the epoch's speed.
+ */
+final case class EpochMetrics(epoch: Int, metrics: Map[String, Double], rows: Long = 0L, seconds: Double = 0.0) {
+  def rowsPerSecond: Double = if (seconds > 0) rows / seconds else 0.0
+}
+
+/** A fit stopped because its loss became NaN or infinite: names the fit, the epoch and the step. */
+final class TrainingDivergedException(message: String) extends RuntimeException(message)
 
 /**
  * Trains a private session of a trainable SavedModel (never one from the shared SessionCache:
@@ -61,29 +69,31 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
   /**
    * Trains for `params.epochs` epochs (fewer when early stopping stops it): `trainRows(epoch)`
    * gives an epoch's rows, `validationRows()` the held-out rows (may be empty). `onEpoch` hears
-   * of each finished epoch.
+   * of each finished epoch. A NaN or infinite training loss stops the fit at its step with a
+   * [[TrainingDivergedException]] that names `fit` (which param map), the epoch and the step.
    */
   def fit(
       params: TrainingParams,
       trainRows: Int => Iterator[InternalRow],
       validationRows: () => Iterator[InternalRow],
-      onEpoch: EpochMetrics => Unit = _ => ()
+      onEpoch: EpochMetrics => Unit = _ => (),
+      fit: String = "the fit"
   ): Seq[EpochMetrics] = {
     val history = mutable.ArrayBuffer.empty[EpochMetrics]
     var best = Double.PositiveInfinity
     var sinceBest = 0
     var epoch = 0
     while (epoch < params.epochs && (params.patience <= 0 || sinceBest < params.patience)) {
-      val train = run(trainRows(epoch), params.batchSize, Some(params.learningRate))
+      val started = System.nanoTime()
+      val train = run(trainRows(epoch), params.batchSize, Some(params.learningRate), Some((fit, epoch + 1)))
+      val seconds = (System.nanoTime() - started) / 1e9
       if (train.isEmpty) throw new IllegalArgumentException(plan.names.error("no rows to train on"))
       val validation = run(validationRows(), params.batchSize, None)
-      val figures = EpochMetrics(epoch + 1, train ++ validation.map { case (k, v) => s"val_$k" -> v })
+      val figures = EpochMetrics(epoch + 1, train.metrics ++ validation.metrics.map { case (k, v) => s"val_$k" -> v },
+        train.rows, seconds)
       history += figures
       onEpoch(figures)
       for (k <- figures.metrics.get(if (validation.nonEmpty) "val_loss" else "loss")) {
-        if (k.isNaN) {
-          throw new IllegalStateException(plan.names.error(s"the loss is NaN after epoch ${epoch + 1}"))
-        }
         if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
       }
       epoch += 1
@@ -98,17 +108,34 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
   }
 
+  private final case class Figures(metrics: Map[String, Double], rows: Long) {
+    def isEmpty: Boolean = rows == 0
+    def nonEmpty: Boolean = rows > 0
+  }
+
   // Runs train_step (with a learning rate) or evaluate over `rows` in batches; returns each
-  // output averaged over the rows, weighted by batch size (empty for no rows).
-  private def run(rows: Iterator[InternalRow], batchSize: Int, learningRate: Option[Float]): Map[String, Double] = {
-    val (inputs, outputs) =
-      if (learningRate.isDefined) (plan.trainInputs, plan.trainOutputs) else (plan.evalInputs, plan.evalOutputs)
+  // output averaged over the rows, weighted by batch size (empty for no rows). Training steps
+  // (`training`: the fit's name and epoch) check that the loss stays finite.
+  private def run(
+      rows: Iterator[InternalRow],
+      batchSize: Int,
+      learningRate: Option[Float],
+      training: Option[(String, Int)] = None
+  ): Figures = {
+    val (prepared, outputs) = if (learningRate.isDefined) (trainRun, plan.trainOutputs) else (evalRun, plan.evalOutputs)
     val sums = mutable.LinkedHashMap.empty[String, Double]
     var count = 0L
     val batch = new BlockRows(batchSize)
     var carried: InternalRow = null
+    var steps = 0
     def flush(n: Int): Unit = if (n > 0) {
-      val figures = step(batch.rows, n, inputs, outputs, learningRate)
+      val figures = step(batch.rows, n, prepared, outputs, learningRate)
+      steps += 1
+      for ((fit, epoch) <- training; (_, loss) <- figures.find(_._1 == "loss") if loss.isNaN || loss.isInfinite) {
+        throw new TrainingDivergedException(
+          s"$fit: the loss is $loss at epoch $epoch, step $steps (a batch of $n rows, learning rate " +
+            s"${learningRate.getOrElse(0f)}); expected a finite loss: lower the learning rate or check the data")
+      }
       figures.foreach { case (k, v) => sums(k) = sums.getOrElse(k, 0.0) + v * n }
       count += n
     }
@@ -125,29 +152,22 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       }
       flush(n)
     }
-    if (count == 0) Map.empty else sums.map { case (k, v) => k -> v / count }.toMap
+    Figures(if (count == 0) Map.empty else sums.map { case (k, v) => k -> v / count }.toMap, count)
   }
 
   private def step(
       rows: Array[InternalRow],
       n: Int,
-      inputs: Map[String, String],
+      run: PreparedRun,
       outputs: Seq[(String, String)],
       learningRate: Option[Float]
   ): Seq[(String, Double)] = {
-    val graph = model.graph
-    val made = mutable.ArrayBuffer.empty[Tensor]
+    val made = new Array[Tensor](keys.length)
     try {
-      val feeds = keys.indices.map { i =>
-        val t = writers(i).write(rows, n, rowValidator.cellShape(i))
-        made += t
-        graph.output(inputs(keys(i))) -> t
-      } ++ learningRate.map { lr =>
-        val t = Tensor.ofFloats(Array(lr), Shape.scalar)
-        made += t
-        graph.output(plan.learningRateInput) -> t
-      }
-      val fetched = model.session.run(feeds, outputs.map(o => graph.output(o._2)))
+      var i = 0
+      while (i < keys.length) { made(i) = writers(i).write(rows, n, rowValidator.cellShape(i)); i += 1 }
+      val feeds = learningRate.fold(made)(lr => made :+ learningRateTensor(lr))
+      val fetched = run.run(feeds)
       try outputs.map(_._1).zip(fetched).map { case (k, t) =>
         if (t.numElements != 1) {
           throw new IllegalArgumentException(plan.names.error(
@@ -155,7 +175,27 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
         }
         k -> scalar(t)
       } finally fetched.foreach(_.close())
-    } finally made.foreach(_.close())
+    } finally made.foreach(t => if (t != null) t.close())
+  }
+
+  // Feeds and fetches resolved once per signature, not per step (each name lookup and shape
+  // check crosses JNI), and one learning-rate tensor per value: a step is then one session run.
+  private lazy val trainRun: PreparedRun = prepare(plan.trainInputs, plan.trainOutputs, Some(plan.learningRateInput))
+  private lazy val evalRun: PreparedRun = prepare(plan.evalInputs, plan.evalOutputs, None)
+  private var learningRateFeed: Option[(Float, Tensor)] = None
+
+  private def prepare(inputs: Map[String, String], outputs: Seq[(String, String)], rate: Option[String]): PreparedRun = {
+    val graph = model.graph
+    model.session.prepare((keys.map(inputs) ++ rate).map(graph.output), outputs.map(o => graph.output(o._2)))
+  }
+
+  private def learningRateTensor(lr: Float): Tensor = learningRateFeed match {
+    case Some((value, t)) if value == lr => t
+    case other =>
+      other.foreach(_._2.close())
+      val t = Tensor.ofFloats(Array(lr), Shape.scalar)
+      learningRateFeed = Some(lr -> t)
+      t
   }
 
   private def scalar(t: Tensor): Double = t.dtype.name match {
@@ -166,5 +206,7 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     case other => throw new IllegalArgumentException(plan.names.error(s"a training output of dtype $other"))
   }
 
-  override def close(): Unit = try model.close() finally SavedModelArchive.deleteTree(dir)
+  override def close(): Unit =
+    try learningRateFeed.foreach(_._2.close())
+    finally try model.close() finally SavedModelArchive.deleteTree(dir)
 }

@@ -60,7 +60,7 @@ private[sparkdl] final class BlockMapper(
           fetches.indices.find(model.resultRows(_) != n).foreach { j =>
             throw new IllegalArgumentException(names.error(
               s"${names.output(fetches(j).tensor)} returned ${model.resultRows(j)} rows for a block of $n; " +
-                "outputs that change the row count need trim=True"
+                names.rowCountHint
             ))
           }
           n

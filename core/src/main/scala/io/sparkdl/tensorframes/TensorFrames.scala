@@ -6,11 +6,11 @@ import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.{CatalystTypeConverters, InternalRow}
 import org.apache.spark.sql.functions.col
-import org.apache.spark.sql.sparkdl.DataFrameShim
+import org.apache.spark.sql.sparkdl.{DataFrameShim, OperationScope}
 import org.apache.spark.sql.types.StructType
 
 import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, Plan, ShapeMetadata, TensorColumn}
-import io.sparkdl.runtime.{HandleInvalid, ShippedPlan}
+import io.sparkdl.runtime.{HandleInvalid, JobDescription, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
 
 /**
@@ -54,12 +54,15 @@ object TensorFrames {
       trim: Boolean,
       blockSize: Int,
       handleInvalid: String,
-      threads: Threads = Threads()
+      threads: Threads = Threads(),
+      operation: String = "map_blocks"
   ): DataFrame = {
     val mapper = new BlockMapper(shipper(df, plan.program, threads)(plan), trim, blockSize, handleInvalid)
     val outputs = plan.outputSchema.fields.map(f => f.copy(nullable = handleInvalid == HandleInvalid.Keep))
     val schema = StructType(if (trim) outputs else df.schema.fields ++ outputs)
-    DataFrameShim.createDataFrame(df, DeferredRDD.rows(df).mapPartitions(mapper), schema)
+    val name = s"sparkdl $operation: ${outputs.map(_.name).mkString(", ")} from ${plan.program.model.describe}"
+    val rows = OperationScope(df.sparkSession.sparkContext, name)(DeferredRDD.rows(df).mapPartitions(mapper))
+    DataFrameShim.createDataFrame(df, rows, schema)
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */
@@ -78,7 +81,7 @@ object TensorFrames {
     HandleInvalid.check(handleInvalid)
     val plan = Plan(df.schema, program, FeedMode.Row, BindingNames.of("map_rows"))
     checkNoClash(df.schema, plan, "map_rows")
-    mapPlanned(df, plan, trim = false, blockSize = 1, handleInvalid, threads) // a block per row
+    mapPlanned(df, plan, trim = false, blockSize = 1, handleInvalid, threads, "map_rows") // a block per row
   }
 
   def mapRows(df: DataFrame, fetches: Seq[Output]): DataFrame = mapRows(df, programOf(fetches))
@@ -173,7 +176,9 @@ object TensorFrames {
    */
   def analyze(df: DataFrame): DataFrame = {
     val columns = df.schema.fieldNames.toSeq.flatMap(n => scala.util.Try(TensorColumn(df.schema, n)).toOption)
-    val shapes = Analysis.cellShapes(DeferredRDD.rows(df), columns)
+    val shapes = JobDescription(df.sparkSession.sparkContext, s"analyze: cell shapes of ${columns.map(_.name).mkString(", ")}") {
+      Analysis.cellShapes(DeferredRDD.rows(df), columns)
+    }
     val byName = columns.map(_.name).zip(shapes).toMap
     df.select(df.schema.fields.toIndexedSeq.map { f =>
       byName.get(f.name) match {
@@ -271,6 +276,9 @@ object TensorFrames {
 
   private final case class Reduced(row: InternalRow, schema: StructType, plan: Plan)
 
+  private def describe(op: String, fetches: Seq[String], program: GraphProgram): String =
+    s"$op: ${fetches.mkString(", ")} from ${program.model.describe}"
+
   private def reduceBlocksInternal(
       df: DataFrame,
       graphDef: Array[Byte],
@@ -288,7 +296,9 @@ object TensorFrames {
     val ship = shipper(df, program, threads)
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
-    val partials = DeferredRDD.rows(input).mapPartitions(new PartitionReducer(inShip, partialShip, blockSize)).collect()
+    val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
+      DeferredRDD.rows(input).mapPartitions(new PartitionReducer(inShip, partialShip, blockSize)).collect()
+    }
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Using.resource(new StreamReducer(partialShip, partialShip, blockSize)) { driver =>
       driver.start()
@@ -304,7 +314,9 @@ object TensorFrames {
     val plan = ReducePlans.pairs(input.schema, program, op)
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = shipper(df, program, threads)(plan)
-    val partials = DeferredRDD.rows(input).mapPartitions(new PartitionFolder(shipped)).collect()
+    val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
+      DeferredRDD.rows(input).mapPartitions(new PartitionFolder(shipped)).collect()
+    }
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, release = true).get, schema, plan)
   }

@@ -7,11 +7,13 @@ import scala.jdk.CollectionConverters._
 
 import org.apache.spark.ListenerBusShim
 import org.apache.spark.ml.param.ParamMap
-import org.apache.spark.scheduler.{SparkListener, SparkListenerTaskEnd}
+import org.apache.spark.scheduler.{SparkListener, SparkListenerJobStart, SparkListenerTaskEnd}
 import org.apache.spark.sql.{DataFrame, Row}
+import org.apache.spark.sql.functions.{col, lit}
 import org.apache.spark.sql.types._
 
 import io.sparkdl.model.TFModel
+import io.sparkdl.runtime.TrainingDivergedException
 import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, TolerantAssertions}
 
@@ -46,6 +48,15 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     }
   }
 
+  test("columns besides the input and the label, before and between them, change nothing") {
+    // Regression: the training rows are a projection of the dataset; reading them by the
+    // dataset's ordinals read a long as an array offset and crashed the JVM.
+    val df = data(2)
+    val wide = df.select(lit(7L).as("id"), col("label"), lit("x").as("note"), col("features"))
+    val model = estimator.fit(wide)
+    assertClose(predictions(model, df), Fixtures.npy("trainable_after3.npy").floats, 1e-5)
+  }
+
   test("validation rows are held out and reported; early stopping stops") {
     val model = estimator.setValidationFraction(0.25).setEpochs(4).fit(data(2))
     assert(model.history.head.keySet == Set("loss", "accuracy", "val_loss", "val_accuracy"))
@@ -69,19 +80,69 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     }
     assert(models.length == 4 && models.map(_.history.length).distinct == Seq(2))
     assert(models.map(_.history.last("loss")).distinct.length == 4, "each map trained its own model")
-    // The training stage is the one of 4 tasks (the caching job has one per partition: 2).
-    val spans = intervals.asScala.toSeq.groupBy(_._1).values.find(_.length == 4)
-      .getOrElse(fail(s"no stage of 4 tasks: $intervals")).map(t => (t._2, t._3))
+    // One training job of one task per map (the caching job has one task per partition: 2).
+    val spans = intervals.asScala.toSeq.groupBy(_._1).values.filter(_.length == 1).flatten.map(t => (t._2, t._3)).toSeq
+    assert(spans.length == 4, s"training tasks: $intervals")
     val overlapping = spans.exists { case (s1, e1) => spans.exists { case (s2, e2) => (s1, e1) != (s2, e2) && s1 < e2 && s2 < e1 } }
     assert(overlapping, s"no two training tasks overlapped: $spans")
   }
 
-  test("param maps that change the data or the model are refused, not silently ignored") {
+  test("param maps may vary the model, the seed and the validation split: each map its own fit") {
+    val est = estimator.setEpochs(1)
+    val again = TFModel.fromSavedModel(Fixtures.path("keras_trainable").toString)
+    val maps = Seq(ParamMap.empty, ParamMap(est.model -> again),
+      ParamMap(est.shuffle -> true, est.seed -> 9L), ParamMap(est.validationFraction -> 0.25))
+    val df = data(2)
+    val models = est.fit(df, maps)
+    assert(predictions(models(1), df).sameElements(predictions(models(0), df)), "the same model trained alike")
+    assert(models(2).history.head("loss") != models(0).history.head("loss"), "a shuffled fit differs")
+    assert(models(3).history.head.contains("val_loss") && !models(0).history.head.contains("val_loss"))
+  }
+
+  test("a NaN loss stops the fit, naming the param map, the epoch and the step") {
+    val rows = x.zip(y).zipWithIndex.map { case ((a, b), i) =>
+      Row(a.toSeq, (if (i == 40) b.updated(1, Float.NaN) else b).toSeq) }
+    val df = frame(data(1).schema, rows, 1)
     val est = estimator
-    val other = TFModel.fromSavedModel(Fixtures.path("keras_trainable").toString, signatureKey = "evaluate")
-    Seq(ParamMap(est.labelCol -> "features"), ParamMap(est.model -> other), ParamMap(est.seed -> 9L)).foreach { m =>
-      val e = intercept[IllegalArgumentException](est.fit(data(1), Seq(ParamMap.empty, m)))
-      assert(e.getMessage.contains("must be the same in every map"), e.getMessage)
+    val e = intercept[TrainingDivergedException](est.fit(df, Seq(ParamMap(est.learningRate -> 0.02f))))
+    assert(e.getMessage.contains("paramMaps[0] {learningRate=0.02}") && e.getMessage.contains("loss is NaN") &&
+      e.getMessage.contains("epoch 1, step 3"), e.getMessage)
+  }
+
+  test("each fit's job names its param map; the driver hears one line per epoch per fit") {
+    val descriptions = new ConcurrentLinkedQueue[String]()
+    val listener = new SparkListener {
+      override def onJobStart(start: SparkListenerJobStart): Unit =
+        descriptions.add(Option(start.properties).flatMap(p => Option(p.getProperty("spark.job.description"))).getOrElse(""))
+    }
+    val lines = new ConcurrentLinkedQueue[(Int, String)]()
+    val done = new ConcurrentLinkedQueue[Int]()
+    val est = estimator.setEpochs(2).setValidationFraction(0.25)
+    val maps = Seq(0.01f, 0.05f).map(lr => ParamMap(est.learningRate -> lr))
+    spark.sparkContext.addSparkListener(listener)
+    spark.sparkContext.setJobDescription("the caller's")
+    try est.fitEach(data(2), maps, new FitObserver {
+      override def epoch(i: Int, line: String): Unit = lines.add(i -> line)
+      override def fitted(i: Int, model: TFEstimatorModel): Unit = done.add(i)
+    }) finally {
+      ListenerBusShim.waitUntilEmpty(spark.sparkContext)
+      spark.sparkContext.removeSparkListener(listener)
+    }
+    assert(spark.sparkContext.getLocalProperty("spark.job.description") == "the caller's")
+    spark.sparkContext.setJobDescription(null)
+    val jobs = descriptions.asScala.toSeq
+    Seq("paramMaps[0] {learningRate=0.01}", "paramMaps[1] {learningRate=0.05}").foreach { m =>
+      assert(jobs.exists(d => d.contains(m) && d.contains("2 epoch(s)")), jobs)
+    }
+    assert(done.asScala.toSet == Set(0, 1))
+    val byFit = lines.asScala.toSeq.groupBy(_._1).map { case (i, ls) => i -> ls.map(_._2) }
+    assert(byFit.keySet == Set(0, 1))
+    byFit.foreach { case (i, ls) =>
+      assert(ls.length == 2, ls)
+      ls.zipWithIndex.foreach { case (l, e) =>
+        assert(l.contains(s"paramMaps[$i]") && l.contains(s"epoch ${e + 1}/2: loss=") && l.contains("val_loss=") &&
+          l.contains("accuracy=") && l.contains("rows/s"), l)
+      }
     }
   }
 

@@ -262,6 +262,8 @@ class ErrorSuite extends SparkSessionSuite {
     val e = taskFailure(TensorFrames.mapBlocks(doubles(4, 1), GraphProgram(gd, Seq("z")), trim = true).collect())
     assert(e.isInstanceOf[TfException], e)
     assertMentions(e, "reshape")
+    // and say which columns fed that run
+    assertMentions(e, "map_blocks: TensorFlow failed running the model", "placeholder 'x' from column 'x'", "fetch 'z:0'")
   }
 
   // ---- bad arguments -------------------------------------------------------------------------

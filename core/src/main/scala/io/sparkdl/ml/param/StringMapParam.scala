@@ -3,14 +3,15 @@ package io.sparkdl.ml.param
 import org.json4s.{JObject, JString}
 import org.json4s.jackson.JsonMethods.{compact, parse, render}
 
-import org.apache.spark.ml.param.{Param, Params}
+import org.apache.spark.ml.param.Params
 
 /**
  * A `Map[String, String]` param, JSON-encoded as an object of strings (keys sorted), so that
- * `jsonDecode(jsonEncode(m)) == m`. Python passes such maps through these two methods.
+ * `jsonDecode(jsonEncode(m)) == m`. Python passes such maps through these two methods (py4j), or
+ * sends that JSON string through Spark Connect, which this param decodes when set.
  */
 class StringMapParam(parent: Params, name: String, doc: String, isValid: Map[String, String] => Boolean)
-    extends Param[Map[String, String]](parent, name, doc, isValid) {
+    extends ConnectDecodedParam[Map[String, String]](parent, name, doc, isValid) {
 
   def this(parent: Params, name: String, doc: String) = this(parent, name, doc, (_: Map[String, String]) => true)
 
@@ -31,4 +32,6 @@ class StringMapParam(parent: Params, name: String, doc: String, isValid: Map[Str
         s"param '$name': expected a JSON object of strings, got ${compact(render(other))}"
       )
   }
+
+  override def decodeWire(encoded: String): Map[String, String] = jsonDecode(encoded)
 }

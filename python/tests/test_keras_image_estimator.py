@@ -1,0 +1,108 @@
+"""KerasImageFileEstimator: trains a Keras model file on image URIs in Spark tasks; the fitted
+KerasImageFileTransformer equals Keras fit on the same images and initial weights."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+from pyspark.ml.linalg import Vectors
+from sparkdl import KerasImageFileEstimator, KerasImageFileTransformer
+
+SIZE = 8
+
+
+def _loader():
+    # A closure, so that cloudpickle ships it by value to the Python workers (which cannot
+    # import this test module).
+    def load(uri: str) -> np.ndarray:
+        from PIL import Image
+
+        return np.asarray(Image.open(uri).convert("RGB"), dtype=np.float32) / 255.0
+
+    return load
+
+
+_load = _loader()
+
+
+@pytest.fixture(scope="module")
+def images(spark, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kife")
+    rng = np.random.default_rng(3)
+    uris, labels = [], []
+    for i in range(24):
+        label = i % 2
+        pixels = rng.integers(0, 128, (SIZE, SIZE, 3)) + 127 * label  # brighter: class 1
+        path = folder / f"{i}.png"
+        Image.fromarray(pixels.astype(np.uint8)).save(path)
+        uris.append(str(path))
+        labels.append(np.eye(2, dtype=np.float32)[label])
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([
+        keras.Input((SIZE, SIZE, 3)),
+        keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(2, activation="softmax"),
+    ])
+    model_file = str(folder / "model.keras")
+    model.save(model_file)
+    df = spark.createDataFrame(
+        [(u, Vectors.dense(y.tolist())) for u, y in zip(uris, labels, strict=True)],
+        ["uri", "label"],
+    ).coalesce(1)
+    return uris, np.stack(labels), model_file, df
+
+
+def _estimator(model_file: str, **kwargs) -> KerasImageFileEstimator:
+    args = dict(inputCol="uri", outputCol="p", labelCol="label", modelFile=model_file,
+                imageLoader=_load, kerasOptimizer="sgd", kerasLoss="categorical_crossentropy",
+                kerasFitParams={"epochs": 2, "batch_size": 4, "shuffle": False, "verbose": 0})
+    args.update(kwargs)
+    return KerasImageFileEstimator(**args)
+
+
+def _keras_fit(model_file, optimizer, x, y):
+    model = keras.models.load_model(model_file)
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return model.predict(x, verbose=0)
+
+
+def test_fit_equals_keras_fit_on_the_same_images(images):
+    uris, y, model_file, df = images
+    x = np.stack([_load(u) for u in uris])
+    est = _estimator(model_file)
+    fitted = est.fit(df)
+    assert isinstance(fitted, KerasImageFileTransformer) and len(fitted.history) == 2
+    got = np.stack([r.p.toArray() for r in fitted.transform(df).collect()])
+    np.testing.assert_allclose(got, _keras_fit(model_file, "sgd", x, y), atol=1e-5)
+
+    maps = [{est.kerasOptimizer: "adam"}, {est.kerasOptimizer: "sgd", est.outputMode: "array"}]
+    fitted = dict(est.fitMultiple(df, maps))
+    assert sorted(fitted) == [0, 1]
+    adam = np.stack([r.p.toArray() for r in fitted[0].transform(df).collect()])
+    np.testing.assert_allclose(adam, _keras_fit(model_file, "adam", x, y), atol=1e-5)
+    sgd = np.array([r.p for r in fitted[1].transform(df).collect()], np.float32)
+    np.testing.assert_allclose(sgd, _keras_fit(model_file, "sgd", x, y), atol=1e-5)
+
+
+def test_param_errors_name_the_param(images, spark):
+    _, _, model_file, df = images
+    with pytest.raises(ValueError, match="param imageLoader is not set"):
+        KerasImageFileEstimator(inputCol="uri", outputCol="p", labelCol="label",
+                                modelFile=model_file, kerasOptimizer="sgd",
+                                kerasLoss="mse").fit(df)
+    est = _estimator(model_file)
+    with pytest.raises(ValueError, match=r"params \['modelFile'\] may not vary"):
+        est.fit(df, [{est.modelFile: "other.keras"}])
+    with pytest.raises(ValueError, match="kerasFitParams .*'steps'"):
+        _estimator(model_file, kerasFitParams={"steps": 3}).fit(df)
+    with pytest.raises(ValueError, match="modelFile '/nope.keras' does not exist"):
+        _estimator("/nope.keras").fit(df)
+    strings = df.selectExpr("uri", "'cat' AS label")
+    with pytest.raises(ValueError, match="labelCol 'label' has type string; expected one-hot"):
+        est.fit(strings)
+    with pytest.raises(ValueError, match="inputCol 'nope' is not a column"):
+        _estimator(model_file, inputCol="nope").fit(df)
