@@ -49,6 +49,9 @@ final class SavedModelReference private (
   /** The directory's size in bytes. */
   def totalBytes: Long = fingerprint.map(_.size).sum
 
+  /** What the executors' session caches count a loaded session of this model as. */
+  def sizeBytes: Long = totalBytes
+
   private[sparkdl] def hadoopConfiguration: Configuration = hadoopConf.value
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
