@@ -21,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sparkdl_bench import featurizer as ft  # noqa: E402
 from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
@@ -157,6 +158,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--image-methods",
         default=",".join(im.IMAGE_METHODS),
         help="comma-separated, of: " + ", ".join(im.IMAGE_METHODS),
+    )
+    p.add_argument(
+        "--featurizer",
+        action="store_true",
+        help="run only the featurizer section: decoded images through ResNet50 and InceptionV3 "
+        "(DeepImageFeaturizer vs predict_batch_udf vs raw Keras)",
+    )
+    p.add_argument(
+        "--featurizer-count", type=int, default=1000, help="images in the featurizer section"
+    )
+    p.add_argument(
+        "--featurizer-models",
+        default=",".join(ft.MODELS),
+        help=f"named models of the featurizer section (default {','.join(ft.MODELS)})",
     )
     p.add_argument(
         "--training",
@@ -308,6 +323,20 @@ class Suite:
             k: warm_up(job, rows, self.cfg.warmup, self.cfg.warmup_seconds)
             for k, job in jobs.items()
         }
+        keys = list(jobs)
+        for r in range(runs if keys else 0):
+            shift = r % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                self.jvm.System.gc()
+                gc.collect()
+                self.memory.reset()
+                timings[key].seconds.append(jobs[key]())
+                timings[key].add_peaks(self.memory.read())
+        return timings
+
+    def timed_rounds(self, jobs: dict[Any, Any], rows: int, runs: int) -> dict[Any, Timing]:
+        """:meth:`rounds` without the warm-up, for jobs warmed up already."""
+        timings = {k: Timing(rows, []) for k in jobs}
         keys = list(jobs)
         for r in range(runs if keys else 0):
             shift = r % len(keys)
@@ -488,12 +517,121 @@ class Suite:
             df.unpersist()
 
 
+def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: str) -> int:
+    """The featurizer section alone (``--featurizer``): its own report, ``<stamp>-featurizer``."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.slots)
+    tf.config.threading.set_inter_op_parallelism_threads(args.slots)
+    log(f"starting Spark (local[{args.slots}], driver memory {args.driver_memory})")
+    spark, _ = start_spark(args, stamp)
+    load = MachineLoad(lambda: [os.getpid(), *descendants(os.getpid())])
+    cfg = Config("featurizer", rows={}, runs={}, warmup_seconds=0.0)
+    keys = list(ft.FEATURIZER_METHODS)
+    runs = args.runs or 1
+    timings: dict[str, dict[str, Timing]] = {}
+    checks: dict[str, dict[str, float]] = {}
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
+        suite = Suite(args, cfg, spark, Path(tmp))
+        count = args.featurizer_count
+        log(f"featurizer: {count:,} decoded 224x224 RGB images")
+        images = ft.decoded_images(count, 224, IMAGE_SEED)
+        df = ft.image_frame(spark, images, args.slots * 2)
+        for name in args.featurizer_models.split(","):
+            try:
+                log(f"featurizer: {name}: preparing the model store entry and Keras' model")
+                methods = ft.FeaturizerMethods(
+                    spark, name, images, df, MODEL_SEED, str(Path(tmp) / "store")
+                )
+                checks[name] = methods.check(keys)
+                log(f"featurizer: {name}: outputs match Keras (relative max diff {checks[name]})")
+                # The check above warmed every method up (sessions, workers' models, traces):
+                # at minutes a run, the timed runs go in rounds without further warm-up.
+                found = suite.timed_rounds(methods.jobs(keys), count, runs)
+                timings[name] = found
+                for key, t in found.items():
+                    log(
+                        f"featurizer: {name}: {ft.FEATURIZER_METHODS[key]}: {t.median:,.1f} img/s "
+                        f"({t.low:,.1f} - {t.high:,.1f}); peak RSS MB {t.peak_rss_mb}"
+                    )
+            except Exception as e:  # noqa: BLE001 - keep what was measured so far
+                log(f"featurizer {name} failed: {e!r}")
+                errors.append(f"{name} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
+        machine = load.summary()
+    spark.stop()
+    lines = [
+        f"# sparkdl featurizer bench, {started.isoformat()} (local[{args.slots}], driver memory "
+        f"{args.driver_memory}, other processes "
+        f"{machine['other_processes_cpu_share']:.0%} of the CPUs)",
+        "",
+        f"{args.featurizer_count:,} decoded 224x224 RGB images (cached image structs, "
+        f"{args.slots * 2} partitions; InceptionV3 resizes them to 299x299 by area averaging in "
+        f"every method: sparkdl in the JVM, the UDF in its workers, Keras beforehand, untimed); "
+        f"{ft.BATCH_SIZE} images per model call; seeded random weights; {runs} timed run(s) "
+        "per method in rounds, after a warm-up (the correctness check: sessions, workers' "
+        "models, traces). Correctness: the first 8 images' features of sparkdl and "
+        f"predict_batch_udf equal Keras within 1e-4 of the largest feature ({checks}).",
+        "",
+    ]
+    targets = []
+    for name, found in timings.items():
+        ref = found.get("sparkdl")
+        lines += [
+            f"## {name}",
+            "",
+            "| method | img/s (median, min - max) | sparkdl / method | "
+            "peak RSS MB (python / jvm / workers) |",
+            "|---|---|---|---|",
+        ]
+        for key, t in found.items():
+            ratio = ref.median / t.median if ref else float("nan")
+            p = t.peak_rss_mb
+            lines.append(
+                f"| {ft.FEATURIZER_METHODS[key]} | {t.median:,.1f} "
+                f"({t.low:,.1f} - {t.high:,.1f}) | "
+                f"{ratio:.2f}x | {p.get('python', 0):,.0f} / {p.get('jvm', 0):,.0f} / "
+                f"{p.get('workers', 0):,.0f} |"
+            )
+        for key, goal in (("predict_batch_udf", 1.5), ("keras", 0.9)):
+            if ref and key in found:
+                r = ref.median / found[key].median
+                targets.append((f"{name}: sparkdl >= {goal}x {key}", r, goal, r >= goal))
+        lines.append("")
+    lines += (
+        ["## Targets", ""]
+        + [f"- {label}: {r:.2f}x ({'PASS' if ok else 'MISS'})" for label, r, _, ok in targets]
+        + [f"- ERROR: {e}" for e in errors]
+    )
+    md = "\n".join(lines) + "\n"
+    print(md)
+    results = {
+        "meta": {
+            "mode": "featurizer",
+            "started": started.isoformat(),
+            "machine": machine,
+            "count": args.featurizer_count,
+            "runs": runs,
+            "batch_size": ft.BATCH_SIZE,
+        },
+        "timings": {n: {k: t.to_json() for k, t in f.items()} for n, f in timings.items()},
+        "correctness_relative_max_diff": checks,
+        "targets": [{"target": t[0], "ratio": t[1], "goal": t[2], "pass": t[3]} for t in targets],
+        "errors": errors,
+    }
+    for path in report.write(Path(args.out), results, md):
+        log(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     cfg = QUICK if args.quick else FULL
     started = datetime.datetime.now().replace(microsecond=0)
     stamp = started.strftime("%Y%m%dT%H%M%S")
     apply_onednn_policy(args.onednn)
+    if args.featurizer:
+        return run_featurizer(args, started, stamp)
 
     import tensorflow as tf
 

@@ -158,12 +158,23 @@ class KerasTransformer(_KerasTransformer):
         SavedModels in Python; the JVM never needs Keras.
     custom_objects
         Passed to ``keras.models.load_model`` for a Keras file. Python only, not a param.
+    safe_mode
+        Passed to ``keras.models.load_model`` for a Keras file: ``True`` (the default) refuses
+        the Python code a file may carry (``Lambda`` layers); ``False`` runs it, for files you
+        trust as code (docs/security.md). Python only, not a param.
     inputCol, outputCol, batchSize, handleInvalid, outputMode
         As in Scala; see :meth:`explainParams`.
     """
 
-    def __init__(self, *, custom_objects: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        custom_objects: Mapping[str, Any] | None = None,
+        safe_mode: bool = True,
+        **kwargs: Any,
+    ) -> None:
         self._custom_objects = custom_objects  # before super().__init__, which sets the model
+        self._safe_mode = safe_mode
         super().__init__(**kwargs)
 
     def setModel(  # type: ignore[override]
@@ -179,7 +190,11 @@ class KerasTransformer(_KerasTransformer):
         if isinstance(model, str | os.PathLike) or (
             model is not None and not isinstance(model, TFModel) and _is_keras_model(model)
         ):
-            kwargs["model"] = TFModel.from_keras(model, getattr(self, "_custom_objects", None))
+            kwargs["model"] = TFModel.from_keras(
+                model,
+                getattr(self, "_custom_objects", None),
+                safe_mode=getattr(self, "_safe_mode", True),
+            )
         return super()._set(**kwargs)
 
 

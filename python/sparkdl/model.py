@@ -122,13 +122,39 @@ class TFModel:
         path: str,
         tags: Sequence[str] = ("serve",),
         signature: str = "serving_default",
+        by_path: bool = False,
     ) -> TFModel:
         """A SavedModel directory (any Hadoop filesystem), its meta graph ``tags``, and the
-        signature that names inputs and outputs."""
+        signature that names inputs and outputs.
+
+        Parameters
+        ----------
+        path
+            The SavedModel directory.
+        tags
+            The tags of the meta graph to load (a non-empty list). Default: ``("serve",)``.
+        signature
+            The signature that names inputs and outputs. Default: ``"serving_default"``.
+        by_path
+            ``True``: each executor reads the files from ``path`` itself (which must then be
+            readable by every executor: a shared mount or a distributed filesystem), and the
+            driver reads only ``saved_model.pb``, so models of any size work with a small
+            driver; the files must not change while the model is in use (executors refuse them
+            if they did). ``False``: the files are read on the driver and broadcast, unless the
+            directory is larger than the JVM's ``sparkdl.savedModel.byPathAboveBytes`` (256 MiB
+            by default). Default: ``False``.
+        """
         tags = [tags] if isinstance(tags, str) else list(tags)
+        if not tags or not all(isinstance(t, str) and t for t in tags):
+            raise ValueError(
+                "from_saved_model: tags must be non-empty strings (e.g. ('serve',)); "
+                f"found {tags!r}"
+            )
 
         def make(spark: SparkSession) -> Any:
-            return _api(spark).fromSavedModel(spark._jsparkSession, str(path), tags, signature)
+            api = _api(spark)
+            load = api.fromSavedModelPath if by_path else api.fromSavedModel
+            return load(spark._jsparkSession, str(path), tags, signature)
 
         model = cls(
             make,
@@ -221,9 +247,17 @@ class TFModel:
 
     @classmethod
     def from_keras(
-        cls, model_or_path: Any, custom_objects: Mapping[str, Any] | None = None
+        cls,
+        model_or_path: Any,
+        custom_objects: Mapping[str, Any] | None = None,
+        safe_mode: bool = True,
     ) -> TFModel:
         """A Keras model, or a Keras file (``.keras``, ``.h5``) loaded with ``custom_objects``.
+
+        A file is loaded in Keras' safe mode (``safe_mode=True``): Keras refuses to deserialize
+        the Python code a file may carry (``Lambda`` layers' bytecode), so loading a file runs
+        none of it. Pass ``safe_mode=False`` only for a file you trust as you trust code you
+        run (see docs/security.md).
 
         The model is exported as a SavedModel (``model.export(..., format="tf_saved_model")``,
         signature ``serving_default``): inputs are named after the model's ``Input`` layers,
@@ -244,7 +278,9 @@ class TFModel:
                 )
             if not path.is_file():
                 raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
-            model = keras.models.load_model(path, custom_objects=custom_objects, compile=False)
+            model = keras.models.load_model(
+                path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
+            )
             what = f"Keras file {path}"
         elif isinstance(model_or_path, keras.Model):
             model = model_or_path

@@ -65,3 +65,20 @@ def test_named_model_in_the_engine_equals_keras(spark, store, name):
         (t.probability for t in top), reverse=True)
     wnids = [w for w, _ in models.imagenet_classes()]
     assert top[0]["class"] == wnids[int(np.argmax(expected["predictions"][0]))]
+
+
+def test_a_large_named_model_runs_with_a_default_driver(spark, store):
+    """VGG16 (528 MB of variables) in a JVM of the default 1 GB heap: executors read the model
+    from the store by path; packing it into an archive on the driver would not fit."""
+    max_heap = spark._jvm.java.lang.Runtime.getRuntime().maxMemory()
+    assert max_heap <= 1.1 * 2**30, f"the test needs the default driver memory; heap {max_heap}"
+    name = "VGG16"
+    models.prepare(name, weights="random", seed=1, store=str(store))
+    images = _images(*models.input_size(name))[:2]
+    schema = T.StructType([T.StructField("i", T.LongType()), T.StructField("image", columnSchema)])
+    df = spark.createDataFrame([(i, _struct(a, i)) for i, a in enumerate(images)], schema)
+    features = DeepImageFeaturizer(inputCol="image", outputCol="f", modelName=name)
+    got = np.stack([r.f.toArray() for r in features.transform(df).orderBy("i").collect()])
+    expected = models.build(name, weights="random", seed=1).predict(
+        np.stack([_as_rgb(a) for a in images]), verbose=0)["features"]
+    np.testing.assert_allclose(got, expected, atol=1e-4 * max(np.abs(expected).max(), 1.0))

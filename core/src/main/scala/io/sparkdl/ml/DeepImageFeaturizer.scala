@@ -59,6 +59,6 @@ class DeepImageFeaturizer(override val uid: String)
 }
 
 object DeepImageFeaturizer extends DefaultParamsReadable[DeepImageFeaturizer] {
-  override def read: MLReader[DeepImageFeaturizer] = super.read
+  override def read: MLReader[DeepImageFeaturizer] = new CheckedParamsReader[DeepImageFeaturizer]
   override def load(path: String): DeepImageFeaturizer = super.load(path)
 }

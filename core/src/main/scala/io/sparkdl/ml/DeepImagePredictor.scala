@@ -128,6 +128,6 @@ object DeepImagePredictor extends DefaultParamsReadable[DeepImagePredictor] {
     containsNull = false
   )
 
-  override def read: MLReader[DeepImagePredictor] = super.read
+  override def read: MLReader[DeepImagePredictor] = new CheckedParamsReader[DeepImagePredictor]
   override def load(path: String): DeepImagePredictor = super.load(path)
 }

@@ -1,11 +1,16 @@
 package io.sparkdl.ml
 
 import scala.reflect.ClassTag
+import scala.util.Try
+import scala.util.control.NonFatal
 
 import org.apache.hadoop.fs.Path
+import org.json4s.DefaultFormats
+import org.json4s.jackson.JsonMethods.parse
 
 import org.apache.spark.ml.param.{ParamMap, Params}
 import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, MLReader, MLWriter}
+import org.apache.spark.sql.SparkSession
 
 import io.sparkdl.model.TFModel
 
@@ -31,6 +36,36 @@ private[ml] trait ModelStageWritable extends DefaultParamsWritable { self: Model
 
 private[ml] object ModelStageIO {
   val ModelDir = "model"
+
+  /**
+   * Refuses a saved stage whose metadata names a class other than `expected`, before Spark's
+   * reader loads that class and calls its constructor: a saved stage is data, and loading it
+   * must not instantiate a class of the file's choosing (Spark's generic reader would).
+   */
+  def checkSavedClass(spark: SparkSession, path: String, expected: Class[_]): Unit = {
+    val metadata = new Path(path, "metadata")
+    val text =
+      try spark.read.text(metadata.toString).head(1).headOption.map(_.getString(0))
+      catch { case NonFatal(e) => throw new IllegalArgumentException(s"'$path' is not a saved stage: ${e.getMessage}", e) }
+    implicit val formats: DefaultFormats.type = DefaultFormats
+    val saved = text.flatMap(t => Try(parse(t) \ "class").toOption.flatMap(_.extractOpt[String])).getOrElse {
+      throw new IllegalArgumentException(
+        s"'$path' is not a saved stage: $metadata holds no JSON with a 'class' field")
+    }
+    if (saved != expected.getName) {
+      throw new IllegalArgumentException(
+        s"'$path' holds a saved $saved; expected a ${expected.getName} (the class named in $metadata " +
+          "is not loaded)")
+    }
+  }
+}
+
+/** Spark's params reader for stages without a model, after [[ModelStageIO.checkSavedClass]]. */
+private[ml] final class CheckedParamsReader[T <: Params](implicit tag: ClassTag[T]) extends MLReader[T] {
+  override def load(path: String): T = {
+    ModelStageIO.checkSavedClass(sparkSession, path, tag.runtimeClass)
+    new DefaultParamsReadable[T] {}.read.session(sparkSession).load(path)
+  }
 }
 
 private[ml] final class ModelStageWriter(stage: ModelStageWritable with ModelStageParams) extends MLWriter {
@@ -48,6 +83,7 @@ private[ml] final class ModelStageWriter(stage: ModelStageWritable with ModelSta
 private[ml] final class ModelStageReader[T <: ModelStageParams](implicit tag: ClassTag[T]) extends MLReader[T] {
 
   override def load(path: String): T = {
+    ModelStageIO.checkSavedClass(sparkSession, path, tag.runtimeClass)
     val stage = new DefaultParamsReadable[Params] {}.read.session(sparkSession).load(path) match {
       case s: T => s
       case other =>

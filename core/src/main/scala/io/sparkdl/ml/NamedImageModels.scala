@@ -26,8 +26,9 @@ import io.sparkdl.model.TFModel
  * `predictions`) and `<root>/<Name>/model.json` (its input size and output sizes).
  *
  * The root is Spark conf `spark.sparkdl.modelStore`, else environment variable
- * `SPARKDL_MODEL_STORE`, else `~/.cache/sparkdl/models`; any Hadoop filesystem path. Only the
- * driver reads the store: the model's bytes reach the executors as every stage's do.
+ * `SPARKDL_MODEL_STORE`, else `~/.cache/sparkdl/models`; any Hadoop filesystem path the
+ * executors can read too: each executor reads the model's files from the store itself
+ * ([[io.sparkdl.model.SavedModelReference]]); the driver reads only model.json and saved_model.pb.
  */
 private[ml] object NamedImageModels {
 
@@ -90,9 +91,13 @@ private[ml] object NamedImageModels {
     }
   }
 
-  /** The entry's SavedModel, read now (its files move to the executors with the stage). */
+  /**
+   * The entry's SavedModel, read by each executor from the store (named models are hundreds of
+   * MB: VGG16's 530 MB would not fit a driver's memory to broadcast); the driver reads only its
+   * `saved_model.pb`.
+   */
   def load(entry: Entry, spark: SparkSession): TFModel =
-    TFModel.fromSavedModel(entry.savedModel.toString, hadoopConf = spark.sparkContext.hadoopConfiguration)
+    TFModel.fromSavedModelPath(entry.savedModel.toString, hadoopConf = spark.sparkContext.hadoopConfiguration)
 
   /**
    * ImageNet's classes as (wnid, name), in the models' output order: the file of Spark conf

@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.StructType
 import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.StringMapParam
-import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, TFModel}
+import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   FitResult, FitSpec, FitTask, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan, TrainingProgress,
   TrainingRDD
@@ -240,6 +240,7 @@ class TFEstimator(override val uid: String)
 
   private def trainable: SavedModelArchive = required(model, "a trainable TFModel").source match {
     case s: SavedModelArchive => s
+    case r: SavedModelReference => r.toArchive // training ships the model's bytes to its tasks
     case other =>
       fail(s"param 'model' is ${other.describe}; expected a trainable SavedModel " +
         "(TFModel.from_keras_trainable, or docs/training.md)")

@@ -11,14 +11,15 @@ import scala.util.Using
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.{Path => HadoopPath}
 
-import io.sparkdl.tf.{Graph, MetaGraph, Output, SavedModel, Session, SessionConfig, Shape, Signature}
+import io.sparkdl.tf.{Graph, Output, SavedModel, Session, SessionConfig, Shape, Signature}
 
 /**
- * A TF model as bytes, the form in which it is planned on the driver, broadcast to executors,
- * cached there by [[key]] (a content hash) and persisted with ML stages: a frozen GraphDef, or a
- * SavedModel directory packed into one archive.
+ * A TF model as it is planned on the driver, broadcast to executors, cached there by [[key]] (a
+ * content hash or fingerprint) and persisted with ML stages: a frozen GraphDef, a SavedModel
+ * directory packed into one archive, or a SavedModel that executors read by path
+ * ([[SavedModelReference]]). Only these three: matches on the kind end with them.
  */
-sealed trait ModelSource extends Serializable {
+trait ModelSource extends Serializable {
 
   /** The content hash that keys executor session caches. */
   def key: String
@@ -114,12 +115,15 @@ object FrozenGraph {
 
 /**
  * A SavedModel directory (saved_model.pb, variables/, assets/) packed into a zip archive, with
- * the tags of the meta graph to load. Executors unpack it into a temporary directory only for
- * the load: TF holds the variables in the session afterwards.
+ * the tags of the meta graph to load; `origin` names where it came from in errors. Executors
+ * unpack it into a private temporary directory only for the load: TF holds the variables in the
+ * session afterwards. For models too big to hold in memory, see [[SavedModelReference]].
  */
-final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String]) extends ModelSource {
+final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], val origin: String) extends ModelSource {
   require(archive != null && archive.nonEmpty, "the SavedModel archive is empty")
-  require(tags.nonEmpty, "a SavedModel is loaded with at least one tag")
+  SavedModelFiles.checkTags(tags, origin)
+
+  def this(archive: Array[Byte], tags: Seq[String]) = this(archive, tags, "the SavedModel archive")
 
   // Of the files and tags, not the zip bytes (whose timestamps differ from one packing to the next).
   @transient private lazy val hash = {
@@ -131,11 +135,12 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String]) e
     parts += tags.mkString("\u0000").getBytes("UTF-8")
     ModelSource.sha256(parts.result(): _*)
   }
-  @transient private lazy val metaGraph = MetaGraph.fromSavedModelProto(
+  @transient private lazy val metaGraph = SavedModelFiles.metaGraph(
     SavedModelArchive.entry(archive, SavedModelArchive.ProtoFile).getOrElse {
-      throw new IllegalArgumentException(s"the SavedModel archive holds no ${SavedModelArchive.ProtoFile}")
+      throw new IllegalArgumentException(s"$origin holds no ${SavedModelArchive.ProtoFile}")
     },
-    tags
+    tags,
+    s"$origin/${SavedModelArchive.ProtoFile}"
   )
 
   def key: String = hash
@@ -148,34 +153,47 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String]) e
     total
   }
 
+  /** The archive's meta graph has what it needs to load: an error naming [[origin]] otherwise. */
+  def check(): Unit = {
+    val names = Seq.newBuilder[String]
+    SavedModelArchive.foreachEntry(archive)((n, _) => names += n)
+    SavedModelFiles.missingVariables(metaGraph, names.result(), origin).foreach(m => throw new IllegalArgumentException(m))
+  }
+
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
-    val dir = Files.createTempDirectory("sparkdl-savedmodel-")
+    val dir = PrivateDirectory.create("sparkdl-savedmodel-")
     try {
       SavedModelArchive.unpack(archive, dir)
-      val model = SavedModel.load(dir.toString, tags, config)
+      val model = SavedModelFiles.load(dir, origin, tags, config)
       new ModelSource.Loaded(model.graph, model.session, model)
     } finally SavedModelArchive.deleteTree(dir)
   }
 }
 
 object SavedModelArchive {
-  val ProtoFile = "saved_model.pb"
+  val ProtoFile: String = SavedModelFiles.ProtoFile
+
+  // Bytes packed into archives in this JVM: tests check that a model read by path is never packed.
+  private[sparkdl] val packedBytes = new java.util.concurrent.atomic.AtomicLong()
 
   def apply(archive: Array[Byte], tags: Seq[String]): SavedModelArchive = new SavedModelArchive(archive, tags)
 
-  /** Packs the SavedModel directory at `path` on any Hadoop filesystem (or a local path). */
+  def apply(archive: Array[Byte], tags: Seq[String], origin: String): SavedModelArchive =
+    new SavedModelArchive(archive, tags, origin)
+
+  /**
+   * Packs the SavedModel directory at `path` on any Hadoop filesystem (or a local path), checked
+   * to hold the tagged meta graph and, if its graph has variables, their files.
+   */
   def fromDirectory(
       path: String,
       tags: Seq[String] = Seq(SavedModel.ServeTag),
       hadoopConf: Configuration = new Configuration()
   ): SavedModelArchive = {
+    SavedModelFiles.checkTags(tags, s"the SavedModel '$path'")
     val root = new HadoopPath(path)
     val fs = root.getFileSystem(hadoopConf)
-    if (!fs.exists(new HadoopPath(root, ProtoFile))) {
-      throw new IllegalArgumentException(
-        s"'$path' is not a SavedModel directory: it has no $ProtoFile"
-      )
-    }
+    SavedModelFiles.checkDirectory(fs, root, path)
     val base = fs.getFileStatus(root).getPath.toUri.getPath.stripSuffix("/") + "/"
     val bytes = new ByteArrayOutputStream()
     Using.resource(new ZipOutputStream(bytes)) { zip =>
@@ -187,21 +205,27 @@ object SavedModelArchive {
         zip.closeEntry()
       }
     }
-    SavedModelArchive(bytes.toByteArray, tags)
+    packedBytes.addAndGet(bytes.size.toLong)
+    val archive = SavedModelArchive(bytes.toByteArray, tags, path)
+    archive.check()
+    archive
   }
 
-  /** Writes the archive's files under `dir`. */
+  /**
+   * Writes the archive's files under `dir`. Entries that would leave it (`..`, absolute paths,
+   * symbolic links, duplicates) are refused before anything is written.
+   */
   def unpack(archive: Array[Byte], dir: Path): Unit = {
     val root = dir.toAbsolutePath.normalize
+    ZipEntries.symbolicLinks(archive).headOption.foreach { name =>
+      throw new IllegalArgumentException(s"archive entry '$name' is refused: it is a symbolic link, which could lead outside its directory")
+    }
     foreachEntry(archive) { (name, in) =>
-      val target = root.resolve(name).normalize
-      // An entry must not escape the directory ("../x").
-      if (!target.startsWith(root)) throw new IllegalArgumentException(s"bad archive entry '$name'")
+      val target = PrivateDirectory.resolveInside(root, name, s"archive entry '$name'")
       Files.createDirectories(target.getParent)
       Files.copy(in, target)
     }
   }
-
   /** Calls `f(name, contents)` for each file of the archive, in order. */
   private[model] def foreachEntry(archive: Array[Byte])(f: (String, java.io.InputStream) => Unit): Unit =
     Using.resource(new ZipInputStream(new ByteArrayInputStream(archive))) { zip =>

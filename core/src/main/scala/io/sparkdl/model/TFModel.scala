@@ -3,6 +3,7 @@ package io.sparkdl.model
 import java.nio.charset.StandardCharsets.UTF_8
 
 import scala.util.Using
+import scala.util.control.NonFatal
 
 import org.apache.hadoop.conf.Configuration
 import org.apache.hadoop.fs.{FileSystem, Path}
@@ -94,6 +95,15 @@ final class TFModel private (val source: ModelSource, val signatureKey: Option[S
         val root = new Path(dir, TFModel.SavedModelDir)
         SavedModelArchive.files(s.archive).foreach { case (name, bytes) => write(fs, new Path(root, name), bytes) }
         ("kind" -> "saved_model") ~ ("tags" -> s.tags.toList)
+      case r: SavedModelReference => // streamed file by file: the model is never held in memory
+        val from = new Path(r.path)
+        val fromFs = from.getFileSystem(r.hadoopConfiguration)
+        val root = new Path(dir, TFModel.SavedModelDir)
+        r.fingerprint.foreach { f =>
+          Using.resource(fromFs.open(new Path(from, f.file)))(in => Using.resource(fs.create(new Path(root, f.file), false))(in.transferTo))
+        }
+        ("kind" -> "saved_model") ~ ("tags" -> r.tags.toList)
+      case other => throw new IllegalArgumentException(s"cannot save ${other.describe}")
     }
     val meta = kind ~ ("signature" -> signatureKey.map(JString(_)).getOrElse(org.json4s.JNull))
     write(fs, new Path(dir, TFModel.MetaFile), compact(render(meta)).getBytes(UTF_8))
@@ -121,15 +131,52 @@ object TFModel {
     new TFModel(FrozenGraph.fromFile(path, hadoopConf), None)
 
   /**
+   * Directories larger than this many bytes are read by the executors from their path
+   * ([[fromSavedModelPath]]) rather than packed in the driver's memory and broadcast. System
+   * property `sparkdl.savedModel.byPathAboveBytes`. Default: 268435456 (256 MiB).
+   */
+  def byPathAboveBytes: Long =
+    sys.props.get("sparkdl.savedModel.byPathAboveBytes").map(_.toLong).getOrElse(256L << 20)
+
+  /**
    * The SavedModel directory at `path` (any Hadoop filesystem), its meta graph tagged `tags`,
-   * inputs and outputs resolved through signature `signatureKey`. The files are read now.
+   * inputs and outputs resolved through signature `signatureKey`. Its files are read now and
+   * broadcast to executors with the plan; a directory above [[byPathAboveBytes]] is read by the
+   * executors from `path` instead (as [[fromSavedModelPath]] does), so `path` must then be on a
+   * filesystem they can read.
    */
   def fromSavedModel(
       path: String,
       tags: Seq[String] = Seq(SavedModel.ServeTag),
       signatureKey: String = SavedModel.DefaultSignature,
       hadoopConf: Configuration = new Configuration()
-  ): TFModel = new TFModel(SavedModelArchive.fromDirectory(path, tags, hadoopConf), Option(signatureKey))
+  ): TFModel = new TFModel(savedModelSource(path, tags, hadoopConf, byPath = None), Option(signatureKey))
+
+  /**
+   * The SavedModel directory at `path` read by each executor from its path (a local path must
+   * exist on every executor, e.g. a shared mount; any Hadoop filesystem they can read works): the
+   * driver reads only `saved_model.pb`, never the variables, so models of any size work with a
+   * small driver. Its files must not change while the model is in use: executors refuse a
+   * directory whose files' sizes or modification times differ from those seen now.
+   */
+  def fromSavedModelPath(
+      path: String,
+      tags: Seq[String] = Seq(SavedModel.ServeTag),
+      signatureKey: String = SavedModel.DefaultSignature,
+      hadoopConf: Configuration = new Configuration()
+  ): TFModel = new TFModel(savedModelSource(path, tags, hadoopConf, byPath = Some(true)), Option(signatureKey))
+
+  /** The SavedModel at `path`, by path (`byPath`, or by default when big) or packed. */
+  private def savedModelSource(path: String, tags: Seq[String], hadoopConf: Configuration, byPath: Option[Boolean]): ModelSource = {
+    SavedModelFiles.checkTags(tags, s"the SavedModel '$path'")
+    val root = new Path(path)
+    SavedModelFiles.checkDirectory(root.getFileSystem(hadoopConf), root, path)
+    if (byPath.getOrElse(SavedModelReference.directorySize(path, hadoopConf) > byPathAboveBytes)) {
+      val reference = SavedModelReference(path, tags, hadoopConf)
+      reference.check(path)
+      reference
+    } else SavedModelArchive.fromDirectory(path, tags, hadoopConf)
+  }
 
   /** Any model source; `signatureKey` only for SavedModels. */
   def fromSource(source: ModelSource, signatureKey: Option[String] = None): TFModel =
@@ -142,14 +189,30 @@ object TFModel {
     val metaPath = new Path(dir, MetaFile)
     if (!fs.exists(metaPath)) throw new IllegalArgumentException(s"no sparkdl model in '$path': $MetaFile is missing")
     implicit val formats: DefaultFormats.type = DefaultFormats
-    val meta = parse(new String(Using.resource(fs.open(metaPath))(_.readAllBytes()), UTF_8))
-    val signature = (meta \ "signature").extractOpt[String]
-    (meta \ "kind").extract[String] match {
+    def corrupt(problem: String, cause: Throwable = null): Nothing = throw new IllegalArgumentException(
+      s"sparkdl model file $metaPath $problem; expected JSON with fields kind ('frozen_graph' or " +
+        "'saved_model'), tags (a non-empty list of strings for a SavedModel) and signature (a string or null)",
+      cause
+    )
+    def firstLine(e: Throwable) = String.valueOf(e.getMessage).linesIterator.nextOption().getOrElse("")
+    val text =
+      try new String(Using.resource(fs.open(metaPath))(_.readAllBytes()), UTF_8)
+      catch { case NonFatal(e) => corrupt(s"cannot be read (${firstLine(e)})", e) }
+    val meta =
+      try parse(text)
+      catch { case NonFatal(e) => corrupt(s"is not valid JSON (${firstLine(e)})", e) }
+    def field[T](name: String)(read: => T): T =
+      try read catch { case NonFatal(e) => corrupt(s"has a bad field '$name' (${e.getMessage})", e) }
+    val signature = field("signature")((meta \ "signature").extractOpt[String])
+    field("kind")((meta \ "kind").extract[String]) match {
       case "frozen_graph" => new TFModel(FrozenGraph.fromFile(new Path(dir, GraphFile).toString, hadoopConf), None)
       case "saved_model" =>
-        val tags = (meta \ "tags").extract[List[String]]
-        new TFModel(SavedModelArchive.fromDirectory(new Path(dir, SavedModelDir).toString, tags, hadoopConf), signature)
-      case other => throw new IllegalArgumentException(s"unknown model kind '$other' in $metaPath")
+        val tags = field("tags")((meta \ "tags").extract[List[String]])
+        if (tags.isEmpty || tags.exists(_.isEmpty)) {
+          corrupt(s"has tags ${tags.mkString("[", ", ", "]")}: SavedModel tags must be non-empty (e.g. [\"serve\"])")
+        }
+        new TFModel(savedModelSource(new Path(dir, SavedModelDir).toString, tags, hadoopConf, byPath = None), signature)
+      case other => corrupt(s"names an unknown model kind '$other'")
     }
   }
 }

@@ -17,6 +17,9 @@ object PythonModels {
   def fromSavedModel(spark: SparkSession, path: String, tags: java.util.List[String], signatureKey: String): TFModel =
     TFModel.fromSavedModel(path, tags.asScala.toSeq, signatureKey, spark.sparkContext.hadoopConfiguration)
 
+  def fromSavedModelPath(spark: SparkSession, path: String, tags: java.util.List[String], signatureKey: String): TFModel =
+    TFModel.fromSavedModelPath(path, tags.asScala.toSeq, signatureKey, spark.sparkContext.hadoopConfiguration)
+
   def inputNames(model: TFModel): java.util.List[String] = model.inputNames.asJava
 
   def outputNames(model: TFModel): java.util.List[String] = model.outputNames.asJava

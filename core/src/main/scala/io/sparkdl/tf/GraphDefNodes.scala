@@ -28,6 +28,22 @@ private[tf] object GraphDefNodes {
     nodes.result()
   }
 
+  /** The op types (`Placeholder`, `VarHandleOp`, ...) the graph's nodes have. */
+  def opTypes(graphDef: Array[Byte]): Set[String] = {
+    val types = Set.newBuilder[String]
+    val graph = new ProtoReader(graphDef)
+    graph.foreach {
+      case (1, 2) => // repeated NodeDef node
+        val node = graph.message()
+        node.foreach {
+          case (2, 2) => types += node.string() // string op
+          case (_, wire) => node.skip(wire)
+        }
+      case (_, wire) => graph.skip(wire)
+    }
+    types.result()
+  }
+
   /** "^ctrl" -> "ctrl", "op:1" -> "op". */
   private def opName(input: String): String = input.stripPrefix("^").takeWhile(_ != ':')
 

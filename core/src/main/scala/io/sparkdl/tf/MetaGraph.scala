@@ -13,9 +13,14 @@ final case class MetaGraph(tags: Seq[String], graphDef: Array[Byte], signatures:
       s"the SavedModel has no signature '$key'; its signatures: " + signatures.keys.toSeq.sorted.mkString(", ")
     )
   )
+
+  /** Whether the graph holds variables, whose values a SavedModel keeps under `variables/`. */
+  def hasVariables: Boolean = GraphDefNodes.opTypes(graphDef).exists(MetaGraph.VariableOps)
 }
 
 object MetaGraph {
+
+  private val VariableOps = Set("VarHandleOp", "VariableV2", "Variable", "AutoReloadVariable")
 
   /**
    * The meta graph tagged with exactly `tags` (in any order) in a serialized SavedModel proto
@@ -31,6 +36,11 @@ object MetaGraph {
       case (_, wire) => proto.skip(wire)
     }
     val metaGraphs = found.result()
+    if (metaGraphs.isEmpty) {
+      throw new InvalidArgumentException(
+        s"the SavedModel holds no MetaGraphs (${savedModel.length} bytes): it is empty or corrupt"
+      )
+    }
     val wanted = tags.toSet
     val bytes = metaGraphs.collectFirst { case (t, b) if t.toSet == wanted => b }.getOrElse {
       throw new NotFoundException(
