@@ -12,8 +12,9 @@ import io.sparkdl.tf.{Graph, Session, SessionConfig}
 /**
  * The sessions of one executor JVM, one per model (keyed by the model's content hash and session
  * config), shared by every task, partition and job. Entries are ref-counted and the cache is
- * bounded in bytes ([[SessionCache.MaxBytesConf]]; a session counts as its model's bytes): when
- * it holds more, the least recently used idle sessions are closed. A session in use is never
+ * bounded in bytes ([[SessionCache.MaxBytesConf]]; a session counts as its model's bytes plus
+ * [[SessionCache.SessionOverheadConf]], what TF holds per session whatever the model): when it
+ * holds more, the least recently used idle sessions are closed. A session in use is never
  * closed, so models that do not all fit still run, each loaded again when evicted meanwhile.
  * Tasks that ask for a model being loaded wait for that load: a model is loaded once per JVM.
  */
@@ -22,6 +23,12 @@ private[sparkdl] object SessionCache {
   /** The Spark conf bounding the cache, in bytes ("512m", "2g"): read on the executors. */
   val MaxBytesConf = "spark.sparkdl.sessionCache.maxBytes"
   val DefaultMaxBytes: Long = 1L << 30
+
+  /** The Spark conf of what a session costs beyond its model's bytes. dev/soak measured about
+   * 2.6 MB of resident memory per session of a small Keras model: counting model bytes alone,
+   * a 1g bound let thousands of small sessions pile up (gigabytes) without evicting one. */
+  val SessionOverheadConf = "spark.sparkdl.sessionCache.sessionOverhead"
+  val DefaultSessionOverhead: Long = 4L << 20
 
   /** A loaded model: its graph, a session over it, and the bytes it counts for. */
   final class Model private[SessionCache] (loaded: ModelSource.Loaded, val bytes: Long) {
@@ -97,7 +104,7 @@ private[sparkdl] object SessionCache {
     val model =
       try {
         val s = source
-        new Model(s.load(config), s.sizeBytes)
+        new Model(s.load(config), s.sizeBytes + sessionOverhead)
       } catch {
         case e: Throwable =>
           synchronized(loading.remove(key))
@@ -166,16 +173,23 @@ private[sparkdl] object SessionCache {
   /** The bound this JVM's Spark conf sets (the default outside Spark). */
   def maxBytes: Long = Option(SparkEnv.get).map(env => boundOf(env.conf.getOption(MaxBytesConf))).getOrElse(DefaultMaxBytes)
 
-  private[runtime] def boundOf(value: Option[String]): Long = value match {
-    case None => DefaultMaxBytes
+  /** What a session counts for beyond its model's bytes, from this JVM's Spark conf. */
+  def sessionOverhead: Long = Option(SparkEnv.get)
+    .map(env => sizeOf(SessionOverheadConf, env.conf.getOption(SessionOverheadConf), DefaultSessionOverhead))
+    .getOrElse(DefaultSessionOverhead)
+
+  private[runtime] def boundOf(value: Option[String]): Long = sizeOf(MaxBytesConf, value, DefaultMaxBytes)
+
+  private def sizeOf(conf: String, value: Option[String], default: Long): Long = value match {
+    case None => default
     case Some(v) =>
       val bytes =
         try org.apache.spark.network.util.JavaUtils.byteStringAsBytes(v)
         catch {
           case e: NumberFormatException =>
-            throw new IllegalArgumentException(s"$MaxBytesConf is '$v'; expected a size such as 512m or 2g", e)
+            throw new IllegalArgumentException(s"$conf is '$v'; expected a size such as 512m or 2g", e)
         }
-      if (bytes < 0) throw new IllegalArgumentException(s"$MaxBytesConf is '$v'; expected a size >= 0")
+      if (bytes < 0) throw new IllegalArgumentException(s"$conf is '$v'; expected a size >= 0")
       bytes
   }
 }

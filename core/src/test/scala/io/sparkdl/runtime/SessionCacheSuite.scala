@@ -33,6 +33,7 @@ class SessionCacheSuite extends AnyFunSuite with BeforeAndAfterAll {
     .appName(suiteName)
     .config("spark.ui.enabled", "false")
     .config(SessionCache.MaxBytesConf, "160k")
+    .config(SessionCache.SessionOverheadConf, "0") // sessions count as their graphs' padding alone
     .getOrCreate()
 
   override def beforeAll(): Unit = { super.beforeAll(); spark; SessionCache.clear() }
