@@ -46,7 +46,7 @@ import java.util.jar.JarEntry;
  * any directory.
  *
  * <p>Extracted libraries live in a private directory ({@value #CACHE_DIR_PROPERTY}, by default
- * {@code $java.io.tmpdir/sparkdl-$user.name}): created with mode 0700, and refused when it is a
+ * {@code <java.io.tmpdir>/sparkdl-<user.name>}): created with mode 0700, and refused when it is a
  * symbolic link, owned by another user, or writable by group or others, since anyone who can
  * write there chooses the code this JVM runs. A file found there is loaded only when its SHA-256
  * is the expected one (for our libraries, that of the bytes in this jar; for TF's, the hash

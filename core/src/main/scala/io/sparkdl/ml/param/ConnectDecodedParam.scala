@@ -8,7 +8,7 @@ import org.apache.spark.ml.param.{Param, ParamPair, Params}
  * numbers and arrays; for a param of another type (a map, a [[io.sparkdl.model.TFModel]])
  * the Python client sends a string, its wire form, which this param decodes as the pair is made
  * (`param -> value`, which every `set` goes through). So the stage's param map, validation and
- * `$(param)` only ever see decoded values. `T` must not be `String` (a string is the wire form).
+ * reads of the param only ever see decoded values. `T` must not be `String` (a string is the wire form).
  */
 abstract class ConnectDecodedParam[T](
     parent: Params,
