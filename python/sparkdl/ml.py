@@ -208,9 +208,10 @@ class TFImageTransformer(_TFImageTransformer):
     model
         A :class:`~sparkdl.model.TFModel`, a Keras model or a Keras file (converted with
         :meth:`TFModel.from_keras`).
-    inputCol, outputCol, inputTensor, outputTensor, channelOrder, outputMode, imageSize,
-    resizeMethod, batchSize, handleInvalid
-        As in Scala; see :meth:`explainParams`.
+    **params
+        ``inputCol``, ``outputCol``, ``inputTensor``, ``outputTensor``, ``channelOrder``,
+        ``outputMode``, ``imageSize``, ``resizeMethod``, ``batchSize``, ``handleInvalid``: as in
+        Scala; see :meth:`explainParams`.
     """
 
     def _set(self, **kwargs: Any) -> TFImageTransformer:
@@ -281,9 +282,11 @@ class TFEstimator(_TFEstimator):
 
     Parameters
     ----------
-    model, inputMapping, labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed,
-    validationFraction, earlyStoppingPatience, handleInvalid, verbose
-        As in Scala; see :meth:`explainParams`.
+    **params
+        ``model``, ``inputMapping``, ``labelCol``, ``outputCol``, ``epochs``, ``batchSize``,
+        ``learningRate``, ``shuffle``, ``seed``, ``validationFraction``,
+        ``earlyStoppingPatience``, ``handleInvalid``, ``verbose``: as in Scala; see
+        :meth:`explainParams`.
     """
 
     def _fit(self, dataset: Any) -> TFEstimatorModel:
@@ -396,9 +399,10 @@ class KerasEstimator(TFEstimator):
         As Keras' ``compile`` takes them; metrics stateless. Python-only params.
     inputCol
         The column feeding the model's input.
-    labelCol, outputCol, epochs, batchSize, learningRate, shuffle, seed, validationFraction,
-    earlyStoppingPatience, verbose
-        As :class:`TFEstimator`'s.
+    **params
+        ``labelCol``, ``outputCol``, ``epochs``, ``batchSize``, ``learningRate``, ``shuffle``,
+        ``seed``, ``validationFraction``, ``earlyStoppingPatience``, ``verbose``: as
+        :class:`TFEstimator`'s.
     """
 
     model: Param[Any] = Param(
