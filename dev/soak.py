@@ -3,7 +3,8 @@
 Runs map_blocks, a Keras stage, a SQL model function, a reduction, an image stage and a small fit
 in a loop for ``--minutes``, loading a new model every few rounds so the session cache evicts,
 and samples the driver JVM (local mode: the executors too) every ``--every`` seconds: resident
-memory, open file descriptors, threads, and sparkdl's files in the temp directory. Writes
+memory (and the JVM heap in use), open file descriptors, threads, sparkdl's files in the temp
+directory, the sessions the cache holds and the live native objects. Writes
 target/soak/soak.csv and soak.png and prints whether each curve is flat after warm-up (the last
 third's mean within ``--tolerance`` of the middle third's; memory may settle, not climb).
 """
@@ -27,15 +28,22 @@ def jvm_pid(spark) -> int:
     return int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
 
 
-def sample(pid: int, tmp_root: Path) -> dict[str, float]:
+def sample(spark, pid: int, tmp_root: Path) -> dict[str, float]:
+    from sparkdl import runtime
+
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    temp = [p for p in tmp_root.iterdir() if "sparkdl" in p.name or p.name.startswith("tmp")]
+    temp = [p for p in tmp_root.iterdir() if "sparkdl" in p.name]
+    jvm = spark.sparkContext._jvm.java.lang.Runtime.getRuntime()
+    cache = runtime.session_cache_stats(spark)
     return {
         "rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
+        "heap_mb": (jvm.totalMemory() - jvm.freeMemory()) / 2**20,
         "fds": len(os.listdir(f"/proc/{pid}/fd")),
         "threads": int(fields["Threads"]),
         "temp_files": len(temp),
+        "sessions": sum(s["sessions"] for s in cache.values()),
+        "native_objects": sum(runtime.live_native_objects(spark=spark).values()),
     }
 
 
@@ -101,7 +109,7 @@ def main() -> None:
         now = time.monotonic()
         if now - last >= args.every or not samples:
             samples.append({"seconds": round(now - start, 1), "rounds": rounds,
-                            **sample(pid, tmp_root)})
+                            **sample(spark, pid, tmp_root)})
             print(samples[-1], flush=True)
             last = now
     spark.stop()
@@ -121,8 +129,8 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = ["rss_mb", "fds", "threads", "temp_files"]
-    fig, axes = plt.subplots(1, len(keys), figsize=(16, 3.5))
+    keys = ["rss_mb", "heap_mb", "fds", "threads", "temp_files", "sessions"]
+    fig, axes = plt.subplots(1, len(keys), figsize=(22, 3.5))
     t = [s["seconds"] / 60 for s in samples]
     n = len(samples)
     verdicts = []
@@ -133,7 +141,7 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
         ax.set_xlabel("minutes")
         middle = np.mean(ys[n // 3: 2 * n // 3]) if n >= 3 else ys[0]
         final = np.mean(ys[2 * n // 3:]) if n >= 3 else ys[-1]
-        flat = final <= middle * (1 + tolerance) + (1 if key != "rss_mb" else 0)
+        flat = final <= middle * (1 + tolerance) + (0 if key.endswith("_mb") else 1)
         verdicts.append(f"{key}: middle third {middle:.1f}, last third {final:.1f} -> "
                         f"{'flat' if flat else 'GROWING'}")
     fig.suptitle(f"sparkdl soak: {samples[-1]['rounds']} rounds of mixed jobs")

@@ -87,6 +87,11 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         return super()._transform(dataset)  # type: ignore[misc]
 
     def _fit_java(self, dataset: Any) -> Any:
+        self._refuse_connect_fit(dataset)
+        return super()._fit_java(dataset)  # type: ignore[misc]
+
+    def _refuse_connect_fit(self, dataset: Any) -> None:
+        """Every fit path calls this first: a Connect session has no JVM to fit in."""
         from sparkdl import _connect
 
         if _connect.is_connect_session(dataset.sparkSession):
@@ -95,7 +100,6 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
                 "yet; fit in a classic session and transform with the fitted model's TFModel "
                 "(docs/connect.md)"
             )
-        return super()._fit_java(dataset)  # type: ignore[misc]
 
     # ---- Python -> JVM: every param value goes through here (params, defaults, param maps)
 

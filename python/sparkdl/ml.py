@@ -303,6 +303,7 @@ class TFEstimator(_TFEstimator):
         cache of the data. Yields ``(index, model)`` as each fit ends (thread-safe, as
         ``CrossValidator`` with ``parallelism`` consumes it); the fits start when the first is
         asked for. A failed fit cancels the others and raises its error."""
+        self._refuse_connect_fit(dataset)
         user_maps = list(paramMaps)
         estimator, maps = self._java_fits(user_maps)
         names = [_fit_name(self, m, i, len(user_maps)) for i, m in enumerate(user_maps)]

@@ -265,6 +265,9 @@ def spark(cluster, local_results):
             "spark.ui.enabled": "false",
             "spark.sql.shuffle.partitions": "4",
             "spark.sparkdl.sessionCache.maxBytes": CACHE_BOUND,
+            # Sessions count as their models' bytes alone here, so CACHE_BOUND holds ~3 padded
+            # models and the concurrency test's two small ones stay loaded.
+            "spark.sparkdl.sessionCache.sessionOverhead": "0",
         },
     )
     try:
@@ -588,7 +591,12 @@ def test_a_model_that_cannot_load_on_the_executors_fails_once_clearly(
     error = done.get("error")
     assert isinstance(error, JOB_ERRORS), error
     message = str(error)
-    assert "the SavedModel (tags serve" in message and "could not be loaded on executor" in message
+    if damage == "missing variables":  # refused where the model is read, naming the user's path
+        assert f"SavedModel '{path}' lacks variables file" in message, message
+    else:  # only TF finds out, on the executor: it names the executor and the user's path
+        assert "the SavedModel (tags serve" in message
+        assert "could not be loaded on executor" in message
+        assert f"SavedModel '{path}' does not load" in message, message
     assert "IllegalStateException" not in message
     assert _executor_pids(cluster, spark) == pids, "an executor died"
     assert run_map_blocks(spark, None)[:1] == [(0, 3.0)]

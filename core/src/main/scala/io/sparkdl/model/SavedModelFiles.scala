@@ -88,8 +88,10 @@ private[sparkdl] object SavedModelFiles {
     val local = dir.toAbsolutePath.toString
     try SavedModel.load(local, tags, config)
     catch {
-      case e: TfException if local != path =>
-        throw new IllegalArgumentException(s"SavedModel '$path' does not load: ${e.getMessage.replace(local, path)}", e)
+      case e: TfException if local != path => // still a TF error, of TF's code, for callers' handlers
+        val named = TfException.of(e.code, s"SavedModel '$path' does not load: ${e.getMessage.replace(local, path)}")
+        named.addSuppressed(e)
+        throw named
     }
   }
 }
