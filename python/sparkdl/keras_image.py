@@ -28,18 +28,25 @@ __all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
 _FLOAT_MODES = {1: 5, 3: 21, 4: 29}
 
 
+def _loader_pixels(uri: str, loader: Callable[[str], Any]) -> np.ndarray | None:
+    """``loader(uri)`` as a float32 ``[height, width, channels]`` array, or None when the loader
+    gives nothing or something else. The loader's own exceptions propagate."""
+    array = loader(uri)
+    if array is None:
+        return None
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim == 4 and array.shape[0] == 1:  # loaders that return a batch of one
+        array = array[0]
+    if array.ndim == 2:
+        array = array[:, :, None]
+    return array if array.ndim == 3 else None
+
+
 def _loaded_image(uri: str, loader: Callable[[str], Any]) -> Row | None:
     """``loader(uri)`` as a float32 image struct in the loader's own channel order, or None."""
     try:
-        array = loader(uri)
-        if array is None:
-            return None
-        array = np.asarray(array, dtype=np.float32)
-        if array.ndim == 4 and array.shape[0] == 1:  # loaders that return a batch of one
-            array = array[0]
-        if array.ndim == 2:
-            array = array[:, :, None]
-        if array.ndim != 3 or array.shape[2] not in _FLOAT_MODES:
+        array = _loader_pixels(uri, loader)
+        if array is None or array.shape[2] not in _FLOAT_MODES:
             return None
         height, width, channels = array.shape
         data = np.ascontiguousarray(array, dtype="<f4").tobytes()
@@ -198,15 +205,8 @@ _FIT_PARAMS = {
 def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
     """``loader(uri)`` as nested float lists ``[height][width][channels]``, or None."""
     try:
-        array = loader(uri)
-        if array is None:
-            return None
-        array = np.asarray(array, dtype=np.float32)
-        if array.ndim == 4 and array.shape[0] == 1:  # loaders that return a batch of one
-            array = array[0]
-        if array.ndim == 2:
-            array = array[:, :, None]
-        return array.tolist() if array.ndim == 3 else None
+        array = _loader_pixels(uri, loader)
+        return None if array is None else array.tolist()
     except Exception:  # noqa: BLE001 - as the original: rows whose image fails to load are dropped
         return None
 
