@@ -12,13 +12,6 @@ import io.sparkdl.ml.{FitObserver, TFEstimator, TFEstimatorModel}
 /** [[TFEstimator]]'s fits, shaped for py4j. Used by `sparkdl.ml`. */
 object PythonEstimators {
 
-  /** One training task per map, all at once over one cache of the data; models in map order. */
-  def fitMultiple(
-      estimator: TFEstimator,
-      df: DataFrame,
-      paramMaps: java.util.List[ParamMap]
-  ): java.util.List[TFEstimatorModel] = estimator.fit(df, paramMaps.asScala.toSeq).asJava
-
   /**
    * Starts the fits of `paramMaps` in a driver thread of their own (which inherits the caller's
    * job group and properties) and returns at once: Python follows them with [[PythonFits.next]].
