@@ -1,7 +1,7 @@
 package io.sparkdl.ml
 
 import java.nio.charset.StandardCharsets.UTF_8
-import java.nio.file.{Files, Path, StandardCopyOption}
+import java.nio.file.{Files, Path}
 
 import scala.util.Using
 
@@ -16,17 +16,7 @@ class ModelLoadingErrorsSuite extends StageFixtures {
 
   private lazy val root: Path = Files.createTempDirectory("sparkdl-model-errors-")
 
-  private def copyOf(name: String, as: String): Path = {
-    val from = Fixtures.path(name)
-    val to = root.resolve(as)
-    Using.resource(Files.walk(from)) { paths =>
-      paths.forEach { p =>
-        val target = to.resolve(from.relativize(p).toString)
-        if (Files.isDirectory(p)) Files.createDirectories(target) else Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES)
-      }
-    }
-    to
-  }
+  private def copyOf(name: String, as: String): Path = Fixtures.copyTree(name, root.resolve(as))
 
   private def deleteTree(p: Path): Unit =
     Using.resource(Files.walk(p))(_.sorted(java.util.Comparator.reverseOrder[Path]()).forEach(f => Files.delete(f)))

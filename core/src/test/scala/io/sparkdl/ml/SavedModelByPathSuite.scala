@@ -1,9 +1,7 @@
 package io.sparkdl.ml
 
 import java.nio.charset.StandardCharsets.UTF_8
-import java.nio.file.{Files, Path, StandardCopyOption}
-
-import scala.util.Using
+import java.nio.file.{Files, Path}
 
 import org.apache.spark.SparkException
 
@@ -20,18 +18,7 @@ class SavedModelByPathSuite extends StageFixtures {
   private lazy val root: Path = Files.createTempDirectory("sparkdl-bypath-")
 
   /** A fresh copy of fixture `name` (a directory) under the suite's temp dir. */
-  private def copyOf(name: String, as: String): Path = {
-    val from = Fixtures.path(name)
-    val to = root.resolve(as)
-    Using.resource(Files.walk(from)) { paths =>
-      paths.forEach { p =>
-        val target = to.resolve(from.relativize(p).toString)
-        if (Files.isDirectory(p)) Files.createDirectories(target)
-        else Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES)
-      }
-    }
-    to
-  }
+  private def copyOf(name: String, as: String): Path = Fixtures.copyTree(name, root.resolve(as))
 
   private def dense10Stage(model: TFModel) =
     new TFTransformer().setModel(model).setInputMapping(Map("x" -> "x")).setOutputMapping(Map("output_0" -> "y"))

@@ -2,7 +2,7 @@ package io.sparkdl.tf
 
 import java.nio.{ByteBuffer, ByteOrder}
 import java.nio.charset.StandardCharsets
-import java.nio.file.{Files, Path, Paths}
+import java.nio.file.{Files, Path, Paths, StandardCopyOption}
 
 import com.fasterxml.jackson.databind.{JsonNode, ObjectMapper}
 
@@ -18,6 +18,19 @@ object Fixtures {
   }
 
   def path(name: String): Path = dir.resolve(name)
+
+  /** A copy of fixture directory `name` at `to`, for tests that damage or change its files. */
+  def copyTree(name: String, to: Path): Path = {
+    val from = path(name)
+    scala.util.Using.resource(Files.walk(from)) { paths =>
+      paths.forEach { p =>
+        val target = to.resolve(from.relativize(p).toString)
+        if (Files.isDirectory(p)) Files.createDirectories(target)
+        else Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES)
+      }
+    }
+    to
+  }
   def bytes(name: String): Array[Byte] = Files.readAllBytes(path(name))
   def json(name: String): JsonNode = new ObjectMapper().readTree(path(name).toFile)
 
