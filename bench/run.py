@@ -323,20 +323,16 @@ class Suite:
             k: warm_up(job, rows, self.cfg.warmup, self.cfg.warmup_seconds)
             for k, job in jobs.items()
         }
-        keys = list(jobs)
-        for r in range(runs if keys else 0):
-            shift = r % len(keys)
-            for key in keys[shift:] + keys[:shift]:
-                self.jvm.System.gc()
-                gc.collect()
-                self.memory.reset()
-                timings[key].seconds.append(jobs[key]())
-                timings[key].add_peaks(self.memory.read())
-        return timings
+        return self._timed(jobs, timings, runs)
 
     def timed_rounds(self, jobs: dict[Any, Any], rows: int, runs: int) -> dict[Any, Timing]:
         """:meth:`rounds` without the warm-up, for jobs warmed up already."""
-        timings = {k: Timing(rows, []) for k in jobs}
+        return self._timed(jobs, {k: Timing(rows, []) for k in jobs}, runs)
+
+    def _timed(
+        self, jobs: dict[Any, Any], timings: dict[Any, Timing], runs: int
+    ) -> dict[Any, Timing]:
+        """The timed runs of :meth:`rounds`, appended to ``timings``."""
         keys = list(jobs)
         for r in range(runs if keys else 0):
             shift = r % len(keys)
