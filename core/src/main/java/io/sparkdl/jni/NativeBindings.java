@@ -111,6 +111,12 @@ public final class NativeBindings {
 
   // ---- sessions ---------------------------------------------------------------------------
 
+  /**
+   * Lets sessions whose ConfigProto asks for XLA auto-clustering cluster CPU ops (TF's
+   * process-wide {@code tf_xla_cpu_global_jit}); other sessions are unaffected. Idempotent.
+   */
+  public static native void enableXlaCpuJit();
+
   /** A session over {@code graph}; {@code configProto} is a serialized ConfigProto (may be empty). */
   public static native long sessionNew(long graph, byte[] configProto);
 

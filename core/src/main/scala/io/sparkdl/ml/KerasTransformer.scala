@@ -81,7 +81,7 @@ class KerasTransformer(override val uid: String)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
     // binding.transform checks the schema as transformSchema does, planning the model once.
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
+    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
   }
 
   override def copy(extra: ParamMap): KerasTransformer = defaultCopy(extra)

@@ -8,6 +8,7 @@ import org.apache.spark.sql.types.{ArrayType, DoubleType, Metadata, StructField,
 
 import io.sparkdl.ml.param.OutputMode
 import io.sparkdl.model.{BindingNames, CastPolicy, FeedMode, Plan, TFModel}
+import io.sparkdl.runtime.ComputeMode
 import io.sparkdl.tensorframes.TensorFrames
 import io.sparkdl.tf.Graph
 
@@ -35,10 +36,11 @@ private[ml] final class ModelBinding(
   def outputSchema(schema: StructType): StructType = StructType(schema.fields ++ fields(resolve(schema)))
 
   /** Runs the model over `df` in batches of `batchSize` rows. */
-  def transform(df: DataFrame, batchSize: Int, handleInvalid: String): DataFrame = {
+  def transform(df: DataFrame, batchSize: Int, handleInvalid: String, compute: ComputeMode): DataFrame = {
     val plan = resolve(df.schema)
     val appended = fields(plan)
-    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid, operation = stage)
+    val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid, operation = stage,
+      compute = Some(compute))
     if (outputMode == OutputMode.Vector) {
       mapped.withColumns(appended.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
     } else mapped

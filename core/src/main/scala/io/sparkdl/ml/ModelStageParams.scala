@@ -2,10 +2,10 @@ package io.sparkdl.ml
 
 import org.apache.spark.ml.param.Param
 
-import io.sparkdl.ml.param.{HasBatchSize, HasHandleInvalid, HasModel}
+import io.sparkdl.ml.param.{HasBatchSize, HasComputeMode, HasHandleInvalid, HasModel}
 
 /** The params every model stage shares, and the check for those it requires. */
-private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHandleInvalid {
+private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHandleInvalid with HasComputeMode {
 
   /** The stage as error messages name it: "TFTransformer tft_1a2b". */
   def stageName: String = s"${getClass.getSimpleName} $uid"

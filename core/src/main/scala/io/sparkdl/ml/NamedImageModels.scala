@@ -15,7 +15,7 @@ import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.types.{StructField, StructType}
 
 import io.sparkdl.image.ResizeMethod
-import io.sparkdl.ml.param.{HasBatchSize, HasHandleInvalid}
+import io.sparkdl.ml.param.{HasBatchSize, HasComputeMode, HasHandleInvalid}
 import io.sparkdl.model.TFModel
 
 /**
@@ -147,7 +147,7 @@ private[ml] object NamedImageModels {
 }
 
 /** Params of the named image model stages, and what they share: checks, the store, the run. */
-private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid {
+private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid with HasComputeMode {
   import NamedImageModels._
 
   /** The stage as error messages name it: "DeepImageFeaturizer deepImageFeaturizer_1a2b". */
@@ -227,6 +227,8 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid {
       .setResizeMethod(ScaleHints($(scaleHint)).name)
       .setBatchSize($(batchSize))
       .setHandleInvalid($(handleInvalid))
+    get(graphOptimization).foreach(inner.setGraphOptimization(_))
+    get(precision).foreach(inner.setPrecision(_))
     inner.transform(df)
   }
 

@@ -235,6 +235,8 @@ class TFEstimator(override val uid: String)
     val fitted = new TFEstimatorModel(uid).setModel(trained).setInputMapping(getInputMapping)
       .setOutputCol(getOutputCol).setBatchSize(getBatchSize).setHandleInvalid(getHandleInvalid)
       .setHistory(history)
+    get(graphOptimization).foreach(fitted.setGraphOptimization(_))
+    get(precision).foreach(fitted.setPrecision(_))
     fitted.setParent(this)
   }
 

@@ -78,7 +78,7 @@ class TFEstimatorModel(override val uid: String)
   override def transformSchema(schema: StructType): StructType = binding.outputSchema(schema)
 
   override def transform(dataset: Dataset[_]): DataFrame =
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
+    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
 
   private def binding: ModelBinding = {
     val m = required(model, "the trained TFModel")

@@ -137,7 +137,8 @@ class TFImageTransformer(override val uid: String)
     val (plan, _, size) = resolve(df.schema)
     val in = col(quote($(inputCol)))
     val prepared = df.withColumn(fedColumn, ModelImages.prepare(in, size._1, size._2, $(resizeMethod), $(channelOrder)))
-    val mapped = TensorFrames.mapPlanned(prepared, plan, trim = false, $(batchSize), $(handleInvalid), operation = stageName)
+    val mapped = TensorFrames.mapPlanned(prepared, plan, trim = false, $(batchSize), $(handleInvalid),
+      operation = stageName, compute = Some(computeMode(df.sparkSession, stageName)))
     val result = col(quote(resultColumn))
     val output: Column = $(outputMode) match {
       case "image" => ModelImages.fromTensorCells(result, in.getField("origin"), $(channelOrder))

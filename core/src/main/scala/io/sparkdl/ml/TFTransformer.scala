@@ -77,7 +77,7 @@ class TFTransformer(override val uid: String) extends Transformer with TFTransfo
 
   override def transform(dataset: Dataset[_]): DataFrame = {
     // binding.transform checks the schema as transformSchema does, planning the model once.
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid))
+    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
   }
 
   override def copy(extra: ParamMap): TFTransformer = defaultCopy(extra)

@@ -8,13 +8,14 @@ import io.sparkdl.model.{ModelSource, Plan}
 import io.sparkdl.tf.{PreparedRun, SessionConfig, Tensor, TfException}
 
 /**
- * What an executor needs to run a plan: the plan, the model (broadcast once per call) and TF
- * thread settings (None: the task's cores for intra-op, and TF's -1 inter-op: ops run on the
- * task's own thread).
+ * What an executor needs to run a plan: the plan, the model (broadcast once per call), how TF
+ * compiles it, and TF thread settings (None: the task's cores for intra-op, and TF's -1 inter-op:
+ * ops run on the task's own thread).
  */
 private[sparkdl] final case class ShippedPlan(
     plan: Plan,
     model: Broadcast[ModelSource],
+    compute: ComputeMode,
     intraOpThreads: Option[Int] = None,
     interOpThreads: Option[Int] = None
 )
@@ -29,7 +30,7 @@ private[sparkdl] final class ModelRunner(shipped: ShippedPlan) extends AutoClose
     try {
       SessionCache.acquire(
         plan.modelKey,
-        ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads),
+        ModelRunner.taskConfig(shipped.intraOpThreads, shipped.interOpThreads, shipped.compute),
         shipped.model.value
       )
     } catch {
@@ -112,9 +113,9 @@ private[sparkdl] object ModelRunner {
    * TF threads for a task: its cores within each op, and one op at a time on the task's own
    * thread (TF's -1), so concurrent tasks never queue behind TF's process-wide op pool.
    */
-  def taskConfig(intraOverride: Option[Int], interOverride: Option[Int]): SessionConfig = {
+  def taskConfig(intraOverride: Option[Int], interOverride: Option[Int], compute: ComputeMode): SessionConfig = {
     val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
-    SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(-1))
+    SessionConfig(intraOverride.getOrElse(cpus), interOverride.getOrElse(-1), compute.optimization, compute.precision)
   }
 
   /** `e` as the same kind of TF error with `message`; `e` (and its native stack) suppressed in

@@ -68,7 +68,7 @@ private[sparkdl] object SessionCache {
 
   /** The model for `modelKey` (loaded from `source` on a miss), held until the lease is released. */
   def acquire(modelKey: String, config: SessionConfig, source: => ModelSource): Lease = {
-    val key = s"$modelKey/${config.intraOpThreads}/${config.interOpThreads}"
+    val key = s"$modelKey/${config.intraOpThreads}/${config.interOpThreads}/${config.optimization}/${config.precision}"
     var lease: Lease = null
     while (lease == null) {
       val step: Either[CompletableFuture[Unit], Option[Lease]] = synchronized {

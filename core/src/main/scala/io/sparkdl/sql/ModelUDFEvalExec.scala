@@ -7,7 +7,7 @@ import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.execution.{SparkPlan, SparkStrategy, UnaryExecNode}
 import org.apache.spark.sql.execution.metric.{SQLMetric, SQLMetrics}
 
-import io.sparkdl.runtime.ShippedPlan
+import io.sparkdl.runtime.{ComputeMode, ShippedPlan}
 
 /**
  * Runs the model calls of a [[ModelUDFEval]] on blocks of its child's rows (see [[ModelUDFBlocks]])
@@ -28,9 +28,10 @@ final case class ModelUDFEvalExec(calls: Seq[ModelUDFCall], resultAttrs: Seq[Att
   override protected def doExecute(): RDD[InternalRow] = {
     val sources = calls.map(_.function.model.source).distinctBy(_.key)
     val models = sources.map(s => s.key -> sparkContext.broadcast(s)).toMap
+    val compute = ComputeMode.resolve(session)
     val shipped = calls.map { c =>
       ShippedCall(
-        ShippedPlan(c.plan, models(c.function.model.source.key)),
+        ShippedPlan(c.plan, models(c.function.model.source.key), compute),
         BindReferences.bindReferences(c.arguments, child.output),
         c.function.returnsStruct
       )

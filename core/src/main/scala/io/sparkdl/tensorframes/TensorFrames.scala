@@ -10,7 +10,7 @@ import org.apache.spark.sql.sparkdl.{DataFrameShim, OperationScope}
 import org.apache.spark.sql.types.StructType
 
 import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, Plan, ShapeMetadata, TensorColumn}
-import io.sparkdl.runtime.{HandleInvalid, JobDescription, ShippedPlan}
+import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
 
 /**
@@ -55,9 +55,10 @@ object TensorFrames {
       blockSize: Int,
       handleInvalid: String,
       threads: Threads = Threads(),
-      operation: String = "map_blocks"
+      operation: String = "map_blocks",
+      compute: Option[ComputeMode] = None
   ): DataFrame = {
-    val mapper = new BlockMapper(shipper(df, plan.program, threads)(plan), trim, blockSize, handleInvalid)
+    val mapper = new BlockMapper(shipper(df, plan.program, threads, compute)(plan), trim, blockSize, handleInvalid)
     val outputs = plan.outputSchema.fields.map(f => f.copy(nullable = handleInvalid == HandleInvalid.Keep))
     val schema = StructType(if (trim) outputs else df.schema.fields ++ outputs)
     val name = s"sparkdl $operation: ${outputs.map(_.name).mkString(", ")} from ${plan.program.model.describe}"
@@ -239,9 +240,15 @@ object TensorFrames {
    * plans go in tasks' closures: they hold the model's key and broadcast, never its bytes (in a
    * closure, a 1 MB graph would be deserialized again by every task, ~2 ms each).
    */
-  private def shipper(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan = {
+  private def shipper(
+      df: DataFrame,
+      program: GraphProgram,
+      threads: Threads,
+      compute: Option[ComputeMode] = None
+  ): Plan => ShippedPlan = {
+    val mode = compute.getOrElse(ComputeMode.resolve(df.sparkSession))
     val model = df.sparkSession.sparkContext.broadcast(program.model)
-    plan => ShippedPlan(plan, model, threads.intraOp, threads.interOp)
+    plan => ShippedPlan(plan, model, mode, threads.intraOp, threads.interOp)
   }
 
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =

@@ -10,6 +10,15 @@ private[tf] final class ProtoWriter {
 
   def varintField(field: Int, value: Long): Unit = { varint((field.toLong << 3) | 0L); varint(value) }
 
+  /** An embedded message (or any length-delimited value) as field `field`. */
+  def messageField(field: Int, bytes: Array[Byte]): Unit = {
+    varint((field.toLong << 3) | 2L)
+    varint(bytes.length.toLong)
+    out.write(bytes)
+  }
+
+  def nonEmpty: Boolean = out.size > 0
+
   private def varint(value: Long): Unit = {
     var v = value
     while ((v & ~0x7fL) != 0L) { out.write(((v & 0x7f) | 0x80).toInt); v >>>= 7 }

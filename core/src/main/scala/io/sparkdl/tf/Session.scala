@@ -88,8 +88,10 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
 object Session {
 
   /** A session over `graph`; closing the session leaves the graph to its owner. */
-  def apply(graph: Graph, config: SessionConfig = SessionConfig()): Session =
+  def apply(graph: Graph, config: SessionConfig = SessionConfig()): Session = {
+    TfRuntime.prepare(config)
     new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto)))
+  }
 }
 
 /**
