@@ -18,12 +18,12 @@ class ModelRunnerSuite extends SparkSessionSuite {
     val cachedBefore = SessionCache.size
     // The plan names a placeholder the model lacks: the session loads, then prepare fails.
     val broken = plan.copy(feeds = plan.feeds.map(f => f.copy(placeholder = "missing_" + f.placeholder)))
-    intercept[NotFoundException](new ModelRunner(ShippedPlan(broken, model)))
+    intercept[NotFoundException](new ModelRunner(ShippedPlan(broken, model, ComputeMode())))
     assert(SessionCache.size == cachedBefore + 1, "the model was not loaded into the cache")
     SessionCache.clear() // closes idle entries only: a pinned one would stay
     assert(SessionCache.size == cachedBefore, "the failed prepare left its lease held")
     // A good plan still runs on the same cache.
-    new ModelRunner(ShippedPlan(plan, model)).close()
+    new ModelRunner(ShippedPlan(plan, model, ComputeMode())).close()
     SessionCache.clear()
     assert(SessionCache.size == cachedBefore)
   }

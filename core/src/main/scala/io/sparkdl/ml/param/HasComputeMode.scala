@@ -27,9 +27,8 @@ trait HasComputeMode extends Params {
     ParamValidators.inArray(Precision.all.map(_.name).toArray)
   )
 
-  final def getGraphOptimization: String =
-    get(graphOptimization).getOrElse(GraphOptimization.Default.name)
-  final def getPrecision: String = get(precision).getOrElse(Precision.Float32.name)
+  final def getGraphOptimization: String = $(graphOptimization)
+  final def getPrecision: String = $(precision)
 
   def setGraphOptimization(value: String): this.type = set(graphOptimization, value)
   def setPrecision(value: String): this.type = set(precision, value)
