@@ -113,7 +113,8 @@ public final class NativeBindings {
 
   /**
    * Lets sessions whose ConfigProto asks for XLA auto-clustering cluster CPU ops (TF's
-   * process-wide {@code tf_xla_cpu_global_jit}); other sessions are unaffected. Idempotent.
+   * process-wide {@code tf_xla_cpu_global_jit}); other sessions are unaffected. TF reads it when
+   * it makes the first session's devices: {@link NativeLibrary#load()} calls it before any.
    */
   public static native void enableXlaCpuJit();
 

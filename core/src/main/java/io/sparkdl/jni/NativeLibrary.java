@@ -94,6 +94,10 @@ public final class NativeLibrary {
       setTensorFlowDefaults();
       loadTensorFlow(tried);
       loadOurs(OUR_JNI, tried);
+      // TF fixes whether XLA may cluster CPU ops when it makes the first session's devices, so
+      // the flag goes on before any session. Sessions that do not ask for XLA (their ConfigProto's
+      // global_jit_level) are unaffected: TF's default jit level is off.
+      NativeBindings.enableXlaCpuJit();
       loaded = true;
     } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
       failure =

@@ -84,7 +84,6 @@ object SavedModel {
       throw new NotFoundException(s"SavedModel directory '$exportDir' does not exist")
     }
     if (tags.isEmpty) throw new IllegalArgumentException("a SavedModel is loaded with at least one tag")
-    TfRuntime.prepare(config)
     val graph = Graph()
     try {
       val meta = new Array[Array[Byte]](1)

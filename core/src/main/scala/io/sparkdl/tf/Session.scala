@@ -89,7 +89,6 @@ object Session {
 
   /** A session over `graph`; closing the session leaves the graph to its owner. */
   def apply(graph: Graph, config: SessionConfig = SessionConfig()): Session = {
-    TfRuntime.prepare(config)
     new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto)))
   }
 }

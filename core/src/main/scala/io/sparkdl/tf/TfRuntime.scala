@@ -12,12 +12,4 @@ object TfRuntime {
    * TF_ENABLE_ONEDNN_OPTS (read by TF as a bool: 0/false, 1/true) turns them off. */
   def oneDnnEnabled: Boolean =
     Option(System.getenv("TF_ENABLE_ONEDNN_OPTS")).map(_.trim.toLowerCase).forall(v => v != "0" && v != "false")
-
-  /** Run once before the first session asking for XLA: TF clusters CPU ops only behind a
-   * process-wide flag (sessions not asking for XLA are unaffected by it). */
-  private lazy val xlaCpuJit: Unit = Native.call(NativeBindings.enableXlaCpuJit())
-
-  /** What the process needs before a session with `config` is made. */
-  private[tf] def prepare(config: SessionConfig): Unit =
-    if (config.optimization == GraphOptimization.Xla) xlaCpuJit
 }

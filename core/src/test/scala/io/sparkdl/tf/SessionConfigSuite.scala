@@ -5,6 +5,7 @@ import scala.util.Using
 import org.scalatest.funsuite.AnyFunSuite
 
 import io.sparkdl.NativeLeakCheck
+import io.sparkdl.tensorframes.TestGraphs
 
 class SessionConfigSuite extends AnyFunSuite with NativeLeakCheck with TolerantAssertions {
 
@@ -61,5 +62,30 @@ class SessionConfigSuite extends AnyFunSuite with NativeLeakCheck with TolerantA
         }
       }
     }
+  }
+
+  test("XLA compiles its clusters even when the JVM's first session was not an XLA one") {
+    // A long sum of tanh(exp(0.3 x) + 0.5) * 1.7: XLA's fused CPU kernel rounds differently from
+    // TF's op-by-op kernels, deterministically (TF Python: 96411.31 with XLA, 96411.33 without).
+    val n = 1 << 16
+    val values = Array.tabulate(n)(i => (i * 7919 % 1000) / 100f - 5f)
+    def sum(o: GraphOptimization): Float =
+      Using.resource(Graph()) { g =>
+        def op(kind: String, name: String, inputs: Output*): Output =
+          inputs.foldLeft(g.opBuilder(kind, name))(_.addInput(_)).build().output(0)
+        def scalar(name: String, v: Double) = TestGraphs.scalar(g, name, DType.Float32, v)
+        val x = TestGraphs.placeholder(g, "x", DType.Float32, Shape(-1L))
+        val e = op("Exp", "e", op("Mul", "scaled", x, scalar("a", 0.3)))
+        val t = op("Mul", "t", op("Tanh", "tanh", op("AddV2", "shifted", e, scalar("b", 0.5))), scalar("c", 1.7))
+        op("Sum", "s", t, TestGraphs.int32s(g, "axis", 0))
+        Using.resources(Session(g, SessionConfig(1, -1, o)), Tensor.ofFloats(values, Shape(n.toLong))) { (s, t) =>
+          // XLA compiles a cluster on its second run with a shape; the third runs the compiled one.
+          (1 to 3).map(_ => Using.resource(s.run(Map("x" -> t), Seq("s")).head)(_.floats()(0))).last
+        }
+      }
+    val tfKernels = sum(GraphOptimization.Default) // this JVM has made sessions before: none XLA
+    val xla = sum(GraphOptimization.Xla)
+    assert(xla != tfKernels, "equal to the last bit: XLA did not compile the graph")
+    assert(math.abs(xla - tfKernels) <= 1e-5f * math.abs(tfKernels), s"$xla vs $tfKernels")
   }
 }
