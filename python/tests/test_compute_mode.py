@@ -218,3 +218,16 @@ def test_tftransformer_takes_the_params_too(spark, mlp):
     stage = TFTransformer(model=TFModel.from_graph_def(graph_def), inputMapping={"x": frozen.inputs[0].name},
                           outputMapping={frozen.outputs[0].name: "p"}, graphOptimization="xla")
     np.testing.assert_allclose(_run(stage, spark, x), mlp(x).numpy(), atol=1e-5, rtol=0)
+
+
+def test_a_fitted_model_keeps_the_estimators_settings(spark, mlp):
+    from sparkdl.ml import KerasEstimator
+
+    x = _inputs((64,), seed=6)
+    df = spark.createDataFrame([(r.tolist(), r[:8].tolist()) for r in x], ["x", "label"])
+    est = KerasEstimator(model=mlp, loss="mse", optimizer="sgd", inputCol="x", labelCol="label", outputCol="p", epochs=1,
+                         batchSize=32, graphOptimization="none")
+    fitted = est.fit(df)
+    assert fitted.getGraphOptimization() == "none"
+    assert not fitted.isSet(fitted.precision)
+    assert fitted.transform(df).count() == ROWS
