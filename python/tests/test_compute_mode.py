@@ -23,8 +23,14 @@ from tensorflow.python.framework.convert_to_constants import convert_variables_t
 
 
 def _cpu_has_bfloat16() -> bool:
-    flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("flags")), "")
+    flags = next(
+        (
+            line
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("flags")
+        ),
+        "",
+    )
     return any(f in flags.split() for f in ("avx512_bf16", "amx_bf16"))
 
 
@@ -35,25 +41,29 @@ ROWS = 96
 @pytest.fixture(scope="module")
 def mlp():
     tf.keras.utils.set_random_seed(11)
-    return tf.keras.Sequential([
-        tf.keras.Input((64,), name="x"),
-        tf.keras.layers.Dense(128, activation="relu"),
-        tf.keras.layers.Dense(64, activation="relu"),
-        tf.keras.layers.Dense(8),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((64,), name="x"),
+            tf.keras.layers.Dense(128, activation="relu"),
+            tf.keras.layers.Dense(64, activation="relu"),
+            tf.keras.layers.Dense(8),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
 def cnn():
     tf.keras.utils.set_random_seed(12)
-    return tf.keras.Sequential([
-        tf.keras.Input((12, 12, 3), name="x"),
-        tf.keras.layers.Conv2D(16, 3, activation="relu"),
-        tf.keras.layers.MaxPooling2D(2),
-        tf.keras.layers.Conv2D(16, 3, activation="relu"),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(4),
-    ])
+    return tf.keras.Sequential(
+        [
+            tf.keras.Input((12, 12, 3), name="x"),
+            tf.keras.layers.Conv2D(16, 3, activation="relu"),
+            tf.keras.layers.MaxPooling2D(2),
+            tf.keras.layers.Conv2D(16, 3, activation="relu"),
+            tf.keras.layers.GlobalAveragePooling2D(),
+            tf.keras.layers.Dense(4),
+        ]
+    )
 
 
 def _inputs(shape, seed):
@@ -61,7 +71,9 @@ def _inputs(shape, seed):
 
 
 def _frame(spark, x):
-    return spark.createDataFrame([(i, row.tolist()) for i, row in enumerate(x)], ["id", "x"]).repartition(2)
+    return spark.createDataFrame(
+        [(i, row.tolist()) for i, row in enumerate(x)], ["id", "x"]
+    ).repartition(2)
 
 
 def _run(stage, spark, x):
@@ -71,10 +83,14 @@ def _run(stage, spark, x):
 
 def _amp_bfloat16(model, x):
     """TF Python's own bfloat16 mixed precision for oneDNN on the same graph."""
-    fn = tf.function(lambda t: model(t)).get_concrete_function(tf.TensorSpec((None, *x.shape[1:]), tf.float32))
+    fn = tf.function(lambda t: model(t)).get_concrete_function(
+        tf.TensorSpec((None, *x.shape[1:]), tf.float32)
+    )
     graph_def = convert_variables_to_constants_v2(fn).graph.as_graph_def()
     config = config_pb2.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-    config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = rewriter_config_pb2.RewriterConfig.ON
+    config.graph_options.rewrite_options.auto_mixed_precision_onednn_bfloat16 = (
+        rewriter_config_pb2.RewriterConfig.ON
+    )
     with tf.Graph().as_default() as g:
         tf.import_graph_def(graph_def, name="")
         placeholder = [op for op in g.get_operations() if op.type == "Placeholder"][0]
@@ -88,7 +104,9 @@ def _amp_bfloat16(model, x):
 def test_float32_modes_equal_keras(spark, request, which, optimization):
     model = request.getfixturevalue(which)
     x = _inputs(model.input_shape[1:], seed=len(which))
-    stage = KerasTransformer(model=model, inputCol="x", outputCol="p", graphOptimization=optimization)
+    stage = KerasTransformer(
+        model=model, inputCol="x", outputCol="p", graphOptimization=optimization
+    )
     got = _run(stage, spark, x)
     np.testing.assert_allclose(got, model(x).numpy(), atol=1e-5, rtol=0)
 
@@ -99,7 +117,9 @@ def test_bfloat16_is_tfs_mixed_precision(spark, request, which):
     model = request.getfixturevalue(which)
     x = _inputs(model.input_shape[1:], seed=3)
     want32 = model(x).numpy()
-    got = _run(KerasTransformer(model=model, inputCol="x", outputCol="p", precision="bfloat16"), spark, x)
+    got = _run(
+        KerasTransformer(model=model, inputCol="x", outputCol="p", precision="bfloat16"), spark, x
+    )
     scale = np.abs(want32).max()
     # bfloat16 was applied (results moved off float32) and stays within its 8-bit mantissa ...
     assert np.abs(got - want32).max() > 1e-5 * scale
@@ -149,34 +169,49 @@ def test_bad_settings_name_the_conf_or_the_param(spark, mlp):
     df = _frame(spark, _inputs((64,), seed=1))
     try:
         spark.conf.set("spark.sparkdl.precision", "float16")
-        with pytest.raises(IllegalArgumentException,
-                           match=r"spark.sparkdl.precision: unknown precision 'float16'; expected one of "
-                                 r"'float32', 'bfloat16'"):
+        with pytest.raises(
+            IllegalArgumentException,
+            match=r"spark.sparkdl.precision: unknown precision 'float16'; expected one of "
+            r"'float32', 'bfloat16'",
+        ):
             KerasTransformer(model=mlp, inputCol="x", outputCol="p").transform(df)
     finally:
         spark.conf.unset("spark.sparkdl.precision")
     try:
         spark.conf.set("spark.sparkdl.graphOptimization", "fast")
-        with pytest.raises(IllegalArgumentException, match=r"spark.sparkdl.graphOptimization: unknown graph "
-                                                           r"optimization 'fast'; expected one of 'default'"):
+        with pytest.raises(
+            IllegalArgumentException,
+            match=r"spark.sparkdl.graphOptimization: unknown graph "
+            r"optimization 'fast'; expected one of 'default'",
+        ):
             with tf.Graph().as_default():
                 tfs.map_blocks(tf.identity(tfs.block(df, "x"), name="y"), df)
     finally:
         spark.conf.unset("spark.sparkdl.graphOptimization")
     # As PySpark's own params: checked by the JVM's validator when the stage runs.
-    with pytest.raises(IllegalArgumentException, match=r"parameter precision given invalid value float16"):
+    with pytest.raises(
+        IllegalArgumentException, match=r"parameter precision given invalid value float16"
+    ):
         KerasTransformer(model=mlp, inputCol="x", outputCol="p", precision="float16").transform(df)
     if BF16:
-        with pytest.raises(IllegalArgumentException,
-                           match=r"param 'precision'.*graph optimization 'none' turns off"):
-            KerasTransformer(model=mlp, inputCol="x", outputCol="p", precision="bfloat16",
-                             graphOptimization="none").transform(df)
+        with pytest.raises(
+            IllegalArgumentException,
+            match=r"param 'precision'.*graph optimization 'none' turns off",
+        ):
+            KerasTransformer(
+                model=mlp,
+                inputCol="x",
+                outputCol="p",
+                precision="bfloat16",
+                graphOptimization="none",
+            ).transform(df)
 
 
 def test_the_params_persist_and_a_stage_param_beats_the_conf(spark, mlp, tmp_path):
     x = _inputs((64,), seed=9)
-    stage = KerasTransformer(model=mlp, inputCol="x", outputCol="p", graphOptimization="none",
-                             precision="float32")
+    stage = KerasTransformer(
+        model=mlp, inputCol="x", outputCol="p", graphOptimization="none", precision="float32"
+    )
     path = str(tmp_path / "stage")
     stage.write().save(path)
     loaded = KerasTransformer.load(path)
@@ -197,17 +232,30 @@ def test_session_options_are_the_config_proto_tf_reads(spark):
         for precision in precisions:
             if name == "none" and precision == "bfloat16":
                 continue
-            config = tf_pkg.SessionConfig(1, -1, tf_pkg.GraphOptimization.parse(name, "test"),
-                                          tf_pkg.Precision.parse(precision, "test"))
+            config = tf_pkg.SessionConfig(
+                1,
+                -1,
+                tf_pkg.GraphOptimization.parse(name, "test"),
+                tf_pkg.Precision.parse(precision, "test"),
+            )
             proto = config_pb2.ConfigProto.FromString(bytes(config.toConfigProto()))
-            assert proto.intra_op_parallelism_threads == 1 and proto.inter_op_parallelism_threads == -1
+            assert (
+                proto.intra_op_parallelism_threads == 1 and proto.inter_op_parallelism_threads == -1
+            )
             assert proto.allow_soft_placement
             jit = proto.graph_options.optimizer_options.global_jit_level
-            assert jit == (config_pb2.OptimizerOptions.ON_1 if name == "xla" else config_pb2.OptimizerOptions.DEFAULT)
+            assert jit == (
+                config_pb2.OptimizerOptions.ON_1
+                if name == "xla"
+                else config_pb2.OptimizerOptions.DEFAULT
+            )
             rewrites = proto.graph_options.rewrite_options
             assert rewrites.disable_meta_optimizer == (name == "none")
             assert rewrites.auto_mixed_precision_onednn_bfloat16 == (
-                rewriter_config_pb2.RewriterConfig.ON if precision == "bfloat16" else rewriter_config_pb2.RewriterConfig.DEFAULT)
+                rewriter_config_pb2.RewriterConfig.ON
+                if precision == "bfloat16"
+                else rewriter_config_pb2.RewriterConfig.DEFAULT
+            )
 
 
 def test_tftransformer_takes_the_params_too(spark, mlp):
@@ -215,8 +263,12 @@ def test_tftransformer_takes_the_params_too(spark, mlp):
     fn = tf.function(lambda t: mlp(t)).get_concrete_function(tf.TensorSpec((None, 64), tf.float32))
     frozen = convert_variables_to_constants_v2(fn)
     graph_def = frozen.graph.as_graph_def()
-    stage = TFTransformer(model=TFModel.from_graph_def(graph_def), inputMapping={"x": frozen.inputs[0].name},
-                          outputMapping={frozen.outputs[0].name: "p"}, graphOptimization="xla")
+    stage = TFTransformer(
+        model=TFModel.from_graph_def(graph_def),
+        inputMapping={"x": frozen.inputs[0].name},
+        outputMapping={frozen.outputs[0].name: "p"},
+        graphOptimization="xla",
+    )
     np.testing.assert_allclose(_run(stage, spark, x), mlp(x).numpy(), atol=1e-5, rtol=0)
 
 
@@ -225,8 +277,17 @@ def test_a_fitted_model_keeps_the_estimators_settings(spark, mlp):
 
     x = _inputs((64,), seed=6)
     df = spark.createDataFrame([(r.tolist(), r[:8].tolist()) for r in x], ["x", "label"])
-    est = KerasEstimator(model=mlp, loss="mse", optimizer="sgd", inputCol="x", labelCol="label", outputCol="p", epochs=1,
-                         batchSize=32, graphOptimization="none")
+    est = KerasEstimator(
+        model=mlp,
+        loss="mse",
+        optimizer="sgd",
+        inputCol="x",
+        labelCol="label",
+        outputCol="p",
+        epochs=1,
+        batchSize=32,
+        graphOptimization="none",
+    )
     fitted = est.fit(df)
     assert fitted.getGraphOptimization() == "none"
     assert not fitted.isSet(fitted.precision)
