@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sparkdl_bench import featurizer as ft  # noqa: E402
 from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
+from sparkdl_bench import peak as pk  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
 from sparkdl_bench import training as tr  # noqa: E402
+from sparkdl_bench.flops import flops_per_row  # noqa: E402
 from sparkdl_bench.measure import (  # noqa: E402
     MachineLoad,
     PeakMemory,
@@ -43,6 +45,8 @@ IMAGE_SEED = 5  # the PNGs' content
 IMAGE_CACHE = BENCH_DIR / "target" / "images"
 CHECK_ROWS = 256
 TOLERANCE = 1e-5
+#: bfloat16 outputs may differ from TF Python's float32 by this much of the largest output.
+BFLOAT16_TOLERANCE = 5e-2
 #: Other processes taking more than this share of the CPUs make a run "busy".
 BUSY_SHARE = 0.10
 
@@ -143,6 +147,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="comma-separated, of: " + ", ".join(m.METHODS),
     )
     p.add_argument(
+        "--modes",
+        default=",".join(m.MODES),
+        help="comma-separated compute modes of sparkdl map_blocks timed as methods of their own, "
+        "of: " + ", ".join(m.MODES) + " ('' for none; bfloat16 is skipped, with a note, where the "
+        "CPU lacks it; default: all)",
+    )
+    p.add_argument(
+        "--peak",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the machine's matmul peak (float32, and bfloat16 where supported) through "
+        "sparkdl's bridge and TF Python, for GFLOP/s as a fraction of it (default: yes)",
+    )
+    p.add_argument(
         "--images",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -218,6 +236,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.methods.split(","):
         if name not in m.METHODS:
             p.error(f"unknown method '{name}'; expected some of {','.join(m.METHODS)}")
+    for name in modes_of(args):
+        if name not in m.MODES:
+            p.error(f"unknown mode '{name}'; expected some of {','.join(m.MODES)}")
     for name in args.image_methods.split(","):
         if name not in im.IMAGE_METHODS:
             p.error(f"unknown image method '{name}'; expected some of {','.join(im.IMAGE_METHODS)}")
@@ -234,6 +255,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def models_of(args: argparse.Namespace) -> list[str]:
     return [n for n in args.models.split(",") if n]
+
+
+def modes_of(args: argparse.Namespace) -> list[str]:
+    return [n for n in args.modes.split(",") if n]
 
 
 def start_spark(args: argparse.Namespace, stamp: str) -> tuple[Any, str | None]:
@@ -258,8 +283,8 @@ def start_spark(args: argparse.Namespace, stamp: str) -> tuple[Any, str | None]:
     return spark, jfr
 
 
-def check_outputs(label: str, model: m.Prepared, out: Any) -> float:
-    """Max |method - TF Python| over the first rows of ``out``; aborts beyond the tolerance."""
+def output_diff(label: str, model: m.Prepared, out: Any) -> tuple[float, float]:
+    """Max |method - TF Python| over the first rows of ``out``, and that over max |TF Python|."""
     rows = out.limit(CHECK_ROWS).collect()
     x = np.array([r[0] for r in rows], np.float32)
     got = np.array([r[OUTPUT] for r in rows], np.float32)
@@ -267,10 +292,16 @@ def check_outputs(label: str, model: m.Prepared, out: Any) -> float:
     if got.shape != expected.shape:
         raise SystemExit(f"bench: {label} returned shape {got.shape}; TF Python {expected.shape}")
     diff = float(np.max(np.abs(got - expected)))
+    return diff, diff / float(np.max(np.abs(expected)))
+
+
+def check_outputs(label: str, model: m.Prepared, out: Any) -> float:
+    """Max |method - TF Python| over the first rows of ``out``; aborts beyond the tolerance."""
+    diff, _ = output_diff(label, model, out)
     if diff > TOLERANCE:
         raise SystemExit(
             f"bench: {label} differs from TF Python by {diff:.3g} (> {TOLERANCE:g}) on the first "
-            f"{len(rows)} rows of {model.spec.name}; refusing to time wrong results"
+            f"{CHECK_ROWS} rows of {model.spec.name}; refusing to time wrong results"
         )
     return diff
 
@@ -281,6 +312,26 @@ class Suite:
         self.jvm = spark.sparkContext._jvm
         self.memory = PeakMemory(os.getpid(), int(self.jvm.io.sparkdl.bench.SparkBench.pid()))
         self.methods = args.methods.split(",")
+        #: Modes skipped on this machine -> why (bfloat16 without CPU support).
+        self.skipped_modes: dict[str, str] = {}
+        #: The modes timed, each as method ``sparkdl_<mode>``.
+        self.modes: list[m.Mode] = []
+        for name in modes_of(args):
+            why = m.bfloat16_unsupported(spark) if name == "bfloat16" else None
+            if why:
+                self.skipped_modes[name] = why
+                log(f"mode {name} skipped: {why}")
+            else:
+                self.modes.append(m.MODES[name])
+        # Modes listed right after the reference method they vary.
+        at = self.methods.index("sparkdl_py") + 1 if "sparkdl_py" in self.methods else 0
+        self.methods[at:at] = [m.mode_key(mode.name) for mode in self.modes]
+        #: Model -> floating-point operations per row (flops.py says what is counted).
+        self.flops: dict[str, int] = {}
+        #: Model -> bfloat16's max difference to TF Python float32: absolute, and relative to
+        #: the largest output.
+        self.bfloat16_diffs: dict[str, dict[str, float]] = {}
+        self.peaks: list[pk.Peak] = []
         self.timings: dict[str, dict[str, Timing]] = {}
         self.checks: dict[str, dict[str, float]] = {}
         self.first_result: dict[str, dict[str, float]] = {}
@@ -344,12 +395,25 @@ class Suite:
                 timings[key].add_peaks(self.memory.read())
         return timings
 
+    # ---- the machine's peak (large matmuls through the same TF runtime) -----------------
+
+    def run_peak(self) -> None:
+        dtypes = ["float32"] + (["bfloat16"] if m.bfloat16_unsupported(self.spark) is None else [])
+        threads = os.cpu_count() or self.args.slots
+        log(f"peak: matmuls {pk.SIZES} in {dtypes}, sparkdl's bridge (own JVM, {threads} threads)")
+        self.peaks = pk.sparkdl_peaks(self.workdir, dtypes, threads)
+        log("peak: the same matmuls in TF Python")
+        self.peaks += pk.tf_python_peaks(dtypes)
+        for p in self.peaks:
+            log(f"peak: {p.runtime} {p.dtype} {p.n}: {p.gflops:,.0f} GFLOP/s (best)")
+
     # ---- one model, every method -------------------------------------------------------
 
     def run_model(self, name: str) -> None:
         spec, rows, bs = MODELS[name], self.rows(name), self.cfg.block_size
         log(f"{name}: building the model and {rows:,} rows x {spec.features} floats")
         model = self.model(name)
+        self.flops[name] = flops_per_row(model.keras)
         df = m.make_data(self.spark, rows, spec.features, self.cfg.partitions, DATA_SEED)
 
         checks = self.checks.setdefault(name, {})
@@ -369,6 +433,21 @@ class Suite:
                 "mapInArrow", model, m.map_in_arrow_frame(model, df)
             )
             self.spark.conf.unset(m.ARROW_BATCH_CONF)
+        for mode in self.modes:
+            with m.session_conf(self.spark, mode.conf, mode.value):
+                out = m.map_blocks(model, df, bs)
+                if mode.name != "bfloat16":
+                    checks[m.mode_key(mode.name)] = check_outputs(mode.label, model, out)
+                    continue
+                diff, relative = output_diff(mode.label, model, out)
+            self.bfloat16_diffs[name] = {"abs": diff, "relative": relative}
+            log(f"{name}: bfloat16 differs from TF Python float32 by {diff:.3g} ({relative:.2%})")
+            if relative > BFLOAT16_TOLERANCE:
+                raise SystemExit(
+                    f"bench: {mode.label} differs from TF Python float32 by {relative:.3g} of the "
+                    f"largest output (> {BFLOAT16_TOLERANCE:g}) on the first {CHECK_ROWS} rows of "
+                    f"{name}; refusing to time wrong results"
+                )
         log(f"{name}: outputs match TF Python (max diff {max(checks.values()):.2g})")
 
         self.first_result[name] = self.time_to_first_result(name, df)
@@ -384,6 +463,8 @@ class Suite:
             "tf_python": lambda: m.tf_python_pass(model, x, bs),
             "spark_ceiling": lambda: m.spark_ceiling_job(df),
         }
+        for mode in m.MODES.values():
+            jobs[m.mode_key(mode.name)] = lambda mode=mode: m.sparkdl_mode_job(model, df, bs, mode)
         timings.update(self.rounds({k: jobs[k] for k in self.methods if k in jobs}, rows, runs))
         x = None  # noqa: F841 - frees the numpy copy
         if "bridge" in self.methods:
@@ -407,7 +488,7 @@ class Suite:
         for key in self.methods:
             t = timings[key]
             log(
-                f"{name}: {m.METHODS[key]}: {t.median:,.0f} rows/s "
+                f"{name}: {m.LABELS[key]}: {t.median:,.0f} rows/s "
                 f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
             )
         timings.update({k: timings.pop(k) for k in self.methods})  # report in the given order
@@ -524,6 +605,10 @@ def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: 
     load = MachineLoad(lambda: [os.getpid(), *descendants(os.getpid())])
     cfg = Config("featurizer", rows={}, runs={}, warmup_seconds=0.0)
     keys = list(ft.FEATURIZER_METHODS)
+    bfloat16_skipped = m.bfloat16_unsupported(spark)
+    if bfloat16_skipped:
+        keys.remove("sparkdl_bfloat16")
+        log(f"featurizer: bfloat16 skipped: {bfloat16_skipped}")
     runs = args.runs or 1
     timings: dict[str, dict[str, Timing]] = {}
     checks: dict[str, dict[str, float]] = {}
@@ -567,7 +652,11 @@ def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: 
         f"{ft.BATCH_SIZE} images per model call; seeded random weights; {runs} timed run(s) "
         "per method in rounds, after a warm-up (the correctness check: sessions, workers' "
         "models, traces). Correctness: the first 8 images' features of sparkdl and "
-        f"predict_batch_udf equal Keras within 1e-4 of the largest feature ({checks}).",
+        f"predict_batch_udf equal Keras within {ft.TOLERANCE:g} of the largest feature; sparkdl "
+        "bfloat16 (DeepImageFeaturizer precision='bfloat16') is reported by its max difference "
+        f"to Keras float32, relative to the largest feature (stop beyond "
+        f"{ft.BFLOAT16_TOLERANCE:g}): {checks}."
+        + (f" bfloat16 skipped: {bfloat16_skipped}" if bfloat16_skipped else ""),
         "",
     ]
     targets = []
@@ -577,16 +666,19 @@ def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: 
             f"## {name}",
             "",
             "| method | img/s (median, min - max) | sparkdl / method | "
+            "max diff to Keras float32 (of the largest feature) | "
             "peak RSS MB (python / jvm / workers) |",
-            "|---|---|---|---|",
+            "|---|---|---|---|---|",
         ]
         for key, t in found.items():
             ratio = ref.median / t.median if ref else float("nan")
             p = t.peak_rss_mb
+            diff = checks.get(name, {}).get(key)
             lines.append(
                 f"| {ft.FEATURIZER_METHODS[key]} | {t.median:,.1f} "
                 f"({t.low:,.1f} - {t.high:,.1f}) | "
-                f"{ratio:.2f}x | {p.get('python', 0):,.0f} / {p.get('jvm', 0):,.0f} / "
+                f"{ratio:.2f}x | {'-' if diff is None else f'{diff:.2g}'} | "
+                f"{p.get('python', 0):,.0f} / {p.get('jvm', 0):,.0f} / "
                 f"{p.get('workers', 0):,.0f} |"
             )
         for key, goal in (("predict_batch_udf", 1.5), ("keras", 0.9)):
@@ -641,7 +733,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
         suite = Suite(args, cfg, spark, Path(tmp))
         # A failing method or scaling run is reported, not fatal (a wrong result still is).
-        steps = [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
+        steps = [("peak", suite.run_peak)] if args.peak and models_of(args) else []
+        steps += [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
         if args.images:
             steps.append(("images", suite.run_images))
         if args.training:
@@ -705,12 +798,37 @@ def main(argv: list[str]) -> int:
             f"and predict_batch_udf equal Keras on PIL's pixels within {TOLERANCE:g}; max diffs "
             f"{suite.image_checks}."
         )
+    notes += report.mode_findings(suite.timings)
+    if suite.modes:
+        notes.append(
+            "Modes: sparkdl map_blocks with spark.sparkdl.graphOptimization (xla, none) or "
+            "spark.sparkdl.precision (bfloat16) set for the job and restored after; xla and none "
+            f"equal TF Python within {TOLERANCE:g}; bfloat16's max difference to TF Python "
+            f"float32 (stop beyond {BFLOAT16_TOLERANCE:g} of the largest output): "
+            + (
+                ", ".join(
+                    f"{k} {d['abs']:.2g} ({d['relative']:.2%})"
+                    for k, d in suite.bfloat16_diffs.items()
+                )
+                or "not run"
+            )
+            + "."
+        )
+    notes += [f"Mode {k} skipped: {why}" for k, why in suite.skipped_modes.items()]
     notes += [f"ERROR: {e}" for e in errors]
     if busy:
         notes.append("The machine was busy with other work: these numbers are not final.")
     if jfr:
         notes.append(f"JFR recording: {jfr} (summarise with bench/jfr_top.py).")
-    found = report.targets(suite.timings, suite.first_result, suite.scaling["partitions"])
+    peak_f32 = pk.best(suite.peaks, "sparkdl", "float32")
+    found = report.targets(
+        suite.timings,
+        suite.first_result,
+        suite.scaling["partitions"],
+        suite.flops,
+        peak_f32.gflops if peak_f32 else None,
+        suite.bfloat16_diffs,
+    )
     found += report.image_targets(suite.image_timings)
     spark_share = report.partition_cost_split(suite.scaling["partitions"], suite.partition_ceiling)
     results: dict[str, Any] = {
@@ -733,6 +851,22 @@ def main(argv: list[str]) -> int:
         "timings": {k: {mk: t.to_json() for mk, t in v.items()} for k, v in suite.timings.items()},
         "first_result": suite.first_result,
         "correctness_max_abs_diff": suite.checks,
+        "compute": {
+            "flops_per_row": suite.flops,
+            "flops_counted": "2 x multiply-adds of Dense and Conv2D layers",
+            "peaks": [p.to_json() for p in suite.peaks],
+            "peak_gflops_float32": peak_f32.gflops if peak_f32 else None,
+            "gflops_median": {
+                model: {
+                    k: t.median * suite.flops[model] / 1e9
+                    for k, t in by_method.items()
+                    if model in suite.flops and k != "spark_ceiling"
+                }
+                for model, by_method in suite.timings.items()
+            },
+            "bfloat16_max_diff": suite.bfloat16_diffs,
+            "modes_skipped": suite.skipped_modes,
+        },
         "scaling": {
             k: {str(n): t.to_json() for n, t in v.items()} for k, v in suite.scaling.items()
         },

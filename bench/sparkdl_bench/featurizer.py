@@ -23,6 +23,7 @@ from sparkdl_bench import models as bench_models
 #: Method keys, in report order, with their labels.
 FEATURIZER_METHODS: dict[str, str] = {
     "sparkdl": "sparkdl DeepImageFeaturizer",
+    "sparkdl_bfloat16": "sparkdl DeepImageFeaturizer bfloat16",
     "predict_batch_udf": "predict_batch_udf + Keras",
     "keras": "raw Keras model.predict (preloaded arrays, one process)",
 }
@@ -30,6 +31,11 @@ MODELS = ("ResNet50", "InceptionV3")
 OUTPUT = "features"
 #: Images per model call, for every method: 64 images of 299x299x3 float32 are 69 MB.
 BATCH_SIZE = 64
+#: Float32 methods equal Keras within this share of the largest feature (the named models' tests).
+TOLERANCE = 1e-4
+#: bfloat16 may differ from Keras float32 by this share of the largest feature; beyond, the
+#: bench stops.
+BFLOAT16_TOLERANCE = 5e-2
 NOISE_CELLS = 16
 
 
@@ -143,11 +149,15 @@ class FeaturizerMethods:
         self.stage = DeepImageFeaturizer(
             inputCol="image", outputCol=OUTPUT, modelName=name, batchSize=BATCH_SIZE
         )
+        self.bfloat16_stage = self.stage.copy().setPrecision("bfloat16")
         self.predict = keras_features(name, seed)
         self.arrays = resized(images, models.input_size(name)[0])  # preloaded, outside timing
 
     def sparkdl_frame(self, df: DataFrame | None = None) -> DataFrame:
         return self.stage.transform(self.df if df is None else df)
+
+    def sparkdl_bfloat16_frame(self, df: DataFrame | None = None) -> DataFrame:
+        return self.bfloat16_stage.transform(self.df if df is None else df)
 
     def predict_batch_udf_frame(self, df: DataFrame | None = None) -> DataFrame:
         from pyspark.ml.functions import predict_batch_udf
@@ -182,6 +192,7 @@ class FeaturizerMethods:
 
         all_jobs = {
             "sparkdl": spark_job(self.sparkdl_frame),
+            "sparkdl_bfloat16": spark_job(self.sparkdl_bfloat16_frame),
             "predict_batch_udf": spark_job(self.predict_batch_udf_frame),
             "keras": keras_job,
         }
@@ -189,11 +200,15 @@ class FeaturizerMethods:
 
     def check(self, keys: list[str], count: int = 8) -> dict[str, float]:
         """Max |method - Keras| / max |Keras| over the first ``count`` images; raises beyond
-        1e-4 (the tolerance of the named models' tests)."""
+        :data:`TOLERANCE` (:data:`BFLOAT16_TOLERANCE` for bfloat16, against Keras float32)."""
         first = self.df.where(f"i < {count}")
         expected = self.keras_run(self.arrays[:count])
         scale = max(float(np.abs(expected).max()), 1.0)
-        frames = {"sparkdl": self.sparkdl_frame, "predict_batch_udf": self.predict_batch_udf_frame}
+        frames = {
+            "sparkdl": self.sparkdl_frame,
+            "sparkdl_bfloat16": self.sparkdl_bfloat16_frame,
+            "predict_batch_udf": self.predict_batch_udf_frame,
+        }
         diffs = {}
         for key in keys:
             if key not in frames:
@@ -203,10 +218,12 @@ class FeaturizerMethods:
                 [np.asarray(getattr(r[1], "toArray", lambda r=r: r[1])(), np.float32) for r in rows]
             )
             diff = float(np.max(np.abs(got - expected))) / scale
-            if diff > 1e-4:
+            tolerance = BFLOAT16_TOLERANCE if key == "sparkdl_bfloat16" else TOLERANCE
+            if diff > tolerance:
                 raise SystemExit(
                     f"bench: featurizer: {FEATURIZER_METHODS[key]} on {self.name} differs from "
-                    f"Keras by {diff:.3g} of the largest feature (> 1e-4); refusing to time it"
+                    f"Keras by {diff:.3g} of the largest feature (> {tolerance:g}); refusing to "
+                    "time it"
                 )
             diffs[key] = diff
         return diffs

@@ -7,12 +7,14 @@ without Spark on data of the same size.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import subprocess
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,60 @@ METHODS: dict[str, str] = {
 }
 
 ARROW_BATCH_CONF = "spark.sql.execution.arrow.maxRecordsPerBatch"
+OPTIMIZATION_CONF = "spark.sparkdl.graphOptimization"
+PRECISION_CONF = "spark.sparkdl.precision"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A compute mode of sparkdl's sessions, set for one job through a session conf."""
+
+    name: str
+    conf: str
+    value: str
+    label: str
+
+
+#: ``--modes`` name -> the mode; each becomes method ``sparkdl_<name>`` (map_blocks as
+#: ``sparkdl_py``, with the conf set for that job and restored after).
+MODES: dict[str, Mode] = {
+    "xla": Mode("xla", OPTIMIZATION_CONF, "xla", "sparkdl map_blocks xla"),
+    "bfloat16": Mode("bfloat16", PRECISION_CONF, "bfloat16", "sparkdl map_blocks bfloat16"),
+    "none": Mode("none", OPTIMIZATION_CONF, "none", "sparkdl map_blocks none (grappler off)"),
+}
+#: Every method key (base methods and modes) -> its label, for the report.
+LABELS: dict[str, str] = {**METHODS, **{f"sparkdl_{k}": v.label for k, v in MODES.items()}}
+
+
+def mode_key(mode: str) -> str:
+    """The method key of ``--modes`` name ``mode``."""
+    return f"sparkdl_{mode}"
+
+
+@contextlib.contextmanager
+def session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """``key`` = ``value`` on ``spark`` inside the block; its earlier value (or none) after."""
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
+
+
+def bfloat16_unsupported(spark: SparkSession) -> str | None:
+    """Why sparkdl refuses precision bfloat16 in this (local) JVM, or None if it runs it."""
+    tf = spark.sparkContext._jvm.io.sparkdl.tf
+    why = tf.SessionConfig.unsupported(
+        tf.GraphOptimization.parse("default", "bench"),
+        tf.Precision.parse("bfloat16", "bench"),
+        tf.CpuFeatures.current(),
+        tf.TfRuntime.oneDnnEnabled(),
+    )
+    return str(why.get()) if why.isDefined() else None
 
 
 @dataclass
@@ -154,6 +210,19 @@ def sparkdl_py_job(model: Prepared, df: DataFrame, block_size: int) -> float:
     start = time.perf_counter()
     noop(map_blocks(model, df, block_size))
     return time.perf_counter() - start
+
+
+def sparkdl_mode_frame(model: Prepared, df: DataFrame, block_size: int, mode: Mode) -> DataFrame:
+    """:func:`map_blocks` planned under ``mode`` (the conf is read when the job is planned);
+    for the correctness check, which collects it under the same conf."""
+    with session_conf(df.sparkSession, mode.conf, mode.value):
+        return map_blocks(model, df, block_size)
+
+
+def sparkdl_mode_job(model: Prepared, df: DataFrame, block_size: int, mode: Mode) -> float:
+    """:func:`sparkdl_py_job` with ``mode``'s conf set for the job (built and run under it)."""
+    with session_conf(df.sparkSession, mode.conf, mode.value):
+        return sparkdl_py_job(model, df, block_size)
 
 
 def sparkdl_scala_job(model: Prepared, df: DataFrame, block_size: int) -> float:

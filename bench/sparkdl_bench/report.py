@@ -10,9 +10,11 @@ from typing import Any
 
 from sparkdl_bench.images import CEILING, IMAGE_METHODS
 from sparkdl_bench.measure import Timing
-from sparkdl_bench.methods import METHODS
+from sparkdl_bench.methods import LABELS, mode_key
 
 REFERENCE = "sparkdl_py"
+#: A mode beating the default by more than this (median rows/s) is called out in the notes.
+MODE_MARGIN = 0.05
 
 
 @dataclass
@@ -59,8 +61,16 @@ def targets(
     timings: dict[str, dict[str, Timing]],
     first_result: dict[str, dict[str, float]],
     partitions: dict[int, Timing],
+    flops: dict[str, int] | None = None,
+    peak_gflops: float | None = None,
+    bfloat16_diffs: dict[str, dict[str, float]] | None = None,
 ) -> list[Target]:
-    """The suite's goals, measured where the data is there."""
+    """The suite's goals, measured where the data is there.
+
+    ``flops``: floating-point operations per row by model; ``peak_gflops``: the machine's
+    float32 matmul peak through sparkdl's bridge; ``bfloat16_diffs``: by model, bfloat16's max
+    difference to TF Python float32 (``abs``, ``relative`` to the largest output).
+    """
 
     def median(model: str, method: str) -> float | None:
         t = timings.get(model, {}).get(method)
@@ -94,6 +104,41 @@ def targets(
                 ">=",
             )
         )
+    # Issue 16: beyond TF Python's own speed, float32 in the default mode.
+    for model, goal in (("mlp", 1.3), ("cnn", 1.2)):
+        out.append(
+            Target(
+                f"sparkdl >= {goal:g}x raw TF Python ({model}, float32)",
+                ratio(model, REFERENCE, lambda m=model: median(m, "tf_python")),
+                goal,
+                ">=",
+            )
+        )
+    mlp, mlp_flops = median("mlp", REFERENCE), (flops or {}).get("mlp")
+    out.append(
+        Target(
+            "sparkdl float32 >= 75% of the measured float32 peak (mlp)",
+            mlp * mlp_flops / 1e9 / peak_gflops if mlp and mlp_flops and peak_gflops else None,
+            0.75,
+            ">=",
+            "%",
+        )
+    )
+    diff = (bfloat16_diffs or {}).get("mlp")
+    out.append(
+        Target(
+            "sparkdl bfloat16 >= 2x sparkdl float32 (mlp"
+            + (
+                f"; max diff to float32 {diff['abs']:.2g}, {diff['relative']:.2%} of the largest "
+                "output)"
+                if diff
+                else ")"
+            ),
+            ratio("mlp", mode_key("bfloat16"), lambda: median("mlp", REFERENCE)),
+            2.0,
+            ">=",
+        )
+    )
     for model in ("tiny", "mlp", "cnn"):
         out.append(
             Target(
@@ -128,6 +173,32 @@ def image_targets(images: dict[str, Timing]) -> list[Target]:
             ">=",
         ),
     ]
+
+
+def mode_findings(timings: dict[str, dict[str, Timing]]) -> list[str]:
+    """Each compute mode's speed against the default mode (sparkdl map_blocks), per model;
+    a graph optimization beating 'default' by more than :data:`MODE_MARGIN` is called out."""
+    lines = []
+    for model, by_method in timings.items():
+        ref = by_method.get(REFERENCE)
+        if not ref:
+            continue
+        found = []
+        for mode in ("xla", "none", "bfloat16"):
+            t = by_method.get(mode_key(mode))
+            if not t:
+                continue
+            r = t.median / ref.median
+            found.append(f"{mode} {r:.2f}x")
+            if mode != "bfloat16" and r > 1 + MODE_MARGIN:
+                lines.append(
+                    f"Graph optimization '{mode}' beats 'default' on {model}: {r:.2f}x "
+                    f"({_rate(t.median)} vs {_rate(ref.median)} rows/s; ranges "
+                    f"{_rate(t.low)} - {_rate(t.high)} vs {_rate(ref.low)} - {_rate(ref.high)})."
+                )
+        if found:
+            lines.insert(0, f"Modes vs default on {model} (median rows/s): {', '.join(found)}.")
+    return lines
 
 
 def partition_cost_split(
@@ -209,20 +280,25 @@ def render(
         f"during the run (load {load.get('loadavg_1m_start')} -> {load.get('loadavg_1m_end')})."
         + (" Numbers from a busy machine are not final." if meta.get("busy") else "")
     )
+    compute = results.get("compute", {})
+    flops, peak = compute.get("flops_per_row", {}), compute.get("peak_gflops_float32")
     rows = []
     for model, by_method in timings.items():
         ref = by_method.get(REFERENCE)
         for key, t in by_method.items():
             ratio = _ratio(ref.median / t.median) if ref else "-"
             rss = t.peak_rss_mb
+            g = t.median * flops[model] / 1e9 if model in flops and key != "spark_ceiling" else None
             rows.append(
                 [
                     model,
-                    METHODS[key],
+                    LABELS[key],
                     f"{t.rows:,}",
                     _rate(t.median),
                     f"{_rate(t.low)} - {_rate(t.high)}",
                     ratio,
+                    "-" if g is None else f"{g:.1f}",
+                    "-" if g is None or not peak else f"{g / peak:.0%}",
                     " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
                 ]
             )
@@ -233,10 +309,42 @@ def render(
         "rows/s (median)",
         "min - max",
         "sparkdl py / method",
+        "GFLOP/s",
+        "of f32 peak",
         "peak RSS MB py / jvm / workers",
     ]
     if rows:
         parts.append(_table(header, rows, markdown))
+    if flops:
+        parts.append(
+            "FLOPs per row (2 x multiply-adds of Dense and Conv2D layers): "
+            + ", ".join(f"{k} {v:,}" for k, v in flops.items())
+            + "."
+        )
+    peaks = compute.get("peaks", [])
+    if peaks:
+        parts.append(f"{h}machine peak: square matmuls, best of the timed runs")
+        parts.append(
+            _table(
+                ["runtime", "dtype", "n", "GFLOP/s (best)", "seconds (min - max)"],
+                [
+                    [
+                        "sparkdl bridge (own JVM)" if p["runtime"] == "sparkdl" else "TF Python",
+                        p["dtype"],
+                        f"{p['n']:,}",
+                        f"{p['gflops_best']:.0f}",
+                        f"{min(p['seconds']):.3f} - {max(p['seconds']):.3f}",
+                    ]
+                    for p in peaks
+                ],
+                markdown,
+            )
+        )
+        parts.append(
+            f"float32 peak for the fractions: {peak:.0f} GFLOP/s (sparkdl bridge, best size)."
+            if peak
+            else "No float32 peak through sparkdl's bridge: fractions not computed."
+        )
 
     first = results.get("first_result", {})
     if first:
