@@ -194,7 +194,8 @@ def mode_findings(timings: dict[str, dict[str, Timing]]) -> list[str]:
                 lines.append(
                     f"Graph optimization '{mode}' beats 'default' on {model}: {r:.2f}x "
                     f"({_rate(t.median)} vs {_rate(ref.median)} rows/s; ranges "
-                    f"{_rate(t.low)} - {_rate(t.high)} vs {_rate(ref.low)} - {_rate(ref.high)})."
+                    f"{_rate(t.low)} - {_rate(t.high)} vs {_rate(ref.low)} - {_rate(ref.high)}"
+                    + (", not overlapping)." if t.low > ref.high else ", overlapping).")
                 )
         if found:
             lines.insert(0, f"Modes vs default on {model} (median rows/s): {', '.join(found)}.")
@@ -297,7 +298,7 @@ def render(
                     _rate(t.median),
                     f"{_rate(t.low)} - {_rate(t.high)}",
                     ratio,
-                    "-" if g is None else f"{g:.1f}",
+                    "-" if g is None else f"{g:.3g}",
                     "-" if g is None or not peak else f"{g / peak:.0%}",
                     " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
                 ]
