@@ -326,6 +326,9 @@ class Suite:
         # Modes listed right after the reference method they vary.
         at = self.methods.index("sparkdl_py") + 1 if "sparkdl_py" in self.methods else 0
         self.methods[at:at] = [m.mode_key(mode.name) for mode in self.modes]
+        if "bridge" in self.methods:
+            at = self.methods.index("bridge") + 1
+            self.methods[at:at] = [m.bridge_key(mode.name) for mode in self.modes]
         #: Model -> floating-point operations per row (flops.py says what is counted).
         self.flops: dict[str, int] = {}
         #: Model -> bfloat16's max difference to TF Python float32: absolute, and relative to
@@ -476,23 +479,9 @@ class Suite:
         timings.update(self.rounds({k: jobs[k] for k in self.methods if k in jobs}, rows, runs))
         x = None  # noqa: F841 - frees the numpy copy
         if "bridge" in self.methods:
-            self.memory.reset()
-            passes, bridge_rss = m.bridge_passes(
-                model,
-                self.workdir,
-                rows,
-                bs,
-                self.cfg.warmup + runs,
-                self.args.slots,
-                self.args.bridge_inter_op,
-                DATA_SEED,
-                # JIT warm-up: ~16M input floats (1,000 batches on tiny, a few on cnn)
-                warmup_batches=max(2, 16_000_000 // (spec.features * bs)),
-            )
-            warm = passes[: self.cfg.warmup]
-            t = Timing(rows, passes[self.cfg.warmup :], warm[-1] if warm else None, len(warm))
-            t.add_peaks({**self.memory.read(), "jvm": bridge_rss})  # its own JVM, not Spark's
-            timings["bridge"] = t
+            # The bridge in each mode too: TF's own speed-up of a mode, without Spark.
+            for key, mode in [("bridge", None)] + [(m.bridge_key(o.name), o) for o in self.modes]:
+                timings[key] = self.bridge(model, rows, runs, mode)
         for key in self.methods:
             t = timings[key]
             log(
@@ -501,6 +490,30 @@ class Suite:
             )
         timings.update({k: timings.pop(k) for k in self.methods})  # report in the given order
         df.unpersist()
+
+    def bridge(self, model: m.Prepared, rows: int, runs: int, mode: m.Mode | None) -> Timing:
+        """sparkdl's bridge alone over ``rows`` rows, in ``mode`` (None: default, float32)."""
+        self.memory.reset()
+        bs = self.cfg.block_size
+        conf = {mode.conf: mode.value} if mode else {}
+        passes, bridge_rss = m.bridge_passes(
+            model,
+            self.workdir,
+            rows,
+            bs,
+            self.cfg.warmup + runs,
+            self.args.slots,
+            self.args.bridge_inter_op,
+            DATA_SEED,
+            # JIT warm-up: ~16M input floats (1,000 batches on tiny, a few on cnn)
+            warmup_batches=max(2, 16_000_000 // (model.spec.features * bs)),
+            optimization=conf.get(m.OPTIMIZATION_CONF, "default"),
+            precision=conf.get(m.PRECISION_CONF, "float32"),
+        )
+        warm = passes[: self.cfg.warmup]
+        t = Timing(rows, passes[self.cfg.warmup :], warm[-1] if warm else None, len(warm))
+        t.add_peaks({**self.memory.read(), "jvm": bridge_rss})  # its own JVM, not Spark's
+        return t
 
     def time_to_first_result(self, name: str, df: Any) -> dict[str, float]:
         """Cold: map_blocks + limit(1).collect() on a model no session has seen; warm: again."""

@@ -59,13 +59,22 @@ MODES: dict[str, Mode] = {
     "bfloat16": Mode("bfloat16", PRECISION_CONF, "bfloat16", "sparkdl map_blocks bfloat16"),
     "none": Mode("none", OPTIMIZATION_CONF, "none", "sparkdl map_blocks none (grappler off)"),
 }
-#: Every method key (base methods and modes) -> its label, for the report.
-LABELS: dict[str, str] = {**METHODS, **{f"sparkdl_{k}": v.label for k, v in MODES.items()}}
+#: Every method key (base methods, modes, the bridge in each mode) -> its label, for the report.
+LABELS: dict[str, str] = {
+    **METHODS,
+    **{f"sparkdl_{k}": v.label for k, v in MODES.items()},
+    **{f"bridge_{k}": f"sparkdl bridge alone {k}" for k in MODES},
+}
 
 
 def mode_key(mode: str) -> str:
-    """The method key of ``--modes`` name ``mode``."""
+    """The method key of ``--modes`` name ``mode`` (sparkdl map_blocks in that mode)."""
     return f"sparkdl_{mode}"
+
+
+def bridge_key(mode: str) -> str:
+    """The method key of the bridge alone in ``--modes`` name ``mode``."""
+    return f"bridge_{mode}"
 
 
 @contextlib.contextmanager
@@ -303,13 +312,16 @@ def bridge_passes(
     inter_op: int,
     seed: int,
     warmup_batches: int = 1000,
+    optimization: str = "default",
+    precision: str = "float32",
 ) -> tuple[list[float], float]:
     """sparkdl's bridge alone, in a JVM of its own: seconds of each pass over ``rows`` rows.
 
     ``warmup_batches`` untimed runs go first (the JIT's warm-up; each pass is timed whole).
     A fresh JVM, because TF sizes its intra-op pool from the first session of a process, and the
     Spark JVM's first sessions are sparkdl's 1-thread task sessions. Returns the seconds and
-    the bridge JVM's peak RSS in MB. Needs ``$SPARKDL_BENCH_CLASSPATH`` (set by bench/run).
+    the bridge JVM's peak RSS in MB. ``optimization`` and ``precision``: the session's compute
+    mode, as sparkdl's confs name them. Needs ``$SPARKDL_BENCH_CLASSPATH`` (set by bench/run).
     """
     classpath = os.environ.get("SPARKDL_BENCH_CLASSPATH")
     if not classpath:
@@ -319,7 +331,7 @@ def bridge_passes(
     java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
     args = [INPUT + ":0", OUTPUT + ":0", model.spec.features, rows, batch_size, intra_op, inter_op]
     cmd = [str(java), "-Xmx4g", "-cp", classpath, "io.sparkdl.bench.BridgeBench", str(graph)]
-    cmd += [str(a) for a in [*args, passes, warmup_batches, seed]]
+    cmd += [str(a) for a in [*args, passes, warmup_batches, seed, optimization, precision]]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 
 from sparkdl_bench.images import CEILING, IMAGE_METHODS
 from sparkdl_bench.measure import Timing
-from sparkdl_bench.methods import LABELS, mode_key
+from sparkdl_bench.methods import LABELS, bridge_key, mode_key
 
 REFERENCE = "sparkdl_py"
 #: A mode beating the default by more than this (median rows/s) is called out in the notes.
@@ -176,29 +177,35 @@ def image_targets(images: dict[str, Timing]) -> list[Target]:
 
 
 def mode_findings(timings: dict[str, dict[str, Timing]]) -> list[str]:
-    """Each compute mode's speed against the default mode (sparkdl map_blocks), per model;
-    a graph optimization beating 'default' by more than :data:`MODE_MARGIN` is called out."""
+    """Each compute mode's speed against the default mode, per model, for sparkdl map_blocks
+    and for the bridge alone; a graph optimization beating 'default' by more than
+    :data:`MODE_MARGIN` is called out."""
     lines = []
-    for model, by_method in timings.items():
-        ref = by_method.get(REFERENCE)
+    for (model, by_method), (who, base, key_of) in itertools.product(
+        timings.items(),
+        [("sparkdl map_blocks", REFERENCE, mode_key), ("bridge alone", "bridge", bridge_key)],
+    ):
+        ref = by_method.get(base)
         if not ref:
             continue
         found = []
         for mode in ("xla", "none", "bfloat16"):
-            t = by_method.get(mode_key(mode))
+            t = by_method.get(key_of(mode))
             if not t:
                 continue
             r = t.median / ref.median
             found.append(f"{mode} {r:.2f}x")
             if mode != "bfloat16" and r > 1 + MODE_MARGIN:
                 lines.append(
-                    f"Graph optimization '{mode}' beats 'default' on {model}: {r:.2f}x "
+                    f"Graph optimization '{mode}' beats 'default' on {model}, {who}: {r:.2f}x "
                     f"({_rate(t.median)} vs {_rate(ref.median)} rows/s; ranges "
                     f"{_rate(t.low)} - {_rate(t.high)} vs {_rate(ref.low)} - {_rate(ref.high)}"
                     + (", not overlapping)." if t.low > ref.high else ", overlapping).")
                 )
         if found:
-            lines.insert(0, f"Modes vs default on {model} (median rows/s): {', '.join(found)}.")
+            lines.insert(
+                0, f"Modes vs default on {model}, {who} (median rows/s): {', '.join(found)}."
+            )
     return lines
 
 

@@ -5,7 +5,7 @@ import java.nio.file.{Files, Paths}
 import scala.io.Source
 import scala.util.{Random, Using}
 
-import io.sparkdl.tf.{DType, Graph, Session, SessionConfig, Shape, Tensor}
+import io.sparkdl.tf.{DType, Graph, GraphOptimization, Precision, Session, SessionConfig, Shape, Tensor}
 
 /**
  * sparkdl's bridge alone: the `io.sparkdl.tf` Session run in a loop in one JVM, no Spark. Each
@@ -20,19 +20,26 @@ object BridgeBench {
 
   /**
    * `BridgeBench <graph.pb> <input> <fetch> <features> <rows> <batch> <intra> <inter> <passes>
-   * <warmupBatches> <seed>`: prints one JSON line, each pass's nanoseconds and the JVM's peak RSS.
+   * <warmupBatches> <seed> [<optimization> <precision>]`: prints one JSON line, each pass's
+   * nanoseconds and the JVM's peak RSS. Optimization and precision as sparkdl names them
+   * ("default", "xla", "none"; "float32", "bfloat16"); default: default, float32.
    */
   def main(args: Array[String]): Unit = {
-    if (args.length != 11) {
+    if (args.length != 11 && args.length != 13) {
       System.err.println(
         "usage: BridgeBench <graph.pb> <input> <fetch> <features> <rows> <batch> <intraOp> " +
-          "<interOp> <passes> <warmupBatches> <seed>"
+          "<interOp> <passes> <warmupBatches> <seed> [<optimization> <precision>]"
       )
       sys.exit(2)
     }
+    val (optimization, precision) =
+      if (args.length == 13) {
+        (GraphOptimization.parse(args(11), "optimization"), Precision.parse(args(12), "precision"))
+      } else (GraphOptimization.Default, Precision.Float32)
     val nanos = run(
       Files.readAllBytes(Paths.get(args(0))), args(1), args(2), args(3).toInt, args(4).toInt,
-      args(5).toInt, args(6).toInt, args(7).toInt, args(8).toInt, args(9).toInt, args(10).toLong
+      args(5).toInt, args(6).toInt, args(7).toInt, args(8).toInt, args(9).toInt, args(10).toLong,
+      optimization, precision
     )
     println(s"""{"nanos": [${nanos.mkString(", ")}], "vmhwm_kb": $peakRssKb}""")
   }
@@ -56,6 +63,8 @@ object BridgeBench {
    * @param fetch the output's tensor name, e.g. "y:0"
    * @param intraOpThreads TF's intra-op threads (0: TF picks)
    * @param interOpThreads TF's inter-op threads (0: TF picks, -1: the calling thread)
+   * @param optimization how TF rewrites the graph (sparkdl's compute mode)
+   * @param precision the float type matmuls and convolutions compute in
    * @return elapsed nanoseconds of each pass; session creation is outside the timing
    */
   def run(
@@ -69,13 +78,15 @@ object BridgeBench {
       interOpThreads: Int,
       passes: Int,
       warmupBatches: Int,
-      seed: Long
+      seed: Long,
+      optimization: GraphOptimization = GraphOptimization.Default,
+      precision: Precision = Precision.Float32
   ): Array[Long] = {
     require(features > 0 && rows > 0 && batchSize > 0 && passes > 0, "sizes must be positive")
     val random = new Random(seed)
     val data = Array.fill(Math.multiplyExact(rows, features))(random.nextFloat() * 2f - 1f)
     Using.resource(Graph.fromGraphDef(graphDef)) { graph =>
-      Using.resource(Session(graph, SessionConfig(intraOpThreads, interOpThreads))) { session =>
+      Using.resource(Session(graph, SessionConfig(intraOpThreads, interOpThreads, optimization, precision))) { session =>
         val prepared = session.prepare(Seq(graph.output(input)), Seq(graph.output(fetch)))
 
         // One batch: a fresh tensor filled from `data`, one run, the output read back.
