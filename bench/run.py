@@ -154,13 +154,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "CPU lacks it; default: all)",
     )
     p.add_argument(
-        "--xla-priming",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="with mode xla, make the JVM's first sparkdl session an xla one, so that XLA's CPU "
-        "auto-clustering is registered (see Suite.prime_xla; default: yes)",
-    )
-    p.add_argument(
         "--peak",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -404,30 +397,6 @@ class Suite:
                 timings[key].seconds.append(jobs[key]())
                 timings[key].add_peaks(self.memory.read())
         return timings
-
-    # ---- XLA (see prime_xla) ------------------------------------------------------------
-
-    @property
-    def xla_priming(self) -> bool:
-        return self.args.xla_priming and any(mode.name == "xla" for mode in self.modes)
-
-    def prime_xla(self) -> None:
-        """One small map_blocks job in mode xla before any other sparkdl session of the JVM.
-
-        TF registers XLA's CPU auto-clustering when it creates the first session's devices, and
-        sparkdl turns the process-wide flag that allows it on only before its first xla session
-        (io.sparkdl.tf.TfRuntime.prepare): in a JVM whose first session was not an xla one,
-        xla mode silently runs TF's own kernels (seen 2026-11-30: no cluster compiled, cnn at
-        the default's speed; the bridge alone, an xla session first, runs cnn 3.6x slower).
-        Until core sets the flag before any session, the bench makes an xla session first, so
-        "sparkdl map_blocks xla" measures XLA. ``--no-xla-priming`` shows the bug.
-        """
-        log("xla priming: a first sparkdl session in mode xla (see Suite.prime_xla)")
-        model = m.prepare(self.spark, "tiny", MODEL_SEED, self.workdir)
-        df = m.make_data(self.spark, 2048, model.spec.features, 1, DATA_SEED)
-        with m.session_conf(self.spark, m.OPTIMIZATION_CONF, "xla"):
-            m.map_blocks(model, df, 1024).collect()
-        df.unpersist()
 
     # ---- the machine's peak (large matmuls through the same TF runtime) -----------------
 
@@ -785,8 +754,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
         suite = Suite(args, cfg, spark, Path(tmp))
         # A failing method or scaling run is reported, not fatal (a wrong result still is).
-        steps = [("xla priming", suite.prime_xla)] if suite.xla_priming else []
-        steps += [("peak", suite.run_peak)] if args.peak and models_of(args) else []
+        steps = [("peak", suite.run_peak)] if args.peak and models_of(args) else []
         steps += [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
         if args.images:
             steps.append(("images", suite.run_images))
@@ -832,17 +800,8 @@ def main(argv: list[str]) -> int:
         f"{cfg.block_size} rows.",
         f"Correctness: first {CHECK_ROWS} rows of sparkdl (and the UDF peers) equal TF Python "
         f"within {TOLERANCE:g}; max diffs {suite.checks}.",
-        f"First sparkdl action in the JVM (native load, first model, check): {first_action:.2f} s"
-        + (
-            " (after the xla priming job, which loaded the native library)."
-            if suite.xla_priming
-            else "."
-        )
+        f"First sparkdl action in the JVM (native load, first model, check): {first_action:.2f} s."
         if first_action is not None
-        else "",
-        "XLA priming: the JVM's first sparkdl session was an xla one (Suite.prime_xla: core "
-        "enables XLA's CPU clustering only if its first xla session comes before any other)."
-        if suite.xla_priming
         else "",
         "Peak RSS is per method: kernel high-water marks reset before each timed run, the highest "
         "kept; workers = sum over the JVM's Python workers alive after the run. Timed runs go "
