@@ -16,7 +16,7 @@ class KerasTransformerSuite extends StageFixtures {
     assert(k.getBatchSize == 1024 && k.getHandleInvalid == "error" && k.getOutputMode == "array")
     k.params.foreach(p => assert(k.getClass.getMethod(p.name).invoke(k) eq p, p.name))
     assert(k.params.map(_.name).toSet ==
-      Set("model", "inputCol", "outputCol", "batchSize", "handleInvalid", "outputMode"))
+      Set("model", "inputCol", "outputCol", "batchSize", "handleInvalid", "outputMode", "graphOptimization", "precision"))
     val s = dense10Stage.setBatchSize(4)
     assert(s.getInputCol == "x" && s.getOutputCol == "y" && s.getBatchSize == 4 && s.getModel == dense10)
   }
