@@ -10,13 +10,14 @@ cache holds and the live native objects. Writes target/soak/soak.csv and soak.pn
 whether each curve is flat after warm-up (the last third's mean within ``--tolerance`` of the
 middle third's; memory may settle, not climb).
 
-``--diagnose`` answers where memory outside the heap goes: it pins the heap (``-Xms`` equal to
-``--driver-memory`` and pre-touched, so heap growth is no RSS growth), runs a full GC before each
-sample (the heap figure is then the live set), samples the JVM's native memory tracking
-(``jcmd VM.native_memory summary``: its categories and ``untracked_mb``, resident memory that is
-neither heap nor the JVM's own: TensorFlow, the bridge, glibc's retained free memory, mapped
-files) and at the end asks glibc to return its free memory (``jcmd System.trim_native_heap``) and
-records how much that was. ``--malloc-arena-max`` and ``--skip`` vary one thing at a time.
+Where memory goes (``--diagnose`` is all three): ``--pin-heap`` sets ``-Xms`` to
+``--driver-memory`` and pre-touches it, so a growing heap is no growing RSS; ``--live-heap`` runs a
+full GC before each sample, so ``heap_mb`` is the live set; ``--nmt`` samples the JVM's native
+memory tracking (``jcmd VM.native_memory summary``: its categories, and ``untracked_mb``, the
+anonymous resident memory the JVM does not account for: TensorFlow's and the bridge's allocations
+and the free memory glibc keeps) and at the end asks glibc to return its free memory
+(``jcmd System.trim_native_heap``) and prints how much that was. ``--malloc-arena-max`` and
+``--skip`` vary one thing at a time.
 """
 
 from __future__ import annotations
@@ -73,11 +74,11 @@ def trim_native_heap(pid: int) -> float:
     return before - after
 
 
-def sample(spark, pid: int, tmp_root: Path, diagnose: bool) -> dict[str, float]:
+def sample(spark, pid: int, tmp_root: Path, args: argparse.Namespace) -> dict[str, float]:
     from sparkdl import runtime
 
     jvm = spark.sparkContext._jvm
-    if diagnose:
+    if args.live_heap:
         jvm.java.lang.System.gc()  # a full GC under G1: heap_mb is then the live set
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
@@ -94,7 +95,7 @@ def sample(spark, pid: int, tmp_root: Path, diagnose: bool) -> dict[str, float]:
         "rss_file_mb": kb["RssFile"],
         "heap_mb": heap.getUsed() / 2**20,
         "heap_committed_mb": heap.getCommitted() / 2**20,
-        # Exactly the memory outside the heap when the heap is pinned and pre-touched (--diagnose);
+        # Exactly the memory outside the heap when the heap is pinned and pre-touched (--pin-heap);
         # otherwise a lower bound (committed heap pages may not be resident yet).
         "off_heap_rss_mb": kb["VmRSS"] - heap.getCommitted() / 2**20,
         "direct_mb": sum(b.getMemoryUsed() for b in buffers if b.getName() == "direct") / 2**20,
@@ -108,7 +109,7 @@ def sample(spark, pid: int, tmp_root: Path, diagnose: bool) -> dict[str, float]:
         "sessions": sum(s["sessions"] for s in cache.values()),
         "native_objects": sum(runtime.live_native_objects(spark=spark).values()),
     }
-    if diagnose:
+    if args.nmt:
         nmt = native_memory(pid)
         figures.update(nmt)
         # Anonymous resident memory the JVM does not account for: TensorFlow's and the bridge's
@@ -118,11 +119,14 @@ def sample(spark, pid: int, tmp_root: Path, diagnose: bool) -> dict[str, float]:
 
 
 def session_conf(args: argparse.Namespace) -> dict[str, str]:
+    options = []
+    if args.pin_heap:  # Spark refuses -Xmx here (spark.driver.memory sets it) but takes -Xms
+        options += [f"-Xms{args.driver_memory}", "-XX:+AlwaysPreTouch"]
+    if args.nmt:
+        options.append("-XX:NativeMemoryTracking=summary")
     conf = {"spark.ui.enabled": "false", "spark.driver.memory": args.driver_memory}
-    if args.diagnose:
-        # Spark refuses -Xmx in extraJavaOptions (spark.driver.memory sets it) but takes -Xms.
-        conf["spark.driver.extraJavaOptions"] = (
-            f"-Xms{args.driver_memory} -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary")
+    if options:
+        conf["spark.driver.extraJavaOptions"] = " ".join(options)
     return conf
 
 
@@ -134,14 +138,29 @@ def main() -> None:
     parser.add_argument("--out", default="target/soak")
     parser.add_argument("--driver-memory", default="1g",
                         help="spark.driver.memory, the heap's bound (default: Spark's 1g)")
+    parser.add_argument("--pin-heap", action="store_true",
+                        help="-Xms = --driver-memory, pre-touched: heap growth is no RSS growth")
+    parser.add_argument("--live-heap", action="store_true",
+                        help="a full GC before each sample: heap_mb is the live set")
+    parser.add_argument("--nmt", action="store_true",
+                        help="sample native memory tracking; trim glibc's free memory at the end")
     parser.add_argument("--diagnose", action="store_true",
-                        help="pin the heap, GC before each sample, sample native memory tracking, "
-                             "trim glibc's free memory at the end")
+                        help="--pin-heap --live-heap --nmt")
     parser.add_argument("--malloc-arena-max", type=int,
                         help="MALLOC_ARENA_MAX for the JVM (glibc's default: 8 per core)")
     parser.add_argument("--skip", action="append", default=[], choices=JOB_KINDS,
                         help="leave this job kind out of the loop (repeatable)")
+    parser.add_argument("--plot", metavar="CSV",
+                        help="no run: draw soak.png in --out from an earlier run's soak.csv")
     args = parser.parse_args()
+    if args.plot:
+        with open(args.plot, newline="") as f:
+            samples = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        report(samples, Path(args.out) / "soak.png", args.tolerance)
+        return
+    if args.diagnose:
+        args.pin_heap = args.live_heap = args.nmt = True
 
     if args.malloc_arena_max is not None:  # the JVM that PySpark starts inherits the environment
         os.environ["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
@@ -206,10 +225,10 @@ def main() -> None:
         now = time.monotonic()
         if now - last >= args.every or not samples:
             samples.append({"seconds": round(now - start, 1), "rounds": rounds,
-                            **sample(spark, pid, tmp_root, args.diagnose)})
+                            **sample(spark, pid, tmp_root, args)})
             print(samples[-1], flush=True)
             last = now
-    trimmed = trim_native_heap(pid) if args.diagnose else None
+    trimmed = trim_native_heap(pid) if args.nmt else None
     spark.stop()
 
     out = Path(args.out)
@@ -233,7 +252,8 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
     keys = [k for k in ("rss_mb", "off_heap_rss_mb", "untracked_mb", "rss_file_mb", "heap_mb",
                         "direct_mb", "storage_mb", "sql_executions", "fds", "threads",
                         "temp_files", "sessions") if k in samples[0]]
-    nmt = sorted((k for k in samples[0] if k.startswith("nmt_") and k != "nmt_java_heap_mb"),
+    nmt = sorted((k for k in samples[0]
+                  if k.startswith("nmt_") and k not in ("nmt_total_mb", "nmt_java_heap_mb")),
                  key=lambda k: -samples[-1][k])[:6]  # the JVM's largest native categories
     columns = 6
     panels = keys + (["nmt"] if nmt else [])
@@ -260,7 +280,7 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
                         f"{'flat' if flat else 'GROWING'}")
     for ax in axes.flat[len(panels):]:
         ax.set_visible(False)
-    fig.suptitle(f"sparkdl soak: {samples[-1]['rounds']} rounds of mixed jobs")
+    fig.suptitle(f"sparkdl soak: {samples[-1]['rounds']:.0f} rounds of mixed jobs")
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     print("\n".join(verdicts))
