@@ -57,6 +57,9 @@ def native_memory(pid: int) -> dict[str, float]:
     if total is None:
         raise RuntimeError(f"no native memory tracking in the JVM {pid}: {summary.strip()}")
     figures = {"nmt_total_mb": int(total.group(1)) / 1024}
+    threads = re.search(r"\(thread #(\d+)\)", summary)  # the threads the JVM started
+    if threads is not None:
+        figures["jvm_threads"] = int(threads.group(1))
     for name, committed in re.findall(r"-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB",
                                       summary):
         figures[f"nmt_{name.lower().replace(' ', '_')}_mb"] = int(committed) / 1024
@@ -251,7 +254,7 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
 
     keys = [k for k in ("rss_mb", "off_heap_rss_mb", "untracked_mb", "rss_file_mb", "heap_mb",
                         "direct_mb", "storage_mb", "sql_executions", "fds", "threads",
-                        "temp_files", "sessions") if k in samples[0]]
+                        "jvm_threads", "temp_files", "sessions") if k in samples[0]]
     nmt = sorted((k for k in samples[0]
                   if k.startswith("nmt_") and k not in ("nmt_total_mb", "nmt_java_heap_mb")),
                  key=lambda k: -samples[-1][k])[:6]  # the JVM's largest native categories
@@ -275,7 +278,7 @@ def report(samples: list[dict[str, float]], png: Path, tolerance: float) -> None
         ax.set_title(key)
         middle = np.mean(ys[n // 3: 2 * n // 3]) if n >= 3 else ys[0]
         final = np.mean(ys[2 * n // 3:]) if n >= 3 else ys[-1]
-        flat = final <= middle * (1 + tolerance) + (0 if key.endswith("_mb") else 1)
+        flat = final <= middle * (1 + tolerance) + 1  # 1 MB or 1 count: storage_mb is ~0.5
         verdicts.append(f"{key}: middle third {middle:.1f}, last third {final:.1f} -> "
                         f"{'flat' if flat else 'GROWING'}")
     for ax in axes.flat[len(panels):]:
