@@ -110,6 +110,7 @@ def sample(spark, pid: int, tmp_root: Path, args: argparse.Namespace) -> dict[st
         "threads": int(fields["Threads"]),
         "temp_files": len(temp),
         "sessions": sum(s["sessions"] for s in cache.values()),
+        "session_loads": sum(s["loads"] for s in cache.values()),
         "native_objects": sum(runtime.live_native_objects(spark=spark).values()),
     }
     if args.nmt:
