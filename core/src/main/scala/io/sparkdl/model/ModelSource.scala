@@ -161,12 +161,11 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
   }
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
-    val dir = PrivateDirectory.create("sparkdl-savedmodel-")
-    try {
-      SavedModelArchive.unpack(archive, dir)
-      val model = SavedModelFiles.load(dir, origin, tags, config)
+    Using.resource(LoadDirectories.acquire()) { dir =>
+      SavedModelArchive.unpack(archive, dir.path)
+      val model = SavedModelFiles.load(dir.path, origin, tags, config)
       new ModelSource.Loaded(model.graph, model.session, model)
-    } finally SavedModelArchive.deleteTree(dir)
+    }
   }
 }
 

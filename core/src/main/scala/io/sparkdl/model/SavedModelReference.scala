@@ -63,17 +63,16 @@ final class SavedModelReference private (
       try checkUnchanged(fs, root) catch { case e: Throwable => model.close(); throw e }
       new ModelSource.Loaded(model.graph, model.session, model)
     } else {
-      val dir = PrivateDirectory.create("sparkdl-savedmodel-")
-      try {
+      Using.resource(LoadDirectories.acquire()) { dir =>
         fingerprint.foreach { f =>
-          val target = PrivateDirectory.resolveInside(dir, f.file)
+          val target = PrivateDirectory.resolveInside(dir.path, f.file)
           Files.createDirectories(target.getParent)
           Using.resource(fs.open(new HadoopPath(root, f.file)))(in => Files.copy(in, target))
         }
         checkUnchanged(fs, root)
-        val model = SavedModelFiles.load(dir, path, tags, config)
+        val model = SavedModelFiles.load(dir.path, path, tags, config)
         new ModelSource.Loaded(model.graph, model.session, model)
-      } finally SavedModelArchive.deleteTree(dir)
+      }
     }
   }
 

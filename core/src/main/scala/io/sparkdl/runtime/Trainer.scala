@@ -1,12 +1,10 @@
 package io.sparkdl.runtime
 
-import java.nio.file.Files
-
 import scala.collection.mutable
 
 import org.apache.spark.sql.catalyst.InternalRow
 
-import io.sparkdl.model.{BindingNames, Feed, SavedModelArchive}
+import io.sparkdl.model.{BindingNames, Feed, LoadDirectories, SavedModelArchive}
 import io.sparkdl.tf.{PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
 
 /**
@@ -54,12 +52,14 @@ final class TrainingDivergedException(message: String) extends RuntimeException(
  */
 private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, config: SessionConfig)
     extends AutoCloseable {
-  private val dir = Files.createTempDirectory("sparkdl-training-")
+  // A reused directory, not a fresh one per fit: TF keeps memory per path it loads from.
+  private val directory = LoadDirectories.acquire()
+  private val dir = directory.path
   private val model: SavedModel = {
     try {
       SavedModelArchive.unpack(archive, dir.resolve("model"))
       SavedModel.load(dir.resolve("model").toString, plan.tags, config)
-    } catch { case e: Throwable => SavedModelArchive.deleteTree(dir); throw e }
+    } catch { case e: Throwable => directory.close(); throw e }
   }
   private val keys = plan.feeds.map(_._1)
   private val rowValidator =
@@ -208,5 +208,5 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
 
   override def close(): Unit =
     try learningRateFeed.foreach(_._2.close())
-    finally try model.close() finally SavedModelArchive.deleteTree(dir)
+    finally try model.close() finally directory.close()
 }

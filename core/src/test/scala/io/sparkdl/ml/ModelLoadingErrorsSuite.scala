@@ -46,7 +46,7 @@ class ModelLoadingErrorsSuite extends StageFixtures {
     Files.delete(dir.resolve("variables/variables.data-00000-of-00001"))
     for ((_, load) <- loaders) {
       val m = message(dir.toString, "variables/variables.data-00000-of-00001")(load(dir.toString))
-      assert(!m.contains("sparkdl-savedmodel-"), m)
+      assert(!m.contains("sparkdl-load-"), m)
     }
   }
 
