@@ -22,9 +22,5 @@ object GraphOptimization {
 
   /** The optimization named `value`; `what` names the setting in the error. */
   def parse(value: String, what: String): GraphOptimization =
-    all.find(_.name.equalsIgnoreCase(Option(value).getOrElse("").trim)).getOrElse {
-      throw new IllegalArgumentException(
-        s"$what: unknown graph optimization '$value'; expected one of ${all.map(o => s"'${o.name}'").mkString(", ")}"
-      )
-    }
+    NamedChoice.parse[GraphOptimization](value, all, _.name, "graph optimization", what)
 }

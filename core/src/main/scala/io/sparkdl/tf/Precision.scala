@@ -22,9 +22,5 @@ object Precision {
 
   /** The precision named `value`; `what` names the setting in the error. */
   def parse(value: String, what: String): Precision =
-    all.find(_.name.equalsIgnoreCase(Option(value).getOrElse("").trim)).getOrElse {
-      throw new IllegalArgumentException(
-        s"$what: unknown precision '$value'; expected one of ${all.map(p => s"'${p.name}'").mkString(", ")}"
-      )
-    }
+    NamedChoice.parse[Precision](value, all, _.name, "precision", what)
 }

@@ -7,10 +7,6 @@ import scala.concurrent.{Await, ExecutionContext, Future}
 import scala.concurrent.duration._
 import scala.util.Using
 
-import org.scalatest.BeforeAndAfterAll
-import org.scalatest.funsuite.AnyFunSuite
-
-import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.functions.{col, sum}
 
 import io.sparkdl.model.{FrozenGraph, GraphProgram, ModelSource}
@@ -22,29 +18,16 @@ import io.sparkdl.tf.{DType, Shape, SessionConfig, Tensor}
  * The session cache bounded in bytes: a local session whose bound holds about two of this suite's
  * graphs (`z = x + c_i`, each with a constant padding it to a known size).
  */
-class SessionCacheSuite extends AnyFunSuite with BeforeAndAfterAll {
+class SessionCacheSuite extends SessionCacheConfs {
 
   // Each graph's padding: 64 kB, so a 160 kB bound holds two of them.
   private val padding = 16 * 1024
   private val bound = 160L * 1024
 
-  private lazy val spark = SparkSession.builder()
-    .master("local[2]")
-    .appName(suiteName)
-    .config("spark.ui.enabled", "false")
-    .config(SessionCache.MaxBytesConf, "160k")
-    .config(SessionCache.SessionOverheadConf, "0") // sessions count as their graphs' padding alone
-    .getOrCreate()
-
-  override def beforeAll(): Unit = { super.beforeAll(); spark; SessionCache.clear() }
-
-  override def afterAll(): Unit =
-    try {
-      spark.stop()
-      SparkSession.clearActiveSession()
-      SparkSession.clearDefaultSession()
-      SessionCache.clear()
-    } finally super.afterAll()
+  override protected def cacheConfs: Map[String, String] = Map(
+    SessionCache.MaxBytesConf -> "160k",
+    SessionCache.SessionOverheadConf -> "0" // sessions count as their graphs' padding alone
+  )
 
   /** `z = x + c`, x float64 [?], with a float32 constant of `padding` elements nobody fetches. */
   private def addGraph(c: Double): FrozenGraph = FrozenGraph(graphDef { g =>

@@ -1,9 +1,6 @@
 package io.sparkdl.runtime
 
-import org.apache.spark.sql.SparkSession
 import org.apache.spark.sql.functions.{col, sum}
-import org.scalatest.BeforeAndAfterAll
-import org.scalatest.funsuite.AnyFunSuite
 
 import io.sparkdl.model.GraphProgram
 import io.sparkdl.tensorframes.TensorFrames
@@ -14,23 +11,8 @@ import io.sparkdl.tf.{DType, Shape}
  * Sessions of tiny models count for TF's per-session memory too: without that, a byte bound let
  * thousands of them pile up (dev/soak: the driver's memory grew by 2.6 MB per session).
  */
-class SessionOverheadSuite extends AnyFunSuite with BeforeAndAfterAll {
-  private lazy val spark = SparkSession.builder()
-    .master("local[2]")
-    .appName(suiteName)
-    .config("spark.ui.enabled", "false")
-    .config(SessionCache.MaxBytesConf, "16m")
-    .getOrCreate()
-
-  override def beforeAll(): Unit = { super.beforeAll(); spark; SessionCache.clear() }
-
-  override def afterAll(): Unit =
-    try {
-      spark.stop()
-      SparkSession.clearActiveSession()
-      SparkSession.clearDefaultSession()
-      SessionCache.clear()
-    } finally super.afterAll()
+class SessionOverheadSuite extends SessionCacheConfs {
+  override protected def cacheConfs: Map[String, String] = Map(SessionCache.MaxBytesConf -> "16m")
 
   test("a 16m bound keeps at most four idle sessions of tiny models, whose results stay right") {
     assert(SessionCache.sessionOverhead == SessionCache.DefaultSessionOverhead)
