@@ -7,6 +7,7 @@ precision of float32. Where the CPU lacks bfloat16, the refusal is what is teste
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,16 @@ def cnn():
             tf.keras.layers.Dense(4),
         ]
     )
+
+
+@contextmanager
+def _conf(spark, key, value):
+    """The session conf `key` set to `value` inside the block, unset after."""
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)
 
 
 def _inputs(shape, seed):
@@ -167,18 +178,14 @@ def test_confs_choose_the_mode_for_map_blocks_and_sql_functions(spark, mlp, tmp_
 
 def test_bad_settings_name_the_conf_or_the_param(spark, mlp):
     df = _frame(spark, _inputs((64,), seed=1))
-    try:
-        spark.conf.set("spark.sparkdl.precision", "float16")
+    with _conf(spark, "spark.sparkdl.precision", "float16"):
         with pytest.raises(
             IllegalArgumentException,
             match=r"spark.sparkdl.precision: unknown precision 'float16'; expected one of "
             r"'float32', 'bfloat16'",
         ):
             KerasTransformer(model=mlp, inputCol="x", outputCol="p").transform(df)
-    finally:
-        spark.conf.unset("spark.sparkdl.precision")
-    try:
-        spark.conf.set("spark.sparkdl.graphOptimization", "fast")
+    with _conf(spark, "spark.sparkdl.graphOptimization", "fast"):
         with pytest.raises(
             IllegalArgumentException,
             match=r"spark.sparkdl.graphOptimization: unknown graph "
@@ -186,8 +193,6 @@ def test_bad_settings_name_the_conf_or_the_param(spark, mlp):
         ):
             with tf.Graph().as_default():
                 tfs.map_blocks(tf.identity(tfs.block(df, "x"), name="y"), df)
-    finally:
-        spark.conf.unset("spark.sparkdl.graphOptimization")
     # As PySpark's own params: checked by the JVM's validator when the stage runs.
     with pytest.raises(
         IllegalArgumentException, match=r"parameter precision given invalid value float16"
@@ -216,11 +221,8 @@ def test_the_params_persist_and_a_stage_param_beats_the_conf(spark, mlp, tmp_pat
     stage.write().save(path)
     loaded = KerasTransformer.load(path)
     assert loaded.getGraphOptimization() == "none" and loaded.getPrecision() == "float32"
-    try:
-        spark.conf.set("spark.sparkdl.precision", "no-such-precision")  # ignored: the param is set
+    with _conf(spark, "spark.sparkdl.precision", "no-such-precision"):  # ignored: the param is set
         np.testing.assert_allclose(_run(loaded, spark, x), mlp(x).numpy(), atol=1e-5, rtol=0)
-    finally:
-        spark.conf.unset("spark.sparkdl.precision")
     assert isinstance(PipelineModel(stages=[loaded]).stages[0], KerasTransformer)
 
 

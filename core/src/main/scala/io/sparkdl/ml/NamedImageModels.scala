@@ -227,9 +227,7 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
       .setResizeMethod(ScaleHints($(scaleHint)).name)
       .setBatchSize($(batchSize))
       .setHandleInvalid($(handleInvalid))
-    get(graphOptimization).foreach(inner.setGraphOptimization(_))
-    get(precision).foreach(inner.setPrecision(_))
-    inner.transform(df)
+    copyComputeModeTo(inner).transform(df)
   }
 
   protected def quoted(name: String): org.apache.spark.sql.Column = col(s"`${name.replace("`", "``")}`")

@@ -235,9 +235,7 @@ class TFEstimator(override val uid: String)
     val fitted = new TFEstimatorModel(uid).setModel(trained).setInputMapping(getInputMapping)
       .setOutputCol(getOutputCol).setBatchSize(getBatchSize).setHandleInvalid(getHandleInvalid)
       .setHistory(history)
-    get(graphOptimization).foreach(fitted.setGraphOptimization(_))
-    get(precision).foreach(fitted.setPrecision(_))
-    fitted.setParent(this)
+    copyComputeModeTo(fitted).setParent(this)
   }
 
   private def trainable: SavedModelArchive = required(model, "a trainable TFModel").source match {

@@ -17,8 +17,11 @@ final case class SessionConfig(
 ) {
   require(intraOpThreads >= 0, s"intraOpThreads must be >= 0, got $intraOpThreads")
   require(interOpThreads >= -1, s"interOpThreads must be >= -1, got $interOpThreads")
-  SessionConfig.unsupported(optimization, precision, CpuFeatures.current, TfRuntime.oneDnnEnabled).foreach { why =>
-    throw new IllegalArgumentException(why)
+  // Made per task: float32 (the default) needs no look at the CPU or the environment.
+  if (precision != Precision.Float32) {
+    SessionConfig.unsupported(optimization, precision, CpuFeatures.current, TfRuntime.oneDnnEnabled).foreach { why =>
+      throw new IllegalArgumentException(why)
+    }
   }
 
   /** ConfigProto bytes: intra_op_parallelism_threads = 2, inter_op_parallelism_threads = 5,

@@ -33,6 +33,13 @@ trait HasComputeMode extends Params {
   def setGraphOptimization(value: String): this.type = set(graphOptimization, value)
   def setPrecision(value: String): this.type = set(precision, value)
 
+  /** Sets on `other` the compute params set here (a stage that runs another, a fitted model). */
+  def copyComputeModeTo(other: HasComputeMode): other.type = {
+    get(graphOptimization).foreach(other.setGraphOptimization(_))
+    get(precision).foreach(other.setPrecision(_))
+    other
+  }
+
   /** The mode this stage runs its model in, on `spark`. */
   protected def computeMode(spark: SparkSession, owner: String): ComputeMode =
     ComputeMode.resolve(spark, get(graphOptimization), get(precision), s"$owner: ")
