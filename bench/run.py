@@ -99,6 +99,7 @@ class Config:
     warmup: int = 1
     warmup_seconds: float = 3.0  # at least this much warm-up per method (JIT), in whole runs
     scale_partitions: list[int] = field(default_factory=lambda: [2, 8, 32])
+    task_cost_tasks: int = 200  # one-row partitions of the per-task cost measurement
     scale_block_sizes: list[int] = field(default_factory=list)
     scale_rows: list[int] = field(default_factory=list)
     scale_runs: int = 3
@@ -114,6 +115,7 @@ QUICK = Config(
     warmup_seconds=1.0,
     scale_block_sizes=[128, 1024, 16384],
     scale_rows=[10_000, 50_000],
+    task_cost_tasks=50,
     image_count=200,
     image_runs=3,
 )
@@ -345,6 +347,9 @@ class Suite:
         }
         #: Spark's ceiling (noop of the cached scan) at each partition count of the scaling runs.
         self.partition_ceiling: dict[int, Timing] = {}
+        #: (kind, partitions) -> the same few rows as 2 partitions and as one row a partition,
+        #: sparkdl and the ceiling: sparkdl's own fixed cost of a task (report.task_cost).
+        self.task_cost: dict[tuple[str, int], Timing] = {}
         self.prepared: dict[str, m.Prepared] = {}
         self.image_timings: dict[str, Timing] = {}
         self.image_checks: dict[str, float] = {}
@@ -613,6 +618,25 @@ class Suite:
             log(f"scaling: {p} partitions, {kind}: {t.median:,.0f} rows/s")
         for df in frames.values():
             df.unpersist()
+        self.measure_task_cost(spec, runs, job)
+
+    def measure_task_cost(self, spec: Any, runs: int, job: Any) -> None:
+        """sparkdl's fixed cost of a task, apart from the work on its rows: the same rows as 2
+        partitions and as one row a partition, through sparkdl and through Spark's ceiling, in
+        the same rounds. Going from 2 tasks to one a row adds Spark's per-task cost to both;
+        what it adds to sparkdl beyond that is sparkdl's own (report.task_cost)."""
+        tasks = self.cfg.task_cost_tasks
+        frames = {
+            p: m.make_data(self.spark, tasks, spec.features, p, DATA_SEED) for p in (2, tasks)
+        }
+        jobs = {("sparkdl", p): job(df, self.cfg.block_size) for p, df in frames.items()}
+        jobs |= {("ceiling", p): lambda df=df: m.spark_ceiling_job(df) for p, df in frames.items()}
+        self.task_cost = self.rounds(jobs, tasks, runs)
+        for df in frames.values():
+            df.unpersist()
+        cost = report.task_cost(self.task_cost)
+        if cost:
+            log(f"scaling: sparkdl's own cost of a task: {cost['sparkdl_ms']:.3f} ms")
 
 
 def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: str) -> int:
@@ -842,6 +866,8 @@ def main(argv: list[str]) -> int:
     if jfr:
         notes.append(f"JFR recording: {jfr} (summarise with bench/jfr_top.py).")
     peak_f32 = pk.best(suite.peaks, "sparkdl", "float32")
+    spark_share = report.partition_cost_split(suite.scaling["partitions"], suite.partition_ceiling)
+    task_cost = report.task_cost(suite.task_cost, spark_share)
     found = report.targets(
         suite.timings,
         suite.first_result,
@@ -849,9 +875,9 @@ def main(argv: list[str]) -> int:
         suite.flops,
         peak_f32.gflops if peak_f32 else None,
         suite.bfloat16_diffs,
+        task_cost,
     )
     found += report.image_targets(suite.image_timings)
-    spark_share = report.partition_cost_split(suite.scaling["partitions"], suite.partition_ceiling)
     results: dict[str, Any] = {
         "meta": {
             "mode": cfg.mode,
@@ -898,6 +924,8 @@ def main(argv: list[str]) -> int:
             "correctness_max_abs_diff": suite.image_checks,
         },
         "partition_cost_split": spark_share,
+        "task_cost": task_cost,
+        "task_cost_timings": {f"{k}/{p}": t.to_json() for (k, p), t in suite.task_cost.items()},
         "training": {
             **suite.training,
             "targets": [

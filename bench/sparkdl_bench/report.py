@@ -65,12 +65,14 @@ def targets(
     flops: dict[str, int] | None = None,
     peak_gflops: float | None = None,
     bfloat16_diffs: dict[str, dict[str, float]] | None = None,
+    task_cost: dict[str, float] | None = None,
 ) -> list[Target]:
     """The suite's goals, measured where the data is there.
 
     ``flops``: floating-point operations per row by model; ``peak_gflops``: the machine's
     float32 matmul peak through sparkdl's bridge; ``bfloat16_diffs``: by model, bfloat16's max
-    difference to TF Python float32 (``abs``, ``relative`` to the largest output).
+    difference to TF Python float32 (``abs``, ``relative`` to the largest output);
+    ``task_cost``: :func:`task_cost`'s figures.
     """
 
     def median(model: str, method: str) -> float | None:
@@ -153,6 +155,18 @@ def targets(
     if 2 in partitions and 32 in partitions:
         cost = 1 - partitions[32].median / partitions[2].median
     out.append(Target("2 -> 32 partitions costs sparkdl < 15% (mlp)", cost, 0.15, "<", "%"))
+    # Issue 16: sparkdl's own share of that cost, its fixed cost of a task measured apart.
+    own = (task_cost or {}).get("share_of_32")
+    out.append(
+        Target(
+            "sparkdl's own cost of 30 more tasks < 5% of the 32-partition job (mlp"
+            + (f"; {task_cost['sparkdl_ms']:.3f} ms a task)" if task_cost else ")"),
+            own,
+            0.05,
+            "<",
+            "%",
+        )
+    )
     warm = first_result.get("mlp", {}).get("warm_s")
     out.append(Target("warm time to first result < 1 s (mlp)", warm, 1.0, "<", "s"))
     return out
@@ -235,6 +249,39 @@ def partition_cost_split(
         "spark_share": spark / at_32,
         "sparkdl_share": (total - spark) / at_32,
     }
+
+
+def task_cost(
+    timings: dict[tuple[str, int], Timing], split: dict[str, float] | None = None
+) -> dict[str, float] | None:
+    """sparkdl's own fixed cost of a task, from the same rows as 2 partitions and as one row a
+    partition, through sparkdl and through Spark's ceiling (keys ``(kind, partitions)``).
+
+    Each extra task adds Spark's per-task cost to both jobs; what it adds to sparkdl beyond the
+    ceiling's is sparkdl's own (session lease, plan and model handles, a block of one row).
+    With ``split`` (:func:`partition_cost_split`), that cost for the 30 more tasks of 2 -> 32
+    partitions as a share of sparkdl's 32-partition job.
+    """
+    counts = sorted({p for _, p in timings})
+    if len(counts) != 2 or not all(
+        (k, p) in timings for k in ("sparkdl", "ceiling") for p in counts
+    ):
+        return None
+    few, many = counts
+
+    def added(kind: str) -> float:
+        t_few, t_many = timings[(kind, few)], timings[(kind, many)]
+        return (t_many.rows / t_many.median - t_few.rows / t_few.median) / (many - few)
+
+    per_task = added("sparkdl") - added("ceiling")
+    out = {
+        "tasks": float(many),
+        "sparkdl_ms": per_task * 1e3,
+        "spark_ms": added("ceiling") * 1e3,
+    }
+    if split:
+        out["share_of_32"] = per_task * 30 / split["sparkdl_32_s"]
+    return out
 
 
 # ---- formatting ---------------------------------------------------------------------------
@@ -397,6 +444,20 @@ def render(
                 f"({split['spark_share'] * 100:.1f}%), leaving "
                 f"{split['sparkdl_share'] * 100:.1f}% to sparkdl."
             )
+            cost = results.get("task_cost")
+            if cost:
+                parts.append(
+                    f"Measured apart ({cost['tasks']:,.0f} one-row partitions against 2, sparkdl "
+                    f"and the ceiling in the same rounds), a task costs Spark "
+                    f"{cost['spark_ms']:.3f} ms and sparkdl {cost['sparkdl_ms']:.3f} ms more: "
+                    + (
+                        f"{cost['share_of_32'] * 100:.1f}% of the 32-partition job for its 30 "
+                        "more tasks. The rest of sparkdl's share is not per-task work of its own "
+                        "(see bench/README.md, Scaling)."
+                        if "share_of_32" in cost
+                        else "no 2 -> 32 split to compare with."
+                    )
+                )
     if images:
         d = results.get("images", {})
         parts.append(
