@@ -17,6 +17,7 @@ _LAZY = {
     name: "sparkdl.image"
     for name in (
         "PIL_to_imageStruct",
+        "createResizeImageUDF",
         "imageArrayToStruct",
         "imageStructToArray",
         "imageStructToPIL",

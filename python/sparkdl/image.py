@@ -17,7 +17,9 @@ needed by the PIL functions only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import numbers
+import sys
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -26,12 +28,15 @@ from pyspark.sql.types import BinaryType, IntegerType, StringType, StructField, 
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
+    from pyspark.sql import Column
+    from pyspark.sql._typing import ColumnOrName
 
 __all__ = [
     "OcvType",
     "PIL_decode",
     "PIL_to_imageStruct",
     "columnSchema",
+    "createResizeImageUDF",
     "imageArrayToStruct",
     "imageFields",
     "imageSchema",
@@ -444,3 +449,66 @@ def readImages(
         bool(dropInvalid),
     )
     return DataFrame(jdf, spark)
+
+
+#: The resize methods of :func:`createResizeImageUDF` (Pillow's filter of the same name; area is
+#: Pillow's BOX).
+RESIZE_METHODS = ("area", "bilinear", "bicubic", "nearest")
+
+
+def createResizeImageUDF(
+    size: Sequence[int], method: str = "area"
+) -> Callable[[ColumnOrName], Column]:
+    """A function that resizes a column of images to ``size`` on the executors (in the JVM).
+
+    sparkdl 1.x's name and use: ``df.select(createResizeImageUDF((224, 224))("image"))``.
+
+    Parameters
+    ----------
+    size
+        ``(height, width)`` of the resized images, positive.
+    method
+        One of :data:`RESIZE_METHODS`; each equals Pillow's ``Image.resize`` with that filter.
+        Default ``"area"`` (Pillow's BOX, the named models' resizing).
+
+    Returns
+    -------
+    Callable
+        Takes an image column (a name or a Column of :data:`columnSchema`) and returns a Column
+        of :data:`columnSchema`: 8-bit images stay 8-bit, float32 ones float32, channels in their
+        order, ``origin`` kept; images already of ``size`` pass through untouched; null images
+        stay null. Needs a SparkSession with sparkdl's jars (:func:`sparkdl.session`).
+    """
+    try:
+        height, width = size
+        ok = all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"createResizeImageUDF: size must be (height, width) of two positive ints, got {size!r}"
+        )
+    if method not in RESIZE_METHODS:
+        raise ValueError(
+            f"createResizeImageUDF: method must be one of {', '.join(RESIZE_METHODS)}, "
+            f"got {method!r}"
+        )
+
+    def resize(image: ColumnOrName) -> Column:
+        from pyspark.sql.classic.column import Column, _to_java_column
+
+        spark = SparkSession.getActiveSession()
+        if spark is None:
+            raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+        api = _images_api(spark)
+        return Column(api.resize(_to_java_column(image), int(height), int(width), method))
+
+    return resize
+
+
+# sparkdl 1.x's module of these functions: `from sparkdl.image import imageIO` and
+# `import sparkdl.image.imageIO` give this module.
+imageIO = sys.modules[__name__]
+sys.modules[f"{__name__}.imageIO"] = imageIO

@@ -17,6 +17,7 @@ from sparkdl.image import (
     PIL_decode,
     PIL_to_imageStruct,
     columnSchema,
+    createResizeImageUDF,
     imageArrayToStruct,
     imageSchema,
     imageStructToArray,
@@ -255,7 +256,6 @@ def test_readImagesWithCustomFn_partitions(spark, image_dir):
         readImagesWithCustomFn(str(folder), PIL_decode, 0)
 
 
-
 def test_readImages(spark, image_dir):
     folder, expected = image_dir
     df = readImages(str(folder))
@@ -277,3 +277,53 @@ def test_readImages_takes_the_original_numPartition(spark, image_dir):
     assert readImages(str(folder), numPartition=3).rdd.getNumPartitions() == 3
     with pytest.raises(TypeError, match="numPartitions or numPartition"):
         readImages(str(folder), numPartitions=2, numPartition=3)
+
+
+def test_createResizeImageUDF_equals_pillow_keeps_origin_and_nulls(spark, image_dir):
+    rng = np.random.default_rng(11)
+    arrays = {
+        "bgr": rng.integers(0, 256, (37, 53, 3), dtype=np.uint8),
+        "bgra": rng.integers(0, 256, (20, 31, 4), dtype=np.uint8),
+        "gray": rng.integers(0, 256, (9, 40), dtype=np.uint8),
+        "same": rng.integers(0, 256, (12, 9, 3), dtype=np.uint8),
+    }
+    rows = [Row(image=imageArrayToStruct(a, origin=k)) for k, a in arrays.items()]
+    df = spark.createDataFrame([*rows, Row(image=None)], imageSchema)
+    for method, pil in [("area", Image.Resampling.BOX), ("nearest", Image.Resampling.NEAREST)]:
+        out = df.select(createResizeImageUDF((12, 9), method)("image").alias("r")).collect()
+        assert out[-1].r is None
+        for (origin, array), row in zip(arrays.items(), out[:-1], strict=True):
+            assert row.r.origin == origin
+            assert (row.r.height, row.r.width) == (12, 9)
+            # Channels resize independently of their order (alpha last in both): Pillow gets
+            # the stored B, G, R(, A) as R, G, B(, A).
+            expected = np.asarray(Image.fromarray(array).resize((9, 12), pil))
+            np.testing.assert_array_equal(
+                imageStructToArray(row.r).reshape(expected.shape), expected
+            )
+    # A Column works as a name does; the files of readImages too.
+    read = readImages(str(image_dir[0]), dropInvalid=True)
+    resized = read.select(createResizeImageUDF([3, 2])(read.image).alias("r")).collect()
+    assert sorted((r.r.height, r.r.width, r.r.nChannels) for r in resized) == [(3, 2, 3), (3, 2, 4)]
+
+
+@pytest.mark.parametrize("size", [(0, 5), (5,), (5, 5, 5), "ab", (5.0, 5), (True, 5), 7, None])
+def test_createResizeImageUDF_refuses_bad_sizes(size):
+    with pytest.raises(ValueError, match=r"size must be \(height, width\) of two positive ints"):
+        createResizeImageUDF(size)
+
+
+def test_createResizeImageUDF_refuses_bad_methods():
+    with pytest.raises(ValueError, match="method must be one of area, bilinear, bicubic, nearest"):
+        createResizeImageUDF((2, 2), "lanczos")
+
+
+def test_the_original_imageIO_module_name():
+    import sparkdl
+    import sparkdl.image
+    import sparkdl.image.imageIO as by_import
+    from sparkdl.image import imageIO
+
+    assert imageIO is sparkdl.image and by_import is sparkdl.image
+    assert imageIO.readImagesWithCustomFn is readImagesWithCustomFn
+    assert sparkdl.createResizeImageUDF is createResizeImageUDF
