@@ -49,6 +49,9 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_LAZY[name]), name)
+    alias = sys.modules.get(f"{__name__}.{name}")  # sparkdl.transformers and the like, below
+    if alias is not None:
+        return alias
     raise AttributeError(f"module 'sparkdl' has no attribute {name!r}")
 
 
@@ -56,28 +59,45 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_LAZY])
 
 
-def _java_package_alias(java_package: str, python_module: str) -> None:
-    """Make ``import <java_package>`` mean ``python_module``, imported on first use.
+def _module_alias(name: str, python_module: str, why: str) -> None:
+    """Make ``import <name>`` give a module whose attributes are ``python_module``'s (or those of
+    aliases registered under ``name``), imported on first use, so that ``import sparkdl`` does
+    not import pyspark.ml and the generated stage classes."""
+    alias = types.ModuleType(name, f"Alias of {python_module}: {why}.")
 
-    PySpark finds the Python class of a saved Java stage by importing the stage's Java class name
-    (``DefaultParamsReader.loadParamsInstance``, ``JavaParams._from_java``, used by
-    ``PipelineModel.load``): ``io.sparkdl.ml`` cannot be imported (``io`` is the standard
-    library's), so register it as an alias rather than patching PySpark's functions. Lazily, so
-    that ``import sparkdl`` does not import pyspark.ml and the generated stage classes.
-    """
-    alias = types.ModuleType(java_package, f"Alias of {python_module} for PySpark's readers.")
-
-    def __getattr__(name: str) -> Any:
+    def __getattr__(attr: str) -> Any:
         # Module attributes (__file__, __path__, ...) that tools probe for on every module in
         # sys.modules (TF's autograph does) are not the stages': answer without importing them.
-        if name.startswith("__"):
-            raise AttributeError(name)
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        child = sys.modules.get(f"{name}.{attr}")
+        if child is not None:
+            return child
         import importlib
 
-        return getattr(importlib.import_module(python_module), name)
+        return getattr(importlib.import_module(python_module), attr)
 
     alias.__getattr__ = __getattr__  # type: ignore[method-assign]
-    sys.modules.setdefault(java_package, alias)
+    sys.modules.setdefault(name, alias)
 
 
-_java_package_alias("io.sparkdl.ml", "sparkdl.ml")
+# PySpark finds the Python class of a saved Java stage by importing the stage's Java class name
+# (``DefaultParamsReader.loadParamsInstance``, ``JavaParams._from_java``, used by
+# ``PipelineModel.load``): ``io.sparkdl.ml`` cannot be imported (``io`` is the standard
+# library's), so it is an alias rather than a patch of PySpark's functions.
+_module_alias("io.sparkdl.ml", "sparkdl.ml", "for PySpark's readers of saved stages")
+
+# sparkdl 1.x's module paths, for code that imported the stages from where they were then.
+for _old, _new in {
+    "sparkdl.transformers": "sparkdl",
+    "sparkdl.transformers.named_image": "sparkdl.ml",
+    "sparkdl.transformers.tf_image": "sparkdl.ml",
+    "sparkdl.transformers.tf_tensor": "sparkdl.ml",
+    "sparkdl.transformers.keras_tensor": "sparkdl.ml",
+    "sparkdl.transformers.keras_image": "sparkdl.keras_image",
+    "sparkdl.estimators": "sparkdl",
+    "sparkdl.estimators.keras_image_file_estimator": "sparkdl.keras_image",
+    "sparkdl.udf.keras_image_model": "sparkdl.udf",
+}.items():
+    _module_alias(_old, _new, "sparkdl 1.x's module path")
+del _old, _new

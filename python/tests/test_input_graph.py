@@ -200,3 +200,33 @@ def test_the_original_names_import_from_sparkdl():
     # adds it.
     assert sparkdl._LAZY["KerasImageFileEstimator"] == "sparkdl.keras_image"
     assert "KerasImageFileEstimator" in sparkdl.__all__
+
+
+def test_the_original_module_paths_import():
+    import sparkdl
+    import sparkdl.transformers.named_image
+    from sparkdl.estimators.keras_image_file_estimator import KerasImageFileEstimator
+    from sparkdl.transformers.keras_image import KerasImageFileTransformer
+    from sparkdl.transformers.keras_tensor import KerasTransformer
+    from sparkdl.transformers.named_image import DeepImageFeaturizer, DeepImagePredictor
+    from sparkdl.transformers.tf_image import TFImageTransformer
+    from sparkdl.transformers.tf_tensor import TFTransformer
+    from sparkdl.udf.keras_image_model import registerKerasImageUDF
+
+    for name, found in [
+        ("DeepImageFeaturizer", DeepImageFeaturizer),
+        ("DeepImagePredictor", DeepImagePredictor),
+        ("TFImageTransformer", TFImageTransformer),
+        ("TFTransformer", TFTransformer),
+        ("KerasTransformer", KerasTransformer),
+        ("KerasImageFileTransformer", KerasImageFileTransformer),
+        ("KerasImageFileEstimator", KerasImageFileEstimator),
+        ("registerKerasImageUDF", registerKerasImageUDF),
+    ]:
+        assert found is getattr(sparkdl, name), name
+    # The dotted path resolves as an attribute chain too, and unknown names still fail.
+    assert sparkdl.transformers.named_image.DeepImageFeaturizer is DeepImageFeaturizer
+    with pytest.raises(AttributeError):
+        sparkdl.transformers.named_image.NoSuchStage  # noqa: B018
+    with pytest.raises(ModuleNotFoundError):
+        import sparkdl.transformers.no_such_module  # noqa: F401
