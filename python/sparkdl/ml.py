@@ -207,20 +207,53 @@ class TFImageTransformer(_TFImageTransformer):
     ----------
     model
         A :class:`~sparkdl.model.TFModel`, a Keras model or a Keras file (converted with
-        :meth:`TFModel.from_keras`).
+        :meth:`TFModel.from_keras`), or a TF1 ``tf.Graph``, frozen down to ``outputTensor``
+        (:meth:`TFModel.from_graph`).
+    graph
+        sparkdl 1.x's name of ``model`` for a ``tf.Graph``. Python only, not a param.
     **params
         ``inputCol``, ``outputCol``, ``inputTensor``, ``outputTensor``, ``channelOrder``,
         ``outputMode``, ``imageSize``, ``resizeMethod``, ``batchSize``, ``handleInvalid``: as in
-        Scala; see :meth:`explainParams`.
+        Scala; see :meth:`explainParams`. ``inputTensor`` and ``outputTensor`` may be given as
+        ``tf.Tensor`` objects of the graph, as sparkdl 1.x took them.
     """
 
+    def __init__(self, *, graph: Any = None, **kwargs: Any) -> None:
+        if graph is not None:
+            if kwargs.get("model") is not None:
+                raise ValueError("TFImageTransformer: pass model or graph (its 1.x name), not both")
+            kwargs["model"] = graph
+        super().__init__(**kwargs)
+
     def _set(self, **kwargs: Any) -> TFImageTransformer:
+        for name in ("inputTensor", "outputTensor"):
+            if kwargs.get(name) is not None and hasattr(kwargs[name], "graph"):
+                kwargs[name] = kwargs[name].name  # a tf.Tensor (or op) of the graph
         model = kwargs.get("model")
         if isinstance(model, str | os.PathLike) or (
             model is not None and not isinstance(model, TFModel) and _is_keras_model(model)
         ):
             kwargs["model"] = TFModel.from_keras(model)
+        elif model is not None and not isinstance(model, TFModel):
+            kwargs["model"] = self._frozen_graph(model, kwargs.get("outputTensor"))
         return super()._set(**kwargs)
+
+    def _frozen_graph(self, graph: Any, output: str | None) -> TFModel:
+        import tensorflow as tf
+
+        if not isinstance(graph, tf.Graph):
+            raise TypeError(
+                f"TFImageTransformer {self.uid}: param model: expected a TFModel, Keras model, "
+                f"Keras file or tf.Graph; found a {type(graph).__name__}"
+            )
+        if output is None and self.isDefined(self.outputTensor):
+            output = self.getOrDefault(self.outputTensor)
+        if not output:
+            raise ValueError(
+                f"TFImageTransformer {self.uid}: param model: a tf.Graph is frozen down to "
+                "outputTensor, which is not set; set it with (or before) the graph"
+            )
+        return TFModel.from_graph(graph, [output])
 
 
 class DeepImageFeaturizer(_DeepImageFeaturizer):

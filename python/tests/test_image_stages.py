@@ -228,3 +228,46 @@ def test_malformed_images_are_invalid_rows_not_crashes(spark):
         assert stage.setHandleInvalid("skip").transform(df).count() == 1, what
         kept = stage.setHandleInvalid("keep").transform(df).orderBy("i").collect()
         assert [r.p is None for r in kept] == [False, True], what
+
+
+def _tf1_graph():
+    """sparkdl 1.x's kind of image graph: a float32 [N, H, W, 3] placeholder, a TF1 op on it."""
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        image = tf.compat.v1.placeholder(tf.float32, [None, HEIGHT, WIDTH, 3], name="image")
+        weights = tf.constant(np.arange(3, dtype=np.float32) + 1.0)
+        out = tf.reduce_mean(image * weights, axis=[1, 2], name="out")
+    return graph, image, out
+
+
+@pytest.mark.parametrize("by", ["tensors", "names"])
+def test_tf_image_transformer_takes_the_original_graph_param(spark, by):
+    graph, image, out = _tf1_graph()
+    tensors = (image, out) if by == "tensors" else (image.name, out.name)
+    stage = TFImageTransformer(
+        channelOrder="RGB",
+        inputCol="image",
+        outputCol="o",
+        graph=graph,
+        inputTensor=tensors[0],
+        outputTensor=tensors[1],
+        outputMode="vector",
+    )
+    rgb = _rgb_images()
+    got = np.array(
+        [r.o.toArray() for r in stage.transform(_frame(spark, rgb)).orderBy("i").collect()]
+    )
+    expected = np.stack([(_resized(a) * (np.arange(3) + 1.0)).mean(axis=(0, 1)) for a in rgb])
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_tf_image_transformer_graph_needs_its_output_and_not_a_model_too():
+    graph, image, out = _tf1_graph()
+    with pytest.raises(ValueError, match="frozen down to outputTensor, which is not set"):
+        TFImageTransformer(inputCol="image", outputCol="o", graph=graph)
+    with pytest.raises(ValueError, match="pass model or graph"):
+        TFImageTransformer(model=_cnn(3), graph=graph, outputTensor=out)
+    with pytest.raises(TypeError, match="expected a TFModel, Keras model, Keras file or tf.Graph"):
+        TFImageTransformer(model=42)
