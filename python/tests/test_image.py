@@ -313,6 +313,14 @@ def test_createResizeImageUDF_refuses_bad_sizes(size):
         createResizeImageUDF(size)
 
 
+def test_createResizeImageUDF_refuses_sizes_no_image_can_hold(spark):
+    df = spark.createDataFrame(
+        [Row(image=imageArrayToStruct(np.zeros((4, 4, 3), np.uint8)))], imageSchema
+    )
+    with pytest.raises(Exception, match="cannot resize 4x4 to 100000x100000: 30000000000 bytes"):
+        df.select(createResizeImageUDF((100000, 100000))("image")).collect()
+
+
 def test_createResizeImageUDF_refuses_bad_methods():
     with pytest.raises(ValueError, match="method must be one of area, bilinear, bicubic, nearest"):
         createResizeImageUDF((2, 2), "lanczos")

@@ -24,7 +24,8 @@ object ImageResize {
 
   /** `image` resized to `height x width` (channels keep their order and their type). */
   def resize(image: ImageArray, height: Int, width: Int, method: ResizeMethod): ImageArray = {
-    checkSizes(image.height, image.width, height, width, "image")
+    val valueBytes = image match { case _: ByteImage => 1; case _: FloatImage => 4 }
+    checkSizes(image.height, image.width, image.channels, valueBytes, height, width, "image")
     image match {
       case b: ByteImage =>
         val out = resizeBytes(b.data, b.height, b.width, b.channels, height, width, method)
@@ -49,7 +50,7 @@ object ImageResize {
       outWidth: Int,
       method: ResizeMethod
   ): Array[Byte] = {
-    checkArray(data.length, height, width, channels, outHeight, outWidth)
+    checkArray(data.length, height, width, channels, 1, outHeight, outWidth)
     Resampler.resizeBytes(data, height, width, channels, outHeight, outWidth, method)
   }
 
@@ -63,7 +64,7 @@ object ImageResize {
       outWidth: Int,
       method: ResizeMethod
   ): Array[Float] = {
-    checkArray(data.length, height, width, channels, outHeight, outWidth)
+    checkArray(data.length, height, width, channels, 4, outHeight, outWidth)
     Resampler.resizeFloats(data, height, width, channels, outHeight, outWidth, method)
   }
 
@@ -85,7 +86,7 @@ object ImageResize {
     val data = image.getAs[Array[Byte]](5)
     val described = ImageArray.describe(what, origin)
     ImageArray.checkStruct(h, w, c, mode, data, described)
-    checkSizes(h, w, height, width, described)
+    checkSizes(h, w, c, if (ImageFormat.isFloatMode(mode)) 4 else 1, height, width, described)
     if (h == height && w == width) image
     else {
       val out =
@@ -114,7 +115,7 @@ object ImageResize {
     udf(f, ImageFormat.columnSchema).withName(s"resize_${m.name}_${height}x$width")(col)
   }
 
-  private def checkArray(length: Int, h: Int, w: Int, c: Int, outH: Int, outW: Int): Unit = {
+  private def checkArray(length: Int, h: Int, w: Int, c: Int, valueBytes: Int, outH: Int, outW: Int): Unit = {
     require(
       ImageFormat.supportedChannels.contains(c),
       s"an image has 1, 3 or 4 channels, not $c"
@@ -123,14 +124,24 @@ object ImageResize {
       h >= 0 && w >= 0 && length.toLong == h.toLong * w * c,
       s"a ${h}x${w}x$c image has ${h.toLong * w * c} samples, not $length"
     )
-    checkSizes(h, w, outH, outW, "image")
+    checkSizes(h, w, c, valueBytes, outH, outW, "image")
   }
 
-  private def checkSizes(h: Int, w: Int, outH: Int, outW: Int, what: String): Unit = {
+  // The longest array the JVM allocates (the JDK's collections keep the same headroom).
+  private val MaxArrayLength = Int.MaxValue - 8L
+
+  private def checkSizes(h: Int, w: Int, c: Int, valueBytes: Int, outH: Int, outW: Int, what: String): Unit = {
     require(outH > 0 && outW > 0, s"$what: cannot resize to ${outH}x$outW; sizes must be positive")
     require(
       (h == outH && w == outW) || (h > 0 && w > 0),
       s"$what: cannot resize an empty ${h}x$w image to ${outH}x$outW"
+    )
+    // The resized image, and the pass between (input rows at the output width), are arrays.
+    val bytes = math.max(h.toLong, outH.toLong) * outW * c * valueBytes
+    require(
+      bytes <= MaxArrayLength,
+      s"$what: cannot resize ${h}x$w to ${outH}x$outW: $bytes bytes of pixels, more than one " +
+        s"image can hold ($MaxArrayLength)"
     )
   }
 }

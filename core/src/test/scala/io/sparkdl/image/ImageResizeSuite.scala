@@ -132,4 +132,19 @@ class ImageResizeSuite extends SparkSessionSuite {
     }
     assert(bad.getMessage.contains("image (origin file:/bad.png): data has 3 bytes"))
   }
+
+  test("a size whose pixels no array can hold is refused, naming the sizes, not overflowed") {
+    // 100,000 x 100,000 x 3 bytes overflowed an Int into a negative array size.
+    val small = Row("file:/a.png", 4, 4, 3, ImageFormat.CV_8UC3, new Array[Byte](48))
+    val huge = intercept[IllegalArgumentException] {
+      ImageResize.resizeStruct(small, 100000, 100000, ResizeMethod.Area)
+    }
+    assert(huge.getMessage.startsWith("image (origin file:/a.png): cannot resize 4x4 to 100000x100000: " +
+      "30000000000 bytes of pixels, more than one image can hold"))
+    // float32 pixels take 4 bytes: a size bytes allow is refused for floats.
+    val floats = intercept[IllegalArgumentException] {
+      ImageResize.resize(FloatImage(2, 2, 1, new Array[Float](4)), 2, 600000000, "nearest")
+    }
+    assert(floats.getMessage.contains("4800000000 bytes"))
+  }
 }
