@@ -321,6 +321,13 @@ def test_createResizeImageUDF_refuses_sizes_no_image_can_hold(spark):
         df.select(createResizeImageUDF((100000, 100000))("image")).collect()
 
 
+def test_createResizeImageUDF_refuses_columns_of_no_images(spark):
+    df = spark.createDataFrame([(1, "a")], ["i", "s"])
+    for column, found in [("i", "found a Long"), ("s", "found a String")]:
+        with pytest.raises(Exception, match=f"expected an image struct .*; {found}"):
+            df.select(createResizeImageUDF((2, 2))(column)).collect()
+
+
 def test_createResizeImageUDF_refuses_bad_methods():
     with pytest.raises(ValueError, match="method must be one of area, bilinear, bicubic, nearest"):
         createResizeImageUDF((2, 2), "lanczos")

@@ -111,8 +111,27 @@ object ImageResize {
       height > 0 && width > 0,
       s"resize to ${height}x$width: height and width must be positive"
     )
-    val f: UDF1[Row, Row] = (image: Row) => resizeStruct(image, height, width, m, "resized image")
-    udf(f, ImageFormat.columnSchema).withName(s"resize_${m.name}_${height}x$width")(col)
+    val name = s"resize_${m.name}_${height}x$width"
+    // Untyped: Spark hands over whatever the column holds, so what is no image struct is refused
+    // here, saying what was expected, rather than failing on a cast.
+    val f: UDF1[Any, Row] = {
+      case null => null
+      case image: Row if image.length == ImageFormat.columnSchema.length =>
+        try resizeStruct(image, height, width, m, "resized image")
+        catch { case _: ClassCastException => throw notAnImage(name, image) }
+      case other => throw notAnImage(name, other)
+    }
+    udf(f, ImageFormat.columnSchema).withName(name)(col)
+  }
+
+  private def notAnImage(function: String, value: Any): IllegalArgumentException = {
+    val found = value match {
+      case r: Row if r.schema != null => s"a ${r.schema.simpleString}"
+      case other => s"a ${other.getClass.getSimpleName}"
+    }
+    new IllegalArgumentException(
+      s"$function: expected an image struct (${ImageFormat.columnSchema.simpleString}); found $found"
+    )
   }
 
   private def checkArray(length: Int, h: Int, w: Int, c: Int, valueBytes: Int, outH: Int, outW: Int): Unit = {

@@ -108,6 +108,22 @@ class ImageResizeSuite extends SparkSessionSuite {
     assert(got("F").getStruct(1).getInt(4) == ImageFormat.CV_32FC1)
   }
 
+  test("the Column function refuses what is no image struct, saying what it found") {
+    import spark.implicits._
+    val df = Seq((1L, "a")).toDF("n", "s")
+      .withColumn("wide", org.apache.spark.sql.functions.struct($"s", $"n", $"n", $"n", $"n", $"s"))
+    for ((column, found) <- Seq("n" -> "found a Long", "s" -> "found a String",
+        "wide" -> "found a struct<s:string,n:bigint,n:bigint,n:bigint,n:bigint,s:string>")) {
+      val e = intercept[org.apache.spark.SparkException] {
+        df.select(ImageResize.resize(col(column), 2, 2)).collect()
+      }
+      val cause = Iterator.iterate[Throwable](e)(_.getCause).takeWhile(_ != null)
+        .collectFirst { case i: IllegalArgumentException => i.getMessage }
+      assert(cause.exists(m => m.startsWith("resize_area_2x2: expected an image struct (struct<origin:string,") &&
+        m.endsWith(found)), s"$column: $cause")
+    }
+  }
+
   test("bad methods, sizes and images are refused with what was expected") {
     val e = intercept[IllegalArgumentException](ImageResize.resize(col("image"), 4, 5, "lanczos"))
     assert(
