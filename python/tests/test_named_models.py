@@ -210,7 +210,9 @@ def test_null_images_error_skip_or_keep(spark, store):
             inputCol="image", outputCol="out", modelName=NAME, decodePredictions=True
         ),
     ):
-        with pytest.raises(JOB_ERRORS, match="inputCol column 'image' has a null cell"):
+        # Named as the user's stage, not as the TFImageTransformer that runs inside it.
+        name = f"{type(stage).__name__} {stage.uid}: inputCol column 'image' has a null cell"
+        with pytest.raises(JOB_ERRORS, match=name):
             stage.transform(df).collect()
         assert stage.setHandleInvalid("skip").transform(df).count() == 2
         kept = stage.setHandleInvalid("keep").transform(df).orderBy("i").collect()

@@ -217,6 +217,7 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
    */
   protected def runModel(df: DataFrame, entry: Entry, outputKey: String, column: String): DataFrame = {
     val inner = new TFImageTransformer(uid)
+      .ownedBy(stageName)
       .setModel(load(entry, df.sparkSession))
       .setInputCol($(inputCol))
       .setOutputCol(column)
