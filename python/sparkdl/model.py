@@ -278,9 +278,14 @@ class TFModel:
                 )
             if not path.is_file():
                 raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
-            model = keras.models.load_model(
-                path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
-            )
+            try:
+                model = keras.models.load_model(
+                    path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
+                )
+            except Exception as e:  # Keras says "File not found" of a file that is no zip
+                raise ValueError(
+                    f"from_keras: '{path}' could not be loaded as a Keras model: {e}"
+                ) from e
             what = f"Keras file {path}"
         elif isinstance(model_or_path, keras.Model):
             model = model_or_path

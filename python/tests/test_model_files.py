@@ -55,6 +55,15 @@ def test_keras_files_load_in_safe_mode_by_default(tmp_path, features_df, feature
     np.testing.assert_allclose(_column(t.transform(features_df), "y"), features * 2, atol=1e-6)
 
 
+@pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x03\x04 a broken zip"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_corrupt_keras_file_is_named_as_such(tmp_path, content, suffix):
+    path = tmp_path / f"bad{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=f"'{path}' could not be loaded as a Keras model: "):
+        TFModel.from_keras(str(path))
+
+
 def _saved_model(tmp_path: Path, name: str) -> tuple[Path, keras.Model]:
     keras.utils.set_random_seed(3)
     model = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(3)])
