@@ -544,6 +544,9 @@ def test_existing_output_column_is_an_error(spark):
         z = tf.add(tfs.row(df, "x"), 1.0, name="z")
         with pytest.raises(IllegalArgumentException, match="output column 'z' already exists"):
             tfs.map_rows(z, df)
+    # A TF2 function's outputs are its dict's keys: the advice names them.
+    with pytest.raises(IllegalArgumentException, match="rename the output \\(its key in the"):
+        tfs.map_blocks(lambda x: {"z": x + 1.0}, df)
 
 
 def test_feed_dict_naming_a_non_placeholder_is_an_error(spark):

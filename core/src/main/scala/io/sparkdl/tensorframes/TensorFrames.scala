@@ -254,7 +254,8 @@ object TensorFrames {
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =
     plan.fetches.map(_.column).filter(schema.fieldNames.contains).foreach { c =>
       throw new IllegalArgumentException(
-        s"$op: output column '$c' already exists; rename the fetch's op or drop the column"
+        s"$op: output column '$c' already exists; rename the output (its key in the function's " +
+          "dict, or the fetch's op) or drop the column"
       )
     }
 
