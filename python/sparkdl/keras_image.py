@@ -348,7 +348,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
         maps = list(paramMaps)
         values = [self._validate(m) for m in maps]
-        image_col, label_col = "__sparkdl_image", "__sparkdl_label"
+        # The loaded images and labels take the user's column names: training errors name them.
+        image_col, label_col = self.getInputCol(), self.getLabelCol()
         frame = self._training_frame(dataset, image_col, label_col)
         model = keras.models.load_model(self.getOrDefault(self.modelFile))
         fit_params = [{**{"epochs": 1, "batch_size": 32, "shuffle": True, "verbose": 1},

@@ -106,3 +106,19 @@ def test_param_errors_name_the_param(images, spark):
         est.fit(strings)
     with pytest.raises(ValueError, match="inputCol 'nope' is not a column"):
         _estimator(model_file, inputCol="nope").fit(df)
+
+
+def _small_loader():
+    def load(uri: str) -> np.ndarray:  # half the model's size: a loader that does not resize
+        return np.zeros((SIZE // 2, SIZE // 2, 3), np.float32)
+
+    return load
+
+
+def test_training_errors_name_the_users_columns(images):
+    _, _, model_file, df = images
+    with pytest.raises(Exception) as e:  # noqa: PT011 (a failed Spark job, py4j or captured)
+        _estimator(model_file, imageLoader=_small_loader()).fit(df)
+    message = str(e.value)
+    assert "inputCol column 'uri' has a cell of shape [4,4,3] where [8,8,3]" in message
+    assert "__sparkdl_" not in message and "inputMapping" not in message

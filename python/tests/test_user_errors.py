@@ -76,6 +76,30 @@ def test_transformer_null_cell_names_the_users_column(spark, graph_def):
     assert "__sparkdl_" not in str(e.value)
 
 
+def test_keras_estimator_errors_name_it_and_its_input_col(spark):
+    import keras
+    from sparkdl.ml import KerasEstimator
+
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    rows = [([1.0, 2.0], [1.0]), (None, [0.0]), ([3.0], [1.0])]
+    df = spark.createDataFrame(rows, "features array<float>, label array<float>")
+    est = KerasEstimator(model=model, loss="mse", inputCol="features", labelCol="label", epochs=1)
+    ragged = df.na.drop().filter("size(features) = 1")
+    for data, problem in [
+        (df.limit(2), "inputCol column 'features' has a null cell"),
+        (ragged, "inputCol column 'features' has a cell of shape"),
+    ]:
+        with pytest.raises(JOB_ERRORS) as e:
+            est.fit(data)
+        assert f"KerasEstimator {est.uid}: {problem}" in str(e.value)
+        assert "TFEstimator" not in str(e.value) and "inputMapping" not in str(e.value)
+    missing = KerasEstimator(model=model, loss="mse", inputCol="x", labelCol="label")
+    expected = f"KerasEstimator {missing.uid}: inputCol names column 'x'"
+    with pytest.raises(JOB_ERRORS, match=expected):
+        missing.fit(df)
+
+
 def test_sql_function_unfed_input_names_its_inputs_not_feed_dict(spark, graph_def):
     model = TFModel.from_graph_def(graph_def)
     with pytest.raises(Exception, match=r"placeholder\(s\) u, which no argument feeds") as e:

@@ -270,7 +270,7 @@ class TFEstimator(override val uid: String)
     }
     checkColumns(schema)
     val byKey = mapping.map(_.swap) + ("y" -> label)
-    val names = TrainingNames(stageName, label)
+    val names = TrainingNames(stageName, label, inputParam)
     val feeds = m.source.withGraph { graph =>
       val placeholders = byKey.keys.toSeq.sorted.map(k => k -> placeholderOf(graph, evaluate.input(k).name))
       val outputs = evaluate.outputs.toSeq.sortBy(_._1)
@@ -296,7 +296,7 @@ class TFEstimator(override val uid: String)
   private def checkColumns(schema: StructType): Unit = {
     val mapping = required(inputMapping, "a map from input column to model input key")
     (mapping.keys.toSeq :+ getLabelCol).filterNot(schema.fieldNames.contains).foreach { c =>
-      val param = if (c == getLabelCol) "labelCol" else "inputMapping"
+      val param = if (c == getLabelCol) "labelCol" else inputParam
       fail(s"$param names column '$c', which the DataFrame lacks; expected one of its columns: " +
         schema.fieldNames.mkString(", "))
     }
@@ -307,13 +307,19 @@ class TFEstimator(override val uid: String)
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
 
+  // Python's KerasEstimator (sparkdl.ml) is this stage under its own uid, its inputCol the one
+  // key of inputMapping: errors name it and that param, as its user wrote them.
+  private def asKerasEstimator: Boolean = uid.startsWith("KerasEstimator_")
+  override def stageName: String = if (asKerasEstimator) s"KerasEstimator $uid" else super.stageName
+  private def inputParam: String = if (asKerasEstimator) "inputCol" else "inputMapping"
+
   override def copy(extra: ParamMap): TFEstimator = defaultCopy(extra)
 }
 
 /** A training run's words for errors: the label column by its param, the others by theirs. */
-private final case class TrainingNames(op: String, labelCol: String) extends BindingNames {
+private final case class TrainingNames(op: String, labelCol: String, inputParam: String) extends BindingNames {
   override def column(name: String): String =
-    if (name == labelCol) s"labelCol column '$name'" else s"inputMapping column '$name'"
+    if (name == labelCol) s"labelCol column '$name'" else s"$inputParam column '$name'"
   override def input(placeholder: String): String = s"model input '$placeholder'"
 }
 
