@@ -42,24 +42,48 @@ def _loader_pixels(uri: str, loader: Callable[[str], Any]) -> np.ndarray | None:
     return array if array.ndim == 3 else None
 
 
-def _loaded_image(uri: str, loader: Callable[[str], Any]) -> Row | None:
-    """``loader(uri)`` as a float32 image struct in the loader's own channel order, or None."""
+def _loaded_image(
+    uri: str, loader: Callable[[str], Any], expected: tuple | None = None, stage: str = ""
+) -> Row | None:
+    """``loader(uri)`` as a float32 image struct in the loader's own channel order, or None when
+    the loader fails. An array the model cannot take (``expected``: its (height, width,
+    channels), None where any size goes) is the loader's defect, not a bad file: an error."""
     try:
         array = _loader_pixels(uri, loader)
-        if array is None or array.shape[2] not in _FLOAT_MODES:
-            return None
-        height, width, channels = array.shape
-        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        return Row(
-            origin=uri,
-            height=int(height),
-            width=int(width),
-            nChannels=int(channels),
-            mode=_FLOAT_MODES[channels],
-            data=bytearray(data),
-        )
     except Exception:  # noqa: BLE001 - a failing file gives a null row, never a failed job
         return None
+    if array is None:
+        return None
+    if expected is not None and any(
+        e is not None and e != a for e, a in zip(expected, array.shape, strict=True)
+    ):
+        want = tuple("any" if e is None else e for e in expected)
+        raise ValueError(
+            f"{stage}: imageLoader returned an array of shape {array.shape} for '{uri}'; the model "
+            f"takes (height, width, channels) {want}"
+        )
+    if array.shape[2] not in _FLOAT_MODES:
+        return None
+    height, width, channels = array.shape
+    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+    return Row(
+        origin=uri,
+        height=int(height),
+        width=int(width),
+        nChannels=int(channels),
+        mode=_FLOAT_MODES[channels],
+        data=bytearray(data),
+    )
+
+
+def _image_input_shape(model: Any) -> tuple | None:
+    """A Keras model's one input's (height, width, channels), None in a dimension of any size;
+    None for other models and inputs."""
+    try:
+        shape = tuple(None if d is None else int(d) for d in model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return shape if len(shape) == 3 and len(model.inputs) == 1 else None
 
 
 class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
@@ -144,11 +168,12 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
     def getBatchSize(self) -> int:
         return self.getOrDefault(self.batchSize)
 
-    def _tf_model(self) -> TFModel:
+    def _tf_model(self) -> tuple[TFModel, tuple | None]:
+        """The model to run, and its input's (height, width, channels) when known."""
         if isinstance(self._model, TFModel):
-            return self._model
+            return self._model, None
         if self._model is not None:
-            return TFModel.from_keras(self._model)
+            return TFModel.from_keras(self._model), _image_input_shape(self._model)
         if not self.isDefined(self.modelFile):
             raise ValueError(
                 f"KerasImageFileTransformer {self.uid}: param modelFile is not set; expected a "
@@ -159,7 +184,8 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
             raise ValueError(
                 f"KerasImageFileTransformer {self.uid}: modelFile '{path}' does not exist"
             )
-        return TFModel.from_keras(path)
+        keras_model = TFModel._load_keras_file(path)
+        return TFModel.from_keras(keras_model), _image_input_shape(keras_model)
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
         from sparkdl.image import columnSchema
@@ -179,10 +205,15 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
                 f"KerasImageFileTransformer {self.uid}: outputCol '{output_col}' already exists"
             )
         loader = self.getImageLoader()
-        load = F.udf(lambda uri: None if uri is None else _loaded_image(uri, loader), columnSchema)
+        tf_model, expected = self._tf_model()
+        stage = f"KerasImageFileTransformer {self.uid}"
+        load = F.udf(
+            lambda uri: None if uri is None else _loaded_image(uri, loader, expected, stage),
+            columnSchema,
+        )
         loaded = f"{output_col}__image"
         model = KerasTransformer(
-            model=self._tf_model(),
+            model=tf_model,
             inputCol=loaded,
             outputCol=output_col,
             outputMode=self.getOutputMode(),

@@ -271,21 +271,7 @@ class TFModel:
 
         if isinstance(model_or_path, str | os.PathLike):
             path = Path(model_or_path)
-            if path.suffix not in (".keras", ".h5"):
-                raise ValueError(
-                    f"from_keras: '{path}' is not a Keras file; expected a .keras or .h5 file "
-                    "(use TFModel.from_saved_model for a SavedModel directory)"
-                )
-            if not path.is_file():
-                raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
-            try:
-                model = keras.models.load_model(
-                    path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
-                )
-            except Exception as e:  # Keras says "File not found" of a file that is no zip
-                raise ValueError(
-                    f"from_keras: '{path}' could not be loaded as a Keras model: {e}"
-                ) from e
+            model = cls._load_keras_file(path, custom_objects, safe_mode)
             what = f"Keras file {path}"
         elif isinstance(model_or_path, keras.Model):
             model = model_or_path
@@ -298,6 +284,32 @@ class TFModel:
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-keras-")
         model.export(saved.name, format="tf_saved_model", verbose=False)
         return cls._from_temporary_saved_model(saved, what)
+
+    @staticmethod
+    def _load_keras_file(
+        path: str | os.PathLike,
+        custom_objects: Mapping[str, Any] | None = None,
+        safe_mode: bool = True,
+    ) -> Any:
+        """The Keras model of a ``.keras``/``.h5`` file (see :meth:`from_keras`)."""
+        import keras
+
+        path = Path(path)
+        if path.suffix not in (".keras", ".h5"):
+            raise ValueError(
+                f"from_keras: '{path}' is not a Keras file; expected a .keras or .h5 file "
+                "(use TFModel.from_saved_model for a SavedModel directory)"
+            )
+        if not path.is_file():
+            raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
+        try:
+            return keras.models.load_model(
+                path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
+            )
+        except Exception as e:  # Keras says "File not found" of a file that is no zip
+            raise ValueError(
+                f"from_keras: '{path}' could not be loaded as a Keras model: {e}"
+            ) from e
 
     @classmethod
     def from_keras_trainable(

@@ -175,6 +175,30 @@ def test_keras_image_file_transformer_from_a_model_file(spark, tmp_path):
     assert isinstance(TFModel.from_keras(model), TFModel)
 
 
+@pytest.mark.parametrize("source", ["model", "modelFile"])
+def test_keras_image_file_transformer_refuses_a_loader_of_wrong_sizes(spark, tmp_path, source):
+    # A loader whose arrays the model cannot take is a defect, not a bad file: no silent nulls.
+    model = _cnn(3)
+    model.save(tmp_path / "m.keras")
+    given = {"model": model} if source == "model" else {"modelFile": str(tmp_path / "m.keras")}
+    df = spark.createDataFrame([("a.png",)], ["uri"])
+    for shape in [(HEIGHT + 1, WIDTH, 3), (HEIGHT, WIDTH)]:
+
+        def loader(uri: str, shape=shape) -> np.ndarray:
+            return np.zeros(shape, np.float32)
+
+        stage = KerasImageFileTransformer(
+            inputCol="uri", outputCol="p", imageLoader=loader, **given
+        )
+        got = (shape + (1,))[:3]
+        with pytest.raises(JOB_ERRORS) as e:
+            stage.transform(df).collect()
+        assert (
+            f"KerasImageFileTransformer {stage.uid}: imageLoader returned an array of shape "
+            f"{got} for 'a.png'; the model takes (height, width, channels) ({HEIGHT}, {WIDTH}, 3)"
+        ) in str(e.value)
+
+
 def test_keras_image_udf_in_sql_equals_the_transformer(spark):
     from sparkdl.udf import registerKerasImageUDF
 
