@@ -4,7 +4,8 @@ runs one, :class:`KerasImageFileEstimator` trains one.
 As in the original sparkdl: ``inputCol`` holds file URIs, ``imageLoader`` turns one URI into the
 array the model takes (decoding and preprocessing in Python, in Spark's Python workers), and the
 model runs in sparkdl's JVM engine in batches of ``batchSize`` images, never once per image. A
-loader that fails on a URI (an exception, or ``None``) gives that row a null output.
+loader that fails on a URI (an exception, or ``None``) gives that row a null output; an array of
+a size the model cannot take is an error, naming the URI and both shapes.
 """
 
 from __future__ import annotations
