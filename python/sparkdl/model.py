@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -302,14 +303,17 @@ class TFModel:
             )
         if not path.is_file():
             raise FileNotFoundError(f"from_keras: no Keras file '{path}'")
-        try:
-            return keras.models.load_model(
-                path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
-            )
-        except Exception as e:  # Keras says "File not found" of a file that is no zip
-            raise ValueError(
-                f"from_keras: '{path}' could not be loaded as a Keras model: {e}"
-            ) from e
+        # Keras says "File not found" of a .keras file that is no zip: say what is wrong. Its
+        # own errors (custom objects, safe mode) stand as they are.
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+            raise ValueError(f"from_keras: '{path}' is not a Keras file: not a .keras zip archive")
+        if path.suffix == ".h5" and head != b"\x89HDF\r\n\x1a\n":
+            raise ValueError(f"from_keras: '{path}' is not a Keras file: not an HDF5 file")
+        return keras.models.load_model(
+            path, custom_objects=custom_objects, compile=False, safe_mode=safe_mode
+        )
 
     @classmethod
     def from_keras_trainable(

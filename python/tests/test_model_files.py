@@ -56,11 +56,11 @@ def test_keras_files_load_in_safe_mode_by_default(tmp_path, features_df, feature
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage", b"PK\x03\x04 a broken zip"])
-@pytest.mark.parametrize("suffix", [".keras", ".h5"])
-def test_a_corrupt_keras_file_is_named_as_such(tmp_path, content, suffix):
+@pytest.mark.parametrize(("suffix", "why"), [(".keras", "zip archive"), (".h5", "HDF5 file")])
+def test_a_corrupt_keras_file_is_named_as_such(tmp_path, content, suffix, why):
     path = tmp_path / f"bad{suffix}"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=f"'{path}' could not be loaded as a Keras model: "):
+    with pytest.raises(ValueError, match=f"'{path}' is not a Keras file: not an? .*{why}"):
         TFModel.from_keras(str(path))
 
 
