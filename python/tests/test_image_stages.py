@@ -216,6 +216,19 @@ def test_keras_image_udf_in_sql_equals_the_transformer(spark):
     )
 
 
+def test_keras_image_udf_refuses_what_is_no_image(spark):
+    from sparkdl.udf import registerKerasImageUDF
+
+    registerKerasImageUDF(spark, "cnn_checked", _cnn(3))
+    spark.createDataFrame([(1, "a")], "n long, s string").createOrReplaceTempView("no_images")
+    for column, found in [("n", "found a Long"), ("s", "found a String")]:
+        with pytest.raises(JOB_ERRORS) as e:
+            spark.sql(f"SELECT cnn_checked({column}) FROM no_images").collect()
+        message = str(e.value)
+        assert "SQL function cnn_checked: expected an image struct (struct<" in message, column
+        assert found in message, column
+
+
 def test_keras_image_udf_with_a_python_preprocessor(spark):
     from sparkdl.udf import registerKerasImageUDF
 

@@ -83,6 +83,22 @@ object ImageFormat {
   /** Bytes per sample of a supported `mode`: 1 for `uint8`, 4 for `float32`. */
   def bytesPerSample(mode: Int): Int = { requireSupported(mode); if (isFloatMode(mode)) 4 else 1 }
 
+  /** Whether `value`, a value an untyped Spark function was handed, is an image struct's row. */
+  def isImageRow(value: Any): Boolean = value match {
+    case r: org.apache.spark.sql.Row => r.length == columnSchema.length
+    case _ => false
+  }
+
+  /** The error of `who` (a function) given `value`, which is no image struct: what it expected
+   * and what it found (a type or a struct's schema). */
+  def notAnImage(who: String, value: Any): IllegalArgumentException = {
+    val found = value match {
+      case r: org.apache.spark.sql.Row if r.schema != null => s"a ${r.schema.simpleString}"
+      case other => s"a ${other.getClass.getSimpleName}"
+    }
+    new IllegalArgumentException(s"$who: expected an image struct (${columnSchema.simpleString}); found $found")
+  }
+
   private def requireSupported(mode: Int): Unit = require(
     isSupportedMode(mode),
     s"image mode $mode is not supported; expected one of " +

@@ -116,22 +116,12 @@ object ImageResize {
     // here, saying what was expected, rather than failing on a cast.
     val f: UDF1[Any, Row] = {
       case null => null
-      case image: Row if image.length == ImageFormat.columnSchema.length =>
+      case image: Row if ImageFormat.isImageRow(image) =>
         try resizeStruct(image, height, width, m, "resized image")
-        catch { case _: ClassCastException => throw notAnImage(name, image) }
-      case other => throw notAnImage(name, other)
+        catch { case _: ClassCastException => throw ImageFormat.notAnImage(name, image) }
+      case other => throw ImageFormat.notAnImage(name, other)
     }
     udf(f, ImageFormat.columnSchema).withName(name)(col)
-  }
-
-  private def notAnImage(function: String, value: Any): IllegalArgumentException = {
-    val found = value match {
-      case r: Row if r.schema != null => s"a ${r.schema.simpleString}"
-      case other => s"a ${other.getClass.getSimpleName}"
-    }
-    new IllegalArgumentException(
-      s"$function: expected an image struct (${ImageFormat.columnSchema.simpleString}); found $found"
-    )
   }
 
   private def checkArray(length: Int, h: Int, w: Int, c: Int, valueBytes: Int, outH: Int, outW: Int): Unit = {

@@ -30,27 +30,36 @@ object ModelImages {
    * `width` with `method` (unless either is <= 0: sizes stay), then in channel order `order`.
    * The result is an image struct whose data is in the model's order; null stays null.
    */
-  def prepare(image: Column, height: Int, width: Int, method: String, orderName: String): Column = {
+  def prepare(image: Column, height: Int, width: Int, method: String, orderName: String, who: String): Column = {
     val order = ChannelOrder.fromName(orderName)
     val resizeMethod = ResizeMethod.fromName(method)
     // One pass per image: resize, then reorder. A malformed image passes as it is, so that the
     // runtime's CellValidator names what is wrong and handleInvalid decides (error, skip, keep).
-    val f: UDF1[Row, Row] = (img: Row) =>
-      if (img == null || img.isNullAt(ImageStruct.Data) || !wellFormed(img)) img
-      else {
-        val resized = if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img
-        val (h, w, c, mode) = (resized.getInt(1), resized.getInt(2), resized.getInt(3), resized.getInt(4))
-        val data = resized.getAs[Array[Byte]](ImageStruct.Data)
-        val floats = ImageStruct.valueSize(mode, c) == 4
-        val out = ModelChannels.convert(data, h * w, c, floats, order)
-        if (out eq data) resized
-        else {
-          val channels = ModelChannels.channels(order)
-          Row(resized.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
-        }
-      }
+    // Untyped: what is no image struct at all (a SQL function's argument) is refused, by `who`.
+    val f: UDF1[Any, Row] = {
+      case null => null
+      case img: Row if ImageFormat.isImageRow(img) =>
+        try prepared(img, height, width, resizeMethod, order)
+        catch { case _: ClassCastException => throw ImageFormat.notAnImage(who, img) }
+      case other => throw ImageFormat.notAnImage(who, other)
+    }
     udf(f, ImageFormat.columnSchema).withName(s"${order.name}_${resizeMethod.name}_${height}x$width")(image)
   }
+
+  private def prepared(img: Row, height: Int, width: Int, resizeMethod: ResizeMethod, order: ChannelOrder): Row =
+    if (img.isNullAt(ImageStruct.Data) || !wellFormed(img)) img
+    else {
+      val resized = if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img
+      val (h, w, c, mode) = (resized.getInt(1), resized.getInt(2), resized.getInt(3), resized.getInt(4))
+      val data = resized.getAs[Array[Byte]](ImageStruct.Data)
+      val floats = ImageStruct.valueSize(mode, c) == 4
+      val out = ModelChannels.convert(data, h * w, c, floats, order)
+      if (out eq data) resized
+      else {
+        val channels = ModelChannels.channels(order)
+        Row(resized.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
+      }
+    }
 
   // Sizes, channels, mode and data length agree (what the runtime checks before feeding it).
   private def wellFormed(img: Row): Boolean = {

@@ -141,7 +141,7 @@ class TFImageTransformer(override val uid: String)
     val df = dataset.toDF()
     val (plan, _, size) = resolve(df.schema)
     val in = col(quote($(inputCol)))
-    val prepared = df.withColumn(fedColumn, ModelImages.prepare(in, size._1, size._2, $(resizeMethod), $(channelOrder)))
+    val prepared = df.withColumn(fedColumn, ModelImages.prepare(in, size._1, size._2, $(resizeMethod), $(channelOrder), stageName))
     val mapped = TensorFrames.mapPlanned(prepared, plan, trim = false, $(batchSize), $(handleInvalid),
       operation = stageName, compute = Some(computeMode(df.sparkSession, stageName)))
     val result = col(quote(resultColumn))

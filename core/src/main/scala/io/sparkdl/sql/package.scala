@@ -82,7 +82,7 @@ package object sql {
     val session = classicSession(spark)
     val prepare = (args: Seq[Expression]) => args.map { a =>
       FunctionRegistryShim.expressionOf(session, ModelImages.prepare(FunctionRegistryShim.columnOf(a), height, width,
-        resizeMethod, channelOrder))
+        resizeMethod, channelOrder, s"SQL function $name"))
     }
     register(spark, name, define(name, model, Nil, Nil, batchSize, prepare))
   }
