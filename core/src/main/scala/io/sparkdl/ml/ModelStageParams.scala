@@ -7,8 +7,8 @@ import io.sparkdl.ml.param.{HasBatchSize, HasComputeMode, HasHandleInvalid, HasM
 /** The params every model stage shares, and the check for those it requires. */
 private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHandleInvalid with HasComputeMode {
 
-  /** The stage as error messages name it: "TFTransformer tft_1a2b". */
-  def stageName: String = s"${getClass.getSimpleName} $uid"
+  /** The stage as error messages name it (see [[StageName]]). */
+  def stageName: String = StageName(uid, getClass)
 
   /** The value of required param `p`, or an error naming the stage, the param and what it needs. */
   protected def required[T](p: Param[T], expected: String): T = get(p).getOrElse {

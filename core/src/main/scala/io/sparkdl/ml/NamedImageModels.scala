@@ -150,8 +150,8 @@ private[ml] object NamedImageModels {
 private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid with HasComputeMode {
   import NamedImageModels._
 
-  /** The stage as error messages name it: "DeepImageFeaturizer deepImageFeaturizer_1a2b". */
-  def stageName: String = s"${getClass.getSimpleName} $uid"
+  /** The stage as error messages name it (see [[StageName]]). */
+  def stageName: String = StageName(uid, getClass)
 
   /** The column of images (Spark's image struct). Required. */
   final val inputCol: Param[String] =
@@ -217,7 +217,6 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
    */
   protected def runModel(df: DataFrame, entry: Entry, outputKey: String, column: String): DataFrame = {
     val inner = new TFImageTransformer(uid)
-      .ownedBy(stageName)
       .setModel(load(entry, df.sparkSession))
       .setInputCol($(inputCol))
       .setOutputCol(column)

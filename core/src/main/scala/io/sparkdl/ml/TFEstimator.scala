@@ -307,11 +307,10 @@ class TFEstimator(override val uid: String)
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
 
-  // Python's KerasEstimator (sparkdl.ml) is this stage under its own uid, its inputCol the one
-  // key of inputMapping: errors name it and that param, as its user wrote them.
-  private def asKerasEstimator: Boolean = uid.startsWith("KerasEstimator_")
-  override def stageName: String = if (asKerasEstimator) s"KerasEstimator $uid" else super.stageName
-  private def inputParam: String = if (asKerasEstimator) "inputCol" else "inputMapping"
+  // Python's KerasEstimator (sparkdl.ml) runs this stage under its own uid (StageName), its
+  // inputCol the one key of inputMapping: errors name the param its user set.
+  private def inputParam: String =
+    if (StageName.kind(uid, getClass) == "KerasEstimator") "inputCol" else "inputMapping"
 
   override def copy(extra: ParamMap): TFEstimator = defaultCopy(extra)
 }

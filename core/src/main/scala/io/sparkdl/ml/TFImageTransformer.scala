@@ -111,11 +111,6 @@ class TFImageTransformer(override val uid: String)
 
   def this() = this(Identifiable.randomUID("TFImageTransformer"))
 
-  // The named-image stages run one of these inside: its errors must name the user's stage.
-  private var owner: Option[String] = None
-  private[ml] def ownedBy(stageName: String): this.type = { owner = Some(stageName); this }
-  override def stageName: String = owner.getOrElse(super.stageName)
-
   def setModel(value: TFModel): this.type = set(model, value)
   def setInputCol(value: String): this.type = set(inputCol, value)
   def setOutputCol(value: String): this.type = set(outputCol, value)
