@@ -14,6 +14,7 @@ whenever a fixture changes.
 """
 
 import argparse
+import io
 import shutil
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 from make_fixtures import save_npy  # dev/ is this script's own folder, first on sys.path
 from PIL import Image
 
-VERSION = "v1"
+VERSION = "v2"
 COMPLETE_MARKER = ".complete"
 
 # sparkdl's resize method names and the Pillow filters they must equal.
@@ -140,7 +141,36 @@ def read_folders(out_dir: Path) -> None:
         save_npy(out_dir, f"decoded_{name.replace('.', '_')}", array)
 
 
-FIXTURES = [layout, resize, read_folders]
+def read_refused(out_dir: Path) -> None:
+    """``read_refused/``: files Pillow reads or refuses that javax.imageio used to get wrong.
+
+    ``cmyk.jpg`` (a CMYK JPEG: sparkdl gives null, it does not convert CMYK), ``truncated.jpg``
+    and ``no_eoi.jpg`` (cut in the scan data, and without its end marker: Pillow refuses both),
+    ``bilevel.png`` (1-bit gray, Pillow's mode "1") and ``gray2.png`` (2-bit gray, Pillow's "L"),
+    with ``decoded_<file>`` their pixels as Pillow's ``convert("L")`` gives them.
+    """
+    rng = np.random.default_rng(5)
+    refused = out_dir / "read_refused"
+    refused.mkdir()
+    h, w = 16, 24
+    yy, xx = np.mgrid[0:h, 0:w]
+    smooth = np.stack([xx * 10 + 20, yy * 12 + 10, 200 - xx * 5 - yy * 5], -1).astype(np.uint8)
+    Image.fromarray(smooth, "RGB").convert("CMYK").save(refused / "cmyk.jpg", quality=95)
+    noisy = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)).save(noisy, "JPEG")
+    whole = noisy.getvalue()
+    (refused / "truncated.jpg").write_bytes(whole[: len(whole) // 2])
+    (refused / "no_eoi.jpg").write_bytes(whole[:-2])
+    bits = rng.integers(0, 2, (h, w), dtype=np.uint8) * 255
+    Image.fromarray(bits, "L").convert("1").save(refused / "bilevel.png")
+    four = (rng.integers(0, 4, (h, w)) * 85).astype(np.uint8)
+    Image.fromarray(four, "L").save(refused / "gray2.png", bits=2)
+    for name in ["bilevel.png", "gray2.png"]:
+        with Image.open(refused / name) as img:
+            save_npy(out_dir, f"decoded_{name.replace('.', '_')}", hwc(img.convert("L")))
+
+
+FIXTURES = [layout, resize, read_folders, read_refused]
 
 
 def main(argv: list[str] | None = None) -> int:

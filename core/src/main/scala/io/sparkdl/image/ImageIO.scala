@@ -1,12 +1,14 @@
 package io.sparkdl.image
 
-import org.apache.hadoop.fs.{FileStatus, Path}
-
 import org.apache.spark.sql.{DataFrame, Encoders, Row, SparkSession}
 import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
 object ImageIO {
+
+  /** The Spark conf bounding the pixels (width x height) of an image `readImages` decodes. */
+  val MaxPixelsConf = "spark.sparkdl.image.maxPixels"
+  val DefaultMaxPixels: Long = 89478485L
 
   /** `readImages`' columns: `origin` (the file's URI, never null), `image` (null if unreadable). */
   val schema: StructType = StructType(
@@ -19,12 +21,18 @@ object ImageIO {
   /**
    * One row per file under `path` (a file, a folder or a glob, on any Hadoop filesystem): its URI
    * as `origin`, and the decoded `image` (Spark's image struct, 8-bit BGR(A) or gray, see
-   * [[ImageDecoder]] for the channels each kind of file gets). PNG, JPEG, BMP and GIF (its first
-   * frame) are read, and whatever else `javax.imageio` reads. A file that is not a readable image
-   * gets a null `image`, or no row with `dropInvalid`; it never fails the job. Hidden files (names
-   * starting with "." or "_") are skipped, as by Spark's file sources.
+   * [[ImageDecoder]] for the channels each kind of file gets and the files it refuses). PNG,
+   * JPEG, BMP and GIF (its first frame) are read, and whatever else `javax.imageio` reads. A file
+   * that is not a readable image gets a null `image`, or no row with `dropInvalid`; it never
+   * fails the job. So does an image whose header declares more than `spark.sparkdl.image.maxPixels`
+   * pixels (width x height; a Spark conf read here, on the driver; Default: 89,478,485, Pillow's
+   * `Image.MAX_IMAGE_PIXELS`, past which Pillow warns of a decompression bomb): it is refused
+   * before its pixels are decoded.
    *
-   * Files are read and decoded on the executors when the DataFrame is computed.
+   * The driver lists the files (see [[ImageFiles]]: hidden files are skipped, as by Spark's file
+   * sources; each folder is listed once, so link loops end); each listed file is read as that
+   * file, whatever glob characters its name holds. Spark's binaryFile source reads them, and they
+   * are decoded on the executors, when the DataFrame is computed.
    *
    * @param numPartitions partitions of the result; -1 (the default) leaves Spark's file source
    *   to split the files (by size, `spark.sql.files.maxPartitionBytes`); a positive number
@@ -46,22 +54,21 @@ object ImageIO {
       s"readImages: numPartitions is $numPartitions; expected a positive number, or -1 for " +
         "Spark's default"
     )
-    val reader = spark.read.format("binaryFile")
+    val maxPixels = maxPixelsOf(spark.conf.getOption(MaxPixelsConf))
+    val listed = ImageFiles.list(path, spark.sparkContext.hadoopConfiguration, recursive)
+    // The listed files, as files: recursiveFileLookup only keeps Spark from inferring partition
+    // columns from folder names such as "x=1".
     val files =
-      if (recursive) reader.option("recursiveFileLookup", "true").load(path)
-      else {
-        // Spark's file sources descend into sub-folders (as partitions) whatever the options;
-        // listing the top folder here is the one way to read it alone.
-        val top = topLevelFiles(spark, path)
-        if (top.nonEmpty) reader.load(top: _*)
-        else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
-      }
+      if (listed.nonEmpty) {
+        spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+          .load(listed.map(ImageFiles.literal): _*)
+      } else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
     val raw = files.select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
     spread.mapPartitions { rows =>
       rows.flatMap { row =>
         val origin = row.getString(0)
-        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1)) match {
+        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels) match {
           case Some(image) => Some(Row(origin, image))
           case None if dropInvalid => None
           case None => Some(Row(origin, null))
@@ -73,19 +80,15 @@ object ImageIO {
   private val filesSchema =
     StructType(Seq(StructField("path", StringType), StructField("content", BinaryType)))
 
-  // The visible files directly in `path` (or matching it, for a glob), as qualified URIs.
-  private def topLevelFiles(spark: SparkSession, path: String): Seq[String] = {
-    val p = new Path(path)
-    val fs = p.getFileSystem(spark.sparkContext.hadoopConfiguration)
-    val matched = Option(fs.globStatus(p)).map(_.toSeq).getOrElse(Nil)
-    if (matched.isEmpty) {
-      throw new IllegalArgumentException(s"readImages: path '$path' does not exist")
-    }
-    def visible(s: FileStatus) = !Seq(".", "_").exists(s.getPath.getName.startsWith)
-    matched
-      .flatMap(s => if (s.isDirectory) fs.listStatus(s.getPath).toSeq else Seq(s))
-      .filter(s => s.isFile && visible(s))
-      .map(_.getPath.toString)
-      .sorted
+  /** The bound of `spark.sparkdl.image.maxPixels`, read on the driver. */
+  private[image] def maxPixelsOf(value: Option[String]): Long = value match {
+    case None => DefaultMaxPixels
+    case Some(v) =>
+      v.trim.toLongOption.filter(_ > 0).getOrElse {
+        throw new IllegalArgumentException(
+          s"$MaxPixelsConf is '$v'; expected a positive number of pixels (width x height), " +
+            s"such as $DefaultMaxPixels, Pillow's bound and the default"
+        )
+      }
   }
 }

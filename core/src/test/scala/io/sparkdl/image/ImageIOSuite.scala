@@ -1,5 +1,14 @@
 package io.sparkdl.image
 
+import java.io.ByteArrayOutputStream
+import java.nio.ByteBuffer
+import java.nio.file.{Files, Path => JPath}
+import java.util.zip.{CRC32, Deflater, DeflaterOutputStream}
+
+import scala.concurrent.{Await, Future}
+import scala.concurrent.ExecutionContext.Implicits.global
+import scala.concurrent.duration._
+
 import org.apache.spark.sql.Row
 import org.apache.spark.sql.types.StringType
 
@@ -81,5 +90,145 @@ class ImageIOSuite extends SparkSessionSuite {
     // Undecodable images never fail a job: every row of the mixed folder is there.
     val invalid = ImageIO.readImages(spark, mixed).filter("image is null").collect()
     assert(invalid.toSeq.map(_.getAs[Row](1)) == Seq(null))
+  }
+
+  // ---- hostile files (issue 21) ----------------------------------------------------------
+
+  private def refused = path("read_refused").toString
+
+  /** A PNG whose IHDR declares `w` x `h` (8-bit, `colorType` 0 gray or 2 RGB); with `rows`,
+   * that many zero rows of pixel data (all of them make it a valid image, compressed to a few
+   * hundred KB), else one row, so that the data ends early. */
+  private def pngBomb(w: Int, h: Int, colorType: Int, rows: Int = 1): Array[Byte] = {
+    val out = new ByteArrayOutputStream()
+    def chunk(kind: String, data: Array[Byte]): Unit = {
+      val typed = kind.getBytes("US-ASCII") ++ data
+      val crc = new CRC32()
+      crc.update(typed)
+      out.write(ByteBuffer.allocate(4).putInt(data.length).array())
+      out.write(typed)
+      out.write(ByteBuffer.allocate(4).putInt(crc.getValue.toInt).array())
+    }
+    out.write(Array(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n').map(_.toByte))
+    chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put(8.toByte)
+      .put(colorType.toByte).put(0.toByte).put(0.toByte).put(0.toByte).array())
+    val pixels = new ByteArrayOutputStream()
+    val deflate = new DeflaterOutputStream(pixels, new Deflater(Deflater.BEST_COMPRESSION))
+    val row = new Array[Byte](1 + w * (if (colorType == 2) 3 else 1)) // filter byte 0, then zeros
+    (0 until rows).foreach(_ => deflate.write(row))
+    deflate.close()
+    chunk("IDAT", pixels.toByteArray)
+    chunk("IEND", Array.emptyByteArray)
+    out.toByteArray
+  }
+
+  private def withConf[T](key: String, value: String)(body: => T): T = {
+    spark.conf.set(key, value)
+    try body
+    finally spark.conf.unset(key)
+  }
+
+  private def folder(files: (String, Array[Byte])*): JPath = {
+    val dir = Files.createTempDirectory("read-images")
+    files.foreach { case (n, b) => Files.write(dir.resolve(n), b) }
+    dir
+  }
+
+  private def png(file: String): Array[Byte] = Files.readAllBytes(path(s"read_mixed/$file"))
+  private def rgba: Array[Byte] = Files.readAllBytes(path("read_formats/rgba.png"))
+
+  private def channelsByName(df: org.apache.spark.sql.DataFrame): Seq[(String, Int)] =
+    df.collect().toSeq.map(r => name(r.getString(0)) -> (if (r.isNullAt(1)) 0 else r.getStruct(1).getInt(3)))
+      .sorted
+
+  test("images over spark.sparkdl.image.maxPixels are invalid, judged by their declared size") {
+    withConf(ImageIO.MaxPixelsConf, "23") { // read_mixed's PNGs are 4 x 6 = 24 pixels
+      val rows = ImageIO.readImages(spark, mixed).collect()
+      assert(rows.length == 3 && rows.forall(_.isNullAt(1)))
+      assert(ImageIO.readImages(spark, mixed, dropInvalid = true).count() == 0)
+    }
+    withConf(ImageIO.MaxPixelsConf, "24") {
+      assert(ImageIO.readImages(spark, mixed, dropInvalid = true).count() == 2)
+    }
+    // The default is Pillow's MAX_IMAGE_PIXELS, 89,478,485: a valid 10000 x 9000 gray PNG
+    // (90,000,000 pixels, 90 KB) is refused before its pixels are decoded.
+    assert(ImageIO.DefaultMaxPixels == 89478485L)
+    val dir = folder("bomb.png" -> pngBomb(10000, 9000, colorType = 0, rows = 9000),
+      "a.png" -> png("a.png"))
+    assert(channelsByName(ImageIO.readImages(spark, dir.toString)) == Seq("a.png" -> 3, "bomb.png" -> 0))
+    for (bad <- Seq("0", "-5", "lots")) {
+      val e = intercept[IllegalArgumentException] {
+        withConf(ImageIO.MaxPixelsConf, bad)(ImageIO.readImages(spark, mixed))
+      }
+      assert(e.getMessage.contains(s"spark.sparkdl.image.maxPixels is '$bad'; expected a positive"))
+    }
+  }
+
+  test("an image too large for the heap is invalid: the OutOfMemoryError stays in its decode") {
+    // 12000 x 12000 RGB, a 432 MB raster, decoded with no pixel bound in a JVM of 700 MB heap: javax.imageio decodes it, its copy
+    // into the image struct does not fit (the OutOfMemoryError of issue 21).
+    val file = Files.createTempFile("huge", ".png")
+    Files.write(file, pngBomb(12000, 12000, colorType = 2, rows = 12000))
+    val java = JPath.of(System.getProperty("java.home"), "bin", "java").toString
+    val child = new ProcessBuilder(java, "-Xmx700m", "-cp", System.getProperty("java.class.path"),
+      "io.sparkdl.image.DecodeUnbounded", file.toString).redirectErrorStream(true).start()
+    val output = new String(child.getInputStream.readAllBytes(), "UTF-8")
+    Files.delete(file)
+    assert(child.waitFor() == 0 && output.contains("decoded: None"), output)
+  }
+
+  test("names with glob characters are read as the files they name, with or without recursion") {
+    val rgb = png("a.png")
+    val dir = folder("br[1].png" -> rgb, "br1.png" -> rgba, "q?.png" -> rgb, "qa.png" -> rgba,
+      "qb.png" -> rgb, "curly{a,b}.png" -> rgb, "star*.png" -> rgba, "back\\slash.png" -> rgb)
+    val expected = Seq("back\\slash.png" -> 3, "br1.png" -> 4, "br[1].png" -> 3,
+      "curly{a,b}.png" -> 3, "q?.png" -> 3, "qa.png" -> 4, "qb.png" -> 3, "star*.png" -> 4)
+    for (recursive <- Seq(false, true)) {
+      assert(channelsByName(ImageIO.readImages(spark, dir.toString, recursive = recursive)) == expected)
+    }
+    for (lone <- Seq("br[1].png", "curly{a,b}.png")) {
+      val one = folder(lone -> rgb)
+      assert(channelsByName(ImageIO.readImages(spark, one.toString, recursive = false)) == Seq(lone -> 3))
+    }
+  }
+
+  test("links are followed once: a link loop neither repeats files nor hangs") {
+    val outside = folder("outside.png" -> rgba)
+    val dir = folder("one.png" -> png("a.png"))
+    Files.createSymbolicLink(dir.resolve("self"), dir.resolve("."))
+    Files.createDirectory(dir.resolve("x"))
+    Files.createSymbolicLink(dir.resolve("x").resolve("up"), JPath.of(".."))
+    Files.createSymbolicLink(dir.resolve("again.png"), dir.resolve("one.png"))
+    Files.createSymbolicLink(dir.resolve("linked.png"), outside.resolve("outside.png"))
+    Files.createSymbolicLink(dir.resolve("dangling.png"), dir.resolve("nothing.png"))
+    // Bounded, so that a listing that loops fails here rather than hanging the build.
+    def read(recursive: Boolean) =
+      Await.result(Future(channelsByName(ImageIO.readImages(spark, dir.toString, recursive = recursive))), 120.seconds)
+    // Each folder is listed once; a file's link is a file of its own (dangling ones are not).
+    val expected = Seq("again.png" -> 3, "linked.png" -> 4, "one.png" -> 3)
+    assert(read(recursive = true) == expected)
+    assert(read(recursive = false) == expected)
+  }
+
+  test("CMYK and truncated JPEGs are invalid; 1- and 2-bit gray PNGs give 1 channel as Pillow's") {
+    val rows = ImageIO.readImages(spark, refused).collect().map(r => name(r.getString(0)) -> r).toMap
+    assert(rows.keySet == Set("cmyk.jpg", "truncated.jpg", "no_eoi.jpg", "bilevel.png", "gray2.png"))
+    for (file <- Seq("cmyk.jpg", "truncated.jpg", "no_eoi.jpg")) {
+      assert(rows(file).isNullAt(1), s"$file decoded")
+    }
+    for (file <- Seq("bilevel.png", "gray2.png")) {
+      val struct = rows(file).getStruct(1)
+      assert(struct.getInt(3) == 1 && struct.getInt(4) == ImageFormat.CV_8UC1, s"$file channels")
+      val got = ImageArray.fromStruct(struct, ChannelOrder.L, file).asInstanceOf[ByteImage]
+      assert(maxDiff(got, bytes(s"decoded_${file.replace('.', '_')}")) == 0, file)
+    }
+  }
+}
+
+/** Decodes one file with no pixel bound, for the test above: prints what it decoded. */
+object DecodeUnbounded {
+  def main(args: Array[String]): Unit = {
+    val bytes = Files.readAllBytes(JPath.of(args(0)))
+    println(s"decoded: ${ImageDecoder.decode(args(0), bytes, Long.MaxValue).map(_ => "an image")}")
   }
 }
