@@ -381,12 +381,26 @@ def readImagesWithCustomFn(
     """
     numPartition = _partitions(numPartition, "readImagesWithCustomFn", "numPartition")
     spark = SparkSession.active()
+    _refuse_connect(spark, "readImagesWithCustomFn")
     sc = spark.sparkContext
     files = sc.binaryFiles(path, minPartitions=numPartition or sc.defaultParallelism)
     if numPartition is not None and files.getNumPartitions() != numPartition:
         files = files.repartition(numPartition)  # the encoded bytes move, smaller than pixels
     rows = files.map(lambda file: _decode_file(file[0], file[1], decode_f))
     return spark.createDataFrame(rows, _READER_SCHEMA)
+
+
+def _refuse_connect(spark: SparkSession, caller: str) -> None:
+    from sparkdl import _connect
+
+    if _connect.is_connect_session(spark):
+        raise NotImplementedError(
+            f"{caller} is not supported through Spark Connect: it reads the files through the "
+            "SparkContext, which a Connect client does not have. Read them with Spark's "
+            'binaryFile source (spark.read.format("binaryFile").load(path), columns path and '
+            'content) or its image source (spark.read.format("image").load(path)), or use a '
+            "classic session (docs/connect.md)"
+        )
 
 
 def _images_api(spark: SparkSession) -> Any:
@@ -411,6 +425,13 @@ def readImages(
     numPartition: int | None = None,
 ) -> DataFrame:
     """Read image files into a DataFrame, decoding them on the JVM (sparkdl's image reader).
+
+    A file that is not an image sparkdl decodes right gets a null ``image`` (see
+    docs/guide/images.md): not an image, corrupt or truncated, CMYK, or declaring more pixels
+    (width x height) than the Spark conf ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485,
+    Pillow's ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
+    listed file is read as that file, whatever glob characters its name holds; each directory is
+    listed once (link loops end). Not supported through Spark Connect.
 
     Parameters
     ----------
@@ -441,6 +462,7 @@ def readImages(
     spark = SparkSession.getActiveSession()
     if spark is None:
         raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    _refuse_connect(spark, "readImages")
     jdf = _images_api(spark).readImages(
         spark._jsparkSession,
         path,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from pyspark.sql import SparkSession
+from sparkdl.image import PIL_decode, readImages, readImagesWithCustomFn
 from sparkdl.ml import KerasTransformer, TFEstimator, TFTransformer
 from sparkdl.model import TFModel
 from sparkdl.udf import registerKerasImageUDF, registerModelUDF
@@ -61,6 +62,15 @@ def main(url: str, work: Path) -> None:
         results["fit_error"] = None
     except NotImplementedError as e:
         results["fit_error"] = str(e)
+    for name, read in [
+        ("read_images_error", lambda: readImages(str(work))),
+        ("custom_fn_error", lambda: readImagesWithCustomFn(str(work), PIL_decode)),
+    ]:
+        try:
+            read()
+            results[name] = None
+        except NotImplementedError as e:
+            results[name] = str(e)
     try:
         registerKerasImageUDF(spark, "image_model", saved)
         results["image_udf_error"] = None

@@ -178,6 +178,9 @@ def test_stages_and_model_functions_from_a_connect_client(spark, connect_server,
     assert "TFEstimator" in remote["fit_error"] and "Spark Connect" in remote["fit_error"]
     assert "TFTransformer" in remote["bad_column_error"] and "'nope'" in remote["bad_column_error"]
     assert "registerKerasImageUDF" in remote["image_udf_error"]
+    assert remote["read_images_error"].startswith("readImages is not supported through Spark Co")
+    assert "binaryFile" in remote["read_images_error"]
+    assert remote["custom_fn_error"].startswith("readImagesWithCustomFn is not supported")
 
     # And both are what Keras and TF compute.
     expected = keras_model.predict(x, verbose=0)

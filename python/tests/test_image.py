@@ -7,6 +7,8 @@ decoded files are compared with PIL's decoding of the same files.
 from __future__ import annotations
 
 import struct
+import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -342,3 +344,110 @@ def test_the_original_imageIO_module_name():
     assert imageIO is sparkdl.image and by_import is sparkdl.image
     assert imageIO.readImagesWithCustomFn is readImagesWithCustomFn
     assert sparkdl.createResizeImageUDF is createResizeImageUDF
+
+
+# ---- hostile files (issue 21) --------------------------------------------------------------
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid RGB PNG of zero pixels whose IHDR declares width x height: 12000 x 12000 (432 MB
+    of pixels) takes 420 KB, as its rows of zeros compress well."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    deflate = zlib.compressobj(9)
+    row = bytes(1 + 3 * width)  # filter byte 0, then the row's samples
+    data = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def names_and_channels(df) -> list[tuple[str, int | None]]:
+    return sorted((Path(r.origin).name, r.image and r.image.nChannels) for r in df.collect())
+
+
+def test_readImages_refuses_decompression_bombs_and_the_session_lives_on(spark, tmp_path):
+    Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(tmp_path / "good.png")
+    (tmp_path / "bomb.png").write_bytes(png_bomb(12000, 12000))
+    # Pillow's bound, 89,478,485 pixels, by default: the bomb is an invalid image, not an
+    # OutOfMemoryError that stops the SparkContext.
+    assert names_and_channels(readImages(str(tmp_path))) == [("bomb.png", None), ("good.png", 3)]
+    assert [Path(r.origin).name for r in readImages(str(tmp_path), dropInvalid=True).collect()] == [
+        "good.png"
+    ]
+    assert spark.range(3).count() == 3
+    spark.conf.set("spark.sparkdl.image.maxPixels", "23")  # good.png has 24
+    try:
+        refused = names_and_channels(readImages(str(tmp_path)))
+        assert refused == [("bomb.png", None), ("good.png", None)]
+    finally:
+        spark.conf.unset("spark.sparkdl.image.maxPixels")
+
+
+def test_readImages_reads_names_with_glob_characters_as_files(spark, tmp_path):
+    rgb = Image.fromarray(np.zeros((2, 3, 3), np.uint8))
+    rgba = Image.fromarray(np.zeros((2, 3, 4), np.uint8))
+    for name, img in [("br[1].png", rgb), ("br1.png", rgba), ("q?.png", rgb), ("qa.png", rgba),
+                      ("qb.png", rgb), ("curly{a,b}.png", rgb)]:  # fmt: skip
+        img.save(tmp_path / name, "PNG")
+    expected = [("br1.png", 4), ("br[1].png", 3), ("curly{a,b}.png", 3), ("q?.png", 3),
+                ("qa.png", 4), ("qb.png", 3)]  # fmt: skip
+    for recursive in (False, True):
+        assert names_and_channels(readImages(str(tmp_path), recursive=recursive)) == expected
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    rgb.save(lone / "br[1].png", "PNG")
+    assert names_and_channels(readImages(str(lone), recursive=False)) == [("br[1].png", 3)]
+
+
+def test_readImages_follows_each_folder_once_through_link_loops(spark, tmp_path):
+    Image.fromarray(np.zeros((2, 3, 3), np.uint8)).save(tmp_path / "one.png")
+    (tmp_path / "self").symlink_to(".")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "up").symlink_to("..")
+    # The read runs in a daemon thread with a bounded wait, so that a listing that loops fails
+    # the test rather than hanging it (or the interpreter's exit).
+    outcome: list = []
+
+    def read() -> None:
+        try:  # the JVM's active session is per thread
+            spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)
+            outcome.append(names_and_channels(readImages(str(tmp_path))))
+        except Exception as e:  # the test's thread re-raises it
+            outcome.append(e)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(120)
+    assert not reader.is_alive(), "readImages did not return within 120 s"
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    rows = outcome[0]
+    assert rows == [("one.png", 3)]
+
+
+def test_readImages_refuses_cmyk_and_truncated_jpegs_and_reads_1_bit_gray(spark, tmp_path):
+    yy, xx = np.mgrid[0:16, 0:24]
+    smooth = np.stack([xx * 10 + 20, yy * 12 + 10, 200 - xx * 5 - yy * 5], -1).astype(np.uint8)
+    Image.fromarray(smooth).convert("CMYK").save(tmp_path / "cmyk.jpg", quality=95)
+    noisy = np.random.default_rng(2).integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    Image.fromarray(noisy).save(tmp_path / "whole.jpg")
+    whole = (tmp_path / "whole.jpg").read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(whole[: len(whole) // 2])
+    bits = np.random.default_rng(3).integers(0, 2, (16, 24), dtype=np.uint8) * 255
+    Image.fromarray(bits).convert("1").save(tmp_path / "bilevel.png")
+    with Image.open(tmp_path / "cmyk.jpg") as img:
+        assert img.mode == "CMYK"
+    with Image.open(tmp_path / "truncated.jpg") as img, pytest.raises(OSError, match="truncated"):
+        img.load()  # Pillow refuses it
+    rows = by_file(readImages(str(tmp_path)).collect())
+    assert rows["cmyk.jpg"].image is None and rows["truncated.jpg"].image is None
+    assert rows["whole.jpg"].image is not None
+    bilevel = rows["bilevel.png"].image
+    with Image.open(tmp_path / "bilevel.png") as img:
+        assert img.mode == "1"
+        expected = np.asarray(img.convert("L"))[:, :, None]
+    assert bilevel.nChannels == 1
+    np.testing.assert_array_equal(imageStructToArray(bilevel), expected)
