@@ -122,6 +122,38 @@ def sample(spark, pid: int, tmp_root: Path, args: argparse.Namespace) -> dict[st
     return figures
 
 
+def hostile_image_folder(folder: Path) -> Path:
+    """Files of issue 21 for readImages: glob characters in names, a PNG that declares 12000 x
+    12000 pixels (420 KB, 432 MB decoded) and a truncated JPEG (null images), link loops."""
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    Image.new("RGB", (5, 4)).save(folder / "br[1].png")
+    Image.new("RGBA", (5, 4)).save(folder / "br1.png")
+    Image.new("L", (5, 4)).save(folder / "q?.png")
+    Image.new("RGB", (5, 4)).save(folder / "qa.png")
+    Image.new("RGB", (64, 64)).save(folder / "whole.jpg")
+    (folder / "truncated.jpg").write_bytes((folder / "whole.jpg").read_bytes()[:300])
+    (folder / "whole.jpg").unlink()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    deflate = zlib.compressobj(9)
+    rows = b"".join(deflate.compress(bytes(1 + 3 * 12000)) for _ in range(12000)) + deflate.flush()
+    (folder / "bomb.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 12000, 12000, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+    (folder / "self").symlink_to(".")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to("..")
+    return folder
+
+
 def session_conf(args: argparse.Namespace) -> dict[str, str]:
     options = []
     if args.pin_heap:  # Spark refuses -Xmx here (spark.driver.memory sets it) but takes -Xms
@@ -187,6 +219,7 @@ def main() -> None:
         [(sparkdl.imageArrayToStruct(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)),)
          for _ in range(64)], imageSchema).cache()
     work = Path(tempfile.mkdtemp(prefix="soak-"))
+    image_files = hostile_image_folder(Path(tempfile.mkdtemp(prefix="soak-images-")))
     run = set(JOB_KINDS) - set(args.skip)
 
     def model(seed: int) -> tf.keras.Model:
@@ -218,6 +251,10 @@ def main() -> None:
                 tfs.reduce_blocks(tf.reduce_sum(x_input, axis=0, name="label"), df.select("label"))
         if "image" in run:
             TFImageTransformer(model=cnn, inputCol="image", outputCol="f").transform(images).count()
+            read = sparkdl.readImages(str(image_files)).collect()  # bombs, loops, glob names
+            valid = sorted(Path(r.origin).name for r in read if r.image is not None)
+            assert valid == ["br1.png", "br[1].png", "q?.png", "qa.png"], valid
+            assert len(read) == 6, [r.origin for r in read]
         if "fit" in run and rounds % 5 == 0:
             KerasEstimator(model=m, loss="sparse_categorical_crossentropy", optimizer="sgd",
                            inputCol="x", labelCol="label", outputCol="p", epochs=1,
