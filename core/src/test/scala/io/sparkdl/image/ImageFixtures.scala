@@ -1,6 +1,9 @@
 package io.sparkdl.image
 
+import java.io.ByteArrayOutputStream
+import java.nio.ByteBuffer
 import java.nio.file.{Files, Path}
+import java.util.zip.{CRC32, Deflater, DeflaterOutputStream}
 
 import io.sparkdl.tf.Fixtures
 
@@ -41,5 +44,38 @@ object ImageFixtures {
       s"sizes differ: ${a.height}x${a.width}x${a.channels} vs ${b.height}x${b.width}x${b.channels}"
     )
     a.data.indices.map(i => math.abs((a.data(i) & 0xff) - (b.data(i) & 0xff))).foldLeft(0)(math.max)
+  }
+
+  /** A PNG whose IHDR declares `w` x `h` (8-bit, `colorType` 0 gray or 2 RGB); with `rows`,
+   * that many zero rows of pixel data (all of them make it a valid image, compressed to a few
+   * hundred KB), else one row, so that the data ends early. */
+  def pngBomb(w: Int, h: Int, colorType: Int, rows: Int = 1): Array[Byte] = {
+    val out = new ByteArrayOutputStream()
+    def chunk(kind: String, data: Array[Byte]): Unit = {
+      val typed = kind.getBytes("US-ASCII") ++ data
+      val crc = new CRC32()
+      crc.update(typed)
+      out.write(ByteBuffer.allocate(4).putInt(data.length).array())
+      out.write(typed)
+      out.write(ByteBuffer.allocate(4).putInt(crc.getValue.toInt).array())
+    }
+    out.write(Array(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n').map(_.toByte))
+    chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put(8.toByte)
+      .put(colorType.toByte).put(0.toByte).put(0.toByte).put(0.toByte).array())
+    val pixels = new ByteArrayOutputStream()
+    val deflate = new DeflaterOutputStream(pixels, new Deflater(Deflater.BEST_COMPRESSION))
+    val row = new Array[Byte](1 + w * (if (colorType == 2) 3 else 1)) // filter byte 0, then zeros
+    (0 until rows).foreach(_ => deflate.write(row))
+    deflate.close()
+    chunk("IDAT", pixels.toByteArray)
+    chunk("IEND", Array.emptyByteArray)
+    out.toByteArray
+  }
+
+  /** Deletes `dir` and what it holds, links themselves (never what they point to). */
+  def deleteTree(dir: Path): Unit = {
+    val all = Files.walk(dir) // does not follow links
+    try all.sorted(java.util.Comparator.reverseOrder[Path]()).forEach(p => Files.delete(p))
+    finally all.close()
   }
 }

@@ -1,9 +1,6 @@
 package io.sparkdl.image
 
-import java.io.ByteArrayOutputStream
-import java.nio.ByteBuffer
 import java.nio.file.{Files, Path => JPath}
-import java.util.zip.{CRC32, Deflater, DeflaterOutputStream}
 
 import scala.concurrent.{Await, Future}
 import scala.concurrent.ExecutionContext.Implicits.global
@@ -96,40 +93,21 @@ class ImageIOSuite extends SparkSessionSuite {
 
   private def refused = path("read_refused").toString
 
-  /** A PNG whose IHDR declares `w` x `h` (8-bit, `colorType` 0 gray or 2 RGB); with `rows`,
-   * that many zero rows of pixel data (all of them make it a valid image, compressed to a few
-   * hundred KB), else one row, so that the data ends early. */
-  private def pngBomb(w: Int, h: Int, colorType: Int, rows: Int = 1): Array[Byte] = {
-    val out = new ByteArrayOutputStream()
-    def chunk(kind: String, data: Array[Byte]): Unit = {
-      val typed = kind.getBytes("US-ASCII") ++ data
-      val crc = new CRC32()
-      crc.update(typed)
-      out.write(ByteBuffer.allocate(4).putInt(data.length).array())
-      out.write(typed)
-      out.write(ByteBuffer.allocate(4).putInt(crc.getValue.toInt).array())
-    }
-    out.write(Array(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n').map(_.toByte))
-    chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put(8.toByte)
-      .put(colorType.toByte).put(0.toByte).put(0.toByte).put(0.toByte).array())
-    val pixels = new ByteArrayOutputStream()
-    val deflate = new DeflaterOutputStream(pixels, new Deflater(Deflater.BEST_COMPRESSION))
-    val row = new Array[Byte](1 + w * (if (colorType == 2) 3 else 1)) // filter byte 0, then zeros
-    (0 until rows).foreach(_ => deflate.write(row))
-    deflate.close()
-    chunk("IDAT", pixels.toByteArray)
-    chunk("IEND", Array.emptyByteArray)
-    out.toByteArray
-  }
-
   private def withConf[T](key: String, value: String)(body: => T): T = {
     spark.conf.set(key, value)
     try body
     finally spark.conf.unset(key)
   }
 
+  private val folders = scala.collection.mutable.Buffer[JPath]()
+
+  override def afterAll(): Unit =
+    try folders.foreach(deleteTree)
+    finally super.afterAll()
+
   private def folder(files: (String, Array[Byte])*): JPath = {
     val dir = Files.createTempDirectory("read-images")
+    folders += dir
     files.foreach { case (n, b) => Files.write(dir.resolve(n), b) }
     dir
   }
