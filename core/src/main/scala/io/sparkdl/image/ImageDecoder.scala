@@ -28,9 +28,9 @@ import org.apache.spark.sql.Row
  *  - no `javax.imageio` reader, or corrupt data;
  *  - a declared width x height over `maxPixels`, found in the file's header before any pixel
  *    is decoded (a PNG of a few hundred KB can declare gigabytes of pixels);
- *  - a file that ends early: the reader's warnings say so for JPEGs ("premature end of data",
- *    "missing EOI marker"), where `javax.imageio` would fill the missing rows with gray; Pillow
- *    refuses such files too;
+ *  - a file that ends early, as Pillow refuses it: the PNG, GIF and BMP readers fail; the JPEG
+ *    reader only warns ("premature end of data segment", "missing EOI marker") and fills the
+ *    missing rows with gray, so its warnings are listened to;
  *  - color that is neither RGB nor gray, as CMYK and YCCK JPEGs (`javax.imageio` would give
  *    their samples as if they were RGB);
  *  - pixels too large for this JVM's heap (an `OutOfMemoryError` while decoding one image is

@@ -31,7 +31,10 @@ private[image] object ImageFiles {
     val files = mutable.ArrayBuffer[Path]()
     val listed = mutable.HashSet[String]()
     val pending = mutable.Queue[Path]()
-    matched.foreach(s => if (s.isDirectory) pending += s.getPath else if (visible(s)) files += s.getPath)
+    matched.foreach { s =>
+      if (s.isDirectory) pending += s.getPath
+      else if (visible(s)) files += s.getPath
+    }
     while (pending.nonEmpty) {
       val dir = pending.dequeue()
       if (listed.add(realPath(fs, dir))) {
@@ -46,7 +49,8 @@ private[image] object ImageFiles {
 
   /** `file` as a path Spark's file sources read as that file: they glob every path they are
    * given, so the glob characters of a name (`br[1].png`, `q?.png`) are escaped. */
-  def literal(file: String): String = file.flatMap(c => if ("\\{}[]*?".indexOf(c) >= 0) s"\\$c" else c.toString)
+  def literal(file: String): String =
+    file.flatMap(c => if ("\\{}[]*?".indexOf(c) >= 0) s"\\$c" else c.toString)
 
   private def visible(s: FileStatus): Boolean = {
     val name = s.getPath.getName

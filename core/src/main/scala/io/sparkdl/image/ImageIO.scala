@@ -29,7 +29,7 @@ object ImageIO {
    * `Image.MAX_IMAGE_PIXELS`, past which Pillow warns of a decompression bomb): it is refused
    * before its pixels are decoded.
    *
-   * The driver lists the files (see [[ImageFiles]]: hidden files are skipped, as by Spark's file
+   * The driver lists the files (see `ImageFiles`: hidden files are skipped, as by Spark's file
    * sources; each folder is listed once, so link loops end); each listed file is read as that
    * file, whatever glob characters its name holds. Spark's binaryFile source reads them, and they
    * are decoded on the executors, when the DataFrame is computed.

@@ -141,7 +141,9 @@ class ImageFuzzSuite extends SparkSessionSuite {
               case p => p
             })
           case _ => // a link to a file, or to nothing
-            val to = if (files.nonEmpty && r.nextBoolean()) files(r.nextInt(files.length)) else parent.resolve("gone")
+            val to =
+              if (files.nonEmpty && r.nextBoolean()) files(r.nextInt(files.length))
+              else parent.resolve("gone")
             Files.createSymbolicLink(target, to)
         }
       }

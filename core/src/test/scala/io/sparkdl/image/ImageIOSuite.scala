@@ -116,7 +116,8 @@ class ImageIOSuite extends SparkSessionSuite {
   private def rgba: Array[Byte] = Files.readAllBytes(path("read_formats/rgba.png"))
 
   private def channelsByName(df: org.apache.spark.sql.DataFrame): Seq[(String, Int)] =
-    df.collect().toSeq.map(r => name(r.getString(0)) -> (if (r.isNullAt(1)) 0 else r.getStruct(1).getInt(3)))
+    df.collect().toSeq
+      .map(r => name(r.getString(0)) -> (if (r.isNullAt(1)) 0 else r.getStruct(1).getInt(3)))
       .sorted
 
   test("images over spark.sparkdl.image.maxPixels are invalid, judged by their declared size") {
@@ -143,8 +144,8 @@ class ImageIOSuite extends SparkSessionSuite {
   }
 
   test("an image too large for the heap is invalid: the OutOfMemoryError stays in its decode") {
-    // 12000 x 12000 RGB, a 432 MB raster, decoded with no pixel bound in a JVM of 700 MB heap: javax.imageio decodes it, its copy
-    // into the image struct does not fit (the OutOfMemoryError of issue 21).
+    // 12000 x 12000 RGB, a 432 MB raster, decoded with no pixel bound in a JVM of 700 MB heap:
+    // javax.imageio decodes it, its copy into the image struct does not fit (issue 21's error).
     val file = Files.createTempFile("huge", ".png")
     Files.write(file, pngBomb(12000, 12000, colorType = 2, rows = 12000))
     val java = JPath.of(System.getProperty("java.home"), "bin", "java").toString
@@ -181,7 +182,10 @@ class ImageIOSuite extends SparkSessionSuite {
     Files.createSymbolicLink(dir.resolve("dangling.png"), dir.resolve("nothing.png"))
     // Bounded, so that a listing that loops fails here rather than hanging the build.
     def read(recursive: Boolean) =
-      Await.result(Future(channelsByName(ImageIO.readImages(spark, dir.toString, recursive = recursive))), 120.seconds)
+      Await.result(
+        Future(channelsByName(ImageIO.readImages(spark, dir.toString, recursive = recursive))),
+        120.seconds
+      )
     // Each folder is listed once; a file's link is a file of its own (dangling ones are not).
     val expected = Seq("again.png" -> 3, "linked.png" -> 4, "one.png" -> 3)
     assert(read(recursive = true) == expected)
