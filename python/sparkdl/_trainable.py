@@ -15,40 +15,92 @@ describes the contract for models made by any TF program.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
-def _metric_fn(metric: Any) -> tuple[str, Any]:
-    """A stateless ``(y_true, y_pred)`` function for a Keras metric given by name or function."""
-    if isinstance(metric, str):
-        name = metric
-        if metric in ("accuracy", "acc"):
-            return "accuracy", None  # resolved against the loss below, as Keras' compile does
-        fn = keras.metrics.get(metric)
+def _keras_name(obj: Any) -> str:
+    """What Keras' ``fit`` names a metric given as an object: its ``name``, else its function's."""
+    return getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
+
+
+def _accuracy(y_shape: Sequence[Any], pred_shape: Sequence[Any]) -> keras.metrics.Metric:
+    """``"accuracy"`` as Keras' ``compile`` resolves it, by the shapes of labels and outputs:
+    binary for one output unit, sparse categorical for labels of lower rank (or one unit
+    against many), else categorical."""
+    if pred_shape[-1] == 1:
+        return keras.metrics.BinaryAccuracy()
+    if len(y_shape) < len(pred_shape) or (y_shape[-1] == 1 and pred_shape[-1] > 1):
+        return keras.metrics.SparseCategoricalAccuracy()
+    return keras.metrics.CategoricalAccuracy()
+
+
+def _metric_fn(
+    metric: Any, y_shape: Sequence[Any], pred_shape: Sequence[Any]
+) -> tuple[str, Callable[[Any, Any], Any]]:
+    """A Keras metric (name, function or object) as ``(name, fn)``, ``fn(y_true, y_pred)`` the
+    per-sample values whose mean over the epoch's rows is the epoch's figure, named as Keras'
+    ``fit`` names it in its history.
+
+    sparkdl's signatures report a figure per batch and average the batches by their rows, so
+    only metrics that are such means can be computed exactly: functions, and Keras metric objects
+    that wrap one (``MeanMetricWrapper``: accuracy, mae, mse, crossentropies, ...). Metrics whose
+    state is no mean (AUC, precision, recall, RMSE, R2) are refused."""
+    if isinstance(metric, str) and metric.lower() in ("accuracy", "acc"):
+        resolved = _accuracy(y_shape, pred_shape)
     else:
-        fn = metric
-        name = getattr(metric, "name", None) or getattr(metric, "__name__", "metric")
-    if isinstance(fn, keras.metrics.Metric):
+        resolved = keras.metrics.get(metric)
+    name = metric if isinstance(metric, str) else _keras_name(resolved)
+    if not isinstance(resolved, keras.metrics.Metric):
+        return name, resolved
+    wrapper = keras.metrics.MeanMetricWrapper
+    if isinstance(resolved, wrapper) and type(resolved).update_state is wrapper.update_state:
+        # The wrapped function and its arguments (threshold, k, from_logits, ...); Keras keeps
+        # them in these attributes and has no public accessor.
+        fn, kwargs = resolved._fn, resolved._fn_kwargs  # noqa: SLF001
+        return name, lambda y_true, y_pred: fn(y_true, y_pred, **kwargs)
+    raise ValueError(
+        f"metric {name!r} (keras.metrics.{type(resolved).__name__}) accumulates state over the "
+        "epoch: its epoch value is not a mean of per-row values, which is what sparkdl's training "
+        "signatures report (a figure per batch, averaged over the rows); expected a metric that "
+        "is such a mean (e.g. 'accuracy', 'binary_accuracy', 'mae', 'mse', or a function of "
+        "(y_true, y_pred)), or compute this one from the fitted model's predictions"
+    )
+
+
+def require_trainable_weights(model: keras.Model, who: str) -> None:
+    """Refuses a model that has nothing to train (``who``: how the error names the caller)."""
+    if not model.trainable_variables:
+        frozen = len(model.non_trainable_variables)
         raise ValueError(
-            f"metric {name!r}: pass a metric function or name (stateless), not a stateful "
-            "keras.metrics.Metric object: sparkdl reports each batch's value"
+            f"{who}: the Keras model '{model.name}' has no trainable weights ({frozen} "
+            "non-trainable); expected at least one, as training changes only trainable weights "
+            "(set trainable = True on the layers to train)"
         )
-    return name, fn
 
 
-def _accuracy_for(loss: Any) -> Any:
-    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", "") or ""
-    if "sparse_categorical" in loss_name:
-        return keras.metrics.sparse_categorical_accuracy
-    if "binary" in loss_name:
-        return keras.metrics.binary_accuracy
-    return keras.metrics.categorical_accuracy
+def fingerprint(model: keras.Model) -> str:
+    """A SHA-256 of all an export of ``model`` depends on: its class and config (structure) and
+    each variable's path, dtype, shape, trainability and value. It changes when the model's
+    weights or structure change (``set_weights``, a Keras ``fit``), unlike the model's ``id``."""
+    digest = hashlib.sha256(type(model).__qualname__.encode())
+    try:
+        config = json.dumps(model.get_config(), sort_keys=True, default=repr)
+    except Exception:  # noqa: BLE001 - a subclassed model may have no config: its variables tell
+        config = ""
+    digest.update(config.encode())
+    for v in model.variables:
+        digest.update(f"|{v.path}|{v.dtype}|{tuple(v.shape)}|{v.trainable}|".encode())
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(v)).tobytes())
+    return digest.hexdigest()
 
 
 def export_trainable(
@@ -57,23 +109,27 @@ def export_trainable(
     optimizer: Any,
     metrics: Sequence[Any] | None,
     directory: str,
+    who: str = "from_keras_trainable",
 ) -> list[str]:
-    """Write ``model`` as a trainable SavedModel into ``directory``; returns the metric names."""
+    """Write ``model`` as a trainable SavedModel into ``directory``; returns the metric names.
+    ``who`` is how errors name the caller."""
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(
-            "from_keras_trainable: the model must have one input and one output; it has "
+            f"{who}: the model must have one input and one output; it has "
             f"{len(model.inputs)} and {len(model.outputs)}"
         )
+    require_trainable_weights(model, who)
+    x_spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype, name="x")
+    pred_shape = [None, *model.outputs[0].shape[1:]]
+    y_shape = [None] if isinstance(loss, str) and "sparse" in loss else pred_shape
+    y_spec = tf.TensorSpec(y_shape, tf.float32, name="y")
+    try:
+        named = [_metric_fn(m, y_shape, pred_shape) for m in metrics or []]
+    except ValueError as e:
+        raise ValueError(f"{who}: {e}") from None
     loss_fn = keras.losses.get(loss)
     optimizer = keras.optimizers.get(optimizer)
     optimizer.build(model.trainable_variables)
-    named = [_metric_fn(m) for m in metrics or []]
-    named = [(n, f if f is not None else _accuracy_for(loss)) for n, f in named]
-    x_spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype, name="x")
-    y_shape = [None, *model.outputs[0].shape[1:]]
-    if isinstance(loss, str) and "sparse" in loss:
-        y_shape = [None]
-    y_spec = tf.TensorSpec(y_shape, tf.float32, name="y")
 
     def results(y: tf.Tensor, pred: tf.Tensor, loss_value: tf.Tensor) -> dict[str, tf.Tensor]:
         out = {"loss": loss_value}

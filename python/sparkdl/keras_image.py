@@ -243,6 +243,19 @@ def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
         return None
 
 
+def _load_failure(uri: str, loader: Callable[[str], Any]) -> str | None:
+    """Why :func:`_loaded_array` gives None for ``uri``: the loader's exception, or what it
+    returned instead of an image; None when the image loads."""
+    try:
+        array = _loader_pixels(uri, loader)
+    except Exception as e:  # noqa: BLE001 - reported, not raised: it explains a failed fit
+        return f"{type(e).__name__}: {e}"
+    if array is None:
+        return ("imageLoader returned None or no array of (height, width, channels) (or a "
+                "batch of one)")
+    return None
+
+
 class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol):
     """Trains a Keras model file on images read from URIs, as the original sparkdl's
     ``KerasImageFileEstimator`` did, but inside Spark tasks through sparkdl's engine
@@ -250,7 +263,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
     ``imageLoader`` turns each URI of ``inputCol`` into the array the model takes (in Spark's
     Python workers; rows whose image fails to load are dropped); ``labelCol`` holds one-hot labels
-    (ML vectors or numeric arrays). ``fit`` returns a :class:`KerasImageFileTransformer` running
+    (ML vectors or numeric arrays); when no image loads, ``fit`` says so with one URI and the
+    loader's error. ``fit`` returns a :class:`KerasImageFileTransformer` running
     the trained model (one per param map with ``fit(df, paramMaps)``; ``fitMultiple`` yields
     ``(index, transformer)`` as each fit ends); each transformer's ``history`` has the loss of
     each epoch.
@@ -270,7 +284,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         is the training's.
     kerasFitParams
         As Keras' ``fit`` takes them: ``epochs`` (1), ``batch_size`` (32), ``shuffle`` (True:
-        sparkdl's seeded order, not Keras'), ``verbose`` (1), ``validation_split`` (0).
+        sparkdl's seeded order, not Keras'), ``verbose`` (1), ``validation_split`` (0: the
+        first ``floor(n * (1 - f))`` loaded images train, the others validate, as in Keras).
 
     Only ``kerasOptimizer``, ``kerasLoss``, ``kerasFitParams``, ``outputCol`` and ``outputMode``
     may vary between param maps, as in the original.
@@ -371,11 +386,27 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     def _fit(self, dataset: DataFrame) -> KerasImageFileTransformer:
         return next(iter(self.fitMultiple(dataset, [{}])))[1]
 
+    def _no_image_loaded(self, dataset: DataFrame, error: Exception) -> None:
+        """A fit found no rows: when rows with a URI and a label exist, every image of them failed
+        to load (those rows were dropped); raises that, with one URI and the loader's error.
+        Runs only after such a failed fit, so the loader runs again on only one image."""
+        uri, label = F.col(self.getInputCol()), F.col(self.getLabelCol())
+        loader = self.getOrDefault(self.imageLoader)
+        failure = F.udf(lambda u: _load_failure(u, loader), "string")
+        rows = (dataset.where(uri.isNotNull() & label.isNotNull())
+                .select(uri.alias("uri"), failure(uri).alias("failure")).limit(1).collect())
+        if rows and rows[0].failure is not None:
+            raise self._error(
+                f"imageLoader failed on every image of inputCol '{self.getInputCol()}', so no row "
+                f"is left to train on; e.g. on '{rows[0].uri}': {rows[0].failure}"
+            ) from error
+
     def fitMultiple(self, dataset: DataFrame, paramMaps: Any) -> Any:
         """Fits one model per param map, all at once in Spark tasks; yields ``(index,
         KerasImageFileTransformer)`` as each fit ends (thread-safe)."""
         import keras
 
+        from sparkdl._trainable import require_trainable_weights
         from sparkdl.ml import KerasEstimator
 
         maps = list(paramMaps)
@@ -383,7 +414,10 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         # The loaded images and labels take the user's column names: training errors name them.
         image_col, label_col = self.getInputCol(), self.getLabelCol()
         frame = self._training_frame(dataset, image_col, label_col)
-        model = keras.models.load_model(self.getOrDefault(self.modelFile))
+        model_file = self.getOrDefault(self.modelFile)
+        model = keras.models.load_model(model_file)
+        require_trainable_weights(model, f"KerasImageFileEstimator {self.uid}: modelFile "
+                                         f"'{model_file}'")
         fit_params = [{**{"epochs": 1, "batch_size": 32, "shuffle": True, "verbose": 1},
                        **v["kerasFitParams"]} for v in values]
         est = KerasEstimator(model=model, loss=values[0]["kerasLoss"], inputCol=image_col,
@@ -401,13 +435,21 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         fits = est.fitMultiple(frame, java_maps)
         loader = self.getOrDefault(self.imageLoader)
         input_col = self.getInputCol()
+        explain = self._no_image_loaded
 
         class _Transformers:
             def __iter__(self) -> _Transformers:
                 return self
 
             def __next__(self) -> tuple[int, KerasImageFileTransformer]:
-                index, fitted = next(fits)
+                try:
+                    index, fitted = next(fits)
+                except StopIteration:
+                    raise
+                except Exception as e:
+                    if "no rows to train on" in str(e):  # sparkdl's words for an empty fit
+                        explain(dataset, e)
+                    raise
                 v = values[index]
                 transformer = KerasImageFileTransformer(
                     inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],

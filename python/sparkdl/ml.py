@@ -59,6 +59,19 @@ def _is_keras_model(value: Any) -> bool:
     return isinstance(value, keras.Model)
 
 
+def _object_key(value: Any) -> Any:
+    """A cache key for a Keras loss, optimizer or metric: names by value, objects themselves."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        hash(value)
+        return value
+    except TypeError:  # a config dict
+        import json
+
+        return json.dumps(value, sort_keys=True, default=repr)
+
+
 def _to_keras_or_tf_model(value: Any) -> Any:
     """Type converter of KerasEstimator's ``model``: a Keras model or a TFModel, as it is."""
     if isinstance(value, TFModel) or _is_keras_model(value):
@@ -313,6 +326,13 @@ class TFEstimator(_TFEstimator):
     validation figures, rows/s) and one as each fit ends; 2 the epoch lines only. Epochs reach the
     driver with the executors' heartbeats (``spark.executor.heartbeatInterval``), while fits run.
 
+    ``validationFraction`` ``f`` splits as Keras' ``validation_split``: the first
+    ``floor(n * (1 - f))`` of the ``n`` rows train, the others validate; a split that leaves either
+    side empty is an error. ``handleInvalid``: ``'skip'`` drops the rows whose input or label
+    cells cannot be fed (nulls, malformed values, a shape the model does not take) before
+    training and the split; ``'error'`` fails, naming the column; ``'keep'`` is refused (training
+    cannot feed a row it keeps; set it on the fitted model for its ``transform``).
+
     Parameters
     ----------
     **params
@@ -430,13 +450,19 @@ class KerasEstimator(TFEstimator):
     model
         A Keras model with one input and one output (or a trainable TFModel).
     loss, optimizer, metrics
-        As Keras' ``compile`` takes them; metrics stateless. Python-only params.
+        As Keras' ``compile`` takes them (names, functions or objects). Metrics are those whose
+        epoch figure is a mean over rows ('accuracy', 'mae', 'mse', 'binary_accuracy', ...: the
+        history equals Keras' ``fit``'s); AUC, precision, recall and the like are refused.
+        Python-only params.
     inputCol
         The column feeding the model's input.
     **params
         ``labelCol``, ``outputCol``, ``epochs``, ``batchSize``, ``learningRate``, ``shuffle``,
-        ``seed``, ``validationFraction``, ``earlyStoppingPatience``, ``verbose``: as
-        :class:`TFEstimator`'s.
+        ``seed``, ``validationFraction``, ``earlyStoppingPatience``, ``handleInvalid``,
+        ``verbose``: as :class:`TFEstimator`'s.
+
+    The Keras model is exported as it is when fitting starts: weights set or trained between
+    two fits are the ones the second fit starts from.
     """
 
     model: Param[Any] = Param(
@@ -450,7 +476,9 @@ class KerasEstimator(TFEstimator):
         Params._dummy(), "optimizer", "A Keras optimizer (name or object). Default: 'adam'."
     )
     metrics: Param[Any] = Param(
-        Params._dummy(), "metrics", "Stateless Keras metrics (names or functions). Default: none."
+        Params._dummy(), "metrics",
+        "Keras metrics whose epoch figure is a mean over rows (names, functions or objects). "
+        "Default: none.",
     )
 
     def __init__(
@@ -463,7 +491,8 @@ class KerasEstimator(TFEstimator):
         inputCol: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self._trainables: dict[tuple, TFModel] = {}  # shared by copies: one export per model
+        # Shared by copies: the exports of the last fit, by content (_trainable).
+        self._trainables: dict[tuple, TFModel] = {}
         if inputCol is not None:
             kwargs["inputMapping"] = {inputCol: "x"}
         super().__init__(**kwargs)
@@ -499,7 +528,9 @@ class KerasEstimator(TFEstimator):
             param.name == "model" and not isinstance(value, TFModel)
         )
 
-    def _trainable(self, values: dict[str, Any]) -> TFModel:
+    def _trainable(self, values: dict[str, Any], used: dict[tuple, TFModel]) -> TFModel:
+        """The trainable SavedModel of a map's values: exported once per distinct model content,
+        loss, optimizer and metrics (``used`` collects the exports this fit uses)."""
         model = values.get("model")
         if model is None or isinstance(model, TFModel):
             if model is None:
@@ -511,15 +542,21 @@ class KerasEstimator(TFEstimator):
             raise ValueError(
                 f"KerasEstimator {self.uid}: param loss is required with a Keras model"
             )
+        from sparkdl._trainable import fingerprint
+
         optimizer, metrics = values.get("optimizer", "adam"), values.get("metrics")
-
-        def key(v: Any) -> Any:
-            return v if isinstance(v, str | None) else id(v)
-
-        k = (id(model), key(loss), key(optimizer), tuple(key(m) for m in metrics or []))
-        if k not in self._trainables:
-            self._trainables[k] = TFModel.from_keras_trainable(model, loss, optimizer, metrics)
-        return self._trainables[k]
+        # The model by content, never by id: weights set or trained between fits must be the
+        # ones trained, and a freed model's id may pass to another. Other objects by identity:
+        # the key holds them, so their ids cannot pass to others while they are cached.
+        k = (fingerprint(model), _object_key(loss), _object_key(optimizer),
+             tuple(_object_key(m) for m in metrics or []))
+        trainable = used.get(k, self._trainables.get(k))
+        if trainable is None:
+            trainable = TFModel._trainable_keras(
+                model, loss, optimizer, metrics, f"KerasEstimator {self.uid}: param model"
+            )
+        used[k] = trainable
+        return trainable
 
     def _java_fits(self, paramMaps: list[dict]) -> tuple[TFEstimator, list[dict]]:
         python_only = {"model", "loss", "optimizer", "metrics"}
@@ -527,11 +564,16 @@ class KerasEstimator(TFEstimator):
         estimator = self.copy()
         model = estimator.getParam("model")
         maps = []
+        used: dict[tuple, TFModel] = {}
         for m in paramMaps:
             values = {**base, **{p.name: v for p, v in m.items() if p.name in python_only}}
             java_map = {p: v for p, v in m.items() if p.name not in python_only}
-            java_map[model] = self._trainable(values)
+            java_map[model] = self._trainable(values, used)
             maps.append(java_map)
+        # Only this fit's exports stay: the next fit with the same maps (the next fold of a
+        # CrossValidator) reuses them, and a model changed since is exported afresh.
+        self._trainables.clear()
+        self._trainables.update(used)
         if maps:
             estimator._paramMap[model] = maps[0][model]
         return estimator, maps

@@ -336,13 +336,22 @@ class TFModel:
         loss, optimizer
             Any Keras loss and optimizer, by object or name.
         metrics
-            Stateless Keras metrics by function or name (``"accuracy"`` follows the loss, as in
-            ``compile``). Default: none.
+            Keras metrics by name, function or object, as ``compile`` takes them (``"accuracy"``
+            follows the labels' and outputs' shapes, as in ``compile``), named in the history as
+            Keras' ``fit`` names them; metrics that are no mean over rows (AUC, precision,
+            recall) are refused. Default: none.
         """
+        return cls._trainable_keras(model, loss, optimizer, metrics, "from_keras_trainable")
+
+    @classmethod
+    def _trainable_keras(
+        cls, model: Any, loss: Any, optimizer: Any, metrics: Sequence[Any] | None, who: str
+    ) -> TFModel:
+        """:meth:`from_keras_trainable`, its errors naming ``who`` (an estimator, say)."""
         from sparkdl._trainable import export_trainable
 
         saved = tempfile.TemporaryDirectory(prefix="sparkdl-trainable-")
-        export_trainable(model, loss, optimizer, metrics, saved.name)
+        export_trainable(model, loss, optimizer, metrics, saved.name, who)
         return cls._from_temporary_saved_model(saved, f"trainable Keras model '{model.name}'")
 
     @classmethod

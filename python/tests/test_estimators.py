@@ -202,3 +202,129 @@ def test_a_nan_loss_names_the_param_map_epoch_and_step(spark, blobs):
     with pytest.raises(Exception, match=r"paramMaps\[1\] \{learningRate=0.02\}: the loss is NaN "
                        r"at epoch 1, step 3"):
         list(est.fitMultiple(df, maps))
+
+
+_SCHEMA = T.StructType([
+    T.StructField("features", T.ArrayType(T.FloatType(), False)),
+    T.StructField("label", T.ArrayType(T.FloatType(), False)),
+])
+
+
+def _frame(spark, x, y):
+    rows = [(a.tolist(), None if b is None else b.tolist()) for a, b in zip(x, y, strict=True)]
+    return spark.createDataFrame(rows, _SCHEMA).coalesce(1)
+
+
+def _sgd(learning_rate: float = 0.05) -> keras.optimizers.Optimizer:
+    return keras.optimizers.SGD(learning_rate=learning_rate)
+
+
+def test_validation_fraction_splits_as_keras_validation_split(spark, blobs):
+    # Keras trains on the first floor(n * (1 - f)) rows: 7 of 10 at 0.25 (not 10 - floor(2.5) = 8).
+    x, y, _ = blobs
+    x, y = x[:10], y[:10]
+    keras_model = _mlp()
+    keras_model.compile(optimizer=_sgd(), loss="categorical_crossentropy")
+    want = keras_model.fit(x, y, batch_size=4, epochs=2, shuffle=False, validation_split=0.25,
+                           verbose=0).history
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", optimizer="sgd",
+                         inputCol="features", epochs=2, batchSize=4, learningRate=0.05,
+                         shuffle=False, validationFraction=0.25, verbose=0)
+    history = est.fit(_frame(spark, x, y)).history
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose([h[key] for h in history], want[key], rtol=1e-5, err_msg=key)
+
+
+def test_a_validation_fraction_that_leaves_a_side_empty_is_refused_as_keras_does(spark, blobs):
+    x, y, _ = blobs
+    with pytest.raises(ValueError, match="not sufficient to split"):  # Keras' own refusal
+        keras_model = _mlp()
+        keras_model.compile(optimizer="sgd", loss="categorical_crossentropy")
+        keras_model.fit(x[:1], y[:1], validation_split=0.5, verbose=0)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         validationFraction=0.5, verbose=0)
+    with pytest.raises(Exception, match=r"validationFraction 0.5 splits 1 row\(s\) into 0 to "
+                       r"train and 1 to validate"):
+        est.fit(_frame(spark, x[:1], y[:1]))
+
+
+def test_a_second_fit_trains_the_keras_model_as_it_is_now(spark, blobs):
+    # Regression: exports were cached by id(model), so weights set between fits were ignored.
+    x, y, df = blobs
+    model = _mlp()
+    est = KerasEstimator(model=model, loss="categorical_crossentropy", optimizer="sgd",
+                         inputCol="features", epochs=1, batchSize=16, learningRate=0.05,
+                         shuffle=False, verbose=0)
+    est.fit(df)
+    model.set_weights([w * 0.5 for w in model.get_weights()])
+    expected = keras.models.clone_model(model)
+    expected.set_weights(model.get_weights())
+    expected.compile(optimizer=_sgd(), loss="categorical_crossentropy")
+    expected.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    got = np.array([r.prediction for r in est.fit(df).transform(df).collect()], np.float32)
+    np.testing.assert_allclose(got, expected.predict(x, verbose=0), atol=1e-5)
+
+
+def _binary_mlp() -> keras.Model:
+    keras.utils.set_random_seed(2)
+    return keras.Sequential([
+        keras.Input((8,), name="x"),
+        keras.layers.Dense(6, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+
+
+def test_metric_names_report_what_keras_fit_reports(spark, blobs):
+    x, y3, _ = blobs
+    y = y3[:, :1]  # one class against the others
+    metrics = ["mae", "mse", "binary_accuracy", "accuracy"]
+    keras_model = _binary_mlp()
+    keras_model.compile(optimizer=_sgd(), loss="binary_crossentropy", metrics=metrics)
+    want = keras_model.fit(x, y, batch_size=16, epochs=2, shuffle=False, validation_split=0.25,
+                           verbose=0).history
+    est = KerasEstimator(model=_binary_mlp(), loss="binary_crossentropy", optimizer="sgd",
+                         metrics=metrics, inputCol="features", epochs=2, batchSize=16,
+                         learningRate=0.05, shuffle=False, validationFraction=0.25, verbose=0)
+    history = est.fit(_frame(spark, x, y)).history
+    assert set(history[0]) == set(want), (history[0], list(want))
+    for key, values in want.items():
+        np.testing.assert_allclose([h[key] for h in history], values, rtol=1e-5, atol=1e-6,
+                                   err_msg=key)
+
+
+def test_stateful_metrics_are_refused_saying_why(blobs):
+    _, _, df = blobs
+    est = KerasEstimator(model=_binary_mlp(), loss="binary_crossentropy", metrics=["auc"],
+                         inputCol="features", verbose=0)
+    with pytest.raises(ValueError, match=r"metric 'auc' \(keras.metrics.AUC\) .*not a mean"):
+        est.fit(df)
+
+
+def test_handle_invalid_skip_drops_rows_with_a_null_label(spark, blobs):
+    x, y, _ = blobs
+    labels = [None if i in (3, 50) else v for i, v in enumerate(y)]
+    df = _frame(spark, x, labels)
+    keep = np.array([i not in (3, 50) for i in range(len(x))])
+    keras_model = _mlp()
+    keras_model.compile(optimizer=_sgd(), loss="categorical_crossentropy")
+    keras_model.fit(x[keep], y[keep], batch_size=16, epochs=2, shuffle=False, verbose=0)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", optimizer="sgd",
+                         inputCol="features", epochs=2, batchSize=16, learningRate=0.05,
+                         shuffle=False, verbose=0)
+    fitted = est.copy({est.handleInvalid: "skip"}).fit(df)
+    got = np.array([r.prediction for r in fitted.transform(_frame(spark, x, y)).collect()])
+    np.testing.assert_allclose(got, keras_model.predict(x, verbose=0), atol=1e-5)
+    with pytest.raises(Exception, match="labelCol column 'label' has a null cell.*'skip'"):
+        est.fit(df)
+    with pytest.raises(Exception, match="handleInvalid 'keep'.*expected 'error' or 'skip'"):
+        est.copy({est.handleInvalid: "keep"}).fit(df)
+
+
+def test_a_model_without_trainable_weights_is_refused_up_front(blobs):
+    _, _, df = blobs
+    frozen = _mlp()
+    frozen.trainable = False
+    est = KerasEstimator(model=frozen, loss="categorical_crossentropy", inputCol="features",
+                         verbose=0)
+    with pytest.raises(ValueError, match=rf"KerasEstimator {est.uid}: .*has no trainable weights"):
+        est.fit(df)

@@ -122,3 +122,47 @@ def test_training_errors_name_the_users_columns(images):
     message = str(e.value)
     assert "inputCol column 'uri' has a cell of shape [4,4,3] where [8,8,3]" in message
     assert "__sparkdl_" not in message and "inputMapping" not in message
+
+
+def test_validation_split_splits_as_keras_fit(images):
+    # Keras trains on the first floor(24 * 0.7) = 16 images (not 24 - floor(7.2) = 17).
+    uris, y, model_file, df = images
+    x = np.stack([_load(u) for u in uris])
+    model = keras.models.load_model(model_file)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    want = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, validation_split=0.3,
+                     verbose=0).history
+    fit_params = {"epochs": 2, "batch_size": 4, "shuffle": False, "verbose": 0,
+                  "validation_split": 0.3}
+    history = _estimator(model_file, kerasFitParams=fit_params).fit(df).history
+    for key in ("loss", "val_loss"):
+        np.testing.assert_allclose([h[key] for h in history], want[key], rtol=1e-5, err_msg=key)
+
+
+def _failing_loader():
+    def load(uri: str) -> np.ndarray:
+        raise OSError(f"cannot read {uri}")
+
+    return load
+
+
+def test_a_loader_that_fails_on_every_image_is_named_with_its_error(images):
+    uris, _, model_file, df = images
+    est = _estimator(model_file, imageLoader=_failing_loader())
+    with pytest.raises(ValueError) as e:
+        est.fit(df)
+    message = str(e.value)
+    assert f"KerasImageFileEstimator {est.uid}: imageLoader failed on every image" in message
+    assert any(f"'{u}': OSError: cannot read {u}" in message for u in uris), message
+
+
+def test_a_model_file_without_trainable_weights_is_refused_naming_the_estimator(images, tmp_path):
+    _, _, model_file, df = images
+    frozen = keras.models.load_model(model_file)
+    frozen.trainable = False
+    frozen_file = str(tmp_path / "frozen.keras")
+    frozen.save(frozen_file)
+    est = _estimator(frozen_file)
+    with pytest.raises(ValueError, match=rf"KerasImageFileEstimator {est.uid}: modelFile "
+                       r"'.*frozen.keras': the Keras model '.*' has no trainable weights"):
+        est.fit(df)

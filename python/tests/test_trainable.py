@@ -52,7 +52,7 @@ def test_multi_input_models_and_stateful_metrics_are_refused(tmp_path):
     two = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
     with pytest.raises(ValueError, match="one input and one output"):
         export_trainable(two, "mse", "sgd", None, str(tmp_path / "two"))
-    with pytest.raises(ValueError, match="stateless"):
+    with pytest.raises(ValueError, match=r"metric 'auc' \(keras.metrics.AUC\) accumulates state"):
         export_trainable(_mlp(), "mse", "sgd", [keras.metrics.AUC()], str(tmp_path / "auc"))
 
 
@@ -62,3 +62,23 @@ def test_from_keras_trainable_is_a_model_with_the_three_signatures():
     model = TFModel.from_keras_trainable(_mlp(), "categorical_crossentropy", "adam", ["accuracy"])
     loaded = tf.saved_model.load(model._saved.name)
     assert set(loaded.signatures) == {"serving_default", "train_step", "evaluate"}
+
+
+def test_metrics_by_name_or_object_are_keras_means_named_as_keras_names_them(tmp_path):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((8,), name="x"), keras.layers.Dense(1, "sigmoid")])
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 8)).astype(np.float32)
+    y = rng.integers(0, 2, (32, 1)).astype(np.float32)
+    metrics = ["mae", keras.metrics.BinaryAccuracy(threshold=0.7), "acc", "mse"]
+    names = export_trainable(model, "binary_crossentropy", "sgd", metrics, str(tmp_path))
+    assert names == ["mae", "binary_accuracy", "acc", "mse"]
+    got = tf.saved_model.load(str(tmp_path)).signatures["evaluate"](x=x, y=y)
+    pred = model.predict(x, verbose=0)
+    want = {"mae": keras.metrics.MeanAbsoluteError(),
+            "binary_accuracy": keras.metrics.BinaryAccuracy(threshold=0.7),
+            "acc": keras.metrics.BinaryAccuracy(), "mse": keras.metrics.MeanSquaredError()}
+    for name, metric in want.items():
+        metric.update_state(y, pred)
+        np.testing.assert_allclose(float(got[name]), float(metric.result()), atol=1e-6,
+                                   err_msg=name)

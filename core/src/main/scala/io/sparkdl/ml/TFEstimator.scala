@@ -19,8 +19,8 @@ import org.apache.spark.storage.StorageLevel
 import io.sparkdl.ml.param.StringMapParam
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
-  FitResult, FitSpec, FitTask, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan, TrainingProgress,
-  TrainingRDD
+  FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan,
+  TrainingProgress, TrainingRDD, TrainingRows
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
@@ -57,8 +57,9 @@ trait TFEstimatorParams extends ModelStageParams {
 
   final val validationFraction: DoubleParam = new DoubleParam(
     this, "validationFraction",
-    "The fraction of rows, the last ones in the data's order, held out to validate each epoch " +
-      "(as Keras' validation_split). Default: 0.0.",
+    "The fraction f of rows held out to validate each epoch, as Keras' validation_split: of n " +
+      "rows, the first floor(n * (1 - f)) in the data's order train and the others validate; a " +
+      "split leaving either side empty is an error. Default: 0.0.",
     ParamValidators.inRange(0.0, 1.0, lowerInclusive = true, upperInclusive = false)
   )
 
@@ -100,6 +101,11 @@ trait TFEstimatorParams extends ModelStageParams {
  * inside a Spark task, through sparkdl's bridge: the data is cached once as rows and streamed,
  * epoch after epoch, in batches of `batchSize`; nothing but the trained model and its history
  * comes back to the driver. `fit(dataset, paramMaps)` trains one task per param map, at once.
+ *
+ * `validationFraction` splits as Keras' `validation_split` (the first floor(n * (1 - f)) rows
+ * train). `handleInvalid` 'skip' drops the rows whose input or label cells cannot be fed before
+ * the split and training, 'error' fails naming the column, 'keep' is refused: training cannot feed
+ * a row it keeps.
  */
 class TFEstimator(override val uid: String)
     extends Estimator[TFEstimatorModel]
@@ -177,21 +183,34 @@ class TFEstimator(override val uid: String)
     })
     try {
       sc.setJobDescription(s"sparkdl $stageName: caching the training rows of ${paramMaps.length} fit(s)")
-      val counts = rows.mapPartitions(it => Iterator(it.size.toLong)).collect()
-      val total = counts.sum
+      val skips = stages.map(_.getHandleInvalid == HandleInvalid.Skip)
+      val (all, counts) = TrainingRows.count(rows, plans.zip(skips).map { case (p, skip) => Option.when(skip)(p) })
+      val total = all.sum
       if (total == 0) fail("the dataset has no rows to train on")
+      def failFit(i: Int, message: String) = throw new IllegalArgumentException(s"${names(i)}: $message")
       val broadcasts = new java.util.IdentityHashMap[Array[Byte], Broadcast[Array[Byte]]]()
       val fits = stages.indices.map { i =>
         val s = stages(i)
-        val trainRows = total - math.floor(total * s.getValidationFraction).toLong
-        if (trainRows == 0) fail(s"${names(i)}: validationFraction ${s.getValidationFraction} leaves no rows to train on")
+        val n = counts(i).total
+        if (n == 0) {
+          failFit(i, s"all $total rows are invalid, and handleInvalid 'skip' dropped them; the first: " +
+            counts(i).firstInvalid.getOrElse("?"))
+        }
+        // Keras' validation_split rule, in the same double arithmetic: floor(n * (1 - f)) rows train.
+        val f = s.getValidationFraction
+        val trainRows = if (f == 0.0) n else math.floor(n * (1.0 - f)).toLong
+        if (f > 0.0 && (trainRows == 0 || trainRows == n)) {
+          failFit(i, s"validationFraction $f splits $n row(s) into $trainRows to train and ${n - trainRows} " +
+            "to validate; expected both sides non-empty, as Keras' validation_split (whose first " +
+            "floor(n * (1 - f)) rows train): provide more rows or another fraction")
+        }
         val archive = s.trainable.archive
         val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
         FitSpec(names(i), model, plans(i),
           TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
-          s.getShuffle, s.getSeed, trainRows, progress.accumulators(i))
+          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i))
       }
-      val rdd = new TrainingRDD(rows, fits.length, new FitTask(fits, counts))
+      val rdd = new TrainingRDD(rows, fits.length, new FitTask(fits))
       val results = new Array[FitResult](fits.length)
       val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
       val jobs = fits.indices.map { i =>
@@ -250,6 +269,10 @@ class TFEstimator(override val uid: String)
   private def resolve(schema: StructType): TrainingPlan = {
     val m = required(model, "a trainable TFModel (TFModel.from_keras_trainable in Python)")
     val mapping = required(inputMapping, "a map from input column to model input key")
+    if (getHandleInvalid == HandleInvalid.Keep) {
+      fail("handleInvalid 'keep' keeps invalid rows with null outputs, which training cannot feed; " +
+        "expected 'error' or 'skip' (set 'keep' on the fitted model, for its transform)")
+    }
     val archive = trainable
     def signature(key: String) = archive.signatures.getOrElse(key, fail(
       s"param 'model' has no '$key' signature (its signatures: " +

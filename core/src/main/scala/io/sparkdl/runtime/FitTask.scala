@@ -11,9 +11,11 @@ private[sparkdl] final case class FitResult(archive: Array[Byte], history: Seq[E
 
 /**
  * One fit of a [[FitTask]]: its model (SavedModel archive bytes, broadcast once per distinct model),
- * its plan and hyper-parameters, how it orders and splits the rows (rows with a global index below
- * `trainRows` train, the rest validate, as Keras' validation_split holds out the last rows), the
- * accumulator its epochs are reported through, and `name`, how log lines and errors name it.
+ * its plan and hyper-parameters, the rows it reads (every cached row, or with `skipInvalid` those
+ * its plan can feed: `counts` of them per partition, [[TrainingRows]]), how it orders and splits
+ * them (rows with an index below `trainRows` among those it reads train, the rest validate, as
+ * Keras' validation_split trains on the first rows), the accumulator its epochs are reported
+ * through, and `name`, how log lines and errors name it.
  */
 private[sparkdl] final case class FitSpec(
     name: String,
@@ -22,26 +24,30 @@ private[sparkdl] final case class FitSpec(
     params: TrainingParams,
     shuffle: Boolean,
     seed: Long,
+    skipInvalid: Boolean,
+    counts: Array[Long],
     trainRows: Long,
     progress: EpochAccumulator
 )
 
 /**
- * Fits as training tasks: task i trains `fits(i)` over the cached rows (`counts` rows per
- * partition). Each epoch visits the training partitions in order, or, with `shuffle`, in a seeded
- * order with their rows shuffled too (one partition held at a time).
+ * Fits as training tasks: task i trains `fits(i)` over the cached rows. Each epoch visits the
+ * training partitions in order, or, with `shuffle`, in a seeded order with their rows shuffled too
+ * (one partition held at a time).
  */
-private[sparkdl] final class FitTask(fits: Seq[FitSpec], counts: Array[Long]) extends TrainingTask[FitResult] {
+private[sparkdl] final class FitTask(fits: Seq[FitSpec]) extends TrainingTask[FitResult] {
 
   def apply(index: Int, partitions: Int, read: Int => Iterator[InternalRow]): FitResult = {
     val fit = fits(index)
+    val counts = fit.counts
     val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
     val starts = counts.scanLeft(0L)(_ + _)
-    // The rows of partition p with their global index in [from, until).
+    // The rows the fit reads of partition p with their index in [from, until).
     def slice(p: Int, from: Long, until: Long): Iterator[InternalRow] = {
       val lo = math.max(from - starts(p), 0L)
       val hi = math.min(until - starts(p), counts(p))
-      if (lo >= hi) Iterator.empty else read(p).slice(lo.toInt, hi.toInt)
+      if (lo >= hi) Iterator.empty
+      else TrainingRows.read(read(p), fit.plan, fit.skipInvalid).slice(lo.toInt, hi.toInt)
     }
     def epochRows(epoch: Int): Iterator[InternalRow] = {
       val random = new scala.util.Random(fit.seed * 31 + epoch)

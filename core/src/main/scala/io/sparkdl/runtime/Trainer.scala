@@ -22,7 +22,12 @@ private[sparkdl] final case class TrainingPlan(
     learningRateInput: String,
     tags: Seq[String],
     names: BindingNames
-)
+) {
+
+  /** A fresh check of a row's cells against the feeds (stateful: one per reader). */
+  def rowValidator(): RowValidator =
+    new RowValidator(feeds.map { case (_, f) => new CellValidator(f.column, f.cell, names) }.toArray)
+}
 
 /** Hyper-parameters of one fit. `patience` 0: no early stopping. */
 private[sparkdl] final case class TrainingParams(
@@ -62,8 +67,7 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     } catch { case e: Throwable => directory.close(); throw e }
   }
   private val keys = plan.feeds.map(_._1)
-  private val rowValidator =
-    new RowValidator(plan.feeds.map { case (_, f) => new CellValidator(f.column, f.cell, plan.names) }.toArray)
+  private val rowValidator = plan.rowValidator()
   private val writers = plan.feeds.map { case (_, f) => new TensorWriter(f.column, f.dtype) }.toArray
 
   /**
@@ -146,7 +150,9 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       while (!full && n < batchSize && (carried != null || rows.hasNext)) {
         val row = if (carried != null) carried else rows.next()
         carried = null
-        rowValidator.check(row).foreach(p => throw new IllegalArgumentException(plan.names.error(p)))
+        rowValidator.check(row).foreach { p =>
+          throw new IllegalArgumentException(plan.names.error(s"$p (${plan.names.invalidRowHint})"))
+        }
         if (!rowValidator.fitsBlock) { carried = row.copy(); full = true }
         else { rowValidator.accept(); batch.set(n, row); n += 1 }
       }

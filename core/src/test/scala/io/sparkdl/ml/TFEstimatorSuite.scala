@@ -64,6 +64,42 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     assert(stopped.history.length < 30, s"${stopped.history.length} epochs")
   }
 
+  private def rows: Seq[Row] = x.zip(y).map { case (a, b) => Row(a.toSeq, b.toSeq) }
+
+  test("validationFraction splits as Keras' validation_split: the first floor(n * (1 - f)) rows train") {
+    // 10 rows at 0.25: Keras trains on 7 (floor(7.5)) and validates on 3; 10 - floor(2.5) = 8 was wrong.
+    def est = estimator.setEpochs(2).setBatchSize(4)
+    val ten = frame(data(1).schema, rows.take(10), 2)
+    val split = est.setValidationFraction(0.25).fit(ten)
+    val seven = est.fit(frame(data(1).schema, rows.take(7), 1))
+    assertClose(predictions(split, ten), predictions(seven, ten), 1e-6)
+    assertClose(split.history.map(_("loss").toFloat).toArray, seven.history.map(_("loss").toFloat).toArray, 1e-6)
+    // Keras refuses a split that leaves either side empty ("not sufficient to split"): so do we.
+    val one = frame(data(1).schema, rows.take(1), 1)
+    val e = intercept[IllegalArgumentException](est.setValidationFraction(0.5).fit(one))
+    assert(e.getMessage.contains("validationFraction 0.5 splits 1 row(s) into 0 to train and 1 to validate"),
+      e.getMessage)
+  }
+
+  test("handleInvalid: 'skip' drops rows with invalid cells before training, 'error' names the column") {
+    val bad = Set(5, 40)
+    val schema = data(1).schema
+    val withNulls = frame(schema, rows.zipWithIndex.map { case (r, i) => if (bad(i)) Row(r.get(0), null) else r }, 2)
+    val valid = frame(schema, rows.zipWithIndex.collect { case (r, i) if !bad(i) => r }, 1)
+    // The split counts valid rows only: the same 3/4 of the 94 rows train in both fits.
+    val skipped = estimator.setHandleInvalid("skip").setValidationFraction(0.25).fit(withNulls)
+    val alone = estimator.setValidationFraction(0.25).fit(valid)
+    assertClose(predictions(skipped, data(1)), predictions(alone, data(1)), 1e-6)
+    assertClose(skipped.history.map(_("val_loss").toFloat).toArray, alone.history.map(_("val_loss").toFloat).toArray, 1e-6)
+    val e = intercept[IllegalArgumentException](estimator.fit(withNulls)).getMessage
+    assert(e.contains("labelCol column 'label' has a null cell") && e.contains("use 'skip' to drop such rows"), e)
+    val keep = intercept[IllegalArgumentException](estimator.setHandleInvalid("keep").fit(withNulls)).getMessage
+    assert(keep.contains("handleInvalid 'keep'") && keep.contains("expected 'error' or 'skip'"), keep)
+    val none = intercept[IllegalArgumentException](
+      estimator.setHandleInvalid("skip").fit(withNulls.where("label IS NULL"))).getMessage
+    assert(none.contains("all 2 rows are invalid") && none.contains("labelCol column 'label' has a null cell"), none)
+  }
+
   test("fit with several param maps trains them at once, one task each") {
     val intervals = new ConcurrentLinkedQueue[(Int, Long, Long)]()
     val listener = new SparkListener {
