@@ -185,27 +185,35 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
             batch_size,
         )
         return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
-    # The preprocessor runs in Python workers; the model in the JVM; one SQL function joins them.
-    from pyspark.sql.types import StructType
+    # The preprocessor runs in Python workers, as the SQL function `<name>__preprocess`; the model
+    # function `name` calls it on its argument first, so the user's name is the one errors say.
+    from sparkdl.image import _checked_struct, columnSchema, imageStructToArray
+    from sparkdl.keras_image import _input_image_shape, _model_image
 
-    from sparkdl.image import columnSchema, imageStructToArray
-    from sparkdl.keras_image import _loaded_image
+    function = api.registerPreprocessedImage(
+        spark._jsparkSession, name, model._to_java(spark), f"{name}__preprocess", batch_size
+    )
+    expected = _input_image_shape(model, spark)
+    who = f"SQL function {name}"
 
     def prepared(image: Any) -> Any:
         if image is None:
-            return None
+            return None  # the model function's null-argument error names the call
+        _checked_struct(image, who)
         array = imageStructToArray(image)
         rgb = array[..., [2, 1, 0, *range(3, array.shape[2])]] if array.shape[2] >= 3 else array
-        return _loaded_image(image.origin, lambda _: preprocessor(rgb))
+        try:
+            value = preprocessor(rgb)
+        except Exception as e:
+            raise ValueError(
+                f"{who}: the preprocessor failed on image {image.origin!r}: "
+                f"{type(e).__name__}: {e}"
+            ) from e
+        returned = f"{who}: the preprocessor returned"
+        return _model_image(value, image.origin, expected, returned, f"image {image.origin!r}")
 
     spark.udf.register(f"{name}__preprocess", prepared, columnSchema)
-    registerModelUDF(spark, f"{name}__model", model, batch_size=batch_size)
-    image_type = StructType.fromJson(columnSchema.jsonValue()).simpleString()
-    spark.sql(
-        f"CREATE OR REPLACE TEMPORARY FUNCTION {name}(image {image_type}) "
-        f"RETURN {name}__model({name}__preprocess(image))"
-    )
-    return ModelUDF(name, model.input_names(spark), model.output_names(spark))
+    return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
 
 
 def _active() -> SparkSession:
