@@ -4,12 +4,15 @@ runs one, :class:`KerasImageFileEstimator` trains one.
 As in the original sparkdl: ``inputCol`` holds file URIs, ``imageLoader`` turns one URI into the
 array the model takes (decoding and preprocessing in Python, in Spark's Python workers), and the
 model runs in sparkdl's JVM engine in batches of ``batchSize`` images, never once per image. A
-loader that fails on a URI (an exception, or ``None``) gives that row a null output; an array of
-a size the model cannot take is an error, naming the URI and both shapes.
+loader that fails on a URI (an exception, or ``None``) gives that row a null output, and the
+Python worker logs a warning (logger ``sparkdl``) naming the stage, the URI and the exception;
+anything else the model cannot take (an array of another size or rank, no numeric array) is an
+error, naming the URI and both shapes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +27,8 @@ from pyspark.sql import functions as F
 from sparkdl.model import TFModel
 
 __all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
+
+_log = logging.getLogger("sparkdl")
 
 # Float32 OpenCV types by channel count (the loader's arrays are fed as they are, no reordering).
 _FLOAT_MODES = {1: 5, 3: 21, 4: 29}
@@ -52,9 +57,16 @@ def _loaded_image(
     file: an error."""
     try:
         value = loader(uri)
-    except Exception:  # noqa: BLE001 - a failing file gives a null row, never a failed job
+    except Exception as e:  # noqa: BLE001 - a failing file gives a null row, never a failed job
+        # ... but never silently: the worker logs it (Spark collects worker logs when
+        # spark.sql.pyspark.worker.logging.enabled; stderr otherwise).
+        _log.warning(
+            "%s: imageLoader failed on '%s' (%s: %s); its row's output is null",
+            stage, uri, type(e).__name__, e,
+        )
         return None
     if value is None:
+        _log.warning("%s: imageLoader returned None for '%s'; its row's output is null", stage, uri)
         return None
     return _model_image(value, uri, expected, f"{stage}: imageLoader returned", f"'{uri}'")
 

@@ -10,6 +10,7 @@ each executor keeps across tasks and queries: no Python worker, no per-row model
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -154,8 +155,11 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     preprocessor
         Optional ``array -> array``: takes an image as a numpy array (height, width, channels)
         in RGB order (uint8 or float32, as stored) and returns the array the model takes; runs in
-        Spark's Python workers. Without it, images are resized to the model's input size
-        (``resize_method``) and put in ``channel_order`` on the JVM.
+        Spark's Python workers (as the SQL function ``<name>__preprocess``, which ``name`` calls
+        on its argument). An exception it raises, or a result the model cannot take, fails the
+        query with an error naming ``name``, the image's origin and the exception or both
+        shapes. Without it, images are resized to the model's input size (``resize_method``) and
+        put in ``channel_order`` on the JVM.
     channel_order, resize_method, batch_size
         Without a preprocessor: the model's channel order (``"RGB"``, ``"BGR"`` or ``"L"``), how
         images are resized (``"area"``, ``"bilinear"``, ``"bicubic"``, ``"nearest"``). Rows per
@@ -205,9 +209,11 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
         try:
             value = preprocessor(rgb)
         except Exception as e:
+            # Where it raised, too: Spark's simplified Python tracebacks drop the chained cause.
+            frame = traceback.extract_tb(e.__traceback__)[-1]
             raise ValueError(
                 f"{who}: the preprocessor failed on image {image.origin!r}: "
-                f"{type(e).__name__}: {e}"
+                f"{type(e).__name__}: {e} (at {frame.filename}:{frame.lineno}, in {frame.name})"
             ) from e
         returned = f"{who}: the preprocessor returned"
         return _model_image(value, image.origin, expected, returned, f"image {image.origin!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -335,8 +337,9 @@ def test_keras_image_udf_preprocessor_exception_names_function_image_and_excepti
     )
     assert (
         "SQL function cnn_raising: the preprocessor failed on image 'img1': "
-        "ValueError: no crop for (9, 7)"
+        "ValueError: no crop for (9, 7) (at "
     ) in message
+    assert "test_image_stages.py:" in message and ", in preprocessor)" in message
     assert "cnn_raising__" not in message and "null cell" not in message
     # The images it takes still run.
     assert spark.sql("SELECT cnn_raising(image) FROM raising_images WHERE i = 0").count() == 1
@@ -482,3 +485,28 @@ def test_keras_image_file_transformer_refuses_loader_arrays_of_no_image_shape(
     message = _error_of(lambda: stage.transform(df).collect())
     assert f"KerasImageFileTransformer {stage.uid}: imageLoader returned an array of" in message
     assert found in message and "for 'a.png'" in message
+
+
+def test_keras_image_file_transformer_logs_each_file_its_loader_fails_on(spark, tmp_path):
+    # readImages' origins are file: URIs; a loader opening plain paths fails on every one. The
+    # rows stay null (the loader rule) but each failure is logged by the Python worker, with the
+    # stage, the URI and the loader's exception, where Spark collects worker logs.
+    uris = [Path(p).as_uri() for p in _image_files(tmp_path, [(HEIGHT, WIDTH)] * 2)]
+    df = spark.createDataFrame([(u,) for u in uris], ["uri"])
+
+    def loader(path: str) -> np.ndarray:
+        return np.asarray(Image.open(path), np.float32)
+
+    stage = KerasImageFileTransformer(inputCol="uri", outputCol="p", model=_cnn(3),
+                                      imageLoader=loader)
+    spark.conf.set("spark.sql.pyspark.worker.logging.enabled", "true")
+    try:
+        assert [r.p for r in stage.transform(df).collect()] == [None, None]
+        logs = spark.tvf.python_worker_logs().where("logger = 'sparkdl'").collect()
+    finally:
+        spark.conf.unset("spark.sql.pyspark.worker.logging.enabled")
+    logs = [r.msg for r in logs]
+    for uri in uris:
+        want = (f"KerasImageFileTransformer {stage.uid}: imageLoader failed on '{uri}' "
+                "(FileNotFoundError: ")
+        assert any(m.startswith(want) and "its row's output is null" in m for m in logs), logs
