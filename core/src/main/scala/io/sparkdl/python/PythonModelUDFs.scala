@@ -5,7 +5,9 @@ import scala.jdk.CollectionConverters._
 import org.apache.spark.sql.{DataFrame, SparkSession}
 
 import io.sparkdl.model.TFModel
-import io.sparkdl.sql.{registerKerasImageUDF, registerModelUDF, registerPreprocessedImageUDF, ModelUDF}
+import io.sparkdl.sql.{
+  registerKerasImageUDF, registerModelUDF, registerPreprocessedImageUDF, ModelUDF
+}
 
 /** [[io.sparkdl.sql.registerModelUDF]] shaped for py4j (Java lists, empty for the defaults).
  * Used by `sparkdl.udf`. */

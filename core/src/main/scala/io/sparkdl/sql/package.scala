@@ -96,7 +96,8 @@ package object sql {
     imageInputSize(name, model)
     val session = classicSession(spark)
     val prepare = (args: Seq[Expression]) => args.map { a =>
-      FunctionRegistryShim.expressionOf(session, call_function(preprocess, FunctionRegistryShim.columnOf(a)))
+      val preprocessed = call_function(preprocess, FunctionRegistryShim.columnOf(a))
+      FunctionRegistryShim.expressionOf(session, preprocessed)
     }
     register(spark, name, define(name, model, Nil, Nil, batchSize, prepare))
   }
@@ -104,13 +105,17 @@ package object sql {
   // An image model has one input [batch, height, width, channels] and one output: its input's
   // [height, width] (-1s when any size goes).
   private def imageInputSize(name: String, model: TFModel): (Int, Int) = {
-    def fail(problem: String): Nothing = throw new IllegalArgumentException(s"registerKerasImageUDF('$name'): $problem")
+    def fail(problem: String): Nothing =
+      throw new IllegalArgumentException(s"registerKerasImageUDF('$name'): $problem")
     if (model == null) fail("model is null")
-    val signature = model.signature.getOrElse(fail(s"${model.describe} has no signature; expected a SavedModel " +
-      "with one image input and one output (a Keras model exported with model.export)"))
+    val signature = model.signature.getOrElse(fail(s"${model.describe} has no signature; " +
+      "expected a SavedModel with one image input and one output (a Keras model exported with " +
+      "model.export)"))
     if (signature.inputs.size != 1 || signature.outputs.size != 1) {
-      fail(s"signature '${signature.key}' has inputs [${signature.inputs.keys.mkString(", ")}] and outputs " +
-        s"[${signature.outputs.keys.mkString(", ")}]; expected one image input and one output")
+      val ins = signature.inputs.keys.mkString(", ")
+      val outs = signature.outputs.keys.mkString(", ")
+      fail(s"signature '${signature.key}' has inputs [$ins] and outputs [$outs]; expected one " +
+        "image input and one output")
     }
     ModelImages.inputSize(signature.inputs.values.head.shape)
   }
