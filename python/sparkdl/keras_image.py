@@ -4,12 +4,15 @@ runs one, :class:`KerasImageFileEstimator` trains one.
 As in the original sparkdl: ``inputCol`` holds file URIs, ``imageLoader`` turns one URI into the
 array the model takes (decoding and preprocessing in Python, in Spark's Python workers), and the
 model runs in sparkdl's JVM engine in batches of ``batchSize`` images, never once per image. A
-loader that fails on a URI (an exception, or ``None``) gives that row a null output; an array of
-a size the model cannot take is an error, naming the URI and both shapes.
+loader that fails on a URI (an exception, or ``None``) gives that row a null output, and the
+Python worker logs a warning (logger ``sparkdl``) naming the stage, the URI and the exception;
+anything else the model cannot take (an array of another size or rank, no numeric array) is an
+error, naming the URI and both shapes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +27,8 @@ from pyspark.sql import functions as F
 from sparkdl.model import TFModel
 
 __all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
+
+_log = logging.getLogger("sparkdl")
 
 # Float32 OpenCV types by channel count (the loader's arrays are fed as they are, no reordering).
 _FLOAT_MODES = {1: 5, 3: 21, 4: 29}
@@ -47,28 +52,61 @@ def _loaded_image(
     uri: str, loader: Callable[[str], Any], expected: tuple | None = None, stage: str = ""
 ) -> Row | None:
     """``loader(uri)`` as a float32 image struct in the loader's own channel order, or None when
-    the loader fails. An array the model cannot take (``expected``: its (height, width,
-    channels), None where any size goes) is the loader's defect, not a bad file: an error."""
+    the loader fails (an exception, or None). Anything else the model cannot take (``expected``:
+    its (height, width, channels), None where any size goes) is the loader's defect, not a bad
+    file: an error."""
     try:
-        array = _loader_pixels(uri, loader)
-    except Exception:  # noqa: BLE001 - a failing file gives a null row, never a failed job
-        return None
-    if array is None:
-        return None
-    if expected is not None and any(
-        e is not None and e != a for e, a in zip(expected, array.shape, strict=True)
-    ):
-        want = tuple("any" if e is None else e for e in expected)
-        raise ValueError(
-            f"{stage}: imageLoader returned an array of shape {array.shape} for '{uri}'; the model "
-            f"takes (height, width, channels) {want}"
+        value = loader(uri)
+    except Exception as e:  # noqa: BLE001 - a failing file gives a null row, never a failed job
+        # ... but never silently: the worker logs it (Spark collects worker logs when
+        # spark.sql.pyspark.worker.logging.enabled; stderr otherwise).
+        _log.warning(
+            "%s: imageLoader failed on '%s' (%s: %s); its row's output is null",
+            stage, uri, type(e).__name__, e,
         )
-    if array.shape[2] not in _FLOAT_MODES:
         return None
+    if value is None:
+        _log.warning("%s: imageLoader returned None for '%s'; its row's output is null", stage, uri)
+        return None
+    return _model_image(value, uri, expected, f"{stage}: imageLoader returned", f"'{uri}'")
+
+
+def _model_image(value: Any, origin: str, expected: tuple | None, what: str, where: str) -> Row:
+    """``value``, an image for a model of input (height, width, channels) ``expected`` (None, or
+    None in a dimension, where any size goes), as a float32 image struct in its own channel order;
+    else an error "<what> <what value is> for <where>; the model takes ...". A (height, width)
+    array is one channel; a batch of one, its image."""
+    takes = "the model takes (height, width, channels) " + (
+        str(tuple("any" if e is None else e for e in expected))
+        if expected is not None
+        else "arrays of 1, 3 or 4 channels"
+    )
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - what no array holds is described below
+        array = np.asarray(None)
+    if array.dtype.kind not in "biuf":
+        found = (
+            "None" if value is None
+            else f"an array of dtype {array.dtype}" if isinstance(value, np.ndarray)
+            else f"a {type(value).__name__}"
+        )
+        raise ValueError(f"{what} {found} for {where}; {takes}")
+    if array.ndim == 4 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if (
+        array.ndim != 3
+        or array.shape[2] not in _FLOAT_MODES
+        or expected is not None
+        and any(e is not None and e != a for e, a in zip(expected, array.shape, strict=True))
+    ):
+        raise ValueError(f"{what} an array of shape {array.shape} for {where}; {takes}")
     height, width, channels = array.shape
     data = np.ascontiguousarray(array, dtype="<f4").tobytes()
     return Row(
-        origin=uri,
+        origin=origin,
         height=int(height),
         width=int(width),
         nChannels=int(channels),
@@ -77,14 +115,13 @@ def _loaded_image(
     )
 
 
-def _image_input_shape(model: Any) -> tuple | None:
-    """A Keras model's one input's (height, width, channels), None in a dimension of any size;
-    None for other models and inputs."""
-    try:
-        shape = tuple(None if d is None else int(d) for d in model.inputs[0].shape[1:])
-    except (AttributeError, IndexError, TypeError):
-        return None
-    return shape if len(shape) == 3 and len(model.inputs) == 1 else None
+def _input_image_shape(model: TFModel, spark: Any) -> tuple | None:
+    """The (height, width, channels) the model's first input takes, None in a dimension of any
+    size; None when that input is no [batch, height, width, channels] tensor."""
+    jvm = spark.sparkContext._jvm.io.sparkdl.python.PythonModels
+    java_model = model._to_java(spark)
+    shape = [int(d) for d in jvm.inputShape(java_model, model.input_names(spark)[0])]
+    return tuple(None if d < 0 else d for d in shape[1:]) if len(shape) == 4 else None
 
 
 class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
@@ -169,12 +206,12 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
     def getBatchSize(self) -> int:
         return self.getOrDefault(self.batchSize)
 
-    def _tf_model(self) -> tuple[TFModel, tuple | None]:
-        """The model to run, and its input's (height, width, channels) when known."""
+    def _tf_model(self) -> TFModel:
+        """The model to run."""
         if isinstance(self._model, TFModel):
-            return self._model, None
+            return self._model
         if self._model is not None:
-            return TFModel.from_keras(self._model), _image_input_shape(self._model)
+            return TFModel.from_keras(self._model)
         if not self.isDefined(self.modelFile):
             raise ValueError(
                 f"KerasImageFileTransformer {self.uid}: param modelFile is not set; expected a "
@@ -185,8 +222,7 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
             raise ValueError(
                 f"KerasImageFileTransformer {self.uid}: modelFile '{path}' does not exist"
             )
-        keras_model = TFModel._load_keras_file(path)
-        return TFModel.from_keras(keras_model), _image_input_shape(keras_model)
+        return TFModel.from_keras(TFModel._load_keras_file(path))
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
         from sparkdl.image import columnSchema
@@ -206,22 +242,28 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
                 f"KerasImageFileTransformer {self.uid}: outputCol '{output_col}' already exists"
             )
         loader = self.getImageLoader()
-        tf_model, expected = self._tf_model()
+        tf_model = self._tf_model()
+        expected = _input_image_shape(tf_model, dataset.sparkSession)
         stage = f"KerasImageFileTransformer {self.uid}"
         load = F.udf(
             lambda uri: None if uri is None else _loaded_image(uri, loader, expected, stage),
             columnSchema,
         )
-        loaded = f"{output_col}__image"
         model = KerasTransformer(
             model=tf_model,
-            inputCol=loaded,
+            inputCol=input_col,
             outputCol=output_col,
             outputMode=self.getOutputMode(),
             batchSize=self.getBatchSize(),
             handleInvalid="keep",  # a failed load: a null output, not a failed job
         )
-        return model.transform(dataset.withColumn(loaded, load(F.col(input_col)))).drop(loaded)
+        # Errors of the stage run inside name this one (StageName: the kind of its uid) and the
+        # user's inputCol, which holds the loaded images while it runs; the URIs come back after.
+        model._java_obj = model._new_java_obj(model._java_class, self.uid)
+        model._resetUid(self.uid)
+        uris = f"{input_col}__uri"
+        images = dataset.withColumn(uris, F.col(input_col)).withColumn(input_col, load(F.col(uris)))
+        return model.transform(images).withColumn(input_col, F.col(uris)).drop(uris)
 
 
 # kerasFitParams keys and the KerasEstimator params they become.

@@ -10,6 +10,7 @@ each executor keeps across tasks and queries: no Python worker, no per-row model
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -154,8 +155,11 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     preprocessor
         Optional ``array -> array``: takes an image as a numpy array (height, width, channels)
         in RGB order (uint8 or float32, as stored) and returns the array the model takes; runs in
-        Spark's Python workers. Without it, images are resized to the model's input size
-        (``resize_method``) and put in ``channel_order`` on the JVM.
+        Spark's Python workers (as the SQL function ``<name>__preprocess``, which ``name`` calls
+        on its argument). An exception it raises, or a result the model cannot take, fails the
+        query with an error naming ``name``, the image's origin and the exception or both
+        shapes. Without it, images are resized to the model's input size (``resize_method``) and
+        put in ``channel_order`` on the JVM.
     channel_order, resize_method, batch_size
         Without a preprocessor: the model's channel order (``"RGB"``, ``"BGR"`` or ``"L"``), how
         images are resized (``"area"``, ``"bilinear"``, ``"bicubic"``, ``"nearest"``). Rows per
@@ -185,27 +189,37 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
             batch_size,
         )
         return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
-    # The preprocessor runs in Python workers; the model in the JVM; one SQL function joins them.
-    from pyspark.sql.types import StructType
+    # The preprocessor runs in Python workers, as the SQL function `<name>__preprocess`; the model
+    # function `name` calls it on its argument first, so the user's name is the one errors say.
+    from sparkdl.image import _checked_struct, columnSchema, imageStructToArray
+    from sparkdl.keras_image import _input_image_shape, _model_image
 
-    from sparkdl.image import columnSchema, imageStructToArray
-    from sparkdl.keras_image import _loaded_image
+    function = api.registerPreprocessedImage(
+        spark._jsparkSession, name, model._to_java(spark), f"{name}__preprocess", batch_size
+    )
+    expected = _input_image_shape(model, spark)
+    who = f"SQL function {name}"
 
     def prepared(image: Any) -> Any:
         if image is None:
-            return None
+            return None  # the model function's null-argument error names the call
+        _checked_struct(image, who)
         array = imageStructToArray(image)
         rgb = array[..., [2, 1, 0, *range(3, array.shape[2])]] if array.shape[2] >= 3 else array
-        return _loaded_image(image.origin, lambda _: preprocessor(rgb))
+        try:
+            value = preprocessor(rgb)
+        except Exception as e:
+            # Where it raised, too: Spark's simplified Python tracebacks drop the chained cause.
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            raise ValueError(
+                f"{who}: the preprocessor failed on image {image.origin!r}: "
+                f"{type(e).__name__}: {e} (at {frame.filename}:{frame.lineno}, in {frame.name})"
+            ) from e
+        returned = f"{who}: the preprocessor returned"
+        return _model_image(value, image.origin, expected, returned, f"image {image.origin!r}")
 
     spark.udf.register(f"{name}__preprocess", prepared, columnSchema)
-    registerModelUDF(spark, f"{name}__model", model, batch_size=batch_size)
-    image_type = StructType.fromJson(columnSchema.jsonValue()).simpleString()
-    spark.sql(
-        f"CREATE OR REPLACE TEMPORARY FUNCTION {name}(image {image_type}) "
-        f"RETURN {name}__model({name}__preprocess(image))"
-    )
-    return ModelUDF(name, model.input_names(spark), model.output_names(spark))
+    return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))
 
 
 def _active() -> SparkSession:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -308,3 +310,203 @@ def test_tf_image_transformer_graph_needs_its_output_and_not_a_model_too():
         TFImageTransformer(model=_cnn(3), graph=graph, outputTensor=out)
     with pytest.raises(TypeError, match="expected a TFModel, Keras model, Keras file or tf.Graph"):
         TFImageTransformer(model=42)
+
+
+# ---- issue 21: errors name the user's function, stage and image, and keep the user's exception
+
+
+def _error_of(run) -> str:
+    with pytest.raises(JOB_ERRORS) as e:
+        run()
+    return str(e.value)
+
+
+def test_keras_image_udf_preprocessor_exception_names_function_image_and_exception(spark):
+    from sparkdl.udf import registerKerasImageUDF
+
+    _frame(spark, _rgb_images()).createOrReplaceTempView("raising_images")
+
+    def preprocessor(array: np.ndarray) -> np.ndarray:
+        if array.shape[:2] != (HEIGHT, WIDTH):
+            raise ValueError(f"no crop for {array.shape[:2]}")
+        return array / 255.0
+
+    registerKerasImageUDF(spark, "cnn_raising", _cnn(3), preprocessor)
+    message = _error_of(
+        lambda: spark.sql("SELECT cnn_raising(image) FROM raising_images WHERE i = 1").collect()
+    )
+    assert (
+        "SQL function cnn_raising: the preprocessor failed on image 'img1': "
+        "ValueError: no crop for (9, 7) (at "
+    ) in message
+    assert "test_image_stages.py:" in message and ", in preprocessor)" in message
+    assert "cnn_raising__" not in message and "null cell" not in message
+    # The images it takes still run.
+    assert spark.sql("SELECT cnn_raising(image) FROM raising_images WHERE i = 0").count() == 1
+
+
+@pytest.mark.parametrize(
+    "returned, found",
+    [
+        (lambda a: None, "returned None"),
+        (lambda a: np.zeros((HEIGHT + 1, WIDTH, 3), np.float32), "an array of shape (7, 5, 3)"),
+        (lambda a: a.reshape(-1), f"an array of shape ({HEIGHT * WIDTH * 3},)"),
+        (lambda a: np.zeros((HEIGHT, WIDTH, 2), np.float32), "an array of shape (6, 5, 2)"),
+        (lambda a: np.full((HEIGHT, WIDTH, 3), "x"), "an array of dtype <U1"),
+        (lambda a: {"image": a}, "a dict"),
+    ],
+    ids=["None", "wrong size", "flat", "2 channels", "strings", "dict"],
+)
+def test_keras_image_udf_preprocessor_results_the_model_cannot_take(spark, returned, found):
+    from sparkdl.udf import registerKerasImageUDF
+
+    _frame(spark, _rgb_images()[:1]).createOrReplaceTempView("pre_bad_images")
+    registerKerasImageUDF(spark, "cnn_bad_pre", _cnn(3), returned)
+    message = _error_of(
+        lambda: spark.sql("SELECT cnn_bad_pre(image) FROM pre_bad_images").collect()
+    )
+    assert "SQL function cnn_bad_pre: the preprocessor returned " in message
+    assert found in message and "for image 'img0'" in message
+    assert f"the model takes (height, width, channels) ({HEIGHT}, {WIDTH}, 3)" in message
+    assert "cnn_bad_pre__" not in message and "null cell" not in message
+
+
+@pytest.mark.parametrize("with_preprocessor", [False, True])
+def test_keras_image_udf_on_a_null_image_names_the_users_function(spark, with_preprocessor):
+    from sparkdl.udf import registerKerasImageUDF
+
+    _frame(spark, [_rgb_images()[0], None]).createOrReplaceTempView("null_images")
+    preprocessor = (lambda a: a / 255.0) if with_preprocessor else None
+    registerKerasImageUDF(spark, "cnn_nulls", _cnn(3), preprocessor)
+    message = _error_of(lambda: spark.sql("SELECT cnn_nulls(image) FROM null_images").collect())
+    assert "SQL function cnn_nulls: argument 1 (model input '" in message
+    assert "has a null cell (filter such rows out before the call, e.g. in WHERE)" in message
+    assert "cnn_nulls__" not in message
+    safe = spark.sql("SELECT cnn_nulls(image) FROM null_images WHERE image IS NOT NULL")
+    assert safe.count() == 1
+
+
+@pytest.mark.parametrize("with_preprocessor", [False, True])
+def test_keras_image_udf_on_a_malformed_image_names_function_and_image(spark, with_preprocessor):
+    from pyspark.sql import Row
+    from sparkdl.udf import registerKerasImageUDF
+
+    bad = Row(origin="file:/short.png", height=HEIGHT, width=WIDTH, nChannels=3, mode=16,
+              data=bytearray(10))
+    schema = T.StructType([T.StructField("i", T.LongType()), T.StructField("image", columnSchema)])
+    spark.createDataFrame([(0, bad)], schema).createOrReplaceTempView("malformed_images")
+    preprocessor = (lambda a: a / 255.0) if with_preprocessor else None
+    registerKerasImageUDF(spark, "cnn_malformed", _cnn(3), preprocessor)
+    message = _error_of(
+        lambda: spark.sql("SELECT cnn_malformed(image) FROM malformed_images").collect()
+    )
+    assert "SQL function cnn_malformed: " in message and "cnn_malformed__" not in message
+    assert "image 'file:/short.png'" in message
+    size = HEIGHT * WIDTH * 3
+    if with_preprocessor:  # checked in Python, before the preprocessor sees it
+        assert f"should hold {size} bytes of data; it holds 10" in message
+    else:
+        assert f"{HEIGHT}x{WIDTH}x3 whose data holds 10 bytes; expected {size}" in message
+
+
+def test_keras_image_udf_with_a_preprocessor_refuses_what_is_no_image(spark):
+    from sparkdl.udf import registerKerasImageUDF
+
+    registerKerasImageUDF(spark, "cnn_pre_checked", _cnn(3), lambda a: a / 255.0)
+    spark.createDataFrame([(1, "a")], "n long, s string").createOrReplaceTempView("no_images_pre")
+    with pytest.raises(Exception) as e:  # noqa: PT011 - analysis or task error, by message
+        spark.sql("SELECT cnn_pre_checked(s) FROM no_images_pre").collect()
+    message = str(e.value)
+    assert "cnn_pre_checked" in message and "cnn_pre_checked__" not in message
+    assert "image" in message
+
+
+def _image_files(tmp_path, shapes) -> list[str]:
+    rng = np.random.default_rng(4)
+    paths = []
+    for i, (h, w) in enumerate(shapes):
+        path = tmp_path / f"f{i}.png"
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def test_keras_image_file_transformer_errors_name_it_not_its_inner_stage(spark, tmp_path):
+    # A TFModel taking vectors, not images: the plan's error comes from the stage run inside.
+    keras.utils.set_random_seed(1)
+    dense = keras.Sequential([keras.Input((4,), name="v"), keras.layers.Dense(2)])
+    uris = _image_files(tmp_path, [(HEIGHT, WIDTH)])
+    df = spark.createDataFrame([(u,) for u in uris], ["uri"])
+    stage = KerasImageFileTransformer(
+        inputCol="uri", outputCol="p", model=TFModel.from_keras(dense),
+        imageLoader=lambda u: np.asarray(Image.open(u), np.float32),
+    )
+    with pytest.raises(Exception) as e:  # noqa: PT011 - by message
+        stage.transform(df).collect()
+    message = str(e.value)
+    assert f"KerasImageFileTransformer {stage.uid}: " in message
+    assert "KerasTransformer" not in message.replace("KerasImageFileTransformer", "")
+    assert "p__image" not in message and "inputCol column 'uri'" in message
+
+
+def test_keras_image_file_transformer_with_a_tf_model_refuses_a_loader_of_wrong_sizes(
+    spark, tmp_path
+):
+    # The TFModel's input says the size as a Keras model does: no silent null rows.
+    uris = _image_files(tmp_path, [(HEIGHT + 2, WIDTH)])
+    df = spark.createDataFrame([(u,) for u in uris], ["uri"])
+    stage = KerasImageFileTransformer(
+        inputCol="uri", outputCol="p", model=TFModel.from_keras(_cnn(3)),
+        imageLoader=lambda u: np.asarray(Image.open(u), np.float32),
+    )
+    message = _error_of(lambda: stage.transform(df).collect())
+    assert (
+        f"KerasImageFileTransformer {stage.uid}: imageLoader returned an array of shape "
+        f"({HEIGHT + 2}, {WIDTH}, 3) for '{uris[0]}'; the model takes (height, width, channels) "
+        f"({HEIGHT}, {WIDTH}, 3)"
+    ) in message
+
+
+@pytest.mark.parametrize(
+    "returned, found",
+    [
+        (lambda u: np.zeros(HEIGHT * WIDTH * 3, np.float32), f"shape ({HEIGHT * WIDTH * 3},)"),
+        (lambda u: np.zeros((HEIGHT, WIDTH, 2), np.float32), "shape (6, 5, 2)"),
+    ],
+    ids=["flat", "2 channels"],
+)
+def test_keras_image_file_transformer_refuses_loader_arrays_of_no_image_shape(
+    spark, returned, found
+):
+    # Arrays no model input takes are the loader's defect, as arrays of the wrong size are.
+    stage = KerasImageFileTransformer(inputCol="uri", outputCol="p", model=_cnn(3),
+                                      imageLoader=returned)
+    df = spark.createDataFrame([("a.png",)], ["uri"])
+    message = _error_of(lambda: stage.transform(df).collect())
+    assert f"KerasImageFileTransformer {stage.uid}: imageLoader returned an array of" in message
+    assert found in message and "for 'a.png'" in message
+
+
+def test_keras_image_file_transformer_logs_each_file_its_loader_fails_on(spark, tmp_path):
+    # readImages' origins are file: URIs; a loader opening plain paths fails on every one. The
+    # rows stay null (the loader rule) but each failure is logged by the Python worker, with the
+    # stage, the URI and the loader's exception, where Spark collects worker logs.
+    uris = [Path(p).as_uri() for p in _image_files(tmp_path, [(HEIGHT, WIDTH)] * 2)]
+    df = spark.createDataFrame([(u,) for u in uris], ["uri"])
+
+    def loader(path: str) -> np.ndarray:
+        return np.asarray(Image.open(path), np.float32)
+
+    stage = KerasImageFileTransformer(inputCol="uri", outputCol="p", model=_cnn(3),
+                                      imageLoader=loader)
+    spark.conf.set("spark.sql.pyspark.worker.logging.enabled", "true")
+    try:
+        assert [r.p for r in stage.transform(df).collect()] == [None, None]
+        logs = spark.tvf.python_worker_logs().where("logger = 'sparkdl'").collect()
+    finally:
+        spark.conf.unset("spark.sql.pyspark.worker.logging.enabled")
+    logs = [r.msg for r in logs]
+    for uri in uris:
+        want = (f"KerasImageFileTransformer {stage.uid}: imageLoader failed on '{uri}' "
+                "(FileNotFoundError: ")
+        assert any(m.startswith(want) and "its row's output is null" in m for m in logs), logs

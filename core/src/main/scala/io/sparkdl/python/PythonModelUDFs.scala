@@ -5,7 +5,9 @@ import scala.jdk.CollectionConverters._
 import org.apache.spark.sql.{DataFrame, SparkSession}
 
 import io.sparkdl.model.TFModel
-import io.sparkdl.sql.{registerKerasImageUDF, registerModelUDF, ModelUDF}
+import io.sparkdl.sql.{
+  registerKerasImageUDF, registerModelUDF, registerPreprocessedImageUDF, ModelUDF
+}
 
 /** [[io.sparkdl.sql.registerModelUDF]] shaped for py4j (Java lists, empty for the defaults).
  * Used by `sparkdl.udf`. */
@@ -28,6 +30,14 @@ object PythonModelUDFs {
       resizeMethod: String,
       batchSize: Int
   ): ModelUDF = registerKerasImageUDF(spark, name, model, channelOrder, resizeMethod, batchSize)
+
+  def registerPreprocessedImage(
+      spark: SparkSession,
+      name: String,
+      model: TFModel,
+      preprocess: String,
+      batchSize: Int
+  ): ModelUDF = registerPreprocessedImageUDF(spark, name, model, preprocess, batchSize)
 
   def inputs(function: ModelUDF): java.util.List[String] = function.inputs.asJava
 

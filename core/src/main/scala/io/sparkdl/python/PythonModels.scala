@@ -23,4 +23,13 @@ object PythonModels {
   def inputNames(model: TFModel): java.util.List[String] = model.inputNames.asJava
 
   def outputNames(model: TFModel): java.util.List[String] = model.outputNames.asJava
+
+  /** The static shape of model input `input` (a block's: the leading dim is the batch), -1 in
+   * each unknown dimension; empty when its rank is unknown. */
+  def inputShape(model: TFModel, input: String): java.util.List[java.lang.Long] =
+    model.source.withGraph { graph =>
+      val shape = model.source.staticShape(graph.output(model.inputTensor(input)))
+      if (shape.hasKnownRank) shape.dims.toSeq.map(d => java.lang.Long.valueOf(d)).asJava
+      else java.util.Collections.emptyList[java.lang.Long]()
+    }
 }

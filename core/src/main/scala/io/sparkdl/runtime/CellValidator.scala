@@ -127,19 +127,27 @@ private[sparkdl] final class CellValidator(column: TensorColumn, placeholderCell
 
   // An image struct comes from user data: its sizes and mode must agree with its data's length.
   private def checkImage(image: InternalRow): Option[String] = {
-    if (image.isNullAt(ImageStruct.Data)) return Some(s"$who has an image without data")
+    // Which image, when it says (a user finds the file behind the row by it); made only for an
+    // error, never per valid row.
+    def from: String = {
+      val origin =
+        if (image.isNullAt(ImageStruct.Origin)) ""
+        else image.getUTF8String(ImageStruct.Origin).toString
+      if (origin.isEmpty) "" else s" '$origin'"
+    }
+    if (image.isNullAt(ImageStruct.Data)) return Some(s"$who has an image$from without data")
     val h = image.getInt(ImageStruct.Height)
     val w = image.getInt(ImageStruct.Width)
     val c = image.getInt(ImageStruct.Channels)
     val expected = ImageStruct.expectedDataSize(h, w, c, image.getInt(ImageStruct.Mode))
     if (expected < 0) {
-      return Some(s"$who has an invalid image (height $h, width $w, $c channels, mode " +
+      return Some(s"$who has an invalid image$from (height $h, width $w, $c channels, mode " +
         s"${image.getInt(ImageStruct.Mode)}); expected positive sizes, 1, 3 or 4 channels and an 8-bit " +
         "or float32 OpenCV mode of that many channels")
     }
     if (ImageStruct.dataSize(image) != expected) {
-      return Some(s"$who has an image of ${h}x${w}x$c whose data holds ${ImageStruct.dataSize(image)} " +
-        s"bytes; expected $expected")
+      return Some(s"$who has an image$from of ${h}x${w}x$c whose data holds " +
+        s"${ImageStruct.dataSize(image)} bytes; expected $expected")
     }
     current(0) = h
     current(1) = w

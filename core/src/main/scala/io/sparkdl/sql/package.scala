@@ -4,6 +4,7 @@ import org.apache.spark.sql.{classic, SparkSession}
 import org.apache.spark.sql.catalyst.FunctionIdentifier
 import org.apache.spark.sql.catalyst.analysis.FunctionRegistry
 import org.apache.spark.sql.catalyst.expressions.Expression
+import org.apache.spark.sql.functions.call_function
 import org.apache.spark.sql.sparkdl.FunctionRegistryShim
 
 import io.sparkdl.image.{ChannelOrder, ModelImages, ResizeMethod}
@@ -68,15 +69,7 @@ package object sql {
       resizeMethod: String = "area",
       batchSize: Int = ModelUDF.DefaultBatchSize
   ): ModelUDF = {
-    def fail(problem: String): Nothing = throw new IllegalArgumentException(s"registerKerasImageUDF('$name'): $problem")
-    if (model == null) fail("model is null")
-    val signature = model.signature.getOrElse(fail(s"${model.describe} has no signature; expected a SavedModel " +
-      "with one image input and one output (a Keras model exported with model.export)"))
-    if (signature.inputs.size != 1 || signature.outputs.size != 1) {
-      fail(s"signature '${signature.key}' has inputs [${signature.inputs.keys.mkString(", ")}] and outputs " +
-        s"[${signature.outputs.keys.mkString(", ")}]; expected one image input and one output")
-    }
-    val (height, width) = ModelImages.inputSize(signature.inputs.values.head.shape)
+    val (height, width) = imageInputSize(name, model)
     ChannelOrder.fromName(channelOrder, "channelOrder")
     ResizeMethod.fromName(resizeMethod, "resizeMethod")
     val session = classicSession(spark)
@@ -85,6 +78,46 @@ package object sql {
         resizeMethod, channelOrder, s"SQL function $name"))
     }
     register(spark, name, define(name, model, Nil, Nil, batchSize, prepare))
+  }
+
+  /**
+   * Registers an image model as the SQL function `name` whose image argument goes first through
+   * the SQL function `preprocess` (image struct in, the image struct the model takes out: Python's
+   * `registerKerasImageUDF` registers its preprocessor as one). The user calls `name` only, so
+   * every error of the model names `name`, never `preprocess`.
+   */
+  private[sparkdl] def registerPreprocessedImageUDF(
+      spark: SparkSession,
+      name: String,
+      model: TFModel,
+      preprocess: String,
+      batchSize: Int
+  ): ModelUDF = {
+    imageInputSize(name, model)
+    val session = classicSession(spark)
+    val prepare = (args: Seq[Expression]) => args.map { a =>
+      val preprocessed = call_function(preprocess, FunctionRegistryShim.columnOf(a))
+      FunctionRegistryShim.expressionOf(session, preprocessed)
+    }
+    register(spark, name, define(name, model, Nil, Nil, batchSize, prepare))
+  }
+
+  // An image model has one input [batch, height, width, channels] and one output: its input's
+  // [height, width] (-1s when any size goes).
+  private def imageInputSize(name: String, model: TFModel): (Int, Int) = {
+    def fail(problem: String): Nothing =
+      throw new IllegalArgumentException(s"registerKerasImageUDF('$name'): $problem")
+    if (model == null) fail("model is null")
+    val signature = model.signature.getOrElse(fail(s"${model.describe} has no signature; " +
+      "expected a SavedModel with one image input and one output (a Keras model exported with " +
+      "model.export)"))
+    if (signature.inputs.size != 1 || signature.outputs.size != 1) {
+      val ins = signature.inputs.keys.mkString(", ")
+      val outs = signature.outputs.keys.mkString(", ")
+      fail(s"signature '${signature.key}' has inputs [$ins] and outputs [$outs]; expected one " +
+        "image input and one output")
+    }
+    ModelImages.inputSize(signature.inputs.values.head.shape)
   }
 
   private def register(spark: SparkSession, name: String, function: ModelUDF): ModelUDF = {
