@@ -5,12 +5,14 @@ import scala.util.Using
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.{CatalystTypeConverters, InternalRow}
+import org.apache.spark.sql.catalyst.expressions.AttributeReference
 import org.apache.spark.sql.functions.col
-import org.apache.spark.sql.sparkdl.{DataFrameShim, OperationScope}
+import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 
 import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, Plan, ShapeMetadata, TensorColumn}
-import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ShippedPlan}
+import io.sparkdl.execution.{ModelMap, ModelMapSpec, SparkdlPlanner}
+import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ModelShipment, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
 
 /**
@@ -58,12 +60,16 @@ object TensorFrames {
       operation: String = "map_blocks",
       compute: Option[ComputeMode] = None
   ): DataFrame = {
-    val mapper = new BlockMapper(shipper(df, plan.program, threads, compute)(plan), trim, blockSize, handleInvalid)
     val outputs = plan.outputSchema.fields.map(f => f.copy(nullable = handleInvalid == HandleInvalid.Keep))
-    val schema = StructType(if (trim) outputs else df.schema.fields ++ outputs)
-    val name = s"sparkdl $operation: ${outputs.map(_.name).mkString(", ")} from ${plan.program.model.describe}"
-    val rows = OperationScope(df.sparkSession.sparkContext, name)(DeferredRDD.rows(df).mapPartitions(mapper))
-    DataFrameShim.createDataFrame(df, rows, schema)
+    val session = df.sparkSession
+    SparkdlPlanner.install(session)
+    val child = DataFrameShim.analyzedPlan(df)
+    val spec = ModelMapSpec(operation, plan, new ModelShipment(plan.program.model),
+      compute.getOrElse(ComputeMode.resolve(session)), trim, blockSize, handleInvalid, threads.intraOp,
+      threads.interOp)
+    val inputs = plan.feeds.map(f => child.output(f.column.index))
+    val results = outputs.map(f => AttributeReference(f.name, f.dataType, f.nullable, f.metadata)())
+    DataFrameShim.ofPlan(df, ModelMap(spec, inputs, results.toSeq, child))
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */

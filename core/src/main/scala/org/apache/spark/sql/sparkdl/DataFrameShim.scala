@@ -3,6 +3,7 @@ package org.apache.spark.sql.sparkdl
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{classic, Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.InternalRow
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.types.StructType
 
 /**
@@ -15,6 +16,13 @@ object DataFrameShim {
   /** Plans `df` into internal rows. With adaptive execution this runs `df`'s shuffle stages, so
    * callers defer it to the action (see `io.sparkdl.tensorframes.DeferredRDD`). */
   def planRows(df: DataFrame): RDD[InternalRow] = classicDf(df).queryExecution.toRdd
+
+  /** The analyzed logical plan of `df`, to build a plan node over. */
+  def analyzedPlan(df: DataFrame): LogicalPlan = classicDf(df).queryExecution.analyzed
+
+  /** A DataFrame of `plan` (a sparkdl plan node over `like`'s plan) in `like`'s session. */
+  def ofPlan(like: DataFrame, plan: LogicalPlan): DataFrame =
+    classic.Dataset.ofRows(classicDf(like).sparkSession, plan)
 
   /** A lazy DataFrame over internal rows that match `schema`. */
   def createDataFrame(like: DataFrame, rows: RDD[InternalRow], schema: StructType): DataFrame =
