@@ -106,4 +106,14 @@ class PlanNodeSuite extends SparkSessionSuite with AdaptiveSparkPlanHelper {
     assert(out.count() == 120, "no row lost or written twice")
     assert(out.orderBy("id").collect().toSeq == batch.orderBy("id").collect().toSeq)
   }
+
+  test("aggregate runs as plan nodes (one per phase), lazily, and equals the sums") {
+    val df = spark.range(0, 100, 1, 3).select((col("id") % 3).as("key"), col("id").cast("double").as("x"))
+    val sum = sumGraph("x", "x_input")
+    val out = TensorFrames.aggregate(df.groupBy("key"), sum, Seq("x"))
+    assert(out.queryExecution.optimizedPlan.collect { case m: ModelPartitions => m }.size == 2)
+    assert(out.queryExecution.analyzed.collect { case r: LogicalRDD => r }.isEmpty)
+    val sums = out.collect().map(r => r.getLong(0) -> r.getDouble(1)).toMap
+    assert(sums == (0 until 100).groupBy(_ % 3).map { case (k, v) => k.toLong -> v.sum.toDouble })
+  }
 }
