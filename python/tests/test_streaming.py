@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from sparkdl import models
 from sparkdl import tensorframes as tfs
-from sparkdl.ml import DeepImageFeaturizer, KerasTransformer, TFImageTransformer, TFTransformer
+from sparkdl.ml import DeepImageFeaturizer, KerasTransformer, TFTransformer
 from sparkdl.model import TFModel
 
 SCHEMA = "id long, features array<float>"
@@ -95,10 +95,10 @@ def test_keras_transformer_on_a_stream_equals_batch_and_keras(spark, tmp_path, m
     batch = _rows(batch_df, "scores")
     _assert_stream_equals_batch(streamed, batch, 75)
     ids = sorted(batch)
-    features = np.stack([
-        np.asarray(r.features, np.float32) for r in batch_df.orderBy("id").select("features").collect()
-    ])
-    np.testing.assert_allclose(np.stack([streamed[i] for i in ids]), mlp.predict(features, verbose=0), atol=1e-5)
+    ordered = batch_df.orderBy("id").select("features").collect()
+    features = np.stack([np.asarray(r.features, np.float32) for r in ordered])
+    expected = mlp.predict(features, verbose=0)
+    np.testing.assert_allclose(np.stack([streamed[i] for i in ids]), expected, atol=1e-5)
 
 
 def test_tf_transformer_on_a_stream_skips_invalid_rows(spark, tmp_path, mlp):
@@ -151,15 +151,19 @@ def test_image_files_stream_into_deep_image_featurizer(spark, tmp_path):
     spark.conf.set("spark.sparkdl.modelStore", str(store))
     try:
         models.prepare("MobileNetV2", weights="random", seed=0, store=str(store))
-        images, sink, checkpoint = tmp_path / "images", tmp_path / "features", tmp_path / "checkpoint"
+        images, sink = tmp_path / "images", tmp_path / "features"
+        checkpoint = tmp_path / "checkpoint"
         images.mkdir()
         rng = np.random.default_rng(1)
 
         def add(names):
             for name in names:
-                Image.fromarray(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)).save(images / name)
+                pixels = rng.integers(0, 256, (40, 30, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(images / name)
 
-        featurizer = DeepImageFeaturizer(inputCol="image", outputCol="features", modelName="MobileNetV2")
+        featurizer = DeepImageFeaturizer(
+            inputCol="image", outputCol="features", modelName="MobileNetV2"
+        )
 
         def run_once():
             stream = spark.readStream.format("image").schema(
