@@ -41,6 +41,13 @@ private[sparkdl] final case class Plan(
     names: BindingNames
 ) {
   def outputSchema: StructType = StructType(fetches.map(_.field))
+
+  /** This plan over rows of `width` fields, feed i's column read at `ordinals(i)`: a plan node's
+   * input rows after the optimizer pruned or reordered its child's columns. */
+  def reading(ordinals: Seq[Int], width: Int): Plan = {
+    require(ordinals.length == feeds.length, s"${feeds.length} feeds, ${ordinals.length} ordinals")
+    copy(feeds = feeds.zip(ordinals).map { case (f, o) => f.copy(column = f.column.copy(index = o, rowWidth = width)) })
+  }
 }
 
 private[sparkdl] object Plan {

@@ -96,13 +96,14 @@ private[sparkdl] final class ModelBlock(shipped: ShippedPlan, blockSize: Int) {
  * A row invalid for any model fails the task naming the model's column (`error`), is dropped
  * (`skip`), or comes out alone with null outputs (`keep`, [[invalidRow]]). A valid row whose
  * cells differ in shape from the block's starts the next block, so which rows survive never
- * depends on the block size.
+ * depends on the block size. A plan node passes its `metrics` to be counted.
  */
 private[sparkdl] abstract class BlockLoop(
     input: Iterator[InternalRow],
     protected val models: Array[ModelBlock],
     blockSize: Int,
-    handleInvalid: String
+    handleInvalid: String,
+    metrics: Option[BlockMetrics] = None
 ) extends BlockIterator(input) {
   private val feeds = new Array[InternalRow](models.length)
   private var carried: InternalRow = _ // a row that did not fit the last block
@@ -147,10 +148,10 @@ private[sparkdl] abstract class BlockLoop(
       problem match {
         case Some(p) =>
           handleInvalid match {
-            case HandleInvalid.Skip =>
+            case HandleInvalid.Skip => metrics.foreach(_.invalidRows.add(1))
             case HandleInvalid.Keep =>
               // Alone, in order: after the rows before it have gone through the model.
-              if (n == 0) { invalid = row; return 1 }
+              if (n == 0) { metrics.foreach(_.invalidRows.add(1)); invalid = row; return 1 }
               carried = row.copy()
               full = true
             case _ =>
@@ -170,7 +171,13 @@ private[sparkdl] abstract class BlockLoop(
     }
     if (n == 0) 0
     else {
+      val started = System.nanoTime()
       models.foreach(_.run())
+      metrics.foreach { m =>
+        m.tfTime.add(System.nanoTime() - started)
+        m.modelRuns.add(models.length)
+        m.rows.add(n)
+      }
       outputRows(n)
     }
   }

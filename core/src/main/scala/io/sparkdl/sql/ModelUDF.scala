@@ -7,7 +7,9 @@ import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.execution.adaptive.AdaptiveSparkPlanHelper
 import org.apache.spark.sql.types._
 
+import io.sparkdl.execution.ModelBlocksExec
 import io.sparkdl.model.{FeedMode, Plan, TensorColumn, TFModel}
+import io.sparkdl.runtime.ModelShipment
 import io.sparkdl.tf.{DType, Shape}
 
 /**
@@ -38,6 +40,9 @@ final class ModelUDF private[sql] (
   }
 
   @transient private lazy val typings = new ConcurrentHashMap[Seq[DataType], Typing]()
+
+  /** The model's broadcast, made at the first query that runs it. */
+  @transient private[sql] lazy val shipment: ModelShipment = new ModelShipment(model.source)
 
   /** Whether calls return a struct (several outputs) rather than the one output's value. */
   def returnsStruct: Boolean = outputs.length > 1
@@ -116,7 +121,7 @@ object ModelUDF extends AdaptiveSparkPlanHelper {
    * "number of model runs" the Spark UI shows): read it after an action on this very DataFrame.
    */
   def modelRuns(df: DataFrame): Long =
-    collect(df.queryExecution.executedPlan) { case e: ModelUDFEvalExec => e }
+    collect(df.queryExecution.executedPlan) { case e @ ModelBlocksExec(_, _: ModelUDFEvaluation, _, _) => e }
       .map(_.metrics("modelRuns").value).sum
 
   /** A function's calls on some argument types: each argument's type as fed (decimals, which

@@ -4,17 +4,17 @@ import org.apache.spark.sql.catalyst.InternalRow
 import org.apache.spark.sql.catalyst.expressions.{
   Expression, GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection
 }
-import org.apache.spark.sql.execution.metric.SQLMetric
 import org.apache.spark.sql.types.DataType
 
-import io.sparkdl.runtime.{BlockLoop, BlockRows, HandleInvalid, ModelBlock, ShippedPlan}
+import io.sparkdl.execution.PartitionEvaluator
+import io.sparkdl.runtime.{BlockLoop, BlockMetrics, BlockRows, HandleInvalid, ModelBlock, ShippedPlan}
 
 /** What a task needs to run one model call: the plan and model, the argument expressions
  * (bound to the input rows, as the model's plan takes them), and its result's shape. */
 private[sql] final case class ShippedCall(shipped: ShippedPlan, arguments: Seq[Expression], returnsStruct: Boolean)
 
 /**
- * The executor side of [[ModelUDFEvalExec]]: streams a partition through the runtime's block
+ * The executor side of [[ModelUDFEval]]: streams a partition through the runtime's block
  * loop, one model per call (each fed its argument rows), and appends one result column per call
  * to each row. A row a model cannot take fails the query, naming the function and argument.
  */
@@ -23,11 +23,12 @@ private[sql] final class ModelUDFBlocks(
     inputTypes: Seq[DataType],
     resultTypes: Seq[DataType],
     blockSize: Int,
-    modelRuns: SQLMetric
-) extends Serializable {
+    metrics: BlockMetrics
+) extends PartitionEvaluator {
 
-  def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] = {
-    new BlockLoop(input, calls.map(c => new ModelBlock(c.shipped, blockSize)).toArray, blockSize, HandleInvalid.Error) {
+  override def apply(partitionIndex: Int, input: Iterator[InternalRow]): Iterator[InternalRow] = {
+    val blocks = calls.map(c => new ModelBlock(c.shipped, blockSize)).toArray
+    new BlockLoop(input, blocks, blockSize, HandleInvalid.Error, Some(metrics)) {
       private val k = calls.length
       private val argumentRows = calls.map { c =>
         val p = UnsafeProjection.create(c.arguments)
@@ -68,7 +69,6 @@ private[sql] final class ModelUDFBlocks(
       override protected def outputRows(n: Int): Int = {
         var c = 0
         while (c < k) {
-          modelRuns.add(1)
           val model = models(c)
           val names = model.names
           (0 until model.fetchCount).find(model.resultRows(_) != n).foreach { j =>

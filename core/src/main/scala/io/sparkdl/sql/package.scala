@@ -7,6 +7,7 @@ import org.apache.spark.sql.catalyst.expressions.Expression
 import org.apache.spark.sql.functions.call_function
 import org.apache.spark.sql.sparkdl.FunctionRegistryShim
 
+import io.sparkdl.execution.SparkdlPlanner
 import io.sparkdl.image.{ChannelOrder, ModelImages, ResizeMethod}
 import io.sparkdl.model.TFModel
 import io.sparkdl.tf.TfException
@@ -175,16 +176,9 @@ package object sql {
     function
   }
 
-  // The rule and strategy that run model calls in batches, once per session.
-  private def installRules(session: classic.SparkSession): Unit = synchronized {
-    val experimental = session.experimental
-    if (!experimental.extraOptimizations.contains(ModelUDFExtraction)) {
-      experimental.extraOptimizations = experimental.extraOptimizations :+ ModelUDFExtraction
-    }
-    if (!experimental.extraStrategies.contains(ModelUDFEvalStrategy)) {
-      experimental.extraStrategies = experimental.extraStrategies :+ ModelUDFEvalStrategy
-    }
-  }
+  // The rule that batches model calls, and the plan nodes' strategy, once per session.
+  private def installRules(session: classic.SparkSession): Unit =
+    SparkdlPlanner.install(session, Seq(ModelUDFExtraction))
 
   private def classicSession(spark: SparkSession): classic.SparkSession = spark match {
     case s: classic.SparkSession => s

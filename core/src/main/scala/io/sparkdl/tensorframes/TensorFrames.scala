@@ -2,15 +2,19 @@ package io.sparkdl.tensorframes
 
 import scala.util.Using
 
+import org.apache.spark.broadcast.Broadcast
+
 import org.apache.spark.ml.functions.vector_to_array
 import org.apache.spark.sql.{Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.{CatalystTypeConverters, InternalRow}
+import org.apache.spark.sql.catalyst.expressions.AttributeReference
 import org.apache.spark.sql.functions.col
-import org.apache.spark.sql.sparkdl.{DataFrameShim, OperationScope}
+import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, Plan, ShapeMetadata, TensorColumn}
-import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ShippedPlan}
+import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, ModelSource, Plan, ShapeMetadata, TensorColumn}
+import io.sparkdl.execution.{ModelMap, ModelMapSpec, ModelPartitions, ModelPartitionsSpec, SparkdlPlanner}
+import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ModelShipment, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
 
 /**
@@ -58,12 +62,16 @@ object TensorFrames {
       operation: String = "map_blocks",
       compute: Option[ComputeMode] = None
   ): DataFrame = {
-    val mapper = new BlockMapper(shipper(df, plan.program, threads, compute)(plan), trim, blockSize, handleInvalid)
     val outputs = plan.outputSchema.fields.map(f => f.copy(nullable = handleInvalid == HandleInvalid.Keep))
-    val schema = StructType(if (trim) outputs else df.schema.fields ++ outputs)
-    val name = s"sparkdl $operation: ${outputs.map(_.name).mkString(", ")} from ${plan.program.model.describe}"
-    val rows = OperationScope(df.sparkSession.sparkContext, name)(DeferredRDD.rows(df).mapPartitions(mapper))
-    DataFrameShim.createDataFrame(df, rows, schema)
+    val session = df.sparkSession
+    SparkdlPlanner.install(session)
+    val child = DataFrameShim.analyzedPlan(df)
+    val spec = ModelMapSpec(operation, plan, new ModelShipment(plan.program.model),
+      compute.getOrElse(ComputeMode.resolve(session)), trim, blockSize, handleInvalid, threads.intraOp,
+      threads.interOp)
+    val inputs = plan.feeds.map(f => child.output(f.column.index))
+    val results = outputs.map(f => AttributeReference(f.name, f.dataType, f.nullable, f.metadata)())
+    DataFrameShim.ofPlan(df, ModelMap(spec, inputs, results.toSeq, child))
   }
 
   /** [[mapBlocks]] over a graph built in Scala: its GraphDef, fetching `fetches`. */
@@ -158,13 +166,22 @@ object TensorFrames {
     }
     val outputSchema = StructType(keySchema.fields ++ partialPlan.outputSchema.fields)
 
-    val ship = shipper(df, program, threads) // one model broadcast for both phases
+    val shipment = new ModelShipment(program.model) // one model broadcast for both phases
+    val compute = ComputeMode.resolve(df.sparkSession)
+    def ship(plan: Plan, model: Broadcast[ModelSource]) = ShippedPlan(plan, model, compute, threads.intraOp, threads.interOp)
+    val name = describe("aggregate", fetches, program)
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = ReducePlans.blocks(sorted.schema, program, "aggregate")
-      val reducer = new GroupReducer(ship(plan), ship(partialPlan), keySchema, blockSize)
-      DataFrameShim.createDataFrame(in, DeferredRDD.rows(sorted).mapPartitions(reducer), outputSchema)
+      val reduce = (model: Broadcast[ModelSource]) =>
+        new GroupReducer(ship(plan, model), ship(partialPlan, model), keySchema, blockSize): Iterator[InternalRow] => Iterator[InternalRow]
+      val spec = ModelPartitionsSpec(name, s"$name, grouped by ${keyNames.mkString(", ")}, blockSize $blockSize",
+        shipment, reduce)
+      val child = DataFrameShim.analyzedPlan(sorted)
+      val output = outputSchema.fields.map(f => AttributeReference(f.name, f.dataType, f.nullable, f.metadata)())
+      DataFrameShim.ofPlan(sorted, ModelPartitions(spec, child.output, output.toSeq, child))
     }
+    SparkdlPlanner.install(df.sparkSession)
     // Partial results per partition and key, then one per key after a shuffle of the partials.
     phase(phase(input).repartition(keyNames.map(n => col(quote(n))): _*))
   }
@@ -178,7 +195,7 @@ object TensorFrames {
   def analyze(df: DataFrame): DataFrame = {
     val columns = df.schema.fieldNames.toSeq.flatMap(n => scala.util.Try(TensorColumn(df.schema, n)).toOption)
     val shapes = JobDescription(df.sparkSession.sparkContext, s"analyze: cell shapes of ${columns.map(_.name).mkString(", ")}") {
-      Analysis.cellShapes(DeferredRDD.rows(df), columns)
+      Analysis.cellShapes(DataFrameShim.planRows(df), columns)
     }
     val byName = columns.map(_.name).zip(shapes).toMap
     df.select(df.schema.fields.toIndexedSeq.map { f =>
@@ -235,19 +252,10 @@ object TensorFrames {
     GraphProgram(fetches.head.op.graph.toGraphDef, fetches.map(_.name), fetches.map(_.op.name))
   }
 
-  /**
-   * Ships plans over `program`: its model is broadcast once, however many plans run it. Shipped
-   * plans go in tasks' closures: they hold the model's key and broadcast, never its bytes (in a
-   * closure, a 1 MB graph would be deserialized again by every task, ~2 ms each).
-   */
-  private def shipper(
-      df: DataFrame,
-      program: GraphProgram,
-      threads: Threads,
-      compute: Option[ComputeMode] = None
-  ): Plan => ShippedPlan = {
-    val mode = compute.getOrElse(ComputeMode.resolve(df.sparkSession))
-    val model = df.sparkSession.sparkContext.broadcast(program.model)
+  /** Ships plans over `program` for an action run now: its model broadcast once for all of them. */
+  private def shipper(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan = {
+    val mode = ComputeMode.resolve(df.sparkSession)
+    val model = new ModelShipment(program.model).broadcast(df.sparkSession.sparkContext)
     plan => ShippedPlan(plan, model, mode, threads.intraOp, threads.interOp)
   }
 
@@ -305,7 +313,7 @@ object TensorFrames {
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
     val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
-      DeferredRDD.rows(input).mapPartitions(new PartitionReducer(inShip, partialShip, blockSize)).collect()
+      DataFrameShim.planRows(input).mapPartitions(new PartitionReducer(inShip, partialShip, blockSize)).collect()
     }
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Using.resource(new StreamReducer(partialShip, partialShip, blockSize)) { driver =>
@@ -323,7 +331,7 @@ object TensorFrames {
     val schema = ReducePlans.partialSchema(plan, op)
     val shipped = shipper(df, program, threads)(plan)
     val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
-      DeferredRDD.rows(input).mapPartitions(new PartitionFolder(shipped)).collect()
+      DataFrameShim.planRows(input).mapPartitions(new PartitionFolder(shipped)).collect()
     }
     if (partials.isEmpty) throw new IllegalArgumentException(s"$op: the DataFrame has no rows to reduce")
     Reduced(new PairFolder(shipped).fold(partials.iterator, release = true).get, schema, plan)

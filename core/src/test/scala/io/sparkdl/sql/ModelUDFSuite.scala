@@ -218,7 +218,7 @@ class ModelUDFSuite extends SparkSessionSuite with TolerantAssertions with Adapt
 
   test("the plan evaluates calls in a batched operator, not row by row") {
     val plan: SparkPlan = spark.sql("SELECT mlp(x) FROM mlp_in").queryExecution.executedPlan
-    assert(collect(plan) { case e: ModelUDFEvalExec => e }.size == 1, plan.treeString)
+    assert(collect(plan) { case e @ io.sparkdl.execution.ModelBlocksExec(_, _: ModelUDFEvaluation, _, _) => e }.size == 1, plan.treeString)
   }
 
   // ---- errors --------------------------------------------------------------------------------

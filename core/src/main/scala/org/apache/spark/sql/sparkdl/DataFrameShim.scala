@@ -3,22 +3,26 @@ package org.apache.spark.sql.sparkdl
 import org.apache.spark.rdd.RDD
 import org.apache.spark.sql.{classic, Column, DataFrame, RelationalGroupedDataset, Row}
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.types.StructType
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 
 /**
  * The one place sparkdl reaches into Spark's `private[sql]` API, because Spark has no public way
- * to: build a DataFrame over an `RDD[InternalRow]` (so rows never go through `Row` boxing), and
- * read the DataFrame and keys behind a `groupBy` (for `aggregate`). Keep it this small.
+ * to: build a DataFrame of a logical plan (sparkdl's plan nodes over a DataFrame's plan), read a
+ * DataFrame's internal rows for an action, and read the DataFrame and keys behind a `groupBy`
+ * (for `aggregate`). Keep it this small.
  */
 object DataFrameShim {
 
-  /** Plans `df` into internal rows. With adaptive execution this runs `df`'s shuffle stages, so
-   * callers defer it to the action (see `io.sparkdl.tensorframes.DeferredRDD`). */
+  /** Plans `df` into internal rows, for an action run now (with adaptive execution, planning
+   * runs `df`'s shuffle stages). */
   def planRows(df: DataFrame): RDD[InternalRow] = classicDf(df).queryExecution.toRdd
 
-  /** A lazy DataFrame over internal rows that match `schema`. */
-  def createDataFrame(like: DataFrame, rows: RDD[InternalRow], schema: StructType): DataFrame =
-    classicDf(like).sparkSession.internalCreateDataFrame(rows, schema)
+  /** The analyzed logical plan of `df`, to build a plan node over. */
+  def analyzedPlan(df: DataFrame): LogicalPlan = classicDf(df).queryExecution.analyzed
+
+  /** A DataFrame of `plan` (a sparkdl plan node over `like`'s plan) in `like`'s session. */
+  def ofPlan(like: DataFrame, plan: LogicalPlan): DataFrame =
+    classic.Dataset.ofRows(classicDf(like).sparkSession, plan)
 
   /** The DataFrame and the grouping columns (with their output names) behind a `groupBy(...)`. */
   def groupedData(grouped: RelationalGroupedDataset): (DataFrame, Seq[(Column, String)]) =

@@ -1,50 +1,44 @@
-package io.sparkdl.tensorframes
+package io.sparkdl.execution
 
 import org.apache.spark.sql.catalyst.InternalRow
-import org.apache.spark.sql.catalyst.expressions.{GenericInternalRow, JoinedRow, SpecificInternalRow}
+import org.apache.spark.sql.catalyst.expressions.{GenericInternalRow, JoinedRow, SpecificInternalRow, UnsafeProjection}
+import org.apache.spark.sql.types.DataType
 
-import io.sparkdl.runtime.{BlockLoop, ModelBlock, ShippedPlan}
-
-/**
- * What a mapper does to a partition's rows. Mappers are named classes rather than lambdas so that
- * `RDD.mapPartitions` need not clean them: Spark's closure cleaner reads and parses the bytecode
- * of a lambda's enclosing class (all of TensorFrames) on every call, ~15% of planning a map.
- */
-private[sparkdl] trait PartitionFunction extends (Iterator[InternalRow] => Iterator[InternalRow]) with Serializable
+import io.sparkdl.runtime.{BlockLoop, BlockMetrics, ModelBlock, ShippedPlan}
 
 /**
- * The executor side of map_blocks (and, with blocks of one row, map_rows): streams a partition
- * through the runtime's block loop, and appends the fetched columns to each input row (or, with
- * `trim`, emits only the fetched rows).
- *
- * Rows are emitted as reused, non-unsafe rows (valid until the next `next()`): the DataFrame over
- * them (`internalCreateDataFrame`, an `RDDScanExec`) projects every row to an unsafe row itself,
- * so a projection here would only copy each row twice and generate code in every task.
+ * The executor side of a [[ModelMap]]: streams a partition through the runtime's block loop and
+ * appends the fetched columns to each input row (or, with `trim`, emits only the fetched rows),
+ * as unsafe rows of `outputTypes` (reused: valid until the next `next()`).
  */
 private[sparkdl] final class BlockMapper(
     shipped: ShippedPlan,
     trim: Boolean,
     blockSize: Int,
-    handleInvalid: String
-) extends PartitionFunction {
+    handleInvalid: String,
+    outputTypes: Seq[DataType],
+    metrics: BlockMetrics
+) extends PartitionEvaluator {
 
-  def apply(input: Iterator[InternalRow]): Iterator[InternalRow] = {
+  override def apply(partition: Int, input: Iterator[InternalRow]): Iterator[InternalRow] = {
     val model = new ModelBlock(shipped, blockSize)
-    new BlockLoop(input, Array(model), blockSize, handleInvalid) {
+    new BlockLoop(input, Array(model), blockSize, handleInvalid, Some(metrics)) {
       private val fetches = shipped.plan.fetches
       private val names = shipped.plan.names
       private val out = new SpecificInternalRow(fetches.map(_.field.dataType))
       private val joined = new JoinedRow()
+      private val project = UnsafeProjection.create(outputTypes.toArray)
 
       private lazy val nulls = new GenericInternalRow(fetches.length)
 
       override protected def blockRow(i: Int): InternalRow = {
         var j = 0
         while (j < fetches.length) { model.read(j, i, out, j); j += 1 }
-        if (trim) out else joined(model.rows(i), out)
+        project(if (trim) out else joined(model.rows(i), out))
       }
 
-      override protected def invalidRow(row: InternalRow): InternalRow = if (trim) nulls else joined(row, nulls)
+      override protected def invalidRow(row: InternalRow): InternalRow =
+        project(if (trim) nulls else joined(row, nulls))
 
       override protected def outputRows(n: Int): Int =
         if (trim) {
