@@ -80,9 +80,19 @@ private[ml] final class ModelStageWriter(stage: ModelStageWritable with ModelSta
     val model = stage.get(stage.model).getOrElse {
       throw new IllegalArgumentException(s"${stage.stageName}: cannot save without param 'model'; set a TFModel first")
     }
-    // `save` has already refused (or, with overwrite, removed) an existing `path`.
-    stage.paramsWriter.session(sparkSession).save(path)
-    model.save(new Path(path, ModelStageIO.ModelDir).toString, sparkSession.sparkContext.hadoopConfiguration)
+    // `save` has already refused (or, with overwrite, removed) an existing `path`: all under it
+    // is this writer's, so a model refused half-way (an archive entry, a link) leaves nothing.
+    val hadoopConf = sparkSession.sparkContext.hadoopConfiguration
+    try {
+      stage.paramsWriter.session(sparkSession).save(path)
+      model.save(new Path(path, ModelStageIO.ModelDir).toString, hadoopConf)
+    } catch {
+      case NonFatal(e) =>
+        val root = new Path(path)
+        try root.getFileSystem(hadoopConf).delete(root, true)
+        catch { case NonFatal(cleanup) => e.addSuppressed(cleanup) }
+        throw e
+    }
   }
 }
 

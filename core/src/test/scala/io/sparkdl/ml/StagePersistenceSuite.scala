@@ -107,6 +107,7 @@ class StagePersistenceSuite extends StageFixtures {
           .write.save(base.resolve(s"stage$i").toString)
       }
       assert(e.getMessage.contains(s"'$entry'") && e.getMessage.contains("refused"), e.getMessage)
+      assert(!Files.exists(base.resolve(s"stage$i")), "a refused save leaves no half-written stage")
     }
     assert(!Files.exists(base.resolve("ESCAPED.txt")) && !Files.exists(absolute))
     val outside = scala.util.Using.resource(Files.walk(base))(_.filter(Files.isRegularFile(_)).toArray.toSeq)
