@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+from pyspark.ml.util import MLWriter
 from pyspark.sql import SparkSession
 
 from sparkdl.model import TFModel
@@ -44,13 +46,42 @@ def is_connect_session(spark: Any) -> bool:
 
 def _local_path(path: str, what: str) -> Path:
     parsed = urlparse(path)
-    local = Path(url2pathname(parsed.path)) if parsed.scheme == "file" else Path(path)
-    if parsed.scheme not in ("", "file") or not local.exists():
+    if parsed.scheme not in ("", "file"):
         raise ValueError(
             f"{what} '{path}' is not a local path: a Spark Connect client sends the model's "
-            "bytes to the server, so it reads them from its own filesystem"
+            "bytes to the server, so it reads them from its own filesystem (a local path or a "
+            "file: URI)"
+        )
+    local = Path(url2pathname(parsed.path)) if parsed.scheme == "file" else Path(path)
+    if not local.exists():
+        raise ValueError(
+            f"{what} '{path}' does not exist on this client: a Spark Connect client reads the "
+            "model's files from its own filesystem, not the server's, and sends their bytes"
         )
     return local
+
+
+def _saved_model_files(root: Path, path: str) -> list[Path]:
+    """The regular files under ``root``, sorted; a symbolic link (or anything that is neither a
+    regular file nor a directory) is refused, naming it, as the server refuses one."""
+    files = []
+    for directory, dirs, names in os.walk(root):  # os.walk does not enter linked directories
+        for name in sorted(dirs + names):
+            entry = Path(directory) / name
+            shown = f"{path.rstrip('/')}/{entry.relative_to(root).as_posix()}"
+            if entry.is_symlink():
+                what = "a symbolic link"
+            elif entry.is_dir() or entry.is_file():
+                if entry.is_file():
+                    files.append(entry)
+                continue
+            else:
+                what = "neither a regular file nor a directory"
+            raise ValueError(
+                f"'{shown}' is {what}; sparkdl never follows links in a SavedModel directory "
+                "(one could lead outside it): put the file itself in its place"
+            )
+    return sorted(files)
 
 
 def encode_model(model: TFModel) -> str:
@@ -75,7 +106,7 @@ def encode_model(model: TFModel) -> str:
             raise ValueError(f"'{path}' is not a SavedModel directory: it has no saved_model.pb")
         packed = io.BytesIO()
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as zf:
-            for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            for f in _saved_model_files(root, path):
                 zf.write(f, f.relative_to(root).as_posix())
         header = {"kind": "saved_model", "tags": list(tags), "signature": signature}
         data = packed.getvalue()
@@ -111,6 +142,53 @@ def transform(stage: Any, dataset: Any) -> Any:
         is_model=False,
     )
     return ConnectDataFrame(plan=plan, session=session)
+
+
+def is_remote() -> bool:
+    """Whether a Spark Connect session is active in this Python (as PySpark's own ML checks)."""
+    from pyspark.sql.utils import is_remote as pyspark_is_remote
+
+    return pyspark_is_remote()
+
+
+class StageWriter(MLWriter):
+    """``stage.write()`` through Spark Connect: Spark's ``MlCommand.Write`` of the stage's Java
+    class with its params as the server's params decode them (maps as JSON, ``model`` in the wire
+    format). The server sets them and runs the stage's own writer, so the stage is saved as a
+    classic session saves it, at ``path`` on the server's filesystem (model archives checked
+    entry by entry there: io.sparkdl.model.ArchiveEntries)."""
+
+    def __init__(self, stage: Any) -> None:
+        super().__init__()
+        self._stage = stage
+
+    def save(self, path: str) -> None:
+        import pyspark.sql.connect.proto as pb2
+        from pyspark.ml.connect.serialize import serialize_ml_params_values
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+        stage = self._stage
+        session = ConnectSession.getActiveSession()
+        if session is None:
+            raise RuntimeError(
+                f"{type(stage).__name__} {stage.uid}: no active Spark Connect session"
+            )
+        values = {p.name: _wire_value(stage, p, v) for p, v in stage._paramMap.items()}
+        command = pb2.Command()
+        command.ml_command.write.CopyFrom(
+            pb2.MlCommand.Write(
+                operator=pb2.MlOperator(
+                    name=stage._java_class,
+                    uid=stage.uid,
+                    type=pb2.MlOperator.OPERATOR_TYPE_TRANSFORMER,
+                ),
+                params=serialize_ml_params_values(values, session.client),
+                path=path,
+                should_overwrite=self.shouldOverwrite,
+                options=self.optionMap,
+            )
+        )
+        session.client.execute_command(command)
 
 
 def register_model_udf(

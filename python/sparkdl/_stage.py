@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pyspark.ml.common import _java2py, _py2java
 from pyspark.ml.param import Param
-from pyspark.ml.util import JavaMLReadable, JavaMLReader
+from pyspark.ml.util import JavaMLReadable, JavaMLReader, MLWriter
 from pyspark.ml.wrapper import JavaParams
 from pyspark.sql import SparkSession
 
@@ -59,7 +59,35 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
     @classmethod
     def read(cls) -> JavaMLReader:
         """An MLReader for this stage, reading with the Scala stage's reader."""
+        from sparkdl import _connect
+
+        if _connect.is_remote():
+            raise NotImplementedError(
+                f"{cls.__name__}.load: loading sparkdl stages through Spark Connect is not "
+                "supported yet (the server's reply cannot carry a TFModel); load the stage in a "
+                "classic session, or build it again from TFModel.from_saved_model "
+                "(docs/connect.md)"
+            )
         return _StageReader(cls)
+
+    def write(self) -> MLWriter:
+        """An MLWriter for this stage. Through Spark Connect, the server writes the stage's
+        transformers (at a path on its filesystem); estimators and fitted models are saved from
+        a classic session (docs/connect.md)."""
+        from pyspark.ml.wrapper import JavaModel, JavaTransformer
+
+        from sparkdl import _connect
+
+        if not _connect.is_remote():
+            return super().write()  # type: ignore[misc]
+        if isinstance(self, JavaTransformer) and not isinstance(self, JavaModel):
+            return _connect.StageWriter(self)
+        raise NotImplementedError(
+            f"{type(self).__name__} {self.uid}: saving it through Spark Connect is not "
+            "supported (the server saves sparkdl's transformers only: TFTransformer, "
+            "KerasTransformer, TFImageTransformer, DeepImageFeaturizer, DeepImagePredictor); "
+            "save it from a classic session (docs/connect.md)"
+        )
 
     @classmethod
     def _from_java(cls: type[S], java_stage: Any) -> S:  # type: ignore[override]

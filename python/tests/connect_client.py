@@ -7,8 +7,11 @@ stages and a model SQL function on the server at ``url``, and writes ``connect.j
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +79,75 @@ def main(url: str, work: Path) -> None:
         results["image_udf_error"] = None
     except NotImplementedError as e:
         results["image_udf_error"] = str(e)
+    results.update(_saving(spark, work, saved))
+    try:  # a path that does not exist on the client
+        TFTransformer(
+            model=TFModel.from_saved_model(str(work / "no_such_model")), inputMapping={"x": "x"}
+        ).transform(df)
+        results["missing_path_error"] = None
+    except ValueError as e:
+        results["missing_path_error"] = str(e)
     (work / "connect.json").write_text(json.dumps(results))
     spark.stop()
+
+
+def _saving(spark: SparkSession, work: Path, saved: TFModel) -> dict:
+    """Stages saved through Connect (by the server, at paths on its filesystem), and a hostile
+    client's MlCommand.Write whose model archive has an entry leading out of the save path."""
+    import pyspark.sql.connect.proto as pb2
+    from pyspark.ml.connect.serialize import serialize_ml_params_values
+
+    out: dict = {}
+    stage = TFTransformer(model=saved, inputMapping={"x": "x"}, outputMapping={"output_0": "y"})
+    stage.write().save(str(work / "saved_stage"))
+    stage.setBatchSize(3).write().overwrite().save(str(work / "saved_stage"))
+    out["saved_uid"] = stage.uid
+    try:
+        stage.write().save(str(work / "saved_stage"))
+        out["save_twice_error"] = None
+    except Exception as e:
+        out["save_twice_error"] = str(e)
+    try:
+        TFTransformer.load(str(work / "saved_stage"))
+        out["load_error"] = None
+    except NotImplementedError as e:
+        out["load_error"] = str(e)
+    try:
+        TFEstimator(model=saved, inputMapping={"x": "x"}, labelCol="i").write().save(
+            str(work / "estimator")
+        )
+        out["estimator_save_error"] = None
+    except NotImplementedError as e:
+        out["estimator_save_error"] = str(e)
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as zf:
+        root = work / "keras_model"
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            zf.write(f, f.relative_to(root).as_posix())
+        zf.writestr("../../../ESCAPED.txt", "escaped")
+    header = {"kind": "saved_model", "tags": ["serve"], "signature": None}
+    payload = base64.b64encode(packed.getvalue()).decode()
+    wire = "sparkdl-model/1 " + json.dumps(header) + "\n" + payload
+    command = pb2.Command()
+    command.ml_command.write.CopyFrom(
+        pb2.MlCommand.Write(
+            operator=pb2.MlOperator(
+                name="io.sparkdl.ml.TFTransformer",
+                uid="hostile",
+                type=pb2.MlOperator.OPERATOR_TYPE_TRANSFORMER,
+            ),
+            params=serialize_ml_params_values({"model": wire}, spark.client),
+            path=str(work / "hostile" / "stage"),
+        )
+    )
+    # <work>/hostile/stage/model/saved_model/../../../ESCAPED.txt is <work>/hostile/ESCAPED.txt
+    try:
+        spark.client.execute_command(command)
+        out["zip_slip_error"] = None
+    except Exception as e:
+        out["zip_slip_error"] = str(e)
+    return out
 
 
 if __name__ == "__main__":

@@ -182,6 +182,26 @@ def test_stages_and_model_functions_from_a_connect_client(spark, connect_server,
     assert "binaryFile" in remote["read_images_error"]
     assert remote["custom_fn_error"].startswith("readImagesWithCustomFn is not supported")
 
+    # Saved through Connect, by the server: the stage a classic session loads and runs the same.
+    loaded = TFTransformer.load(str(work_dir / "saved_stage"))
+    assert loaded.uid == remote["saved_uid"] and loaded.getBatchSize() == 3  # overwritten
+    original = TFModel.from_saved_model(str(work_dir / "keras_model"))._to_java(spark)
+    assert loaded.getModel()._to_java(spark).equals(original)
+    df = spark.createDataFrame([(i, [float(v) for v in r]) for i, r in enumerate(x)], ["i", "x"])
+    ys = [row["y"] for row in loaded.transform(df).orderBy("i").collect()]
+    assert np.array_equal(np.array(ys), np.array(classic["tf_saved"]))
+    assert "already exists" in remote["save_twice_error"], remote["save_twice_error"]
+    assert "TFTransformer.load" in remote["load_error"] and "classic" in remote["load_error"]
+    assert "TFEstimator" in remote["estimator_save_error"]
+    assert "Spark Connect" in remote["estimator_save_error"]
+    # A hostile client's archive entry leading out of the save path: refused, nothing written.
+    assert "'../../../ESCAPED.txt'" in remote["zip_slip_error"], remote["zip_slip_error"]
+    assert "refused" in remote["zip_slip_error"]
+    assert not (work_dir / "hostile" / "ESCAPED.txt").exists()
+    assert not (work_dir / "ESCAPED.txt").exists()
+    missing = remote["missing_path_error"]
+    assert str(work_dir / "no_such_model") in missing and "does not exist" in missing, missing
+
     # And both are what Keras and TF compute.
     expected = keras_model.predict(x, verbose=0)
     for key in ("tf_saved", "keras", "sql"):

@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from sparkdl import _connect
 from sparkdl.ml import KerasTransformer
 from sparkdl.model import TFModel
 
@@ -109,3 +110,25 @@ def test_saved_model_errors_name_the_users_path(spark, tmp_path, features_df):
         model=TFModel.from_saved_model(str(empty)), inputCol="features", outputCol="y"
     ).transform(features_df))
     assert f"{empty}/saved_model.pb" in message and "no MetaGraphs" in message, message
+
+
+def test_links_in_a_saved_model_directory_are_refused_naming_them(spark, tmp_path, features_df):
+    """Read on the driver (classic), by path, or packed by a Spark Connect client: a symbolic
+    link in the directory (an asset leading outside it, a link loop) is refused, naming it."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the model's")
+    path, _ = _saved_model(tmp_path, "linked_asset")
+    (path / "assets").mkdir(exist_ok=True)
+    (path / "assets" / "innocent.txt").symlink_to(secret)
+    looped, _ = _saved_model(tmp_path, "linked_loop")
+    (looped / "loop").symlink_to(".")
+    for directory, link in ((path, "assets/innocent.txt"), (looped, "loop")):
+        for by_path in (False, True):
+            message = _java_error(lambda d=directory, b=by_path: KerasTransformer(
+                model=TFModel.from_saved_model(str(d), by_path=b),
+                inputCol="features", outputCol="y",
+            ).transform(features_df))  # fmt: skip
+            assert f"'{directory}/{link}' is a symbolic link" in message, message
+        with pytest.raises(ValueError, match="is a symbolic link") as e:
+            _connect.encode_model(TFModel.from_saved_model(str(directory)))
+        assert f"'{directory}/{link}'" in str(e.value)

@@ -3,10 +3,15 @@ weights; weights files are checked; nothing is ever downloaded (no test has netw
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import shutil
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,7 +113,43 @@ def test_prepare_is_idempotent_and_overwrites_on_request(tmp_path):
     assert os.stat(meta).st_mtime_ns == before
     models.prepare("MobileNetV2", "random", store=f"file://{store}", seed=2, overwrite=True)
     assert json.loads(open(meta).read())["weights"] == "random:2"
-    assert sorted(os.listdir(store)) == ["MobileNetV2"]  # no staging directory left
+    # No staging directory left; the lock file stays (see models._store_lock).
+    assert sorted(os.listdir(store)) == [".MobileNetV2.lock", "MobileNetV2"]
+
+
+def test_a_concurrent_prepare_waits_then_keeps_the_first_model(tmp_path):
+    """While one prepare holds the store's lock for a name, a second (another process, other
+    seed) waits, says so, then finds the first's model and keeps it: the last never silently
+    wins."""
+    first = models.prepare("MobileNetV2", "random", store=str(tmp_path / "built"), seed=1)
+    store = tmp_path / "s"
+    store.mkdir()
+    lock = os.open(store / ".MobileNetV2.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the first prepare, running
+    python_path = str(Path(models.__file__).parents[2])
+    second = subprocess.Popen(
+        [sys.executable, "-m", "sparkdl.models", "prepare", "MobileNetV2",
+         "--weights", "random", "--seed", "2", "--store", str(store)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": python_path},
+    )  # fmt: skip
+    try:
+        said = []
+        for line in second.stderr:  # it says it waits before it builds or writes anything
+            said.append(line)
+            if "waiting for it to finish" in line:
+                break
+        else:
+            pytest.fail(f"the second prepare did not wait for the lock: {''.join(said)[-2000:]}")
+        assert str(store / ".MobileNetV2.lock") in said[-1]
+        shutil.copytree(first, store / "MobileNetV2")  # the first prepare's model, complete
+    finally:
+        os.close(lock)  # the first prepare ends
+    out, err = second.communicate(timeout=600)
+    assert second.returncode == 0, err[-2000:]
+    assert out.strip() == str(store / "MobileNetV2")
+    assert "'random:1'; kept" in err, err[-2000:]
+    assert json.loads((store / "MobileNetV2" / "model.json").read_text())["weights"] == "random:1"
 
 
 def test_missing_model_names_the_command(tmp_path):

@@ -9,6 +9,7 @@ is not the real model's, so the stages must take the size from model.json.
 from __future__ import annotations
 
 import json
+import shutil
 
 import keras
 import numpy as np
@@ -188,6 +189,31 @@ def test_a_model_missing_from_the_store_names_the_prepare_command_and_runs_no_jo
     finally:
         sc.setLocalProperty("spark.jobGroup.id", None)
     assert list(sc.statusTracker().getJobIdsForGroup("sparkdl-missing-model")) == []
+
+
+def test_a_model_json_that_disagrees_with_its_saved_model_names_both_sizes(spark, store, tmp_path):
+    """A store entry whose model.json gives another input size than its SavedModel takes: one
+    error on the driver naming the file and both sizes, not every image blamed in a job."""
+    bad = tmp_path / "bad_store"
+    shutil.copytree(store / NAME, bad / NAME)
+    meta = json.loads((bad / NAME / "model.json").read_text())
+    (bad / NAME / "model.json").write_text(json.dumps({**meta, "inputHeight": 48}))
+    df = _frame(spark, _rgb_images()[:2])
+    spark.conf.set("spark.sparkdl.modelStore", str(bad))
+    try:
+        for stage in (
+            DeepImageFeaturizer(inputCol="image", outputCol="f", modelName=NAME),
+            DeepImagePredictor(inputCol="image", outputCol="p", modelName=NAME),
+        ):
+            with pytest.raises(IllegalArgumentException) as e:
+                stage.transform(df).collect()
+            message = str(e.value)
+            for part in (str(bad / NAME / "model.json"), "disagrees with its SavedModel",
+                         "inputHeight 48", f"{SIZE}x{SIZE}", f"prepare {NAME} --overwrite"):
+                assert part in message, message
+            assert "skip" not in message
+    finally:
+        spark.conf.set("spark.sparkdl.modelStore", str(store))
 
 
 def test_schema_errors_name_the_columns(spark, store):

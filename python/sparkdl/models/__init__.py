@@ -26,6 +26,8 @@ for the architecture (``model.save_weights`` of a ``keras.applications`` model),
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
@@ -33,6 +35,7 @@ import shutil
 import urllib.parse
 import uuid
 import warnings
+from collections.abc import Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -208,11 +211,13 @@ def prepare(
 
     Idempotent: a model already in the store is kept as it is (a warning says so when it was
     made with other weights) unless ``overwrite``. The model is written beside its final place
-    and moved there once complete, so a reader never sees half a model.
+    and moved there once complete, so a reader never sees half a model. Prepares of one name into
+    one local store run one at a time (a lock file, ``<store>/.<name>.lock``): a second one waits
+    (a warning says so), then finds the first's model and keeps it as above.
 
     ``store`` (default :func:`store_root`) is a local path or a ``file:`` URI; other Hadoop
     filesystems work when TensorFlow has a plugin for them, else prepare locally and copy the
-    directory (``hadoop fs -put``).
+    directory (``hadoop fs -put``). They have no lock: prepare each model there once.
     """
     s = spec(name)
     root = store or store_root()
@@ -220,31 +225,68 @@ def prepare(
     if _exists(_join(target, "model.json")) and not overwrite:
         _warn_if_other_weights(target, weights, seed)
         return target
-    if _exists(target) and not overwrite:
-        raise FileExistsError(
-            f"{target} exists but holds no model.json (an incomplete model?): "
-            "prepare again with overwrite=True (--overwrite)"
-        )
-    model, resolved = _build(s.name, weights, seed)
-    staging = _join(root, f".{s.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        _export(model, s.name, _join(staging, "saved_model"))
-        meta = {
-            "name": s.name,
-            "inputHeight": s.size,
-            "inputWidth": s.size,
-            "featureDim": s.feature_dim,
-            "numClasses": NUM_CLASSES,
-            "weights": resolved.record,
-        }
-        _write_text(_join(staging, "model.json"), json.dumps(meta, indent=2) + "\n")
-        if _exists(target):
-            _rmtree(target)
-        _rename(staging, target)
-    finally:
-        if _exists(staging):
-            _rmtree(staging)
+    resolved = resolve(s, weights, seed)  # files are found and checked before the store changes
+    with _store_lock(root, s.name):
+        if _exists(_join(target, "model.json")) and not overwrite:  # prepared while we waited
+            _warn_if_other_weights(target, weights, seed)
+            return target
+        if _exists(target) and not overwrite:
+            raise FileExistsError(
+                f"{target} exists but holds no model.json (an incomplete model?): "
+                "prepare again with overwrite=True (--overwrite)"
+            )
+        model = _wrap(s.name, _application(s.name, resolved))
+        staging = _join(root, f".{s.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            _export(model, s.name, _join(staging, "saved_model"))
+            meta = {
+                "name": s.name,
+                "inputHeight": s.size,
+                "inputWidth": s.size,
+                "featureDim": s.feature_dim,
+                "numClasses": NUM_CLASSES,
+                "weights": resolved.record,
+            }
+            _write_text(_join(staging, "model.json"), json.dumps(meta, indent=2) + "\n")
+            if _exists(target):
+                _rmtree(target)
+            _rename(staging, target)
+        finally:
+            if _exists(staging):
+                _rmtree(staging)
     return target
+
+
+@contextlib.contextmanager
+def _store_lock(root: str, name: str) -> Iterator[None]:
+    """Holds ``<root>/.<name>.lock`` (``flock``, released when the process ends, however it
+    ends) while a prepare checks, builds and moves its model, so that two prepares of one name
+    never both write it and the last silently wins. The file stays: removing it would let a
+    third prepare lock a new file while a second still waits on the old one. Local stores only."""
+    local = _local(root)
+    if local is None:
+        yield
+        return
+    os.makedirs(local, exist_ok=True)
+    path = _lock_path(local, name)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            warnings.warn(
+                f"another prepare of {name} into {root} is running (it holds {path}); "
+                "waiting for it to finish",
+                stacklevel=3,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock_path(local_root: str, name: str) -> str:
+    return os.path.join(local_root, f".{name}.lock")
 
 
 def _export(model: keras.Model, name: str, directory: str) -> None:

@@ -12,7 +12,7 @@ import org.apache.spark.ml.param.{ParamMap, Params}
 import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, MLReader, MLWriter}
 import org.apache.spark.sql.SparkSession
 
-import io.sparkdl.model.TFModel
+import io.sparkdl.model.{DirectoryFiles, TFModel}
 
 /**
  * Persistence of model stages: the params as Spark's JSON metadata (`<path>/metadata`, written
@@ -40,9 +40,15 @@ private[ml] object ModelStageIO {
   /**
    * Refuses a saved stage whose metadata names a class other than `expected`, before Spark's
    * reader loads that class and calls its constructor: a saved stage is data, and loading it
-   * must not instantiate a class of the file's choosing (Spark's generic reader would).
+   * must not instantiate a class of the file's choosing (Spark's generic reader would). Refuses
+   * a stage with a symbolic link anywhere in it, before anything of it is read
+   * ([[DirectoryFiles]]): a link could make loading (and saving the stage again) read a file
+   * outside it.
    */
   def checkSavedClass(spark: SparkSession, path: String, expected: Class[_]): Unit = {
+    val root = new Path(path)
+    val fs = root.getFileSystem(spark.sparkContext.hadoopConfiguration)
+    if (fs.exists(root) && fs.getFileStatus(root).isDirectory) DirectoryFiles.list(fs, root, path)
     val metadata = new Path(path, "metadata")
     val text =
       try spark.read.text(metadata.toString).head(1).headOption.map(_.getString(0))
@@ -74,9 +80,19 @@ private[ml] final class ModelStageWriter(stage: ModelStageWritable with ModelSta
     val model = stage.get(stage.model).getOrElse {
       throw new IllegalArgumentException(s"${stage.stageName}: cannot save without param 'model'; set a TFModel first")
     }
-    // `save` has already refused (or, with overwrite, removed) an existing `path`.
-    stage.paramsWriter.session(sparkSession).save(path)
-    model.save(new Path(path, ModelStageIO.ModelDir).toString, sparkSession.sparkContext.hadoopConfiguration)
+    // `save` has already refused (or, with overwrite, removed) an existing `path`: all under it
+    // is this writer's, so a model refused half-way (an archive entry, a link) leaves nothing.
+    val hadoopConf = sparkSession.sparkContext.hadoopConfiguration
+    try {
+      stage.paramsWriter.session(sparkSession).save(path)
+      model.save(new Path(path, ModelStageIO.ModelDir).toString, hadoopConf)
+    } catch {
+      case NonFatal(e) =>
+        val root = new Path(path)
+        try root.getFileSystem(hadoopConf).delete(root, true)
+        catch { case NonFatal(cleanup) => e.addSuppressed(cleanup) }
+        throw e
+    }
   }
 }
 

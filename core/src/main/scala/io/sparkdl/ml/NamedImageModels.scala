@@ -96,8 +96,29 @@ private[ml] object NamedImageModels {
    * MB: VGG16's 530 MB would not fit a driver's memory to broadcast); the driver reads only its
    * `saved_model.pb`.
    */
-  def load(entry: Entry, spark: SparkSession): TFModel =
-    TFModel.fromSavedModelPath(entry.savedModel.toString, hadoopConf = spark.sparkContext.hadoopConfiguration)
+  def load(entry: Entry, spark: SparkSession, who: String): TFModel = {
+    val model = TFModel.fromSavedModelPath(entry.savedModel.toString, hadoopConf = spark.sparkContext.hadoopConfiguration)
+    checkInputSize(entry, model, who)
+    model
+  }
+
+  /**
+   * model.json's input size is what images are resized to: one that is not the SavedModel's
+   * would fail every row in the model's run, where the error could only blame the images.
+   */
+  private def checkInputSize(entry: Entry, model: TFModel, who: String): Unit =
+    model.signature.flatMap(_.inputs.get(InputKey)).map(_.shape).filter(_.rank == 4).foreach { shape =>
+      val (height, width) = (shape(1), shape(2))
+      if ((height >= 0 && height != entry.height) || (width >= 0 && width != entry.width)) {
+        def dim(d: Long) = if (d < 0) "?" else d.toString
+        throw new IllegalArgumentException(
+          s"$who: the model store's ${new Path(entry.dir, "model.json")} disagrees with its SavedModel: " +
+            s"model.json gives inputHeight ${entry.height} and inputWidth ${entry.width}, the SavedModel's " +
+            s"input '$InputKey' takes ${dim(height)}x${dim(width)} images (shape $shape); the store's entry " +
+            s"is damaged: prepare it again with `python -m sparkdl.models prepare ${entry.name} --overwrite`"
+        )
+      }
+    }
 
   /**
    * ImageNet's classes as (wnid, name), in the models' output order: the file of Spark conf
@@ -217,7 +238,7 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
    */
   protected def runModel(df: DataFrame, entry: Entry, outputKey: String, column: String): DataFrame = {
     val inner = new TFImageTransformer(uid)
-      .setModel(load(entry, df.sparkSession))
+      .setModel(load(entry, df.sparkSession, stageName))
       .setInputCol($(inputCol))
       .setOutputCol(column)
       .setInputTensor(InputKey)

@@ -128,7 +128,7 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
   // Of the files and tags, not the zip bytes (whose timestamps differ from one packing to the next).
   @transient private lazy val hash = {
     val parts = Seq.newBuilder[Array[Byte]]
-    SavedModelArchive.foreachEntry(archive) { (name, in) =>
+    SavedModelArchive.foreachEntry(archive, origin) { (name, in) =>
       parts += name.getBytes("UTF-8")
       parts += ModelSource.sha256(in.readAllBytes()).getBytes("UTF-8")
     }
@@ -136,7 +136,7 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
     ModelSource.sha256(parts.result(): _*)
   }
   @transient private lazy val metaGraph = SavedModelFiles.metaGraph(
-    SavedModelArchive.entry(archive, SavedModelArchive.ProtoFile).getOrElse {
+    SavedModelArchive.entry(archive, SavedModelArchive.ProtoFile, origin).getOrElse {
       throw new IllegalArgumentException(s"$origin holds no ${SavedModelArchive.ProtoFile}")
     },
     tags,
@@ -149,20 +149,20 @@ final class SavedModelArchive(val archive: Array[Byte], val tags: Seq[String], v
   def describe: String = s"SavedModel (tags ${tags.mkString(",")}, ${archive.length} bytes packed)"
   @transient lazy val sizeBytes: Long = {
     var total = 0L
-    SavedModelArchive.foreachEntry(archive)((_, in) => total += in.transferTo(java.io.OutputStream.nullOutputStream()))
+    SavedModelArchive.foreachEntry(archive, origin)((_, in) => total += in.transferTo(java.io.OutputStream.nullOutputStream()))
     total
   }
 
   /** The archive's meta graph has what it needs to load: an error naming [[origin]] otherwise. */
   def check(): Unit = {
     val names = Seq.newBuilder[String]
-    SavedModelArchive.foreachEntry(archive)((n, _) => names += n)
+    SavedModelArchive.foreachEntry(archive, origin)((n, _) => names += n)
     SavedModelFiles.missingVariables(metaGraph, names.result(), origin).foreach(m => throw new IllegalArgumentException(m))
   }
 
   private[sparkdl] def load(config: SessionConfig): ModelSource.Loaded = {
     Using.resource(LoadDirectories.acquire()) { dir =>
-      SavedModelArchive.unpack(archive, dir.path)
+      SavedModelArchive.unpack(archive, dir.path, origin)
       val model = SavedModelFiles.load(dir.path, origin, tags, config)
       new ModelSource.Loaded(model.graph, model.session, model)
     }
@@ -182,7 +182,8 @@ object SavedModelArchive {
 
   /**
    * Packs the SavedModel directory at `path` on any Hadoop filesystem (or a local path), checked
-   * to hold the tagged meta graph and, if its graph has variables, their files.
+   * to hold the tagged meta graph and, if its graph has variables, their files, and no symbolic
+   * link ([[DirectoryFiles]]).
    */
   def fromDirectory(
       path: String,
@@ -192,15 +193,12 @@ object SavedModelArchive {
     SavedModelFiles.checkTags(tags, s"the SavedModel '$path'")
     val root = new HadoopPath(path)
     val fs = root.getFileSystem(hadoopConf)
-    SavedModelFiles.checkDirectory(fs, root, path)
-    val base = fs.getFileStatus(root).getPath.toUri.getPath.stripSuffix("/") + "/"
+    val files = SavedModelFiles.checkDirectory(fs, root, path)
     val bytes = new ByteArrayOutputStream()
     Using.resource(new ZipOutputStream(bytes)) { zip =>
-      val files = fs.listFiles(root, true)
-      val paths = Iterator.continually(files).takeWhile(_.hasNext).map(_.next().getPath).toSeq
-      paths.sortBy(_.toUri.getPath).foreach { p =>
-        zip.putNextEntry(new ZipEntry(p.toUri.getPath.stripPrefix(base)))
-        Using.resource(fs.open(p))(_.transferTo(zip))
+      files.foreach { f =>
+        zip.putNextEntry(new ZipEntry(f.relative))
+        Using.resource(fs.open(ArchiveEntries.hadoop(root, f.relative, s"file '${f.relative}' of '$path'")))(_.transferTo(zip))
         zip.closeEntry()
       }
     }
@@ -211,38 +209,52 @@ object SavedModelArchive {
   }
 
   /**
-   * Writes the archive's files under `dir`. Entries that would leave it (`..`, absolute paths,
-   * symbolic links, duplicates) are refused before anything is written.
+   * Writes the archive's files under `dir`, each through [[ArchiveEntries]]: entries that would
+   * leave it (`..`, absolute paths, symbolic links, duplicates) are refused, symbolic links
+   * before anything is written.
    */
-  def unpack(archive: Array[Byte], dir: Path): Unit = {
+  def unpack(archive: Array[Byte], dir: Path, origin: String = "the SavedModel archive"): Unit = {
     val root = dir.toAbsolutePath.normalize
-    ZipEntries.symbolicLinks(archive).headOption.foreach { name =>
-      throw new IllegalArgumentException(s"archive entry '$name' is refused: it is a symbolic link, which could lead outside its directory")
-    }
-    foreachEntry(archive) { (name, in) =>
-      val target = PrivateDirectory.resolveInside(root, name, s"archive entry '$name'")
+    foreachEntry(archive, origin) { (name, in) =>
+      val target = ArchiveEntries.local(root, name, s"entry '$name' of $origin")
       Files.createDirectories(target.getParent)
       Files.copy(in, target)
     }
   }
-  /** Calls `f(name, contents)` for each file of the archive, in order. */
-  private[model] def foreachEntry(archive: Array[Byte])(f: (String, java.io.InputStream) => Unit): Unit =
+
+  /**
+   * Calls `f(name, contents)` for each file of the archive, in order, its name checked and
+   * normalized by [[ArchiveEntries]]; an archive with a symbolic link entry is refused before
+   * the first call. `origin` names the archive in errors.
+   */
+  private[model] def foreachEntry(archive: Array[Byte], origin: String = "the SavedModel archive")(
+      f: (String, java.io.InputStream) => Unit
+  ): Unit = {
+    ArchiveEntries.checkNoLinks(archive, origin)
+    val seen = new ArchiveEntries.Seen(origin)
     Using.resource(new ZipInputStream(new ByteArrayInputStream(archive))) { zip =>
-      Iterator.continually(zip.getNextEntry).takeWhile(_ != null).filterNot(_.isDirectory).foreach { e =>
-        f(e.getName, zip)
+      def next() =
+        try zip.getNextEntry
+        catch {
+          case e: java.util.zip.ZipException =>
+            throw new IllegalArgumentException(s"$origin is not a valid zip archive (${e.getMessage})", e)
+        }
+      Iterator.continually(next()).takeWhile(_ != null).foreach { e =>
+        if (e.isDirectory) seen.directory(e.getName) else f(seen.file(e.getName), zip)
       }
     }
+  }
 
   /** The archive's files: relative path -> contents. */
-  def files(archive: Array[Byte]): Seq[(String, Array[Byte])] = {
+  def files(archive: Array[Byte], origin: String = "the SavedModel archive"): Seq[(String, Array[Byte])] = {
     val out = Seq.newBuilder[(String, Array[Byte])]
-    foreachEntry(archive)((name, in) => out += name -> in.readAllBytes())
+    foreachEntry(archive, origin)((name, in) => out += name -> in.readAllBytes())
     out.result()
   }
 
-  private[model] def entry(archive: Array[Byte], name: String): Option[Array[Byte]] = {
+  private[model] def entry(archive: Array[Byte], name: String, origin: String): Option[Array[Byte]] = {
     var found: Option[Array[Byte]] = None
-    foreachEntry(archive)((n, in) => if (n == name && found.isEmpty) found = Some(in.readAllBytes()))
+    foreachEntry(archive, origin)((n, in) => if (n == name && found.isEmpty) found = Some(in.readAllBytes()))
     found
   }
 

@@ -1,8 +1,6 @@
 package io.sparkdl.model
 
-import java.nio.file.{Files, Path}
-
-import scala.util.Using
+import java.nio.file.Path
 
 import org.apache.hadoop.fs.{FileSystem, Path => HadoopPath}
 
@@ -29,17 +27,23 @@ private[sparkdl] object SavedModelFiles {
       )
     }
 
-  /** `root` exists as a directory with a non-empty `saved_model.pb`; `path` is the user's name. */
-  def checkDirectory(fs: FileSystem, root: HadoopPath, path: String): Unit = {
+  /**
+   * `root` exists as a directory with a non-empty `saved_model.pb` and no symbolic link (nor
+   * anything else that is no regular file or directory) under it; `path` is the user's name.
+   * Returns its files.
+   */
+  def checkDirectory(fs: FileSystem, root: HadoopPath, path: String): Seq[DirectoryFiles.File] = {
     if (!fs.exists(root) || !fs.getFileStatus(root).isDirectory) {
       throw new IllegalArgumentException(s"SavedModel directory '$path' does not exist")
     }
-    val proto = new HadoopPath(root, ProtoFile)
-    if (!fs.exists(proto)) throw new IllegalArgumentException(s"'$path' is not a SavedModel directory: it has no $ProtoFile")
-    if (fs.getFileStatus(proto).getLen == 0) {
-      throw new IllegalArgumentException(
-        s"SavedModel file '$path/$ProtoFile' is empty (0 bytes): it holds no MetaGraphs; save the model again"
-      )
+    val files = DirectoryFiles.list(fs, root, path)
+    files.find(_.relative == ProtoFile) match {
+      case None => throw new IllegalArgumentException(s"'$path' is not a SavedModel directory: it has no $ProtoFile")
+      case Some(proto) if proto.size == 0 =>
+        throw new IllegalArgumentException(
+          s"SavedModel file '$path/$ProtoFile' is empty (0 bytes): it holds no MetaGraphs; save the model again"
+        )
+      case _ => files
     }
   }
 
@@ -74,11 +78,6 @@ private[sparkdl] object SavedModelFiles {
           "whole SavedModel directory"
       }
     }
-
-  /** The files under local directory `dir`, relative to it. */
-  def localFiles(dir: Path): Seq[String] =
-    Using.resource(Files.walk(dir))(_.filter(Files.isRegularFile(_)).map(p => dir.relativize(p).toString).toArray.toSeq)
-      .map(_.asInstanceOf[String])
 
   /**
    * Loads the SavedModel in local directory `dir`, a copy of (or the same as) the user's `path`:

@@ -65,9 +65,10 @@ final class SavedModelReference private (
     } else {
       Using.resource(LoadDirectories.acquire()) { dir =>
         fingerprint.foreach { f =>
-          val target = PrivateDirectory.resolveInside(dir.path, f.file)
+          val what = s"file '${f.file}' of SavedModel '$path'"
+          val target = ArchiveEntries.local(dir.path, f.file, what)
           Files.createDirectories(target.getParent)
-          Using.resource(fs.open(new HadoopPath(root, f.file)))(in => Files.copy(in, target))
+          Using.resource(fs.open(ArchiveEntries.hadoop(root, f.file, what)))(in => Files.copy(in, target))
         }
         checkUnchanged(fs, root)
         val model = SavedModelFiles.load(dir.path, path, tags, config)
@@ -123,21 +124,12 @@ object SavedModelReference {
     val root = new HadoopPath(path)
     val fs = root.getFileSystem(hadoopConf)
     val qualified = fs.makeQualified(root)
-    SavedModelFiles.checkDirectory(fs, qualified, path)
-    new SavedModelReference(qualified.toString, tags, stamps(fs, qualified), new SerializableConfiguration(hadoopConf))
+    val files = SavedModelFiles.checkDirectory(fs, qualified, path)
+    val fingerprint = files.map(f => FileStamp(f.relative, f.size, f.modified))
+    new SavedModelReference(qualified.toString, tags, fingerprint, new SerializableConfiguration(hadoopConf))
   }
 
-  private def stamps(fs: FileSystem, root: HadoopPath): Seq[FileStamp] = {
-    val base = fs.getFileStatus(root).getPath.toUri.getPath.stripSuffix("/") + "/"
-    val files = fs.listFiles(root, true)
-    Iterator.continually(files).takeWhile(_.hasNext).map(_.next())
-      .map(s => FileStamp(s.getPath.toUri.getPath.stripPrefix(base), s.getLen, s.getModificationTime))
-      .toSeq.sortBy(_.file)
-  }
-
-  /** The size of directory `path` in bytes. */
-  def directorySize(path: String, hadoopConf: Configuration): Long = {
-    val root = new HadoopPath(path)
-    root.getFileSystem(hadoopConf).getContentSummary(root).getLength
-  }
+  // Listed without following links (DirectoryFiles): on the driver and again on each executor.
+  private def stamps(fs: FileSystem, root: HadoopPath): Seq[FileStamp] =
+    DirectoryFiles.list(fs, root, root.toString).map(f => FileStamp(f.relative, f.size, f.modified))
 }

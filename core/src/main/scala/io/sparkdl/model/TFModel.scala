@@ -93,14 +93,20 @@ final class TFModel private (val source: ModelSource, val signatureKey: Option[S
         ("kind" -> "frozen_graph") ~ ("tags" -> List.empty[String])
       case s: SavedModelArchive =>
         val root = new Path(dir, TFModel.SavedModelDir)
-        SavedModelArchive.files(s.archive).foreach { case (name, bytes) => write(fs, new Path(root, name), bytes) }
+        // Every entry read and checked before the first is written (ArchiveEntries).
+        SavedModelArchive.files(s.archive, s.origin).foreach { case (name, bytes) =>
+          write(fs, ArchiveEntries.hadoop(root, name, s"entry '$name' of ${s.origin}"), bytes)
+        }
         ("kind" -> "saved_model") ~ ("tags" -> s.tags.toList)
       case r: SavedModelReference => // streamed file by file: the model is never held in memory
         val from = new Path(r.path)
         val fromFs = from.getFileSystem(r.hadoopConfiguration)
         val root = new Path(dir, TFModel.SavedModelDir)
         r.fingerprint.foreach { f =>
-          Using.resource(fromFs.open(new Path(from, f.file)))(in => Using.resource(fs.create(new Path(root, f.file), false))(in.transferTo))
+          val what = s"file '${f.file}' of SavedModel '${r.path}'"
+          Using.resource(fromFs.open(ArchiveEntries.hadoop(from, f.file, what))) { in =>
+            Using.resource(fs.create(ArchiveEntries.hadoop(root, f.file, what), false))(in.transferTo)
+          }
         }
         ("kind" -> "saved_model") ~ ("tags" -> r.tags.toList)
       case other => throw new IllegalArgumentException(s"cannot save ${other.describe}")
@@ -170,8 +176,8 @@ object TFModel {
   private def savedModelSource(path: String, tags: Seq[String], hadoopConf: Configuration, byPath: Option[Boolean]): ModelSource = {
     SavedModelFiles.checkTags(tags, s"the SavedModel '$path'")
     val root = new Path(path)
-    SavedModelFiles.checkDirectory(root.getFileSystem(hadoopConf), root, path)
-    if (byPath.getOrElse(SavedModelReference.directorySize(path, hadoopConf) > byPathAboveBytes)) {
+    val files = SavedModelFiles.checkDirectory(root.getFileSystem(hadoopConf), root, path)
+    if (byPath.getOrElse(files.map(_.size).sum > byPathAboveBytes)) {
       val reference = SavedModelReference(path, tags, hadoopConf)
       reference.check(path)
       reference
@@ -182,11 +188,13 @@ object TFModel {
   def fromSource(source: ModelSource, signatureKey: Option[String] = None): TFModel =
     new TFModel(source, signatureKey)
 
-  /** Reads a model written by [[TFModel.save]]. */
+  /** Reads a model written by [[TFModel.save]]; a symbolic link anywhere in it is refused. */
   def load(path: String, hadoopConf: Configuration = new Configuration()): TFModel = {
     val dir = new Path(path)
     val fs = dir.getFileSystem(hadoopConf)
     val metaPath = new Path(dir, MetaFile)
+    // No symbolic link anywhere in it, before anything is read.
+    if (fs.exists(dir) && fs.getFileStatus(dir).isDirectory) DirectoryFiles.list(fs, dir, path)
     if (!fs.exists(metaPath)) throw new IllegalArgumentException(s"no sparkdl model in '$path': $MetaFile is missing")
     implicit val formats: DefaultFormats.type = DefaultFormats
     def corrupt(problem: String, cause: Throwable = null): Nothing = throw new IllegalArgumentException(

@@ -124,4 +124,50 @@ class ModelLoadingErrorsSuite extends StageFixtures {
     new DeepImageFeaturizer().setModelName("ResNet50").setInputCol("image").setOutputCol("f").write.save(featurizer.toString)
     message("io.sparkdl.ml.DeepImageFeaturizer", "expected a io.sparkdl.ml.DeepImagePredictor")(DeepImagePredictor.load(featurizer.toString))
   }
+
+  test("a symbolic link in a saved stage is refused when it loads, naming the link") {
+    val secret = root.resolve("secret.txt")
+    Files.write(secret, "not the model's".getBytes(UTF_8))
+    // assets/innocent.txt -> a file outside the stage (read and copied by a re-save before)
+    val asset = savedStage("link_asset")
+    Files.createDirectories(asset.resolve("model/saved_model/assets"))
+    val innocent = asset.resolve("model/saved_model/assets/innocent.txt")
+    Files.createSymbolicLink(innocent, innocent.getParent.relativize(secret))
+    message(innocent.toString, "symbolic link")(TFTransformer.load(asset.toString))
+    // variables/ linked to a directory outside the stage
+    val variables = savedStage("link_variables")
+    val outside = root.resolve("outside_variables")
+    Files.move(variables.resolve("model/saved_model/variables"), outside)
+    Files.createSymbolicLink(variables.resolve("model/saved_model/variables"), outside)
+    message(s"$variables/model/saved_model/variables", "symbolic link")(TFTransformer.load(variables.toString))
+    // a link loop inside saved_model/
+    val loop = savedStage("link_loop")
+    Files.createSymbolicLink(loop.resolve("model/saved_model/loop"), Path.of("."))
+    message(s"$loop/model/saved_model/loop", "symbolic link")(TFTransformer.load(loop.toString))
+    // the params' metadata: a link to a file outside
+    val meta = savedStage("link_metadata")
+    val part = Using.resource(Files.list(meta.resolve("metadata")))(_.filter(_.getFileName.toString.startsWith("part-")).findFirst().get)
+    val copy = root.resolve("metadata_copy")
+    Files.move(part, copy)
+    Files.createSymbolicLink(part, copy)
+    message(part.toString, "symbolic link")(TFTransformer.load(meta.toString))
+  }
+
+  test("a symbolic link in a SavedModel directory is refused, packed or read by path, naming it") {
+    val secret = root.resolve("sm_secret.txt")
+    Files.write(secret, "secret".getBytes(UTF_8))
+    val dir = copyOf("keras_dense10", "sm_link_asset")
+    Files.createDirectories(dir.resolve("assets"))
+    Files.createSymbolicLink(dir.resolve("assets/innocent.txt"), secret)
+    val looped = copyOf("keras_dense10", "sm_link_loop")
+    Files.createSymbolicLink(looped.resolve("assets/loop"), Path.of(".."))
+    for ((_, load) <- loaders) {
+      message(s"$dir/assets/innocent.txt", "symbolic link")(load(dir.toString))
+      message(s"$looped/assets/loop", "symbolic link")(load(looped.toString))
+    }
+    // The directory itself may be a link: it is the user's own name for it.
+    val linked = root.resolve("sm_linked")
+    Files.createSymbolicLink(linked, Fixtures.path("keras_dense10"))
+    assert(TFModel.fromSavedModel(linked.toString) == dense10)
+  }
 }

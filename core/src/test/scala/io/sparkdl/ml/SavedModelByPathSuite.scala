@@ -84,7 +84,7 @@ class SavedModelByPathSuite extends StageFixtures {
     try {
       val packed = SavedModelArchive.packedBytes.get()
       val e = NamedImageModels.entry("ResNet50", Some(spark), "test")
-      val model = NamedImageModels.load(e, spark)
+      val model = NamedImageModels.load(e, spark, "test")
       assert(model.source.isInstanceOf[SavedModelReference])
       assert(model.source.signatures.contains("serving_default"))
       assert(SavedModelArchive.packedBytes.get() == packed)

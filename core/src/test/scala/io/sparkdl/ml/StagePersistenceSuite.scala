@@ -10,6 +10,7 @@ import org.apache.spark.ml.classification.LogisticRegression
 import org.apache.spark.ml.linalg.Vector
 import org.apache.spark.sql.DataFrame
 
+import io.sparkdl.model.ModelWireFormat
 import io.sparkdl.tf.Fixtures
 
 /** Save and load of the stages on their own and inside Pipelines. */
@@ -70,6 +71,48 @@ class StagePersistenceSuite extends StageFixtures {
     val noModel = new TFTransformer()
     val e2 = intercept[IllegalArgumentException](noModel.save(dir("no-model")))
     assert(e2.getMessage.contains(noModel.uid) && e2.getMessage.contains("model"), e2.getMessage)
+  }
+
+  /** keras_dense10's files and `extra` -> "escaped", zipped, as a Connect client's wire string. */
+  private def wireModelWith(extra: String, signature: Option[String]): String = {
+    val fixture = Fixtures.path("keras_dense10")
+    val bytes = new java.io.ByteArrayOutputStream()
+    scala.util.Using.resource(new java.util.zip.ZipOutputStream(bytes)) { zip =>
+      def put(name: String, data: Array[Byte]): Unit = {
+        zip.putNextEntry(new java.util.zip.ZipEntry(name)); zip.write(data); zip.closeEntry()
+      }
+      scala.util.Using.resource(Files.walk(fixture)) { files =>
+        files.filter(Files.isRegularFile(_)).sorted().forEach(f => put(fixture.relativize(f).toString, Files.readAllBytes(f)))
+      }
+      put(extra, "escaped".getBytes("UTF-8"))
+    }
+    val sig = signature.map(k => s""""$k"""").getOrElse("null")
+    ModelWireFormat.Prefix + s"""{"kind": "saved_model", "tags": ["serve"], "signature": $sig}""" + "\n" +
+      java.util.Base64.getEncoder.encodeToString(bytes.toByteArray)
+  }
+
+  test("a model whose archive has an entry leading out of the save path is refused; nothing lands outside") {
+    val base = Files.createTempDirectory("sparkdl-zip-slip-")
+    val absolute = base.resolve("ESCAPED_ABS.txt")
+    val cases = Seq(
+      ("../../../ESCAPED.txt", None), // <base>/stage0/model/saved_model/../../../ESCAPED.txt
+      ("../../../ESCAPED.txt", Some("serving_default")),
+      ("variables/../../../../ESCAPED.txt", None),
+      (absolute.toString, None)
+    )
+    for (((entry, signature), i) <- cases.zipWithIndex) {
+      // What the Connect server runs for MlCommand.Write: the params decoded, then the writer.
+      val e = intercept[IllegalArgumentException] {
+        new TFTransformer().setModel(ModelWireFormat.decode(wireModelWith(entry, signature)))
+          .write.save(base.resolve(s"stage$i").toString)
+      }
+      assert(e.getMessage.contains(s"'$entry'") && e.getMessage.contains("refused"), e.getMessage)
+      assert(!Files.exists(base.resolve(s"stage$i")), "a refused save leaves no half-written stage")
+    }
+    assert(!Files.exists(base.resolve("ESCAPED.txt")) && !Files.exists(absolute))
+    val outside = scala.util.Using.resource(Files.walk(base))(_.filter(Files.isRegularFile(_)).toArray.toSeq)
+      .map(p => base.relativize(p.asInstanceOf[Path]).toString).filter(_.contains("ESCAPED"))
+    assert(outside.isEmpty, outside)
   }
 
   test("a Pipeline [TFTransformer (vector), LogisticRegression] fits, saves, loads and predicts the same") {
