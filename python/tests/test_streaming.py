@@ -192,3 +192,59 @@ def test_image_files_stream_into_deep_image_featurizer(spark, tmp_path):
             np.testing.assert_allclose(streamed[origin], features, rtol=1e-5, atol=1e-6)
     finally:
         spark.conf.unset("spark.sparkdl.modelStore")
+
+
+def test_a_query_stopped_mid_stream_restarts_without_loss_or_repeats(spark, tmp_path, mlp):
+    """Stopped by its listener while micro-batches are still to run, then run to the end from
+    its checkpoint: the file sink holds every input row once, equal to batch."""
+    source, sink, checkpoint = tmp_path / "in", tmp_path / "out", tmp_path / "checkpoint"
+    for first in range(0, 60, 10):  # six files: one micro-batch each
+        _write(spark, source, first, 10)
+    stage = KerasTransformer(model=mlp, inputCol="features", outputCol="scores")
+
+    def start(trigger: dict):
+        stream = spark.readStream.schema(SCHEMA).option("maxFilesPerTrigger", 1)
+        stream = stream.parquet(str(source))
+        return (
+            stage.transform(stream).writeStream.format("parquet")
+            .option("checkpointLocation", str(checkpoint))
+            .trigger(**trigger)
+            .start(str(sink))
+        )
+
+    first = start({"processingTime": "0 seconds"})
+    # Waits for the first committed micro-batch, then stops the query wherever the next one is
+    # (planned, running, or writing): whatever the point, the restart must neither lose nor
+    # repeat a row.
+    while first.lastProgress is None or first.lastProgress["numInputRows"] == 0:
+        assert not first.awaitTermination(0.05), f"the query ended: {first.exception()}"
+    first.stop()
+    second = start({"availableNow": True})
+    second.awaitTermination()
+    streamed = _rows(spark.read.parquet(str(sink)), "scores")
+    batch = _rows(_as_batch(spark, tmp_path, stage.transform), "scores")
+    _assert_stream_equals_batch(streamed, batch, 60)
+
+
+@pytest.mark.parametrize("handle_invalid", ["error", "keep"])
+def test_invalid_rows_on_a_stream(spark, tmp_path, mlp, handle_invalid):
+    stage = KerasTransformer(
+        model=mlp, inputCol="features", outputCol="scores", handleInvalid=handle_invalid
+    )
+    if handle_invalid == "keep":
+        streamed = _rows(_stream_twice(spark, tmp_path, stage.transform, nulls=True), "scores")
+        batch = _rows(_as_batch(spark, tmp_path, stage.transform), "scores")
+        _assert_stream_equals_batch(streamed, batch, 75)
+        assert sum(v is None for v in streamed.values()) == 25
+        return
+    _write(spark, tmp_path / "in", 0, 9, nulls=True)
+    stream = spark.readStream.schema(SCHEMA).parquet(str(tmp_path / "in"))
+    query = (
+        stage.transform(stream).writeStream.format("memory").queryName("invalid_rows")
+        .trigger(availableNow=True).start()
+    )
+    with pytest.raises(Exception) as failure:
+        query.awaitTermination()
+    message = str(failure.value)
+    assert "KerasTransformer" in message and "inputCol column 'features'" in message, message
+    assert "null" in message, message
