@@ -39,6 +39,7 @@ _LAZY.update({
     "registerKerasImageUDF": "sparkdl.udf",
     "TFModel": "sparkdl.model",
     "TFInputGraph": "sparkdl.graph.input",
+    "imageInputPlaceholder": "sparkdl.image",  # in sparkdl 1.x's __all__
 })
 
 __all__ = ["__version__", "bundled_jars", "session", *_LAZY]
@@ -98,6 +99,7 @@ for _old, _new in {
     "sparkdl.estimators": "sparkdl",
     "sparkdl.estimators.keras_image_file_estimator": "sparkdl.keras_image",
     "sparkdl.udf.keras_image_model": "sparkdl.udf",
+    "sparkdl.transformers.utils": "sparkdl.image",  # imageInputPlaceholder
 }.items():
     _module_alias(_old, _new, "sparkdl 1.x's module path")
 del _old, _new

@@ -34,11 +34,15 @@ if TYPE_CHECKING:
 __all__ = [
     "OcvType",
     "PIL_decode",
+    "PIL_decode_and_resize",
     "PIL_to_imageStruct",
     "columnSchema",
     "createResizeImageUDF",
+    "filesToDF",
+    "fixColorChannelOrdering",
     "imageArrayToStruct",
     "imageFields",
+    "imageInputPlaceholder",
     "imageSchema",
     "imageStructToArray",
     "imageStructToPIL",
@@ -335,6 +339,42 @@ def PIL_decode(raw_bytes: bytes) -> np.ndarray:
         return PIL_to_imageStruct(img)
 
 
+def PIL_decode_and_resize(size: tuple[int, int]) -> Callable[[bytes], np.ndarray]:  # noqa: N802
+    """A ``decode_f`` for :func:`readImagesWithCustomFn` that decodes with PIL and resizes to
+    ``size`` ``(width, height)`` with PIL's ``Image.resize`` (its default filter), as sparkdl
+    1.x's."""
+
+    def decode(raw_bytes: bytes) -> np.ndarray:
+        from io import BytesIO
+
+        from PIL import Image
+
+        with Image.open(BytesIO(raw_bytes)) as img:
+            return PIL_to_imageStruct(img.resize(tuple(size)))
+
+    return decode
+
+
+def fixColorChannelOrdering(currentOrder: str, imgAry: np.ndarray) -> np.ndarray:  # noqa: N802,N803
+    """``imgAry``, whose channels are in ``currentOrder`` (``"RGB"``, ``"BGR"`` or ``"L"``), in
+    the image struct's order (B, G, R), as sparkdl 1.x's. ``"L"`` takes one channel: a
+    (height, width) array or one of (height, width, 1) (1.x refused every image there)."""
+    if currentOrder == "RGB":
+        return imgAry[..., ::-1]
+    if currentOrder == "BGR":
+        return imgAry
+    if currentOrder == "L":
+        if imgAry.ndim != 2 and not (imgAry.ndim == 3 and imgAry.shape[2] == 1):
+            raise ValueError(
+                "fixColorChannelOrdering: channel order 'L' is one channel; expected an array of "
+                f"shape (height, width) or (height, width, 1); got shape {imgAry.shape}"
+            )
+        return imgAry
+    raise ValueError(
+        f"fixColorChannelOrdering: currentOrder is {currentOrder!r}; expected 'L', 'RGB' or 'BGR'"
+    )
+
+
 def _partitions(value: Any, caller: str, name: str) -> int | None:
     if value is None:
         return None
@@ -352,6 +392,52 @@ def _decode_file(
         return origin, None if array is None else imageArrayToStruct(array, origin=origin)
     except Exception:  # a file that cannot be decoded is a null image, not a failed job
         return origin, None
+
+
+def filesToDF(sc: Any, path: str, numPartitions: int | None = None) -> DataFrame:  # noqa: N802
+    """Read files into a DataFrame of their bytes, as sparkdl 1.x's ``imageIO.filesToDF``.
+
+    Parameters
+    ----------
+    sc
+        The SparkContext.
+    path
+        A file, a directory (its files, not its subdirectories) or a glob, as Hadoop takes them.
+    numPartitions
+        Partitions of the result. Default: the SparkContext's default parallelism.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``filePath`` (the file's URI) and ``fileData`` (its bytes), both not null.
+    """
+    numPartitions = _partitions(numPartitions, "filesToDF", "numPartitions")
+    numPartitions = numPartitions or sc.defaultParallelism
+    spark = SparkSession.builder.getOrCreate()  # sc's session
+    _refuse_connect(spark, "filesToDF")
+    files = sc.binaryFiles(path, minPartitions=numPartitions).repartition(numPartitions)
+    schema = StructType(
+        [StructField("filePath", StringType(), False), StructField("fileData", BinaryType(), False)]
+    )
+    return spark.createDataFrame(files.map(lambda f: (f[0], bytearray(f[1]))), schema)
+
+
+def imageInputPlaceholder(nChannels: int | None = None) -> Any:  # noqa: N802,N803 - 1.x's name
+    """A TF1 placeholder for a batch of float32 images, ``[batch, height, width, nChannels]``
+    (sizes unknown), named ``sparkdl_image_input``, as sparkdl 1.x's: the input of a graph built
+    for :class:`~sparkdl.ml.TFImageTransformer` (``inputTensor``). Call it while a
+    ``tf.Graph`` is the default graph (``with tf.Graph().as_default():``)."""
+    import tensorflow as tf
+
+    if tf.executing_eagerly():
+        raise RuntimeError(
+            "imageInputPlaceholder makes a TF1 placeholder, which needs a graph: call it inside "
+            "`with tf.Graph().as_default():` (or build the model as a TF2 function or Keras "
+            "model and pass it as model=)"
+        )
+    return tf.compat.v1.placeholder(
+        tf.float32, [None, None, None, nChannels], name="sparkdl_image_input"
+    )
 
 
 def readImagesWithCustomFn(

@@ -71,6 +71,29 @@ def _loaded_image(
     return _model_image(value, uri, expected, f"{stage}: imageLoader returned", f"'{uri}'")
 
 
+def _stored_image(uri: str, loader: Callable[[str], Any], stage: str) -> Row | None:
+    """``loader(uri)``, an RGB(A) array (or a batch of one), as an image struct stored B, G,
+    R(, A) (:func:`sparkdl.image.imageArrayToStruct`); None, logged, when the loader fails or
+    its array is no image."""
+    from sparkdl.image import imageArrayToStruct
+
+    try:
+        array = np.asarray(loader(uri))
+        if array.ndim == 4 and array.shape[0] == 1:
+            array = array[0]
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)
+        if array.ndim == 3 and array.shape[2] in (3, 4):
+            array = array[..., [2, 1, 0, 3][: array.shape[2]]]  # RGB(A) -> BGR(A)
+        return imageArrayToStruct(array, origin=uri)
+    except Exception as e:  # noqa: BLE001 - as 1.x: an image that fails to load is null
+        _log.warning(
+            "%s: imageLoader gave no image for '%s' (%s: %s); its loaded image is null",
+            stage, uri, type(e).__name__, e,
+        )
+        return None
+
+
 def _model_image(value: Any, origin: str, expected: tuple | None, what: str, where: str) -> Row:
     """``value``, an image for a model of input (height, width, channels) ``expected`` (None, or
     None in a dimension, where any size goes), as a float32 image struct in its own channel order;
@@ -143,6 +166,14 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         ``"vector"`` (default) or ``"array"``.
     batchSize
         Images per model run. Default: 1024.
+    kerasFitParams
+        Kept as sparkdl 1.x kept it, for the transformers ``KerasImageFileEstimator.fit`` returns:
+        the ``kerasFitParams`` the model was trained with. Not used to transform.
+
+    A transformer fitted by :class:`KerasImageFileEstimator` has the estimator's params (with
+    the param map's values); its ``modelFile`` is the file training started from, as in sparkdl
+    1.x, while it runs the trained model (``model``). Setting ``modelFile`` on it runs that
+    file's model instead.
     """
 
     modelFile = Param(
@@ -161,6 +192,11 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         Params._dummy(), "batchSize", "Images per model run (> 0). Default: 1024.",
         typeConverter=TypeConverters.toInt,
     )
+    kerasFitParams = Param(
+        Params._dummy(), "kerasFitParams",
+        "The Keras fit arguments the model was trained with (not used to transform). "
+        "Default: {'verbose': 1}.",
+    )
 
     def __init__(
         self,
@@ -174,7 +210,7 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         model: Any = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", batchSize=1024)
+        self._setDefault(outputMode="vector", batchSize=1024, kerasFitParams={"verbose": 1})
         self._model = model
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "modelFile": modelFile,
@@ -182,8 +218,28 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         }.items() if v is not None}
         self._set(**kwargs)
 
+    def setParams(self, **kwargs: Any) -> KerasImageFileTransformer:
+        """Sets the given params (``modelFile`` as :meth:`setModelFile` does)."""
+        if kwargs.get("modelFile") is not None:
+            self._model = None
+        return self._set(**kwargs)
+
+    def setInputCol(self, value: str) -> KerasImageFileTransformer:
+        return self._set(inputCol=value)
+
+    def setOutputCol(self, value: str) -> KerasImageFileTransformer:
+        return self._set(outputCol=value)
+
     def setModelFile(self, value: str) -> KerasImageFileTransformer:
+        """Sets the Keras file to run; it replaces a ``model`` object (a fitted model's)."""
+        self._model = None
         return self._set(modelFile=value)
+
+    def setKerasFitParams(self, value: dict[str, Any]) -> KerasImageFileTransformer:
+        return self._set(kerasFitParams=value)
+
+    def getKerasFitParams(self) -> dict[str, Any]:
+        return self.getOrDefault(self.kerasFitParams)
 
     def setImageLoader(self, value: Callable[[str], Any]) -> KerasImageFileTransformer:
         return self._set(imageLoader=value)
@@ -205,6 +261,31 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
 
     def getBatchSize(self) -> int:
         return self.getOrDefault(self.batchSize)
+
+    def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
+        return "__sdl_img"
+
+    def loadImagesInternal(self, dataframe: DataFrame, inputCol: str) -> DataFrame:  # noqa: N802,N803
+        """``dataframe`` with a column ``__sdl_img`` of the images ``imageLoader`` makes of the
+        URIs in column ``inputCol``, as sparkdl 1.x's method: image structs
+        (:mod:`sparkdl.image`) whose pixels are the loader's RGB(A) array stored B, G, R(, A),
+        with the URI as ``origin``; null where the loader fails or returns no image (the Python
+        worker logs why, as :meth:`transform` does)."""
+        from sparkdl.image import columnSchema
+
+        if inputCol not in dataframe.columns:
+            raise ValueError(
+                f"KerasImageFileTransformer {self.uid}: loadImagesInternal: inputCol "
+                f"'{inputCol}' is not a column; expected one of {dataframe.columns}"
+            )
+        if not self.isDefined(self.imageLoader):
+            raise ValueError(f"KerasImageFileTransformer {self.uid}: param imageLoader is not set")
+        loader = self.getImageLoader()
+        stage = f"KerasImageFileTransformer {self.uid}"
+        load = F.udf(
+            lambda uri: None if uri is None else _stored_image(uri, loader, stage), columnSchema
+        )
+        return dataframe.withColumn(self._loadedImageCol(), load(F.col(inputCol)))
 
     def _tf_model(self) -> TFModel:
         """The model to run."""
@@ -331,6 +412,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
     Only ``kerasOptimizer``, ``kerasLoss``, ``kerasFitParams``, ``outputCol`` and ``outputMode``
     may vary between param maps, as in the original.
+
+    Each param has sparkdl 1.x's setter and getter (``setKerasFitParams``,
+    ``getKerasOptimizer``, ...); setters return the estimator. Defaults as in 1.x:
+    ``kerasOptimizer`` ``'adam'``, ``kerasFitParams`` ``{'verbose': 1}``, ``outputMode``
+    ``'vector'``, ``outputCol`` ``<uid>__output``.
     """
 
     modelFile = Param(Params._dummy(), "modelFile", "A Keras model file (.keras or .h5).",
@@ -341,11 +427,12 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
                        "The fitted transformer's output: 'vector' or 'array'. Default: 'vector'.",
                        typeConverter=TypeConverters.toString)
     kerasOptimizer = Param(Params._dummy(), "kerasOptimizer",
-                           "A Keras optimizer (name or object), as compile takes it.")
+                           "A Keras optimizer (name or object), as compile takes it. "
+                           "Default: 'adam'.")
     kerasLoss = Param(Params._dummy(), "kerasLoss", "A Keras loss (name or object).")
     kerasFitParams = Param(Params._dummy(), "kerasFitParams",
                            "Keras fit's arguments: epochs, batch_size, shuffle, verbose, "
-                           "validation_split. Default: {}.")
+                           "validation_split. Default: {'verbose': 1}.")
 
     def __init__(
         self,
@@ -361,7 +448,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         kerasFitParams: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", kerasFitParams={})
+        self._setDefault(outputMode="vector", kerasOptimizer="adam",
+                         kerasFitParams={"verbose": 1})
         self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
                          self.outputCol, self.outputMode]
         kwargs = {k: v for k, v in {
@@ -374,6 +462,64 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
     def setParams(self, **kwargs: Any) -> KerasImageFileEstimator:
         return self._set(**kwargs)
+
+    # sparkdl 1.x's setters and getters (1.x spelt one setter "seKerasLoss").
+    def setInputCol(self, value: str) -> KerasImageFileEstimator:
+        return self._set(inputCol=value)
+
+    def setOutputCol(self, value: str) -> KerasImageFileEstimator:
+        return self._set(outputCol=value)
+
+    def setLabelCol(self, value: str) -> KerasImageFileEstimator:
+        return self._set(labelCol=value)
+
+    def setModelFile(self, value: str) -> KerasImageFileEstimator:
+        return self._set(modelFile=value)
+
+    def getModelFile(self) -> str:
+        return self.getOrDefault(self.modelFile)
+
+    def setImageLoader(self, value: Callable[[str], Any]) -> KerasImageFileEstimator:
+        return self._set(imageLoader=value)
+
+    def getImageLoader(self) -> Callable[[str], Any]:
+        return self.getOrDefault(self.imageLoader)
+
+    def setKerasOptimizer(self, value: Any) -> KerasImageFileEstimator:
+        return self._set(kerasOptimizer=value)
+
+    def getKerasOptimizer(self) -> Any:
+        return self.getOrDefault(self.kerasOptimizer)
+
+    def setKerasLoss(self, value: Any) -> KerasImageFileEstimator:
+        return self._set(kerasLoss=value)
+
+    def getKerasLoss(self) -> Any:
+        return self.getOrDefault(self.kerasLoss)
+
+    def setKerasFitParams(self, value: dict[str, Any]) -> KerasImageFileEstimator:
+        return self._set(kerasFitParams=value)
+
+    def getKerasFitParams(self) -> dict[str, Any]:
+        return self.getOrDefault(self.kerasFitParams)
+
+    def setOutputMode(self, value: str) -> KerasImageFileEstimator:
+        return self._set(outputMode=value)
+
+    def getOutputMode(self) -> str:
+        return self.getOrDefault(self.outputMode)
+
+    def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
+        return "__sdl_img"
+
+    def loadImagesInternal(self, dataframe: DataFrame, inputCol: str) -> DataFrame:  # noqa: N802,N803
+        """As :meth:`KerasImageFileTransformer.loadImagesInternal`, with this estimator's
+        ``imageLoader``."""
+        loader = KerasImageFileTransformer()
+        loader._resetUid(self.uid)
+        if self.isDefined(self.imageLoader):
+            loader.setImageLoader(self.getImageLoader())
+        return loader.loadImagesInternal(dataframe, inputCol)
 
     def _error(self, message: str) -> ValueError:
         return ValueError(f"KerasImageFileEstimator {self.uid}: {message}")
@@ -493,10 +639,14 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
                         explain(dataset, e)
                     raise
                 v = values[index]
+                # As 1.x: the estimator's params with the map's values (modelFile: the file
+                # training started from); the transformer runs the trained model.
                 transformer = KerasImageFileTransformer(
                     inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
-                    imageLoader=loader, model=fitted.getOrDefault(fitted.model),
+                    imageLoader=loader, modelFile=v["modelFile"],
+                    model=fitted.getOrDefault(fitted.model),
                 )
+                transformer.setKerasFitParams(v["kerasFitParams"])
                 transformer.history = fitted.history  # for sparkdl.plot.training_curves
                 return index, transformer
 

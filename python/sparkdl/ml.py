@@ -169,6 +169,10 @@ class KerasTransformer(_KerasTransformer):
         A Keras model, a Keras file (``.keras``, ``.h5``), or a
         :class:`~sparkdl.model.TFModel` (e.g. :meth:`TFModel.from_keras`). Models become
         SavedModels in Python; the JVM never needs Keras.
+    modelFile
+        A Keras file (``.keras``, ``.h5``), as sparkdl 1.x's KerasTransformer took it: sets
+        ``model`` to the model of that file. Python only, not a param: :meth:`getModelFile` gives
+        the file while ``model`` is the one loaded from it; a saved stage keeps the model.
     custom_objects
         Passed to ``keras.models.load_model`` for a Keras file. Python only, not a param.
     safe_mode
@@ -182,13 +186,41 @@ class KerasTransformer(_KerasTransformer):
     def __init__(
         self,
         *,
+        modelFile: str | os.PathLike | None = None,
         custom_objects: Mapping[str, Any] | None = None,
         safe_mode: bool = True,
         **kwargs: Any,
     ) -> None:
         self._custom_objects = custom_objects  # before super().__init__, which sets the model
         self._safe_mode = safe_mode
-        super().__init__(**kwargs)
+        # (path, the TFModel loaded from it): the path is the model file while that model is set.
+        self._model_file: tuple[str, TFModel] | None = None
+        super().__init__(**self._with_model_file(modelFile, kwargs))
+
+    def _with_model_file(
+        self, modelFile: str | os.PathLike | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``kwargs`` with ``modelFile`` as ``model``, which takes Keras files."""
+        if modelFile is None:
+            return kwargs
+        who = f"KerasTransformer {self.uid}" if hasattr(self, "uid") else "KerasTransformer"
+        if kwargs.get("model") is not None:
+            raise ValueError(
+                f"{who}: pass model or modelFile (its 1.x name for a "
+                "Keras file), not both"
+            )
+        if not isinstance(modelFile, str | os.PathLike):
+            raise TypeError(
+                f"{who}: modelFile: expected the path of a Keras file "
+                f"(.keras or .h5); found a {type(modelFile).__name__}"
+            )
+        return {**kwargs, "model": modelFile}
+
+    def setParams(  # type: ignore[override]
+        self, *, modelFile: str | os.PathLike | None = None, **kwargs: Any
+    ) -> KerasTransformer:
+        """Sets the given params; ``modelFile`` (a Keras file) sets ``model``."""
+        return super().setParams(**self._with_model_file(modelFile, kwargs))
 
     def setModel(  # type: ignore[override]
         self, value: Any, custom_objects: Mapping[str, Any] | None = None
@@ -197,6 +229,17 @@ class KerasTransformer(_KerasTransformer):
         if custom_objects is not None:
             self._custom_objects = custom_objects
         return self._set(model=value)
+
+    def setModelFile(self, value: str | os.PathLike) -> KerasTransformer:  # noqa: N802 - 1.x's
+        """Sets :py:attr:`model` to the model of a Keras file (``.keras``, ``.h5``)."""
+        return self._set(**self._with_model_file(value, {}))
+
+    def getModelFile(self) -> str | None:  # noqa: N802 - sparkdl 1.x's name
+        """The Keras file ``model`` was loaded from; None when it was set otherwise."""
+        if self._model_file is None or not self.isSet(self.model):
+            return None
+        path, loaded = self._model_file
+        return path if self.getOrDefault(self.model) is loaded else None
 
     def _set(self, **kwargs: Any) -> KerasTransformer:
         model = kwargs.get("model")
@@ -208,6 +251,8 @@ class KerasTransformer(_KerasTransformer):
                 getattr(self, "_custom_objects", None),
                 safe_mode=getattr(self, "_safe_mode", True),
             )
+            if isinstance(model, str | os.PathLike):
+                self._model_file = (os.fspath(model), kwargs["model"])
         return super()._set(**kwargs)
 
 
