@@ -127,21 +127,24 @@ register_model = registerModelUDF
 
 
 def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
-    spark: SparkSession | str,
-    name: Any,
+    spark: SparkSession | str | None = None,
+    name: Any = None,
     model_or_file: Any = None,
     preprocessor: Callable[[np.ndarray], Any] | None = None,
     *,
     channel_order: str = "RGB",
     resize_method: str = "area",
     batch_size: int = 1024,
+    udf_name: str | None = None,
+    keras_model_or_file_path: Any = None,
 ) -> ModelUDF:
     """Register a Keras image model as the SQL function ``name`` over an image struct column.
 
     ``SELECT name(image) FROM images`` runs the model on the images of column ``image`` (Spark's
     image struct, as :func:`sparkdl.readImages` gives them), batched on the executors like
     :func:`registerModelUDF`'s functions. The original sparkdl's form without ``spark``,
-    ``registerKerasImageUDF(name, model_or_file, preprocessor)``, uses the active session.
+    ``registerKerasImageUDF(name, model_or_file, preprocessor)``, or with its keywords
+    ``udf_name=`` and ``keras_model_or_file_path=``, uses the active session.
 
     Parameters
     ----------
@@ -172,6 +175,18 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     """
     if isinstance(spark, str):  # the original's (name, model_or_file, preprocessor)
         spark, name, model_or_file, preprocessor = _active(), spark, name, model_or_file
+    if udf_name is not None or keras_model_or_file_path is not None:  # the original's keywords
+        if name is not None or model_or_file is not None:
+            raise TypeError(
+                "registerKerasImageUDF: pass the function's name and model either as name= and "
+                "model_or_file= or as sparkdl 1.x's udf_name= and keras_model_or_file_path=, "
+                "not both"
+            )
+        name, model_or_file = udf_name, keras_model_or_file_path
+    if spark is None:
+        spark = _active()
+    if name is None or model_or_file is None:
+        raise TypeError("registerKerasImageUDF: expected a function name and a model (or file)")
     from sparkdl import _connect
 
     if _connect.is_connect_session(spark):

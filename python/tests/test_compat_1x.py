@@ -237,3 +237,21 @@ def test_pil_decode_and_resize_and_fix_color_channel_ordering(images):
         fixColorChannelOrdering("L", rgb)
     with pytest.raises(ValueError, match="currentOrder is 'HSV'"):
         fixColorChannelOrdering("HSV", rgb)
+
+
+def test_register_keras_image_udf_takes_1x_keywords(spark, images):
+    from sparkdl.udf import registerKerasImageUDF
+
+    folder, model_file, _ = images
+    registerKerasImageUDF(udf_name="compat_probs", keras_model_or_file_path=model_file)
+    df = sparkdl.readImages(str(folder), dropInvalid=True)  # the folder holds model.keras too
+    got = {
+        r.origin: np.asarray(r.p)
+        for r in df.selectExpr("origin", "compat_probs(image) AS p").collect()
+    }
+    model = keras.models.load_model(model_file)
+    origin = sorted(got)[0]
+    rgb = np.asarray(Image.open(origin.removeprefix("file:")).convert("RGB"), np.float32)[None]
+    np.testing.assert_allclose(got[origin], model.predict(rgb, verbose=0)[0], atol=1e-5)
+    with pytest.raises(TypeError, match="not both"):
+        registerKerasImageUDF(spark, "x", model_file, udf_name="y")
