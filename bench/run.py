@@ -939,7 +939,7 @@ def main(argv: list[str]) -> int:
         )
     if suite.stream_data:
         notes.append(st.describe(suite.stream_data))
-        notes += report.stream_findings(suite.stream_timings)
+        notes += report.stream_findings(suite.stream_timings, suite.stream_data["batches"])
     notes += report.mode_findings(suite.timings)
     if suite.modes:
         notes.append(
