@@ -393,6 +393,8 @@ def render(
         f"{h}sparkdl benchmark ({meta['mode']}, {meta['started']}, master {meta['master']}, "
         f"{meta['partitions']} partitions, block/batch {meta['block_size']})"
     )
+    if meta.get("cpu"):
+        parts.append(f"CPU: {meta['cpu']}.")
     load = meta.get("machine", {})
     parts.append(
         f"Other processes took {load.get('other_processes_cpu_share', 0) * 100:.0f}% of the CPUs "
