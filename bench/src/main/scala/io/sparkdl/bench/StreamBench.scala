@@ -38,7 +38,7 @@ object StreamBench {
     vectors(values, column, features, distinct, seed)
   }
 
-  /** Values 0 .. rows - 1 in `partitions` partitions, as [[rateRows]] makes them: the batch twin. */
+  /** Values 0 .. rows - 1 in `partitions` partitions, made as [[rateRows]] makes them. */
   def rangeRows(
       spark: SparkSession,
       column: String,
