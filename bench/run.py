@@ -26,12 +26,14 @@ from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
 from sparkdl_bench import peak as pk  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
+from sparkdl_bench import streaming as st  # noqa: E402
 from sparkdl_bench import training as tr  # noqa: E402
 from sparkdl_bench.flops import flops_per_row  # noqa: E402
 from sparkdl_bench.measure import (  # noqa: E402
     MachineLoad,
     PeakMemory,
     Timing,
+    cpu_description,
     descendants,
     timed,
     warm_up,
@@ -106,6 +108,10 @@ class Config:
     image_count: int = 2_000
     image_size: int = 224
     image_runs: int = 5
+    # The streaming section: micro-batches of this many rows, this many of them.
+    stream_rows_per_batch: int = 10_000
+    stream_batches: int = 10
+    stream_runs: int = 5
 
 
 QUICK = Config(
@@ -118,6 +124,9 @@ QUICK = Config(
     task_cost_tasks=50,
     image_count=200,
     image_runs=3,
+    stream_rows_per_batch=4_096,
+    stream_batches=5,
+    stream_runs=3,
 )
 FULL = Config(
     "full",
@@ -178,6 +187,28 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--image-methods",
         default=",".join(im.IMAGE_METHODS),
         help="comma-separated, of: " + ", ".join(im.IMAGE_METHODS),
+    )
+    p.add_argument(
+        "--streaming",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the streaming section: the mlp over a rate-micro-batch stream, sparkdl vs "
+        "predict_batch_udf on the stream and sparkdl on the same rows in batch (default: yes)",
+    )
+    p.add_argument(
+        "--stream-rows-per-batch",
+        type=int,
+        help="rows per micro-batch of the streaming section (default 4,096 quick, 10,000 full)",
+    )
+    p.add_argument(
+        "--stream-batches",
+        type=int,
+        help="micro-batches per stream run (default 5 quick, 10 full)",
+    )
+    p.add_argument(
+        "--stream-methods",
+        default=",".join(st.STREAM_METHODS),
+        help="comma-separated, of: " + ", ".join(st.STREAM_METHODS),
     )
     p.add_argument(
         "--featurizer",
@@ -244,6 +275,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name in args.image_methods.split(","):
         if name not in im.IMAGE_METHODS:
             p.error(f"unknown image method '{name}'; expected some of {','.join(im.IMAGE_METHODS)}")
+    for name in args.stream_methods.split(","):
+        if name not in st.STREAM_METHODS:
+            p.error(
+                f"unknown stream method '{name}'; expected some of {','.join(st.STREAM_METHODS)}"
+            )
+    for flag, value in (
+        ("--stream-rows-per-batch", args.stream_rows_per_batch),
+        ("--stream-batches", args.stream_batches),
+    ):
+        if value is not None and value < 1:
+            p.error(f"{flag} is {value}; expected at least 1")
     # The correctness check takes the first 10 images; the model's two strided convolutions
     # need 11 pixels.
     for flag, value, least in (
@@ -354,6 +396,8 @@ class Suite:
         self.image_timings: dict[str, Timing] = {}
         self.image_checks: dict[str, float] = {}
         self.image_data: dict[str, Any] = {}
+        self.stream_timings: dict[str, Timing] = {}
+        self.stream_data: dict[str, Any] = {}
         self.training: dict[str, Any] = {}
         self.fresh_seed = MODEL_SEED + 1000
         self.first_action_s: float | None = None
@@ -562,6 +606,55 @@ class Suite:
             self.image_timings[key] = t
             log(
                 f"images: {im.IMAGE_METHODS[key]}: {t.median:,.0f} images/s "
+                f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
+            )
+
+    # ---- streaming (the mlp over a rate-micro-batch stream) ----------------------------
+
+    def run_streaming(self) -> None:
+        name, cfg = st.MODEL, self.cfg
+        model = self.model(name)
+        methods = st.StreamMethods(
+            self.spark,
+            model,
+            self.args.stream_rows_per_batch or cfg.stream_rows_per_batch,
+            self.args.stream_batches or cfg.stream_batches,
+            cfg.partitions,
+            cfg.block_size,
+            DATA_SEED,
+            self.workdir,
+        )
+        keys = self.args.stream_methods.split(",")
+        log(
+            f"streaming: {name}, {methods.batches} micro-batches of {methods.rows_per_batch:,} "
+            f"rows from rate-micro-batch, {methods.partitions} partitions"
+        )
+        checks = {}
+        for key in st.MODEL_METHODS:
+            if key in keys:
+                # Only the first CHECK_ROWS rows exist in the check's micro-batch.
+                out = methods.first_rows(key, CHECK_ROWS)
+                checks[key] = check_outputs(st.STREAM_METHODS[key], model, out)
+        if checks:
+            log(f"streaming: outputs match TF Python (max diff {max(checks.values()):.2g})")
+        self.stream_data = {
+            "model": name,
+            "rows": methods.rows,
+            "rows_per_batch": methods.rows_per_batch,
+            "batches": methods.batches,
+            "partitions": methods.partitions,
+            "distinct": st.DISTINCT,
+            "block_size": cfg.block_size,
+            "check_rows": CHECK_ROWS,
+            "checks": checks,
+        }
+        jobs = methods.jobs()
+        runs = self.args.runs or cfg.stream_runs
+        found = self.rounds({k: jobs[k] for k in keys}, methods.rows, runs)
+        for key, t in found.items():
+            self.stream_timings[key] = t
+            log(
+                f"streaming: {st.STREAM_METHODS[key]}: {t.median:,.0f} rows/s "
                 f"({t.low:,.0f} - {t.high:,.0f}); peak RSS MB {t.peak_rss_mb}"
             )
 
@@ -780,6 +873,8 @@ def main(argv: list[str]) -> int:
         # A failing method or scaling run is reported, not fatal (a wrong result still is).
         steps = [("peak", suite.run_peak)] if args.peak and models_of(args) else []
         steps += [(f"model {n}", lambda n=n: suite.run_model(n)) for n in models_of(args)]
+        if args.streaming:
+            steps.append(("streaming", suite.run_streaming))
         if args.images:
             steps.append(("images", suite.run_images))
         if args.training:
@@ -843,6 +938,9 @@ def main(argv: list[str]) -> int:
             f"and predict_batch_udf equal Keras on PIL's pixels within {TOLERANCE:g}; max diffs "
             f"{suite.image_checks}."
         )
+    if suite.stream_data:
+        notes.append(st.describe(suite.stream_data))
+        notes += report.stream_findings(suite.stream_timings, suite.stream_data["batches"])
     notes += report.mode_findings(suite.timings)
     if suite.modes:
         notes.append(
@@ -878,11 +976,13 @@ def main(argv: list[str]) -> int:
         task_cost,
     )
     found += report.image_targets(suite.image_timings)
+    found += report.stream_targets(suite.stream_timings)
     results: dict[str, Any] = {
         "meta": {
             "mode": cfg.mode,
             "started": started.isoformat(),
             "master": f"local[{args.slots}]",
+            "cpu": cpu_description(),
             "partitions": cfg.partitions,
             "block_size": cfg.block_size,
             "machine": machine,
@@ -923,6 +1023,10 @@ def main(argv: list[str]) -> int:
             "timings": {k: t.to_json() for k, t in suite.image_timings.items()},
             "correctness_max_abs_diff": suite.image_checks,
         },
+        "streaming": {
+            **suite.stream_data,
+            "timings": {k: t.to_json() for k, t in suite.stream_timings.items()},
+        },
         "partition_cost_split": spark_share,
         "task_cost": task_cost,
         "task_cost_timings": {f"{k}/{p}": t.to_json() for (k, p), t in suite.task_cost.items()},
@@ -944,6 +1048,7 @@ def main(argv: list[str]) -> int:
             suite.image_timings,
             found,
             markdown=markdown,
+            streams=suite.stream_timings,
         )
         for markdown in (False, True)
     )

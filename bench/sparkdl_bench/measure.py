@@ -143,6 +143,35 @@ class PeakMemory:
         }
 
 
+# ---- the machine ---------------------------------------------------------------------------
+
+
+def cpu_description() -> str:
+    """The CPU the run had: its model name, cores, and the vector extensions that decide TF's
+    kernels (from /proc/cpuinfo; "unknown CPU" where it is missing)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return f"unknown CPU, {os.cpu_count()} cores"
+    fields: dict[str, str] = {}
+    for line in lines:
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get("flags", "").split())
+    found = [
+        label
+        for flag, label in (
+            ("avx2", "AVX2"),
+            ("avx512f", "AVX-512"),
+            ("avx512_bf16", "AVX-512 BF16"),
+            ("amx_tile", "AMX"),
+        )
+        if flag in flags
+    ]
+    extensions = f" ({', '.join(found)})" if found else ""
+    return f"{fields.get('model name', 'unknown CPU')}, {os.cpu_count()} cores{extensions}"
+
+
 # ---- how busy the machine was -------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from sparkdl_bench.images import CEILING, IMAGE_METHODS
 from sparkdl_bench.measure import Timing
 from sparkdl_bench.methods import LABELS, bridge_key, mode_key
+from sparkdl_bench.streaming import REFERENCE as STREAM_REFERENCE
+from sparkdl_bench.streaming import STREAM_METHODS
 
 REFERENCE = "sparkdl_py"
 #: A mode beating the default by more than this (median rows/s) is called out in the notes.
@@ -190,6 +192,67 @@ def image_targets(images: dict[str, Timing]) -> list[Target]:
     ]
 
 
+def stream_targets(streams: dict[str, Timing]) -> list[Target]:
+    """The streaming section's goal: sparkdl against predict_batch_udf on the same stream."""
+    num, den = streams.get(STREAM_REFERENCE), streams.get("predict_batch_udf_stream")
+    return [
+        Target(
+            "sparkdl stream >= 3x predict_batch_udf on the same stream (mlp)",
+            num.median / den.median if num and den else None,
+            3.0,
+            ">=",
+        )
+    ]
+
+
+def stream_findings(streams: dict[str, Timing], batches: int | None = None) -> list[str]:
+    """What streaming costs sparkdl against the same rows in batch, and what share of each
+    method's time making the rows takes (the rows alone, no model, over each method's time);
+    with ``batches`` (micro-batches a run), what the model adds per micro-batch."""
+    lines = []
+    stream, batch = streams.get("sparkdl_stream"), streams.get("sparkdl_batch")
+    if stream and batch:
+        lines.append(
+            f"Streaming: sparkdl on the stream runs at {stream.median / batch.median:.2f}x the "
+            f"same rows in batch ({_rate(stream.median)} vs {_rate(batch.median)} rows/s, "
+            "median)."
+        )
+
+    def seconds(t: Timing) -> float:
+        return t.rows / t.median
+
+    rows_stream, rows_batch = streams.get("rows_stream"), streams.get("rows_batch")
+    if stream and batch and rows_stream and rows_batch and batches:
+        # What the model adds over making the rows, per micro-batch and per row, in both.
+        model_stream = seconds(stream) - seconds(rows_stream)
+        model_batch = seconds(batch) - seconds(rows_batch)
+        lines.append(
+            f"Streaming: sparkdl's model adds {model_stream / batches * 1e3:.1f} ms a micro-batch "
+            f"over the rows alone on the stream ({model_stream / stream.rows * 1e6:.2f} us a "
+            f"row), {model_batch / batch.rows * 1e6:.2f} us a row in batch (one job); the rows "
+            f"alone take {seconds(rows_stream) / batches * 1e3:.1f} ms a micro-batch on the "
+            f"stream, {seconds(rows_batch) * 1e3:.1f} ms in batch."
+        )
+    shares = []
+    for rows_key, keys in (
+        ("rows_stream", ("sparkdl_stream", "predict_batch_udf_stream")),
+        ("rows_batch", ("sparkdl_batch",)),
+    ):
+        rows = streams.get(rows_key)
+        for key in keys:
+            t = streams.get(key)
+            if rows and t:
+                shares.append(f"{STREAM_METHODS[key]} {t.median / rows.median:.0%}")
+    if shares:
+        lines.append(
+            "Streaming: the rows alone (made and written to noop, no model; on the stream with "
+            "Spark's own work of each micro-batch) take, of each method's median seconds: "
+            + ", ".join(shares)
+            + "."
+        )
+    return lines
+
+
 def mode_findings(timings: dict[str, dict[str, Timing]]) -> list[str]:
     """Each compute mode's speed against the default mode, per model, for sparkdl map_blocks
     and for the bridge alone; a graph optimization beating 'default' by more than
@@ -320,6 +383,7 @@ def render(
     images: dict[str, Timing],
     found: list[Target],
     markdown: bool,
+    streams: dict[str, Timing] | None = None,
 ) -> str:
     """The whole report as text (aligned columns) or markdown."""
     meta = results["meta"]
@@ -329,6 +393,8 @@ def render(
         f"{h}sparkdl benchmark ({meta['mode']}, {meta['started']}, master {meta['master']}, "
         f"{meta['partitions']} partitions, block/batch {meta['block_size']})"
     )
+    if meta.get("cpu"):
+        parts.append(f"CPU: {meta['cpu']}.")
     load = meta.get("machine", {})
     parts.append(
         f"Other processes took {load.get('other_processes_cpu_share', 0) * 100:.0f}% of the CPUs "
@@ -484,6 +550,35 @@ def render(
             "images/s (median)",
             "min - max",
             "sparkdl / method",
+            "peak RSS MB py / jvm / workers",
+        ]
+        parts.append(_table(header, rows, markdown))
+    if streams:
+        d = results.get("streaming", {})
+        parts.append(
+            f"{h}streaming: {d.get('model')} over a rate-micro-batch stream, "
+            f"{d.get('batches')} micro-batches of {d.get('rows_per_batch', 0):,} rows"
+        )
+        ref = streams.get(STREAM_REFERENCE)
+        rows = []
+        for key, t in streams.items():
+            rss = t.peak_rss_mb
+            rows.append(
+                [
+                    STREAM_METHODS[key],
+                    f"{t.rows:,}",
+                    _rate(t.median),
+                    f"{_rate(t.low)} - {_rate(t.high)}",
+                    _ratio(ref.median / t.median) if ref else "-",
+                    " / ".join(f"{rss.get(k, 0):.0f}" for k in ("python", "jvm", "workers")),
+                ]
+            )
+        header = [
+            "method",
+            "rows",
+            "rows/s (median)",
+            "min - max",
+            "sparkdl stream / method",
             "peak RSS MB py / jvm / workers",
         ]
         parts.append(_table(header, rows, markdown))

@@ -42,13 +42,18 @@ object SparkBench {
   ): DataFrame = {
     import spark.implicits._
     require(features > 0 && rows >= 0 && partitions > 0, "sizes must be positive")
-    spark.range(0, rows, 1, partitions).map { id =>
-      val random = new SplittableRandom(seed * 0x9e3779b97f4a7c15L + id.longValue)
-      val values = new Array[Float](features)
-      var i = 0
-      while (i < features) { values(i) = (random.nextDouble() * 2 - 1).toFloat; i += 1 }
-      values
-    }.toDF(column)
+    spark.range(0, rows, 1, partitions)
+      .map(id => randomRow(seed, id.longValue, features))
+      .toDF(column)
+  }
+
+  /** Row `id` of [[randomData]]: `features` floats uniform in [-1, 1) from `seed` and `id`. */
+  def randomRow(seed: Long, id: Long, features: Int): Array[Float] = {
+    val random = new SplittableRandom(seed * 0x9e3779b97f4a7c15L + id)
+    val values = new Array[Float](features)
+    var i = 0
+    while (i < features) { values(i) = (random.nextDouble() * 2 - 1).toFloat; i += 1 }
+    values
   }
 
   /** The JVM's process id, for reading its peak RSS from /proc. */
