@@ -18,6 +18,7 @@ from pyspark.ml.util import JavaMLReadable, JavaMLReader, MLWriter
 from pyspark.ml.wrapper import JavaParams
 from pyspark.sql import SparkSession
 
+from sparkdl._jvm import sparkdl_class
 from sparkdl.model import TFModel
 
 S = TypeVar("S", bound="SparkdlJavaParams")
@@ -50,11 +51,30 @@ class _StageReader(JavaMLReader):
     def _java_loader_class(cls, clazz: type) -> str:
         return clazz._java_class  # type: ignore[attr-defined]
 
+    @classmethod
+    def _load_java_obj(cls, clazz: type) -> Any:
+        from pyspark import SparkContext
+
+        return sparkdl_class(SparkContext._active_spark_context, cls._java_loader_class(clazz))
+
 
 class SparkdlJavaParams(JavaParams, JavaMLReadable):
     """Params of a stage that wraps a sparkdl Scala stage (``_java_class``)."""
 
     _java_class: ClassVar[str]
+
+    @staticmethod
+    def _new_java_obj(java_class: str, *args: Any) -> Any:
+        # PySpark's own resolves any name, and calling a missing class fails with py4j's
+        # "'JavaPackage' object is not callable": sparkdl's classes say what is missing instead.
+        from sparkdl import _connect
+
+        if _connect.is_remote() or not java_class.startswith("io.sparkdl."):
+            return JavaParams._new_java_obj(java_class, *args)
+        from pyspark import SparkContext  # here: Spark Connect's client package has none
+
+        sc = SparkContext._active_spark_context
+        return sparkdl_class(sc, java_class)(*[_py2java(sc, arg) for arg in args])
 
     @classmethod
     def read(cls) -> JavaMLReader:

@@ -32,6 +32,7 @@ from sparkdl._gen.ml import (
     _TFImageTransformer,
     _TFTransformer,
 )
+from sparkdl._jvm import facade
 from sparkdl.model import TFModel
 
 __all__ = [
@@ -367,8 +368,7 @@ class TFEstimator(_TFEstimator):
         def start() -> Any:
             estimator._transfer_params_to_java()
             java_maps = [estimator._transfer_param_map_to_java(m) for m in maps]
-            jvm = dataset.sparkSession.sparkContext._jvm
-            return jvm.io.sparkdl.python.PythonEstimators.startFits(
+            return facade(dataset.sparkSession, "PythonEstimators").startFits(
                 estimator._java_obj, dataset._jdf, java_maps, names
             )
 

@@ -1,0 +1,161 @@
+"""Issue 25's "from pip install to the original's examples with no surprises": what a newcomer
+meets first. Points about the process's environment (a session without sparkdl's jars, workers'
+interpreter) run a script in a fresh `python` with a clean environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import sparkdl
+
+PYTHON_DIR = str(Path(sparkdl.__file__).resolve().parent.parent)
+REPO = Path(PYTHON_DIR).parent
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a user's shell: no PYSPARK_PYTHON, no SPARKDL_JARS, no Spark confs."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONPATH": PYTHON_DIR,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    for key in ("JAVA_HOME", "LANG", "TMPDIR"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env.update(extra)
+    return env
+
+
+def _run(script: str, env: dict[str, str], cwd: Path, timeout: int = 300) -> dict:
+    """Runs ``script`` with this interpreter (the virtualenv's, not activated); its last stdout
+    line is the JSON it reports."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- a SparkSession built without sparkdl's jars ------------------------------------------
+
+_PLAIN_SESSION = """
+import json, tempfile
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from pyspark.sql import SparkSession
+
+# What a user of PySpark writes first: no sparkdl jars on this session's classpath.
+spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+
+import keras
+import sparkdl
+from sparkdl import (
+    KerasEstimator, KerasImageFileTransformer, KerasTransformer, TFModel, TFTransformer,
+    readImages, registerModelUDF, runtime,
+)
+from sparkdl import tensorframes as tfs
+
+v1 = tf.compat.v1
+tmp = Path(tempfile.mkdtemp())
+df = spark.createDataFrame([(1.0,), (2.0,)], ["x"])
+
+mapped = tf.Graph()
+with mapped.as_default():
+    z = tf.multiply(v1.placeholder(tf.float64, [None], name="x"), 2.0, name="z")
+blocks = tf.Graph()
+with blocks.as_default():
+    summed = tf.reduce_sum(v1.placeholder(tf.float64, [None], name="x_input"), 0, name="x")
+rows = tf.Graph()
+with rows.as_default():
+    added = tf.add(v1.placeholder(tf.float64, [], name="x_1"),
+                   v1.placeholder(tf.float64, [], name="x_2"), name="x")
+
+model = keras.Sequential([keras.Input((2, 2, 3)), keras.layers.Flatten()])
+model_file = str(tmp / "model.keras")
+model.save(model_file)
+(tmp / "images").mkdir()
+uris = spark.createDataFrame([("file:/nowhere.png",)], ["uri"])
+
+def block_in_a_graph():
+    with tf.Graph().as_default():
+        return tfs.block(df, "x")
+
+
+entry_points = {
+    "TFTransformer()": lambda: TFTransformer(),
+    "KerasTransformer()": lambda: KerasTransformer(),
+    "KerasEstimator()": lambda: KerasEstimator(),
+    "TFTransformer.load": lambda: TFTransformer.load(str(tmp / "stage")),
+    "KerasImageFileTransformer.transform": lambda: KerasImageFileTransformer(
+        inputCol="uri", outputCol="out", modelFile=model_file,
+        imageLoader=lambda uri: np.zeros((2, 2, 3), np.float32),
+    ).transform(uris),
+    "tfs.block": block_in_a_graph,
+    "map_blocks": lambda: tfs.map_blocks(z, df),
+    "map_rows": lambda: tfs.map_rows(z, df),
+    "reduce_blocks": lambda: tfs.reduce_blocks(summed, df),
+    "reduce_rows": lambda: tfs.reduce_rows(added, df),
+    "aggregate": lambda: tfs.aggregate(summed, df.groupBy("x")),
+    "analyze": lambda: tfs.analyze(df),
+    "registerModelUDF": lambda: registerModelUDF(
+        spark, "double_it", TFModel.from_graph_def(mapped.as_graph_def()), ["x"], ["z"]),
+    "readImages": lambda: readImages(str(tmp / "images")),
+    "TFModel.from_saved_model": lambda: TFModel.from_saved_model(str(tmp / "sm")).input_names(),
+    "TFModel.from_graph_def": lambda: TFModel.from_graph_def(mapped.as_graph_def()).output_names(),
+    "TFModel.from_keras": lambda: TFModel.from_keras(model).input_names(),
+    "runtime.run_graph": lambda: runtime.run_graph(
+        mapped.as_graph_def().SerializeToString(), {"x": np.ones(2)}, ["z"]),
+}
+said = {}
+for name, call in entry_points.items():
+    try:
+        call()
+        said[name] = "no error"
+    except Exception as e:
+        said[name] = f"{type(e).__name__}: {e}"
+print(json.dumps(said))
+"""
+
+
+def test_every_entry_point_says_the_session_lacks_sparkdl(tmp_path):
+    said = _run(_PLAIN_SESSION, _clean_env(), tmp_path)
+    wrong = {}
+    for entry, message in said.items():
+        first_line = message.splitlines()[0]
+        if not (
+            first_line.startswith("RuntimeError: this SparkSession has no sparkdl on its classpath")
+            and "sparkdl.session()" in first_line
+            and "sparkdl.bundled_jars()" in first_line
+            and "spark.jars" in first_line
+        ):
+            wrong[entry] = first_line
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+def test_the_advised_spark_jars_make_a_plain_session_run_sparkdl(tmp_path):
+    said = _run(
+        """
+        import json
+        import sparkdl
+        from pyspark.sql import SparkSession
+        from sparkdl import tensorframes as tfs
+
+        spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+                 .config("spark.jars", ",".join(sparkdl.bundled_jars())).getOrCreate())
+        df = spark.createDataFrame([(1.0,), (2.0,)], ["x"])
+        out = tfs.map_blocks(lambda x: {"y": x * 3.0}, df)
+        print(json.dumps([r.y for r in out.orderBy("x").collect()]))
+        """,
+        _clean_env(),
+        tmp_path,
+    )
+    assert said == [3.0, 6.0]
