@@ -159,3 +159,61 @@ def test_the_advised_spark_jars_make_a_plain_session_run_sparkdl(tmp_path):
         tmp_path,
     )
     assert said == [3.0, 6.0]
+
+
+# ---- Python workers run the driver's interpreter ------------------------------------------
+
+
+def test_local_workers_run_the_drivers_python_not_python3_from_path(tmp_path):
+    # A `python3` first on PATH that lacks numpy (and sparkdl): PySpark's default for workers.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python3").symlink_to("/usr/bin/python3")
+    lacks = subprocess.run([str(bare / "python3"), "-c", "import numpy"], capture_output=True)
+    assert lacks.returncode != 0, "/usr/bin/python3 has numpy: this test needs one without"
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.raw").write_bytes(bytes(range(12)))
+    env = _clean_env(PATH=f"{bare}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}")
+    said = _run(
+        """
+        import json
+        import numpy as np
+        import sparkdl
+        from sparkdl import readImagesWithCustomFn
+
+        spark = sparkdl.session(master="local[1]", **{"spark.ui.enabled": "false"})
+        df = readImagesWithCustomFn(
+            "images", lambda b: np.frombuffer(b, np.uint8).reshape(2, 2, 3))
+        print(json.dumps([[r.image.height, r.image.width, r.image.nChannels]
+                          for r in df.collect()]))
+        """,
+        env,
+        tmp_path,
+    )
+    assert said == [[2, 2, 3]]
+
+
+# ---- a running session keeps its settings: say so ------------------------------------------
+
+
+def test_session_warns_of_the_settings_a_running_session_keeps(spark):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same = sparkdl.session()  # no settings asked: nothing to say
+        assert same is spark
+        assert [str(w.message) for w in caught] == []
+        again = sparkdl.session(
+            master="local[3]",
+            app_name="another",
+            **{"spark.driver.memory": "3g", "spark.sql.shuffle.partitions": "4"},
+        )
+    assert again is spark
+    [warning] = [str(w.message) for w in caught]
+    assert "already running and keeps its settings" in warning
+    assert f"master {spark.sparkContext.master!r} (asked 'local[3]')" in warning
+    assert "app_name 'sparkdl' (asked 'another')" in warning
+    assert "spark.driver.memory None (asked '3g')" in warning
+    assert "spark.sql.shuffle.partitions" not in warning  # a runtime setting: it applies
+    assert caught[0].filename == __file__  # points at the caller's line
