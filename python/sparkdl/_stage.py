@@ -43,6 +43,24 @@ def to_tf_model(value: Any) -> TFModel:
     )
 
 
+def check_dataset(stage: Any, dataset: Any, method: str) -> None:
+    """Refuses what is not a Spark DataFrame (a pandas one, most often), saying what ``method``
+    of ``stage`` takes, before PySpark fails on a missing attribute."""
+    from pyspark.sql import DataFrame
+
+    if isinstance(dataset, DataFrame):
+        return
+    kind = type(dataset)
+    found = f"{kind.__module__}.{kind.__qualname__}"
+    if kind.__module__.startswith("pandas"):
+        found = f"a pandas DataFrame ({found}): convert it with spark.createDataFrame(pdf)"
+    else:
+        found = f"a {found}: make a DataFrame with spark.createDataFrame or spark.read"
+    raise TypeError(
+        f"{type(stage).__name__} {stage.uid}: {method} takes a Spark DataFrame; found {found}"
+    )
+
+
 class _StageReader(JavaMLReader):
     """Reads a stage with its own Java class's reader (PySpark's derives the Java class name
     from the Python module, which for sparkdl names no Java class)."""
@@ -130,6 +148,7 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         # no map or model; sparkdl._connect sends their wire strings instead.
         from sparkdl import _connect
 
+        check_dataset(self, dataset, "transform")
         if _connect.is_connect_session(dataset.sparkSession):
             return _connect.transform(self, dataset)
         return super()._transform(dataset)  # type: ignore[misc]
@@ -142,6 +161,7 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         """Every fit path calls this first: a Connect session has no JVM to fit in."""
         from sparkdl import _connect
 
+        check_dataset(self, dataset, "fit")
         if _connect.is_connect_session(dataset.sparkSession):
             raise NotImplementedError(
                 f"{type(self).__name__} {self.uid}: fitting through Spark Connect is not supported "

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import sparkdl
 
 PYTHON_DIR = str(Path(sparkdl.__file__).resolve().parent.parent)
@@ -57,6 +58,7 @@ from pyspark.sql import SparkSession
 spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
 
 import keras
+import pytest
 import sparkdl
 from sparkdl import (
     KerasEstimator, KerasImageFileTransformer, KerasTransformer, TFModel, TFTransformer,
@@ -217,3 +219,36 @@ def test_session_warns_of_the_settings_a_running_session_keeps(spark):
     assert "spark.driver.memory None (asked '3g')" in warning
     assert "spark.sql.shuffle.partitions" not in warning  # a runtime setting: it applies
     assert caught[0].filename == __file__  # points at the caller's line
+
+
+# ---- a pandas DataFrame where a Spark one is expected --------------------------------------
+
+
+def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path):
+    import keras
+    import numpy as np
+    import pandas as pd
+    from sparkdl import KerasEstimator, KerasImageFileTransformer, TFModel, TFTransformer
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model_file = str(tmp_path / "m.keras")
+    model.save(model_file)
+    pdf = pd.DataFrame({"x": [[1.0, 2.0]], "uri": ["file:/nowhere.png"]})
+    stages = {
+        "TFTransformer.transform": lambda: TFTransformer(
+            model=TFModel.from_keras(model), inputMapping={"x": "inputs"},
+            outputMapping={"output_0": "y"}).transform(pdf),
+        "KerasEstimator.fit": lambda: KerasEstimator(
+            model=model, loss="mse", inputCol="x", verbose=0).fit(pdf),
+        "KerasImageFileTransformer.transform": lambda: KerasImageFileTransformer(
+            inputCol="uri", outputCol="out", modelFile=model_file,
+            imageLoader=lambda uri: np.zeros((2,), np.float32)).transform(pdf),
+    }  # fmt: skip
+    for call, run in stages.items():
+        with pytest.raises(TypeError) as e:
+            run()
+        message = str(e.value)
+        verb = call.split(".")[1]
+        assert f"{verb} takes a Spark DataFrame; found a pandas DataFrame" in message, message
+        assert "spark.createDataFrame" in message, message
+        assert call.split(".")[0] in message, message
