@@ -252,3 +252,57 @@ def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path)
         assert f"{verb} takes a Spark DataFrame; found a pandas DataFrame" in message, message
         assert "spark.createDataFrame" in message, message
         assert call.split(".")[0] in message, message
+
+
+# ---- one version for the wheel and the jar -------------------------------------------------
+
+
+def _docs() -> list[Path]:
+    return [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+
+
+def test_the_wheel_and_the_jar_carry_one_version_the_readme_states():
+    import re
+    import zipfile
+
+    from packaging.version import Version
+
+    props = {}
+    for line in (REPO / "versions.properties").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            props[key.strip()] = value.strip()
+    version = props["sparkdl"]
+    # Valid for PEP 440 as written (no normalisation) and a Maven release (no -SNAPSHOT).
+    assert str(Version(version)) == version and re.fullmatch(r"\d+(\.\d+)*", version), version
+    assert sparkdl.__version__ == version
+    pyproject = (REPO / "python" / "pyproject.toml").read_text()
+    assert not re.search(r'^version\s*=\s*"', pyproject, re.M), "a version of its own"
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = { attr = "sparkdl.__version__" }' in pyproject
+    [jar] = [j for j in sparkdl.bundled_jars() if Path(j).name.startswith("sparkdl_")]
+    assert Path(jar).name == f"sparkdl_2.13-{version}.jar"
+    with zipfile.ZipFile(jar) as z:
+        built = z.read("io/sparkdl/sparkdl.properties").decode()
+    assert f"version={version}\n" in built, built
+    readme = (REPO / "README.md").read_text()
+    for artifact in (
+        f"sparkdl-{version}-py3-none-linux_x86_64.whl",
+        f"sparkdl-assembly-{version}.jar",
+        f"io.sparkdl:sparkdl_2.13:{version}",
+    ):
+        assert artifact in readme, artifact
+    for doc in _docs():
+        for found in re.findall(r"io\.sparkdl:sparkdl_2\.13:([^\s`\"']+)", doc.read_text()):
+            assert found == version or found.startswith("<"), f"{doc} names sparkdl {found}"
+
+
+def test_the_docs_install_sparkdl_as_built_not_from_the_package_index():
+    for doc in _docs():
+        for n, line in enumerate(doc.read_text().splitlines(), 1):
+            # `sparkdl` on the package index is another project; pip wheel without --no-deps
+            # drops pyspark's and numpy's wheels next to sparkdl's.
+            if "pip install sparkdl`" in line or "pip install sparkdl " in line:
+                assert "unrelated" in line, f"{doc}:{n}: {line}"
+            if "pip wheel" in line:
+                assert "--no-deps" in line, f"{doc}:{n}: {line}"
