@@ -125,8 +125,9 @@ def session(master: str | None = None, app_name: str | None = None, **conf: str)
 def _use_this_python_in_workers(configured: str | None) -> None:
     # PySpark's SparkContext takes its workers' Python from PYSPARK_PYTHON alone (else `python3`
     # from PATH, often not the virtualenv's): set it before the context exists.
-    if not os.environ.get("PYSPARK_PYTHON"):
-        os.environ["PYSPARK_PYTHON"] = configured or sys.executable
+    python = configured or sys.executable  # empty in an embedded interpreter: leave it be
+    if python and not os.environ.get("PYSPARK_PYTHON"):
+        os.environ["PYSPARK_PYTHON"] = python
 
 
 def _warn_kept_settings(
