@@ -10,7 +10,8 @@ from typing import Any
 
 from sparkdl.session import bundled_jars, session
 
-__version__ = "0.1.0.dev0"
+# versions.properties' sparkdl: the jar's version too (dev/setup and the tests check they agree).
+__version__ = "0.1.0"
 
 # Imported on first use, so that `import sparkdl` stays light: `from sparkdl import readImages`.
 _LAZY = {

@@ -18,6 +18,7 @@ from pyspark.ml.util import JavaMLReadable, JavaMLReader, MLWriter
 from pyspark.ml.wrapper import JavaParams
 from pyspark.sql import SparkSession
 
+from sparkdl._jvm import sparkdl_class
 from sparkdl.model import TFModel
 
 S = TypeVar("S", bound="SparkdlJavaParams")
@@ -42,6 +43,24 @@ def to_tf_model(value: Any) -> TFModel:
     )
 
 
+def check_dataset(stage: Any, dataset: Any, method: str) -> None:
+    """Refuses what is not a Spark DataFrame (a pandas one, most often), saying what ``method``
+    of ``stage`` takes, before PySpark fails on a missing attribute."""
+    from pyspark.sql import DataFrame
+
+    if isinstance(dataset, DataFrame):
+        return
+    kind = type(dataset)
+    found = f"{kind.__module__}.{kind.__qualname__}"
+    if kind.__module__.startswith("pandas"):
+        found = f"a pandas DataFrame ({found}): convert it with spark.createDataFrame(pdf)"
+    else:
+        found = f"a {found}: make a DataFrame with spark.createDataFrame or spark.read"
+    raise TypeError(
+        f"{type(stage).__name__} {stage.uid}: {method} takes a Spark DataFrame; found {found}"
+    )
+
+
 class _StageReader(JavaMLReader):
     """Reads a stage with its own Java class's reader (PySpark's derives the Java class name
     from the Python module, which for sparkdl names no Java class)."""
@@ -50,11 +69,30 @@ class _StageReader(JavaMLReader):
     def _java_loader_class(cls, clazz: type) -> str:
         return clazz._java_class  # type: ignore[attr-defined]
 
+    @classmethod
+    def _load_java_obj(cls, clazz: type) -> Any:
+        from pyspark import SparkContext
+
+        return sparkdl_class(SparkContext._active_spark_context, cls._java_loader_class(clazz))
+
 
 class SparkdlJavaParams(JavaParams, JavaMLReadable):
     """Params of a stage that wraps a sparkdl Scala stage (``_java_class``)."""
 
     _java_class: ClassVar[str]
+
+    @staticmethod
+    def _new_java_obj(java_class: str, *args: Any) -> Any:
+        # PySpark's own resolves any name, and calling a missing class fails with py4j's
+        # "'JavaPackage' object is not callable": sparkdl's classes say what is missing instead.
+        from sparkdl import _connect
+
+        if _connect.is_remote() or not java_class.startswith("io.sparkdl."):
+            return JavaParams._new_java_obj(java_class, *args)
+        from pyspark import SparkContext  # here: Spark Connect's client package has none
+
+        sc = SparkContext._active_spark_context
+        return sparkdl_class(sc, java_class)(*[_py2java(sc, arg) for arg in args])
 
     @classmethod
     def read(cls) -> JavaMLReader:
@@ -110,6 +148,7 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         # no map or model; sparkdl._connect sends their wire strings instead.
         from sparkdl import _connect
 
+        check_dataset(self, dataset, "transform")
         if _connect.is_connect_session(dataset.sparkSession):
             return _connect.transform(self, dataset)
         return super()._transform(dataset)  # type: ignore[misc]
@@ -122,6 +161,7 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         """Every fit path calls this first: a Connect session has no JVM to fit in."""
         from sparkdl import _connect
 
+        check_dataset(self, dataset, "fit")
         if _connect.is_connect_session(dataset.sparkSession):
             raise NotImplementedError(
                 f"{type(self).__name__} {self.uid}: fitting through Spark Connect is not supported "

@@ -490,16 +490,9 @@ def _refuse_connect(spark: SparkSession, caller: str) -> None:
 
 
 def _images_api(spark: SparkSession) -> Any:
-    from py4j.java_gateway import JavaClass
+    from sparkdl._jvm import facade
 
-    api = spark.sparkContext._jvm.io.sparkdl.python.PythonImages
-    if not isinstance(api, JavaClass):  # py4j's JavaPackage: no such class on the classpath
-        raise RuntimeError(
-            "sparkdl's JVM side has no io.sparkdl.python.PythonImages: the sparkdl jar of this "
-            "SparkSession is older than this Python package (rebuild it with "
-            "`build/sbt core/pythonJars`, or use sparkdl.session() with matching jars)"
-        )
-    return api
+    return facade(spark, "PythonImages")
 
 
 def readImages(

@@ -306,9 +306,11 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         return TFModel.from_keras(TFModel._load_keras_file(path))
 
     def _transform(self, dataset: DataFrame) -> DataFrame:
+        from sparkdl._stage import check_dataset
         from sparkdl.image import columnSchema
         from sparkdl.ml import KerasTransformer
 
+        check_dataset(self, dataset, "transform")  # a pandas DataFrame has columns too
         for p in (self.inputCol, self.outputCol, self.imageLoader):
             if not self.isDefined(p):
                 raise ValueError(f"KerasImageFileTransformer {self.uid}: param {p.name} is not set")

@@ -32,6 +32,7 @@ from sparkdl._gen.ml import (
     _TFImageTransformer,
     _TFTransformer,
 )
+from sparkdl._jvm import facade
 from sparkdl.model import TFModel
 
 __all__ = [
@@ -367,9 +368,10 @@ class TFEstimator(_TFEstimator):
     model and its history reaches the driver. ``fitMultiple`` (and so ``CrossValidator`` and
     ``TrainValidationSplit`` with ``parallelism``) run one training job per param map, at once.
 
-    ``verbose`` (as Keras'): 0 prints nothing; 1 a line per epoch per fit (loss, metrics,
-    validation figures, rows/s) and one as each fit ends; 2 the epoch lines only. Epochs reach the
-    driver with the executors' heartbeats (``spark.executor.heartbeatInterval``), while fits run.
+    ``verbose``: 0 prints nothing; 1 (the default) a line as each fit ends, with its last epoch's
+    loss, metrics and validation figures, so a grid search prints one line per fit; 2 also a line
+    per epoch per fit (loss, metrics, validation figures, rows/s). Epochs reach the driver with
+    the executors' heartbeats (``spark.executor.heartbeatInterval``), while fits run.
 
     ``validationFraction`` ``f`` splits as Keras' ``validation_split``: the first
     ``floor(n * (1 - f))`` of the ``n`` rows train, the others validate; a split that leaves either
@@ -412,8 +414,7 @@ class TFEstimator(_TFEstimator):
         def start() -> Any:
             estimator._transfer_params_to_java()
             java_maps = [estimator._transfer_param_map_to_java(m) for m in maps]
-            jvm = dataset.sparkSession.sparkContext._jvm
-            return jvm.io.sparkdl.python.PythonEstimators.startFits(
+            return facade(dataset.sparkSession, "PythonEstimators").startFits(
                 estimator._java_obj, dataset._jdf, java_maps, names
             )
 
@@ -434,14 +435,13 @@ class TFEstimator(_TFEstimator):
                             continue
                         kind = event.kind()
                         if kind == "epoch":
-                            if verbose > 0:
+                            if verbose == 2:
                                 print(event.line(), flush=True)
                         elif kind == "fitted":
                             model = estimator._create_model(event.model())
                             state["left"] -= 1
-                            if verbose == 1:
-                                done = f"{names[event.index()]} done: {len(model.history)} epoch(s)"
-                                print(done, flush=True)
+                            if verbose > 0:
+                                print(event.line(), flush=True)
                             return event.index(), model
                         elif kind == "failed":
                             state["left"] = 0

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import SparkSession
 
+from sparkdl._jvm import facade
+
 if TYPE_CHECKING:  # sparkdl._graphs imports TensorFlow, which model.py loads only when needed
     from sparkdl._graphs import _FrozenFunction
 
@@ -29,7 +31,7 @@ def _active_spark(spark: SparkSession | None) -> SparkSession:
 
 
 def _api(spark: SparkSession) -> Any:
-    return spark.sparkContext._jvm.io.sparkdl.python.PythonModels
+    return facade(spark, "PythonModels")
 
 
 def _save_frozen_function(frozen: _FrozenFunction, export_dir: str) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from pyspark.sql import SparkSession
 
 from sparkdl import _tensors
+from sparkdl._jvm import facade
 
 
 def _facade(spark: SparkSession | None) -> Any:
@@ -21,7 +22,7 @@ def _facade(spark: SparkSession | None) -> Any:
     spark = spark or SparkSession.getActiveSession()
     if spark is None:
         raise RuntimeError("no active SparkSession: call sparkdl.session() first")
-    return spark.sparkContext._jvm.io.sparkdl.python.PythonRuntime
+    return facade(spark, "PythonRuntime")
 
 
 def run_graph(
@@ -122,8 +123,7 @@ def session_cache_stats(spark: SparkSession | None = None) -> dict[str, dict[str
     spark = spark or SparkSession.getActiveSession()
     if spark is None:
         raise RuntimeError("no active SparkSession: call sparkdl.session() first")
-    jvm = spark.sparkContext._jvm
-    stats = jvm.io.sparkdl.python.PythonSessionCaches.stats(spark.sparkContext._jsc)
+    stats = facade(spark, "PythonSessionCaches").stats(spark.sparkContext._jsc)
     return {
         str(executor): {
             k: (dict(v) if k == "loadsByModel" else int(v)) for k, v in dict(entry).items()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from pathlib import Path
 
 from pyspark.sql import SparkSession
+
+from sparkdl._jvm import sparkdl_class
 
 JARS_ENV = "SPARKDL_JARS"
 _JARS_DIR = Path(__file__).parent / "jars"
@@ -48,7 +52,7 @@ def connect_server_conf(jars: list[str] | None = None) -> dict[str, str]:
     }
 
 
-def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) -> SparkSession:
+def session(master: str | None = None, app_name: str | None = None, **conf: str) -> SparkSession:
     """Get or create a SparkSession that can run sparkdl.
 
     Parameters
@@ -66,37 +70,91 @@ def session(master: str = "local[*]", app_name: str = "sparkdl", **conf: str) ->
     Returns
     -------
     SparkSession
-        The session. An already running session is returned as is, so call this before anything
-        else creates one.
+        The session. An already running session is returned as is (only its runtime SQL settings
+        change), with a warning naming the ``master``, ``app_name`` and settings asked for that it
+        does not have: call this before anything else creates one.
+
+    Notes
+    -----
+    In local mode, Python workers (``readImagesWithCustomFn``, ``KerasImageFileTransformer``'s
+    image loader, UDFs) run this very interpreter, unless ``PYSPARK_PYTHON`` or
+    ``spark.pyspark.python`` chose one: PySpark would otherwise run ``python3`` from ``PATH``,
+    which may lack numpy and sparkdl. On a cluster, set ``PYSPARK_PYTHON`` to a Python of the
+    executors' hosts that has them (docs/guide/getting-started.md).
     """
-    builder = SparkSession.builder.master(master).appName(app_name)
+    from pyspark import SparkContext  # here: Spark Connect's client package has none
+
+    running = SparkContext._active_spark_context is not None
+    asked = dict(conf)
+    master_url = master or "local[*]"
+    builder = SparkSession.builder.master(master_url).appName(app_name or "sparkdl")
     packages = conf.get("spark.jars.packages", "")
     if _launched_by_spark_submit():
         # spark-submit started the JVM with its --jars/--packages (e.g. sparkdl's assembly jar):
         # the classpath is fixed, the session takes its master from spark-submit.
-        builder = SparkSession.builder.appName(app_name)
-    elif "io.sparkdl:" not in packages:
-        jars = bundled_jars()
-        if not jars:
-            raise RuntimeError(
-                f"sparkdl's jars are not in {_JARS_DIR}: build them with "
-                f"`build/sbt core/pythonJars`, point ${JARS_ENV} at sparkdl's jar and its "
-                "TensorFlow runtime jars, or pass "
-                "spark.jars.packages='io.sparkdl:sparkdl_2.13:<version>'."
-            )
-        if master.startswith("local"):
-            # One JVM: the classpath serves driver and executors without copying jars per app.
-            key = "spark.driver.extraClassPath"
-            extra = conf.pop(key, "")
-            builder = builder.config(key, os.pathsep.join([*jars, *filter(None, [extra])]))
-        else:
-            extra = conf.pop("spark.jars", "")
-            builder = builder.config("spark.jars", ",".join([*jars, *filter(None, [extra])]))
+        builder = SparkSession.builder.appName(app_name or "sparkdl")
+    else:
+        if not running and master_url.startswith("local"):
+            _use_this_python_in_workers(conf.get("spark.pyspark.python"))
+        if "io.sparkdl:" not in packages:
+            jars = bundled_jars()
+            if not jars:
+                raise RuntimeError(
+                    f"sparkdl's jars are not in {_JARS_DIR}: build them with "
+                    f"`build/sbt core/pythonJars`, point ${JARS_ENV} at sparkdl's jar and its "
+                    "TensorFlow runtime jars, or pass "
+                    "spark.jars.packages='io.sparkdl:sparkdl_2.13:<version>'."
+                )
+            if master_url.startswith("local"):
+                # One JVM: the classpath serves driver and executors without copying jars per app.
+                key = "spark.driver.extraClassPath"
+                extra = conf.pop(key, "")
+                builder = builder.config(key, os.pathsep.join([*jars, *filter(None, [extra])]))
+            else:
+                extra = conf.pop("spark.jars", "")
+                builder = builder.config("spark.jars", ",".join([*jars, *filter(None, [extra])]))
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     _check_engine(spark)
+    if running:
+        _warn_kept_settings(spark, master, app_name, asked)
     return spark
+
+
+def _use_this_python_in_workers(configured: str | None) -> None:
+    # PySpark's SparkContext takes its workers' Python from PYSPARK_PYTHON alone (else `python3`
+    # from PATH, often not the virtualenv's): set it before the context exists.
+    python = configured or sys.executable  # empty in an embedded interpreter: leave it be
+    if python and not os.environ.get("PYSPARK_PYTHON"):
+        os.environ["PYSPARK_PYTHON"] = python
+
+
+def _warn_kept_settings(
+    spark: SparkSession, master: str | None, app_name: str | None, asked: dict[str, str]
+) -> None:
+    """A running session keeps its master, name and JVM settings: say which asked ones differ."""
+    sc = spark.sparkContext
+    differ = []
+    if master is not None and sc.master != master:
+        differ.append(f"master {sc.master!r} (asked {master!r})")
+    if app_name is not None and sc.appName != app_name:
+        differ.append(f"app_name {sc.appName!r} (asked {app_name!r})")
+    kept = sc.getConf()
+    for key, value in asked.items():
+        if spark.conf.isModifiable(key):  # a runtime SQL setting: getOrCreate applied it
+            continue
+        current = kept.get(key, None)
+        merged = key in ("spark.driver.extraClassPath", "spark.jars")  # sparkdl's jars added
+        if current is None or (str(value) not in current if merged else current != str(value)):
+            differ.append(f"{key} {current!r} (asked {value!r})")
+    if differ:
+        warnings.warn(
+            "sparkdl.session(): a SparkSession is already running and keeps its settings: "
+            + ", ".join(differ)
+            + ". Stop it first (spark.stop()) to start one with these settings.",
+            stacklevel=3,
+        )
 
 
 def _launched_by_spark_submit() -> bool:
@@ -105,13 +163,4 @@ def _launched_by_spark_submit() -> bool:
 
 
 def _check_engine(spark: SparkSession) -> None:
-    jvm = spark.sparkContext._jvm
-    try:
-        jvm.java.lang.Thread.currentThread().getContextClassLoader().loadClass(
-            "io.sparkdl.jni.NativeLibrary"
-        )
-    except Exception as e:  # py4j wraps ClassNotFoundException
-        raise RuntimeError(
-            "this SparkSession has no sparkdl on its classpath; it was probably created before "
-            "sparkdl.session() was called. Stop it, or start Spark with sparkdl's jars."
-        ) from e
+    sparkdl_class(spark, "io.sparkdl.jni.NativeLibrary")  # raises, saying how to add the jars

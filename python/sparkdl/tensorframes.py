@@ -47,6 +47,7 @@ from pyspark.sql import Column, DataFrame, GroupedData, SparkSession
 
 from sparkdl import _tensorframes_pandas, _tensors
 from sparkdl._graphs import _frozen_function, _frozen_graph_def
+from sparkdl._jvm import facade
 
 __all__ = [
     "aggregate",
@@ -80,7 +81,7 @@ class _Program:
 
 
 def _api(spark: SparkSession) -> Any:
-    return spark.sparkContext._jvm.io.sparkdl.python.PythonTensorFrames
+    return facade(spark, "PythonTensorFrames")
 
 
 def _wrap(jdf: Any, spark: SparkSession) -> DataFrame:

@@ -18,6 +18,7 @@ import numpy as np
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from sparkdl._jvm import facade
 from sparkdl.model import TFModel
 
 __all__ = [
@@ -255,4 +256,4 @@ def model_runs(df: DataFrame) -> int:
 
 
 def _api(spark: SparkSession) -> Any:
-    return spark.sparkContext._jvm.io.sparkdl.python.PythonModelUDFs
+    return facade(spark, "PythonModelUDFs")

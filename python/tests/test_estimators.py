@@ -164,25 +164,33 @@ def test_tuning_over_keras_models_in_parallel(blobs):
     assert isinstance(tvs.bestModel, TFEstimatorModel) and len(tvs.validationMetrics) == 4
 
 
-@pytest.mark.parametrize("verbose", [0, 1, 2])
-def test_verbose_prints_a_line_per_epoch_per_fit(blobs, capsys, verbose):
+@pytest.mark.parametrize("verbose", [None, 0, 1, 2])
+def test_verbose_prints_a_line_per_fit_and_2_a_line_per_epoch(blobs, capsys, verbose):
+    # By default (1) a grid search prints one line per fit, not one per epoch per fit.
     _, _, df = blobs
     est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", metrics=["accuracy"],
-                         inputCol="features", epochs=2, batchSize=16, validationFraction=0.25,
-                         verbose=verbose)
+                         inputCol="features", epochs=2, batchSize=16, validationFraction=0.25)
+    if verbose is not None:
+        est.setVerbose(verbose)
     maps = [{est.learningRate: 0.01}, {est.learningRate: 0.02}]
     capsys.readouterr()
     list(est.fitMultiple(df, maps))
     lines = capsys.readouterr().out.splitlines()
-    epochs = [line for line in lines if " epoch " in line]
     if verbose == 0:
         assert lines == []
         return
+    epochs = [line for line in lines if " epoch " in line]
+    done = [line for line in lines if " done: " in line]
+    assert len(lines) == len(epochs) + len(done), lines
     for i in (0, 1):
-        mine = [line for line in epochs if f"paramMaps[{i}] {{learningRate=0.0{i + 1}}}" in line]
-        assert [m.split(" epoch ")[1].split(":")[0] for m in mine] == ["1/2", "2/2"], lines
+        fit = f"paramMaps[{i}] {{learningRate=0.0{i + 1}}}"
+        mine = [line for line in epochs if fit in line]
+        assert [m.split(" epoch ")[1].split(":")[0] for m in mine] == (
+            ["1/2", "2/2"] if verbose == 2 else []), lines
         assert all("loss=" in m and "val_accuracy=" in m and "rows/s" in m for m in mine)
-    assert len(lines) == (6 if verbose == 1 else 4), lines
+        [ended] = [line for line in done if fit in line]
+        assert " done: 2 epoch(s): loss=" in ended and "val_accuracy=" in ended, ended
+    assert len(lines) == (6 if verbose == 2 else 2), lines
 
 
 def test_a_nan_loss_names_the_param_map_epoch_and_step(spark, blobs):

@@ -72,10 +72,10 @@ trait TFEstimatorParams extends ModelStageParams {
 
   final val verbose: IntParam = new IntParam(
     this, "verbose",
-    "What fitting prints on the driver, as Keras' verbose: 0 nothing; 1 a line per epoch per fit " +
-      "(loss, metrics, validation figures, rows/s) and one as each fit ends; 2 a line per epoch per " +
-      "fit. The driver's log (logger io.sparkdl.training, INFO) has the epoch lines whatever it is. " +
-      "Default: 1.",
+    "What fitting prints on the driver: 0 nothing; 1 a line as each fit ends (its epochs and " +
+      "last loss, metrics and validation figures), so a grid search prints one line per fit; 2 " +
+      "also a line per epoch per fit (loss, metrics, validation figures, rows/s). The driver's log " +
+      "(logger io.sparkdl.training, INFO) has the epoch lines whatever it is. Default: 1.",
     ParamValidators.inArray(Array(0, 1, 2))
   )
 
@@ -138,15 +138,16 @@ class TFEstimator(override val uid: String)
   /**
    * One fit per param map, all at once (one training task each, as far as the cluster's slots
    * allow); models in the maps' order. Maps may vary anything, the model included: the rows of
-   * every map's columns are cached once. `verbose` prints each epoch of each fit (docs/training.md).
+   * every map's columns are cached once. `verbose` prints a line per fit, or also per epoch
+   * (docs/training.md).
    */
   override def fit(dataset: Dataset[_], paramMaps: Seq[ParamMap]): Seq[TFEstimatorModel] = {
     val models = new Array[TFEstimatorModel](paramMaps.length)
     fitEach(dataset, paramMaps, new FitObserver {
-      override def epoch(i: Int, line: String): Unit = if (getVerbose > 0) println(line)
+      override def epoch(i: Int, line: String): Unit = if (getVerbose == 2) println(line)
       override def fitted(i: Int, model: TFEstimatorModel): Unit = {
         models(i) = model
-        if (getVerbose == 1) println(s"${fitName(paramMaps, i)} done: ${model.history.length} epoch(s)")
+        if (getVerbose > 0) println(TrainingLog.fitLine(fitName(paramMaps, i), model.history))
       }
     })
     models.toSeq

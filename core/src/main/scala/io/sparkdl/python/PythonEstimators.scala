@@ -8,6 +8,7 @@ import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.sql.DataFrame
 
 import io.sparkdl.ml.{FitObserver, TFEstimator, TFEstimatorModel}
+import io.sparkdl.runtime.TrainingLog
 
 /** [[TFEstimator]]'s fits, shaped for py4j. Used by `sparkdl.ml`. */
 object PythonEstimators {
@@ -27,7 +28,8 @@ object PythonEstimators {
 
 /**
  * What happened to running fits: `kind` "epoch" (fit `index` finished an epoch: `line`), "fitted"
- * (fit `index` ended: `model`), "failed" (`error`; the remaining fits were cancelled) or "done".
+ * (fit `index` ended: `model`, and its `line`), "failed" (`error`; the remaining fits were
+ * cancelled) or "done".
  */
 final case class FitEvent(kind: String, index: Int, line: String, model: TFEstimatorModel, error: Throwable)
 
@@ -44,8 +46,10 @@ final class PythonFits private[python] (
       try {
         estimator.fitEach(df, paramMaps, new FitObserver {
           override def epoch(i: Int, line: String): Unit = events.put(FitEvent("epoch", i, line, null, null))
-          override def fitted(i: Int, model: TFEstimatorModel): Unit =
-            events.put(FitEvent("fitted", i, null, model, null))
+          override def fitted(i: Int, model: TFEstimatorModel): Unit = {
+            val line = TrainingLog.fitLine(names(i), model.history)
+            events.put(FitEvent("fitted", i, line, model, null))
+          }
         }, Some(names))
         FitEvent("done", -1, null, null, null)
       } catch { case e: Throwable => FitEvent("failed", -1, null, null, e) }

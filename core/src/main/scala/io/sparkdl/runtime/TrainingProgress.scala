@@ -68,15 +68,25 @@ private[sparkdl] final class TrainingProgress(
   override def close(): Unit = sc.removeSparkListener(this)
 }
 
-/** Log lines of training progress on the driver: one per epoch per fit. */
+/** Lines of training progress on the driver: one per epoch per fit, and one as each fit ends. */
 private[sparkdl] object TrainingLog {
   private val log = org.slf4j.LoggerFactory.getLogger("io.sparkdl.training")
 
   /** `<fit> epoch e/n: loss=..., accuracy=..., val_loss=..., 1234 rows/s`. */
   def epochLine(fit: String, epochs: Int, e: EpochMetrics): String =
     s"$fit epoch ${e.epoch}/$epochs: " +
-      (e.metrics.toSeq.sortBy { case (k, _) => (k.startsWith("val_"), k != "loss" && k != "val_loss", k) }
-        .map { case (k, v) => f"$k=$v%.6g" } :+ f"${e.rowsPerSecond}%.0f rows/s").mkString(", ")
+      (figures(e.metrics) :+ f"${e.rowsPerSecond}%.0f rows/s").mkString(", ")
+
+  /** `<fit> done: n epoch(s): loss=..., val_loss=...`, the figures of its last epoch. */
+  def fitLine(fit: String, history: Seq[Map[String, Double]]): String =
+    s"$fit done: ${history.length} epoch(s)" +
+      history.lastOption.fold("")(last => ": " + figures(last).mkString(", "))
+
+  /** Loss first, then metrics, then their validation twins. */
+  private def figures(metrics: Map[String, Double]): Seq[String] =
+    metrics.toSeq
+      .sortBy { case (k, _) => (k.startsWith("val_"), k != "loss" && k != "val_loss", k) }
+      .map { case (k, v) => f"$k=$v%.6g" }
 
   def info(line: String): Unit = log.info(line)
 }

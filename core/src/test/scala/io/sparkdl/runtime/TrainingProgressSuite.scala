@@ -48,4 +48,12 @@ class TrainingProgressSuite extends SparkSessionSuite {
     assert(line == "X paramMaps[2] {learningRate=0.1} epoch 3/5: loss=0.250000, accuracy=0.750000, " +
       "val_loss=0.500000, val_accuracy=0.500000, 2000 rows/s", line)
   }
+
+  test("the fit line names the fit, its epochs and its last epoch's figures") {
+    val history =
+      Seq(Map("loss" -> 0.5, "val_loss" -> 0.75), Map("val_loss" -> 0.5, "loss" -> 0.25))
+    assert(TrainingLog.fitLine("X paramMaps[0] {}", history) ==
+      "X paramMaps[0] {} done: 2 epoch(s): loss=0.250000, val_loss=0.500000")
+    assert(TrainingLog.fitLine("X paramMaps[0] {}", Nil) == "X paramMaps[0] {} done: 0 epoch(s)")
+  }
 }

@@ -1,0 +1,308 @@
+"""Issue 25's "from pip install to the original's examples with no surprises": what a newcomer
+meets first. Points about the process's environment (a session without sparkdl's jars, workers'
+interpreter) run a script in a fresh `python` with a clean environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import sparkdl
+
+PYTHON_DIR = str(Path(sparkdl.__file__).resolve().parent.parent)
+REPO = Path(PYTHON_DIR).parent
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a user's shell: no PYSPARK_PYTHON, no SPARKDL_JARS, no Spark confs."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PYTHONPATH": PYTHON_DIR,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    for key in ("JAVA_HOME", "LANG", "TMPDIR"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env.update(extra)
+    return env
+
+
+def _run(script: str, env: dict[str, str], cwd: Path, timeout: int = 300) -> dict:
+    """Runs ``script`` with this interpreter (the virtualenv's, not activated); its last stdout
+    line is the JSON it reports."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert done.returncode == 0, f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- a SparkSession built without sparkdl's jars ------------------------------------------
+
+_PLAIN_SESSION = """
+import json, tempfile
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from pyspark.sql import SparkSession
+
+# What a user of PySpark writes first: no sparkdl jars on this session's classpath.
+spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+
+import keras
+import pytest
+import sparkdl
+from sparkdl import (
+    KerasEstimator, KerasImageFileTransformer, KerasTransformer, TFModel, TFTransformer,
+    readImages, registerModelUDF, runtime,
+)
+from sparkdl import tensorframes as tfs
+
+v1 = tf.compat.v1
+tmp = Path(tempfile.mkdtemp())
+df = spark.createDataFrame([(1.0,), (2.0,)], ["x"])
+
+mapped = tf.Graph()
+with mapped.as_default():
+    z = tf.multiply(v1.placeholder(tf.float64, [None], name="x"), 2.0, name="z")
+blocks = tf.Graph()
+with blocks.as_default():
+    summed = tf.reduce_sum(v1.placeholder(tf.float64, [None], name="x_input"), 0, name="x")
+rows = tf.Graph()
+with rows.as_default():
+    added = tf.add(v1.placeholder(tf.float64, [], name="x_1"),
+                   v1.placeholder(tf.float64, [], name="x_2"), name="x")
+
+model = keras.Sequential([keras.Input((2, 2, 3)), keras.layers.Flatten()])
+model_file = str(tmp / "model.keras")
+model.save(model_file)
+(tmp / "images").mkdir()
+uris = spark.createDataFrame([("file:/nowhere.png",)], ["uri"])
+
+def block_in_a_graph():
+    with tf.Graph().as_default():
+        return tfs.block(df, "x")
+
+
+entry_points = {
+    "TFTransformer()": lambda: TFTransformer(),
+    "KerasTransformer()": lambda: KerasTransformer(),
+    "KerasEstimator()": lambda: KerasEstimator(),
+    "TFTransformer.load": lambda: TFTransformer.load(str(tmp / "stage")),
+    "KerasImageFileTransformer.transform": lambda: KerasImageFileTransformer(
+        inputCol="uri", outputCol="out", modelFile=model_file,
+        imageLoader=lambda uri: np.zeros((2, 2, 3), np.float32),
+    ).transform(uris),
+    "tfs.block": block_in_a_graph,
+    "map_blocks": lambda: tfs.map_blocks(z, df),
+    "map_rows": lambda: tfs.map_rows(z, df),
+    "reduce_blocks": lambda: tfs.reduce_blocks(summed, df),
+    "reduce_rows": lambda: tfs.reduce_rows(added, df),
+    "aggregate": lambda: tfs.aggregate(summed, df.groupBy("x")),
+    "analyze": lambda: tfs.analyze(df),
+    "registerModelUDF": lambda: registerModelUDF(
+        spark, "double_it", TFModel.from_graph_def(mapped.as_graph_def()), ["x"], ["z"]),
+    "readImages": lambda: readImages(str(tmp / "images")),
+    "TFModel.from_saved_model": lambda: TFModel.from_saved_model(str(tmp / "sm")).input_names(),
+    "TFModel.from_graph_def": lambda: TFModel.from_graph_def(mapped.as_graph_def()).output_names(),
+    "TFModel.from_keras": lambda: TFModel.from_keras(model).input_names(),
+    "runtime.run_graph": lambda: runtime.run_graph(
+        mapped.as_graph_def().SerializeToString(), {"x": np.ones(2)}, ["z"]),
+}
+said = {}
+for name, call in entry_points.items():
+    try:
+        call()
+        said[name] = "no error"
+    except Exception as e:
+        said[name] = f"{type(e).__name__}: {e}"
+print(json.dumps(said))
+"""
+
+
+def test_every_entry_point_says_the_session_lacks_sparkdl(tmp_path):
+    said = _run(_PLAIN_SESSION, _clean_env(), tmp_path)
+    wrong = {}
+    for entry, message in said.items():
+        first_line = message.splitlines()[0]
+        if not (
+            first_line.startswith("RuntimeError: this SparkSession has no sparkdl on its classpath")
+            and "sparkdl.session()" in first_line
+            and "sparkdl.bundled_jars()" in first_line
+            and "spark.jars" in first_line
+        ):
+            wrong[entry] = first_line
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+def test_the_advised_spark_jars_make_a_plain_session_run_sparkdl(tmp_path):
+    said = _run(
+        """
+        import json
+        import sparkdl
+        from pyspark.sql import SparkSession
+        from sparkdl import tensorframes as tfs
+
+        spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+                 .config("spark.jars", ",".join(sparkdl.bundled_jars())).getOrCreate())
+        df = spark.createDataFrame([(1.0,), (2.0,)], ["x"])
+        out = tfs.map_blocks(lambda x: {"y": x * 3.0}, df)
+        print(json.dumps([r.y for r in out.orderBy("x").collect()]))
+        """,
+        _clean_env(),
+        tmp_path,
+    )
+    assert said == [3.0, 6.0]
+
+
+# ---- Python workers run the driver's interpreter ------------------------------------------
+
+
+def test_local_workers_run_the_drivers_python_not_python3_from_path(tmp_path):
+    # A `python3` first on PATH that lacks numpy (and sparkdl): PySpark's default for workers.
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python3").symlink_to("/usr/bin/python3")
+    lacks = subprocess.run([str(bare / "python3"), "-c", "import numpy"], capture_output=True)
+    assert lacks.returncode != 0, "/usr/bin/python3 has numpy: this test needs one without"
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.raw").write_bytes(bytes(range(12)))
+    env = _clean_env(PATH=f"{bare}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}")
+    said = _run(
+        """
+        import json
+        import numpy as np
+        import sparkdl
+        from sparkdl import readImagesWithCustomFn
+
+        spark = sparkdl.session(master="local[1]", **{"spark.ui.enabled": "false"})
+        df = readImagesWithCustomFn(
+            "images", lambda b: np.frombuffer(b, np.uint8).reshape(2, 2, 3))
+        print(json.dumps([[r.image.height, r.image.width, r.image.nChannels]
+                          for r in df.collect()]))
+        """,
+        env,
+        tmp_path,
+    )
+    assert said == [[2, 2, 3]]
+
+
+# ---- a running session keeps its settings: say so ------------------------------------------
+
+
+def test_session_warns_of_the_settings_a_running_session_keeps(spark):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same = sparkdl.session()  # no settings asked: nothing to say
+        assert same is spark
+        assert [str(w.message) for w in caught] == []
+        again = sparkdl.session(
+            master="local[3]",
+            app_name="another",
+            **{"spark.driver.memory": "3g", "spark.sql.shuffle.partitions": "4"},
+        )
+    assert again is spark
+    [warning] = [str(w.message) for w in caught]
+    assert "already running and keeps its settings" in warning
+    assert f"master {spark.sparkContext.master!r} (asked 'local[3]')" in warning
+    assert "app_name 'sparkdl' (asked 'another')" in warning
+    assert "spark.driver.memory None (asked '3g')" in warning
+    assert "spark.sql.shuffle.partitions" not in warning  # a runtime setting: it applies
+    assert caught[0].filename == __file__  # points at the caller's line
+
+
+# ---- a pandas DataFrame where a Spark one is expected --------------------------------------
+
+
+def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path):
+    import keras
+    import numpy as np
+    import pandas as pd
+    from sparkdl import KerasEstimator, KerasImageFileTransformer, TFModel, TFTransformer
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model_file = str(tmp_path / "m.keras")
+    model.save(model_file)
+    pdf = pd.DataFrame({"x": [[1.0, 2.0]], "uri": ["file:/nowhere.png"]})
+    stages = {
+        "TFTransformer.transform": lambda: TFTransformer(
+            model=TFModel.from_keras(model), inputMapping={"x": "inputs"},
+            outputMapping={"output_0": "y"}).transform(pdf),
+        "KerasEstimator.fit": lambda: KerasEstimator(
+            model=model, loss="mse", inputCol="x", verbose=0).fit(pdf),
+        "KerasImageFileTransformer.transform": lambda: KerasImageFileTransformer(
+            inputCol="uri", outputCol="out", modelFile=model_file,
+            imageLoader=lambda uri: np.zeros((2,), np.float32)).transform(pdf),
+    }  # fmt: skip
+    for call, run in stages.items():
+        with pytest.raises(TypeError) as e:
+            run()
+        message = str(e.value)
+        verb = call.split(".")[1]
+        assert f"{verb} takes a Spark DataFrame; found a pandas DataFrame" in message, message
+        assert "spark.createDataFrame" in message, message
+        assert call.split(".")[0] in message, message
+
+
+# ---- one version for the wheel and the jar -------------------------------------------------
+
+
+def _docs() -> list[Path]:
+    return [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+
+
+def test_the_wheel_and_the_jar_carry_one_version_the_readme_states():
+    import re
+    import zipfile
+
+    from packaging.version import Version
+
+    props = {}
+    for line in (REPO / "versions.properties").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            props[key.strip()] = value.strip()
+    version = props["sparkdl"]
+    # Valid for PEP 440 as written (no normalisation) and a Maven release (no -SNAPSHOT).
+    assert str(Version(version)) == version and re.fullmatch(r"\d+(\.\d+)*", version), version
+    assert sparkdl.__version__ == version
+    pyproject = (REPO / "python" / "pyproject.toml").read_text()
+    assert not re.search(r'^version\s*=\s*"', pyproject, re.M), "a version of its own"
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = { attr = "sparkdl.__version__" }' in pyproject
+    [jar] = [j for j in sparkdl.bundled_jars() if Path(j).name.startswith("sparkdl_")]
+    assert Path(jar).name == f"sparkdl_2.13-{version}.jar"
+    with zipfile.ZipFile(jar) as z:
+        built = z.read("io/sparkdl/sparkdl.properties").decode()
+    assert f"version={version}\n" in built, built
+    readme = (REPO / "README.md").read_text()
+    for artifact in (
+        f"sparkdl-{version}-py3-none-linux_x86_64.whl",
+        f"sparkdl-assembly-{version}.jar",
+        f"io.sparkdl:sparkdl_2.13:{version}",
+    ):
+        assert artifact in readme, artifact
+    for doc in _docs():
+        for found in re.findall(r"io\.sparkdl:sparkdl_2\.13:([^\s`\"']+)", doc.read_text()):
+            assert found == version or found.startswith("<"), f"{doc} names sparkdl {found}"
+
+
+def test_the_docs_install_sparkdl_as_built_not_from_the_package_index():
+    for doc in _docs():
+        for n, line in enumerate(doc.read_text().splitlines(), 1):
+            # `sparkdl` on the package index is another project; pip wheel without --no-deps
+            # drops pyspark's and numpy's wheels next to sparkdl's.
+            if "pip install sparkdl`" in line or "pip install sparkdl " in line:
+                assert "unrelated" in line, f"{doc}:{n}: {line}"
+            if "pip wheel" in line:
+                assert "--no-deps" in line, f"{doc}:{n}: {line}"
