@@ -26,6 +26,8 @@ import numpy as np
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql.types import BinaryType, IntegerType, StringType, StructField, StructType
 
+from sparkdl import _extras
+
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
     from pyspark.sql import Column
@@ -264,6 +266,7 @@ def imageStructToPIL(imageRow: Row) -> PILImage:
         For a float image of 3 or 4 channels (PIL has no such mode), or a row that is not an
         image struct.
     """
+    _extras.need("PIL", "imageStructToPIL")
     from PIL import Image
 
     array = imageStructToArray(imageRow)
@@ -333,6 +336,7 @@ def PIL_decode(raw_bytes: bytes) -> np.ndarray:
     """
     from io import BytesIO
 
+    _extras.need("PIL", "PIL_decode")
     from PIL import Image
 
     with Image.open(BytesIO(raw_bytes)) as img:
@@ -347,6 +351,7 @@ def PIL_decode_and_resize(size: tuple[int, int]) -> Callable[[bytes], np.ndarray
     def decode(raw_bytes: bytes) -> np.ndarray:
         from io import BytesIO
 
+        _extras.need("PIL", "PIL_decode_and_resize")
         from PIL import Image
 
         with Image.open(BytesIO(raw_bytes)) as img:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from sparkdl import _extras
+
 __all__ = ["image_grid", "training_curves"]
 
 _CAPTION_HEIGHT = 16
@@ -76,6 +78,7 @@ def image_grid(
     pathlib.Path
         ``path``.
     """
+    _extras.need("PIL", "image_grid")
     from PIL import Image, ImageDraw  # sparkdl[image]
 
     for name, value in (("columns", columns), ("cell_size", cell_size), ("limit", limit)):
@@ -154,6 +157,7 @@ def _rows(rows_or_df: Any, columns: list[str], limit: int) -> list[Mapping[str, 
 
 def _pil(value: Any, column: str, k: int) -> Any:
     """An image cell as a PIL image."""
+    _extras.need("PIL", "image_grid")
     from PIL import Image
 
     from sparkdl.image import imageStructToPIL
@@ -255,6 +259,7 @@ def training_curves(
     dict
         What was drawn, read back from the figure: metric -> ``[(line label, epochs, values)]``.
     """
+    _extras.need("matplotlib", "training_curves")
     import matplotlib
 
     matplotlib.use("Agg", force=False)
