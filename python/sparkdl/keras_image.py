@@ -596,9 +596,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         KerasImageFileTransformer)`` as each fit ends (thread-safe)."""
         import keras
 
+        from sparkdl._stage import check_dataset
         from sparkdl._trainable import require_trainable_weights
         from sparkdl.ml import KerasEstimator
 
+        check_dataset(self, dataset, "fit")  # before anything reads dataset.sparkSession
         maps = list(paramMaps)
         values = [self._validate(m) for m in maps]
         # The loaded images and labels take the user's column names: training errors name them.

@@ -228,7 +228,9 @@ def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path)
     import keras
     import numpy as np
     import pandas as pd
-    from sparkdl import KerasEstimator, KerasImageFileTransformer, TFModel, TFTransformer
+    from sparkdl import (
+        KerasEstimator, KerasImageFileEstimator, KerasImageFileTransformer, TFModel, TFTransformer,
+    )  # fmt: skip
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model_file = str(tmp_path / "m.keras")
@@ -243,6 +245,9 @@ def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path)
         "KerasImageFileTransformer.transform": lambda: KerasImageFileTransformer(
             inputCol="uri", outputCol="out", modelFile=model_file,
             imageLoader=lambda uri: np.zeros((2,), np.float32)).transform(pdf),
+        "KerasImageFileEstimator.fit": lambda: KerasImageFileEstimator(
+            inputCol="uri", outputCol="out", labelCol="x", modelFile=model_file,
+            imageLoader=lambda uri: np.zeros((2,), np.float32), kerasLoss="mse").fit(pdf),
     }  # fmt: skip
     for call, run in stages.items():
         with pytest.raises(TypeError) as e:
@@ -306,3 +311,45 @@ def test_the_docs_install_sparkdl_as_built_not_from_the_package_index():
                 assert "unrelated" in line, f"{doc}:{n}: {line}"
             if "pip wheel" in line:
                 assert "--no-deps" in line, f"{doc}:{n}: {line}"
+
+
+# ---- optional dependencies: the extras that bring them -------------------------------------
+
+
+def test_pyproject_has_the_image_and_plot_extras():
+    import tomllib
+
+    extras = tomllib.loads((Path(PYTHON_DIR) / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(d.lower().startswith("pillow") for d in extras["image"]), extras
+    assert any(d.startswith("matplotlib") for d in extras["plot"]), extras
+
+
+_MISSING_MODULE = """
+import json, sys
+sys.modules[{module!r}] = None  # as if the package were not installed
+{call}
+"""
+
+
+@pytest.mark.parametrize(
+    "module, call, extra",
+    [
+        ("PIL", "from sparkdl.plot import image_grid; image_grid([], 'g.png')", "image"),
+        ("PIL", "from sparkdl.image import PIL_decode; PIL_decode(b'')", "image"),
+        ("PIL", "from sparkdl.image import imageStructToPIL; imageStructToPIL(None)", "image"),
+        ("PIL", "from sparkdl.image import PIL_decode_and_resize as d; d((2, 2))(b'')", "image"),
+        ("matplotlib", "from sparkdl.plot import training_curves; training_curves({}, 'c.png')",
+         "plot"),
+    ],
+)  # fmt: skip
+def test_a_missing_optional_package_names_its_extra(tmp_path, module, call, extra):
+    done = subprocess.run(
+        [sys.executable, "-c", _MISSING_MODULE.format(module=module, call=call)],
+        env=_clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError"), done.stderr[-2000:]
+    assert f"pip install 'sparkdl[{extra}]'" in last, last
