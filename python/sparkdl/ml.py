@@ -315,14 +315,35 @@ class TFImageTransformer(_TFImageTransformer):
         return TFModel.from_graph(graph, [output])
 
 
-class DeepImageFeaturizer(_DeepImageFeaturizer):
+class _PreparesNamedModel:
+    """Prepares the stage's named model on the driver when the store lacks it, before the JVM
+    stage reads it (:func:`sparkdl.models.prepare_on_first_use`)."""
+
+    def _transform(self, dataset: Any) -> Any:
+        from sparkdl import _connect, models
+        from sparkdl._stage import check_dataset
+
+        check_dataset(self, dataset, "transform")
+        # Through Spark Connect the store is the server's: its stage's error names the command.
+        stage: Any = self
+        spark = dataset.sparkSession
+        if not _connect.is_connect_session(spark) and stage.isDefined(stage.modelName):
+            user = f"{type(stage).__name__} {stage.uid}"
+            models.prepare_on_first_use(stage.getOrDefault(stage.modelName), spark, user)
+        return super()._transform(dataset)  # type: ignore[misc]
+
+
+class DeepImageFeaturizer(_PreparesNamedModel, _DeepImageFeaturizer):
     """Turns images into features: the pooled layer before the classifier of a named ImageNet
     model (``modelName``: InceptionV3, Xception, ResNet50, VGG16, VGG19, MobileNetV2,
     EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image.
 
     The model is read from the model store, which ``python -m sparkdl.models prepare <Name>``
     fills; its root is Spark conf ``spark.sparkdl.modelStore``, else ``$SPARKDL_MODEL_STORE``,
-    else ``~/.cache/sparkdl/models``. A saved stage keeps only the model's name.
+    else ``~/.cache/sparkdl/models``. A model missing from the store is prepared there on first
+    use, on the driver, with Keras' ImageNet weights (from Keras' cache ``~/.keras/models``, else
+    downloaded), with a warning; offline and without them, the error says where the weights can
+    come from. A saved stage keeps only the model's name.
 
     Parameters
     ----------
@@ -331,7 +352,7 @@ class DeepImageFeaturizer(_DeepImageFeaturizer):
     """
 
 
-class DeepImagePredictor(_DeepImagePredictor):
+class DeepImagePredictor(_PreparesNamedModel, _DeepImagePredictor):
     """Classifies images with a named ImageNet model (as :class:`DeepImageFeaturizer`'s): an ML
     vector of the 1,000 class probabilities, or with ``decodePredictions=True`` the ``topK`` most
     probable classes as structs ``(class, description, probability)``, most probable first.

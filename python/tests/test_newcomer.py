@@ -229,7 +229,11 @@ def test_stages_given_a_pandas_dataframe_say_what_they_expected(spark, tmp_path)
     import numpy as np
     import pandas as pd
     from sparkdl import (
-        KerasEstimator, KerasImageFileEstimator, KerasImageFileTransformer, TFModel, TFTransformer,
+        KerasEstimator,
+        KerasImageFileEstimator,
+        KerasImageFileTransformer,
+        TFModel,
+        TFTransformer,
     )  # fmt: skip
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -353,3 +357,108 @@ def test_a_missing_optional_package_names_its_extra(tmp_path, module, call, extr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ModuleNotFoundError"), done.stderr[-2000:]
     assert f"pip install 'sparkdl[{extra}]'" in last, last
+
+
+# ---- README's transfer learning: a named model is prepared on first use --------------------
+
+
+def _image_frame(spark, rgb):
+    import numpy as np
+    from pyspark.sql import types as T
+    from sparkdl.image import columnSchema, imageArrayToStruct
+
+    schema = T.StructType([T.StructField("i", T.LongType()), T.StructField("image", columnSchema)])
+    rows = [(i, imageArrayToStruct(np.ascontiguousarray(a[..., ::-1]), f"img{i}"))
+            for i, a in enumerate(rgb)]  # fmt: skip
+    return spark.createDataFrame(rows, schema)
+
+
+def test_a_named_model_missing_from_the_store_is_prepared_on_first_use(
+    spark, tmp_path, monkeypatch
+):
+    """As sparkdl 1.x fetched weights on first use: Keras' weights file in Keras' cache is all
+    DeepImageFeaturizer needs. MobileNetV2's file (Keras publishes no hash for it) is one made
+    here, with seeded random weights, saved as Keras publishes its files (legacy .h5)."""
+    import keras
+    import numpy as np
+    from sparkdl import DeepImageFeaturizer
+    from sparkdl.models._catalog import spec
+
+    cache = tmp_path / "keras" / "models"
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    keras.utils.set_random_seed(5)
+    base = keras.applications.MobileNetV2(weights=None)
+    base.save(cache / spec("MobileNetV2").file_name)
+    store = tmp_path / "store"
+    rng = np.random.default_rng(0)
+    rgb = [rng.integers(0, 256, (224, 224, 3), dtype=np.uint8) for _ in range(2)]
+    spark.conf.set("spark.sparkdl.modelStore", str(store))
+    try:
+        stage = DeepImageFeaturizer(inputCol="image", outputCol="f", modelName="MobileNetV2")
+        with pytest.warns(UserWarning, match="MobileNetV2 is not in the model store .* preparing"):
+            out = stage.transform(_image_frame(spark, rgb))
+        got = np.stack([r.f.toArray() for r in out.orderBy("i").collect()])
+    finally:
+        spark.conf.unset("spark.sparkdl.modelStore")
+    assert json.loads((store / "MobileNetV2" / "model.json").read_text())["weights"] == "imagenet"
+    features = keras.Model(base.inputs, base.layers[-1].input)
+    pixels = keras.applications.mobilenet_v2.preprocess_input(np.stack(rgb).astype(np.float32))
+    expected = features.predict(pixels, verbose=0)
+    np.testing.assert_allclose(got, expected, atol=1e-4 * max(np.abs(expected).max(), 1.0))
+
+
+_OFFLINE = """
+import json, os
+import numpy as np
+import sparkdl
+from pyspark.sql import types as T
+from sparkdl import DeepImageFeaturizer, DeepImagePredictor
+from sparkdl.image import columnSchema, imageArrayToStruct
+
+store = os.environ["STORE"]
+spark = sparkdl.session(master="local[1]", **{"spark.ui.enabled": "false",
+                                              "spark.sparkdl.modelStore": store})
+schema = T.StructType([T.StructField("image", columnSchema)])
+df = spark.createDataFrame([(imageArrayToStruct(np.zeros((4, 4, 3), np.uint8), "z"),)], schema)
+sc = spark.sparkContext
+sc.setJobGroup("offline", "offline")
+errors = []
+for stage in (DeepImageFeaturizer(inputCol="image", outputCol="features", modelName="InceptionV3"),
+              DeepImagePredictor(inputCol="image", outputCol="p", modelName="InceptionV3")):
+    try:
+        stage.transform(df)
+        errors.append(None)
+    except Exception as e:
+        errors.append(f"{type(e).__name__}: {e}")
+print(json.dumps({"errors": errors, "jobs": list(sc.statusTracker().getJobIdsForGroup("offline")),
+                  "store": os.path.exists(os.path.join(store, "InceptionV3"))}))
+"""
+
+
+def test_offline_without_weights_the_error_names_the_file_its_hash_and_every_way_out(tmp_path):
+    """No weights in Keras' cache and no network (a proxy nobody listens on): one error, before
+    any Spark job, that names Keras' file, its hash and all ways to a model, random ones too."""
+    from sparkdl.models._catalog import spec
+
+    s = spec("InceptionV3")
+    store, keras_home = tmp_path / "store", tmp_path / "keras"
+    dead = "http://127.0.0.1:9"
+    proxies = {key: dead for key in ("https_proxy", "http_proxy", "HTTPS_PROXY", "HTTP_PROXY")}
+    env = _clean_env(HOME=str(tmp_path), KERAS_HOME=str(keras_home), STORE=str(store), **proxies)
+    report = _run(_OFFLINE, env, tmp_path)
+    assert report["jobs"] == [] and report["store"] is False, report
+    for error in report["errors"]:
+        assert error is not None and error.startswith("WeightsError: "), error
+        for part in (
+            f"model InceptionV3 is not in the model store {store}",
+            s.file_name,
+            s.file_hash,
+            str(keras_home / "models" / s.file_name),  # where to copy it
+            s.origin,  # what Keras downloads when online
+            f"weights='/path/to/{s.file_name}'",
+            f"python -m sparkdl.models prepare InceptionV3 --weights /path/to/{s.file_name}",
+            "python -m sparkdl.models prepare InceptionV3 --weights random",
+            f"--store {store}",
+        ):
+            assert part in error, f"{part!r} not in: {error}"

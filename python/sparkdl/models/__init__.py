@@ -30,6 +30,7 @@ import contextlib
 import fcntl
 import functools
 import json
+import logging
 import os
 import shutil
 import urllib.parse
@@ -57,9 +58,12 @@ __all__ = [
     "keras_cache_dir",
     "model_dir",
     "prepare",
+    "prepare_on_first_use",
     "saved_model_dir",
     "store_root",
 ]
+
+_log = logging.getLogger(__name__)
 
 STORE_CONF = "spark.sparkdl.modelStore"
 STORE_ENV = "SPARKDL_MODEL_STORE"
@@ -255,6 +259,42 @@ def prepare(
             if _exists(staging):
                 _rmtree(staging)
     return target
+
+
+def prepare_on_first_use(name: str, spark: SparkSession | None, user: str) -> None:
+    """What ``DeepImageFeaturizer`` and ``DeepImagePredictor`` do on the driver before their JVM
+    stage runs, as sparkdl 1.x fetched its weights on first use: a model missing from the store
+    (:func:`store_root` of ``spark``) is prepared with Keras' ImageNet weights (Keras' cache, else
+    downloaded), with a warning that says so. Names not in :data:`NAMES` are left to the stage's
+    own error. Fails with the :class:`WeightsError` that says where the weights can come from."""
+    if name not in NAMES:
+        return
+    root = store_root(spark)
+    if _exists(_join(model_dir(name, root), "model.json")):
+        return
+    warnings.warn(
+        f"{user}: model {name} is not in the model store {root}; preparing it now with Keras' "
+        f"ImageNet weights ({spec(name).file_name} from Keras' cache {keras_cache_dir()}, else "
+        f"downloaded), once per store (`python -m sparkdl.models prepare {name}` does it "
+        "ahead of time)",
+        stacklevel=3,
+    )
+    try:
+        prepare(name, "imagenet", store=root)
+    except WeightsError as e:
+        cli = os.environ.get(STORE_ENV) or os.path.join(
+            os.path.expanduser("~"), ".cache", "sparkdl", "models"
+        )
+        store_note = (
+            ""
+            if _local(root) == cli
+            else f" The commands prepare into {cli}: add `--store {root}` for this session's store."
+        )
+        raise WeightsError(
+            f"{user}: model {name} is not in the model store {root} and cannot be prepared: "
+            f"{e}{store_note}"
+        ) from e
+    _log.info("%s: prepared %s in the model store %s", user, name, root)
 
 
 @contextlib.contextmanager

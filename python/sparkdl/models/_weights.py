@@ -92,7 +92,9 @@ def _supply_hint(spec: ModelSpec, cache: Path) -> str:
         f"(weights='/path/to/{spec.file_name}', or `python -m sparkdl.models prepare {spec.name} "
         f"--weights /path/to/{spec.file_name}`); copy it into Keras' cache as "
         f"{cache / spec.file_name}; or run once online, where Keras downloads it from "
-        f"{spec.origin}."
+        f"{spec.origin}. To try sparkdl out without ImageNet weights (its features and "
+        f"predictions then mean nothing), prepare the model with seeded random ones: "
+        f"`python -m sparkdl.models prepare {spec.name} --weights random`."
     )
 
 
