@@ -7,6 +7,9 @@ where Scala (``DeepImageFeaturizer``, ``DeepImagePredictor``) and Python read it
 
     python -m sparkdl.models prepare InceptionV3          # or sparkdl.models.prepare("InceptionV3")
 
+In Python, ``DeepImageFeaturizer`` and ``DeepImagePredictor`` also prepare a model missing from the
+store on first use, with ImageNet weights (``prepare_on_first_use``, the stages' hook).
+
 The store (:func:`store_root`) holds, per model, ``<root>/<Name>/saved_model/`` and
 ``<root>/<Name>/model.json``. The SavedModel's signature ``serving_default`` takes ``image``
 (float32 ``[None, H, W, 3]``, RGB 0..255) and returns ``features`` (float32 ``[None, D]``: the
@@ -58,7 +61,6 @@ __all__ = [
     "keras_cache_dir",
     "model_dir",
     "prepare",
-    "prepare_on_first_use",
     "saved_model_dir",
     "store_root",
 ]
