@@ -317,7 +317,7 @@ class TFImageTransformer(_TFImageTransformer):
 
 class _PreparesNamedModel:
     """Prepares the stage's named model on the driver when the store lacks it, before the JVM
-    stage reads it (:func:`sparkdl.models.prepare_on_first_use`)."""
+    stage reads it (``sparkdl.models.prepare_on_first_use``)."""
 
     def _transform(self, dataset: Any) -> Any:
         from sparkdl import _connect, models
