@@ -50,7 +50,8 @@ def test_public_docstring_lists_every_scala_param(cls, base):
     assert params
     for param in params:
         assert param.name in entries, f"{cls.__name__}: no entry for {param.name} in\n{doc}"
-        words = " ".join(entries[param.name].split())
+        # The entry says the doc as reStructuredText does (`*`, `|`, a word's final `_` escaped).
+        words = " ".join(re.sub(r"\\([*|_])", r"\1", entries[param.name]).split())
         assert " ".join(param.doc.split()) in words, f"{cls.__name__}.{param.name}: {words}"
     # The entries are the generated ones, word for word (defaults and allowed values included).
     assert entries.items() >= _entries(inspect.getdoc(base)).items()

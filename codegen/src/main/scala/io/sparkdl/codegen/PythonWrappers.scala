@@ -267,7 +267,7 @@ object PythonWrappers {
       val withDefault = p.default.map(d => s"$typeLine, default $d")
       val fits = withDefault.filter(_.length <= 100)
       b ++= docText(fits.getOrElse(typeLine)) + "\n"
-      b ++= wrapLines(docText(p.doc), "        ")
+      b ++= wrapLines(docText(rstText(p.doc)), "        ")
       if (p.choices.nonEmpty) {
         val listed = p.choices.map(c => s"``$c``").mkString(", ")
         b ++= wrapLines(docText(s"One of $listed."), "        ")
@@ -278,6 +278,13 @@ object PythonWrappers {
     }
     b.toString
   }
+
+  /**
+   * A Scala doc as reStructuredText says it: `*`, `|` and a word's final `_` (a link, as in
+   * "prefixed 'val_'") escaped, so Sphinx neither misreads nor refuses them.
+   */
+  def rstText(doc: String): String =
+    doc.replaceAll("""([*|])""", """\\$1""").replaceAll("""(\w)_(?!\w)""", """$1\\_""")
 
   /** What closes a docstring or escapes in it, escaped; the rest (non-ASCII too) as it is. */
   private def docText(s: String): String =

@@ -144,7 +144,9 @@ class PythonWrappersSuite extends AnyFunSuite {
           case i => i
         }
         val text = doc.substring(entry, next)
-        assert(text.contains(words(p.doc)), s"$what: no doc in '$text'")
+        // As the Python source spells the reStructuredText: its backslashes doubled.
+        val expected = PythonWrappers.rstText(p.doc).replace("\\", "\\\\")
+        assert(text.contains(words(expected)), s"$what: no doc in '$text'")
         stage.instance.getDefault(p).foreach { d =>
           val literal = PythonWrappers.pyLiteral(d, what)
           assert(text.contains(s"default $literal") || text.contains(s"Default: ``$literal``"),
@@ -258,6 +260,11 @@ class PythonWrappersSuite extends AnyFunSuite {
     assert(
       e.getMessage.contains("Untyped.shape: no Python type for org.apache.spark.ml.param.Param")
     )
+  }
+
+  test("docs escape what reStructuredText would misread") {
+    assert(PythonWrappers.rstText("prefixed 'val_', a*b |c| snake_case") ==
+      "prefixed 'val\\_', a\\*b \\|c\\| snake_case")
   }
 
   test("string literals escape what Python would misread") {
