@@ -86,23 +86,20 @@ class TFTransformer(_TFTransformer):
     """Runs a TensorFlow model over DataFrame columns: each input column feeds a model input
     (``inputMapping``), each model output fetched becomes a column (``outputMapping``).
 
+    ``model`` takes a :class:`~sparkdl.model.TFModel`, or what becomes one: a ``tf.Graph``
+    (frozen down to the outputs of ``outputMapping``, variables at their initial values), a
+    ``tf.compat.v1.Session`` (its graph, variables at their values in the session), a
+    ``tf.function`` with an input signature or a concrete function
+    (:meth:`TFModel.from_function`), or a Keras model (:meth:`TFModel.from_keras`).
+
+    Of the params below, ``tfInputGraph`` is Python's own; the others are the Scala stage's, with
+    their defaults and allowed values.
+
     Parameters
     ----------
-    model
-        A :class:`~sparkdl.model.TFModel`, or what becomes one: a ``tf.Graph`` (frozen down to
-        the outputs of ``outputMapping``, variables at their initial values), a
-        ``tf.compat.v1.Session`` (its graph, variables at their values in the session), a
-        ``tf.function`` with an input signature or a concrete function
-        (:meth:`TFModel.from_function`), or a Keras model (:meth:`TFModel.from_keras`).
-    inputMapping
-        Input column -> model input (signature key or placeholder name).
-    outputMapping
-        Model output (signature key or tensor name) -> output column.
     tfInputGraph
         A :class:`~sparkdl.graph.input.TFInputGraph`, as sparkdl 1.x's TFTransformer took it:
         sets ``model`` to its model. Python only, not a param.
-    batchSize, handleInvalid, outputMode
-        As in Scala; see :meth:`explainParams`.
     """
 
     @keyword_only
@@ -164,12 +161,15 @@ class KerasTransformer(_KerasTransformer):
     """Runs a single-input, single-output Keras model over a column (``inputCol`` ->
     ``outputCol``).
 
+    ``model`` takes a Keras model, a Keras file (``.keras``, ``.h5``), or a
+    :class:`~sparkdl.model.TFModel` (e.g. :meth:`TFModel.from_keras`). Models become SavedModels
+    in Python; the JVM never needs Keras.
+
+    Of the params below, ``modelFile``, ``custom_objects`` and ``safe_mode`` are Python's own;
+    the others are the Scala stage's, with their defaults and allowed values.
+
     Parameters
     ----------
-    model
-        A Keras model, a Keras file (``.keras``, ``.h5``), or a
-        :class:`~sparkdl.model.TFModel` (e.g. :meth:`TFModel.from_keras`). Models become
-        SavedModels in Python; the JVM never needs Keras.
     modelFile
         A Keras file (``.keras``, ``.h5``), as sparkdl 1.x's KerasTransformer took it: sets
         ``model`` to the model of that file. Python only, not a param: :meth:`getModelFile` gives
@@ -180,8 +180,6 @@ class KerasTransformer(_KerasTransformer):
         Passed to ``keras.models.load_model`` for a Keras file: ``True`` (the default) refuses
         the Python code a file may carry (``Lambda`` layers); ``False`` runs it, for files you
         trust as code (docs/security.md). Python only, not a param.
-    inputCol, outputCol, batchSize, handleInvalid, outputMode
-        As in Scala; see :meth:`explainParams`.
     """
 
     def __init__(
@@ -262,19 +260,18 @@ class TFImageTransformer(_TFImageTransformer):
     :func:`sparkdl.readImages` gives them), resized to the model's input size and fed in its
     channel order, in batches of ``batchSize`` images of one size.
 
+    ``model`` takes a :class:`~sparkdl.model.TFModel`, a Keras model or a Keras file (converted
+    with :meth:`TFModel.from_keras`), or a TF1 ``tf.Graph``, frozen down to ``outputTensor``
+    (:meth:`TFModel.from_graph`). ``inputTensor`` and ``outputTensor`` may be given as
+    ``tf.Tensor`` objects of the graph, as sparkdl 1.x took them.
+
+    Of the params below, ``graph`` is Python's own; the others are the Scala stage's, with
+    their defaults and allowed values.
+
     Parameters
     ----------
-    model
-        A :class:`~sparkdl.model.TFModel`, a Keras model or a Keras file (converted with
-        :meth:`TFModel.from_keras`), or a TF1 ``tf.Graph``, frozen down to ``outputTensor``
-        (:meth:`TFModel.from_graph`).
     graph
         sparkdl 1.x's name of ``model`` for a ``tf.Graph``. Python only, not a param.
-    **params
-        ``inputCol``, ``outputCol``, ``inputTensor``, ``outputTensor``, ``channelOrder``,
-        ``outputMode``, ``imageSize``, ``resizeMethod``, ``batchSize``, ``handleInvalid``: as in
-        Scala; see :meth:`explainParams`. ``inputTensor`` and ``outputTensor`` may be given as
-        ``tf.Tensor`` objects of the graph, as sparkdl 1.x took them.
     """
 
     def __init__(self, *, graph: Any = None, **kwargs: Any) -> None:
@@ -345,10 +342,7 @@ class DeepImageFeaturizer(_PreparesNamedModel, _DeepImageFeaturizer):
     downloaded), with a warning; offline and without them, the error says where the weights can
     come from. A saved stage keeps only the model's name.
 
-    Parameters
-    ----------
-    inputCol, outputCol, modelName, scaleHint, batchSize, handleInvalid
-        As in Scala; see :meth:`explainParams`.
+    The params below are the Scala stage's, with their defaults and allowed values.
     """
 
 
@@ -357,10 +351,7 @@ class DeepImagePredictor(_PreparesNamedModel, _DeepImagePredictor):
     vector of the 1,000 class probabilities, or with ``decodePredictions=True`` the ``topK`` most
     probable classes as structs ``(class, description, probability)``, most probable first.
 
-    Parameters
-    ----------
-    inputCol, outputCol, modelName, scaleHint, decodePredictions, topK, batchSize, handleInvalid
-        As in Scala; see :meth:`explainParams`.
+    The params below are the Scala stage's, with their defaults and allowed values.
     """
 
 
@@ -401,13 +392,7 @@ class TFEstimator(_TFEstimator):
     training and the split; ``'error'`` fails, naming the column; ``'keep'`` is refused (training
     cannot feed a row it keeps; set it on the fitted model for its ``transform``).
 
-    Parameters
-    ----------
-    **params
-        ``model``, ``inputMapping``, ``labelCol``, ``outputCol``, ``epochs``, ``batchSize``,
-        ``learningRate``, ``shuffle``, ``seed``, ``validationFraction``,
-        ``earlyStoppingPatience``, ``handleInvalid``, ``verbose``: as in Scala; see
-        :meth:`explainParams`.
+    The params below are the Scala stage's, with their defaults and allowed values.
     """
 
     def _fit(self, dataset: Any) -> TFEstimatorModel:
@@ -476,7 +461,7 @@ class TFEstimator(_TFEstimator):
 
 class TFEstimatorModel(_TFEstimatorModel):
     """The model a :class:`TFEstimator` trained: runs it over ``inputMapping``'s columns into
-    ``outputCol``, and keeps the training history."""
+    ``outputCol``, and keeps the training history. Its params below are the Scala model's."""
 
     def copy(self, extra: dict | None = None) -> TFEstimatorModel:
         """A copy with ``extra`` params, except ``model``: a fitted model runs what it trained.

@@ -9,15 +9,20 @@ import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.param._
 import org.apache.spark.ml.util.MLWritable
 
+import io.sparkdl.ml.param.{ChoiceParam, Choices}
+
 /**
  * Writes the Python base class of every Spark ML stage in `io.sparkdl.ml` (found by scanning
  * core's compiled classes): `python/sparkdl/_gen/<module>.py`, one private `_X` per stage with
  * its params (name, doc, type converter, default, read from a Scala instance), `setX`/`getX`, and
- * the Java class name. Transformers (`JavaTransformer`) and estimators (`JavaEstimator`) get
- * keyword-only `__init__`/`setParams`; an estimator's `_create_model` wraps what its `fit`
- * returns in that model's public class; models (`JavaModel`) are made from a JVM model, as
- * PySpark's are. The glue PySpark needs to move sparkdl's param types across py4j lives in
- * hand-written `sparkdl._stage`; the public Python classes subclass these bases (`sparkdl.ml`).
+ * the Java class name. Its docstring's numpy "Parameters" section gives each param's type, doc,
+ * default and allowed values (a [[Choices]] param's), and a public class that subclasses it gets
+ * that section appended to its own docstring, so the API reference shows the Scala params.
+ * Transformers (`JavaTransformer`) and estimators (`JavaEstimator`) get keyword-only
+ * `__init__`/`setParams`; an estimator's `_create_model` wraps what its `fit` returns in that
+ * model's public class; models (`JavaModel`) are made from a JVM model, as PySpark's are. The
+ * glue PySpark needs to move sparkdl's param types across py4j lives in hand-written
+ * `sparkdl._stage`; the public Python classes subclass these bases (`sparkdl.ml`).
  *
  * Usage: `PythonWrappers <core classes dir or jar> <output dir> [package]` (`build/sbt
  * pythonWrappers`); the package defaults to `io.sparkdl.ml`.
@@ -83,6 +88,7 @@ object PythonWrappers {
     case _: IntParam | _: LongParam => PyParamType("TypeConverters.toInt", "int")
     case _: FloatParam | _: DoubleParam => PyParamType("TypeConverters.toFloat", "float")
     case _: BooleanParam => PyParamType("TypeConverters.toBoolean", "bool")
+    case _: ChoiceParam => PyParamType("TypeConverters.toString", "str")
     case _: StringArrayParam => PyParamType("TypeConverters.toListString", "list[str]")
     case _: IntArrayParam => PyParamType("TypeConverters.toListInt", "list[int]")
     case _: DoubleArrayParam => PyParamType("TypeConverters.toListFloat", "list[float]")
@@ -106,7 +112,8 @@ object PythonWrappers {
       name: String,
       doc: String,
       tpe: PyParamType,
-      default: Option[String]
+      default: Option[String],
+      choices: Seq[String]
   ) {
     def capitalized: String = name.head.toUpper.toString + name.tail
   }
@@ -119,8 +126,13 @@ object PythonWrappers {
             "Python needs them equal"
         )
       }
-      val default = stage.instance.getDefault(p).map(v => pyLiteral(v, s"${stage.name}.${p.name}"))
-      PyParam(p.name, p.doc, pythonType(stage, accessor, p), default)
+      val what = s"${stage.name}.${p.name}"
+      val default = stage.instance.getDefault(p).map(v => pyLiteral(v, what))
+      val choices = p match {
+        case c: Choices[_] => c.choices.map(pyLiteral(_, what))
+        case _ => Nil
+      }
+      PyParam(p.name, p.doc, pythonType(stage, accessor, p), default, choices)
   }
 
   /**
@@ -177,13 +189,11 @@ object PythonWrappers {
     val converters = rendered.flatMap(_._2.map(_.tpe.converter)).toSet
     val writable = stages.exists(s => classOf[MLWritable].isAssignableFrom(s.cls))
     val estimators = stages.exists(s => kindOf(s).isInstanceOf[EstimatorKind])
-    val anyHint = estimators || stages.exists(s => kindOf(s).isInstanceOf[ModelKind]) ||
-      rendered.exists(_._2.exists(_.tpe.hint == "Any"))
     val glue = Seq("SparkdlJavaParams") ++ converters.filterNot(_.contains('.')).toSeq
     val imports = Seq( // isort's groups: future, standard library, third party, sparkdl
       Seq("from __future__ import annotations"),
       (if (estimators) Seq("import importlib") else Nil) ++
-        (if (anyHint) Seq("from typing import Any") else Nil),
+        Seq("import inspect", "import re", "from typing import Any"),
       Seq(
         "from pyspark import keyword_only",
         "from pyspark.ml.param import Param, Params" +
@@ -193,7 +203,7 @@ object PythonWrappers {
       Seq(s"from sparkdl._stage import ${glue.sorted.mkString(", ")}")
     ).filter(_.nonEmpty).map(_.mkString("\n")).mkString("\n\n") + "\n"
     val doc = s"\"\"\"Generated bases of the Python stages for ${stages.head.packageName}.\"\"\"\n"
-    Header + doc + "\n" + imports +
+    Header + doc + "\n" + imports + DocumentParams +
       rendered.map { case (s, ps) => renderClass(s, kindOf(s), ps) }.mkString
   }
 
@@ -213,6 +223,7 @@ object PythonWrappers {
       case _ => ""
     }
     b ++= wrapLines(use + fittedBy, "    ")
+    if (params.nonEmpty) b ++= "\n" + renderParamsSection(params)
     b ++= "    \"\"\"\n\n"
     b ++= s"    _java_class = ${pyString(stage.name)}\n"
     if (!isReadable(stage)) b ++= "    _java_readable = False\n"
@@ -222,6 +233,9 @@ object PythonWrappers {
       b ++= wrapString(p.doc, "        ", ",\n")
       b ++= s"        typeConverter=${p.tpe.converter},\n    )\n"
     }
+    b ++= s"\n    def __init_subclass__(cls, **kwargs: Any) -> None:\n"
+    b ++= "        super().__init_subclass__(**kwargs)\n"
+    b ++= s"        _document_params(cls, $cls)\n"
     kind match {
       case ModelKind(_) => b ++= renderModelConstructor(params)
       case _ => b ++= renderConstructor(stage, cls, params)
@@ -240,6 +254,67 @@ object PythonWrappers {
     }
     b.toString
   }
+
+  /**
+   * The numpy "Parameters" section of a base's docstring: per param, `name : type, default d`
+   * (the default on a line of its own when that is too long), its Scala doc and its choices.
+   */
+  private def renderParamsSection(params: Seq[PyParam]): String = {
+    val b = new StringBuilder
+    b ++= s"    $ParamsHeader\n"
+    params.foreach { p =>
+      val typeLine = s"    ${p.name} : ${p.tpe.hint}"
+      val withDefault = p.default.map(d => s"$typeLine, default $d")
+      val fits = withDefault.filter(_.length <= 100)
+      b ++= docText(fits.getOrElse(typeLine)) + "\n"
+      b ++= wrapLines(docText(rstText(p.doc)), "        ")
+      if (p.choices.nonEmpty) {
+        val listed = p.choices.map(c => s"``$c``").mkString(", ")
+        b ++= wrapLines(docText(s"One of $listed."), "        ")
+      }
+      if (fits.isEmpty) {
+        p.default.foreach(d => b ++= wrapLines(docText(s"Default: ``$d``."), "        "))
+      }
+    }
+    b.toString
+  }
+
+  /**
+   * A Scala doc as reStructuredText says it: `*`, `|` and a word's final `_` (a link, as in
+   * "prefixed 'val_'") escaped, so Sphinx neither misreads nor refuses them.
+   */
+  def rstText(doc: String): String =
+    doc.replaceAll("""([*|])""", """\\$1""").replaceAll("""(\w)_(?!\w)""", """$1\\_""")
+
+  /** What closes a docstring or escapes in it, escaped; the rest (non-ASCII too) as it is. */
+  private def docText(s: String): String =
+    s.replace("\\", "\\\\").replace("\"\"\"", "\\\"\\\"\\\"")
+
+  /** The header of the params section, as the generated `_document_params` finds it. */
+  private val ParamsHeader = "Parameters\n    ----------"
+
+  /**
+   * The module's `_document_params`: a public class (direct subclass of a generated base) gets
+   * the base's params section after its own docstring, as more entries of its own "Parameters"
+   * section when that ends it, so Sphinx shows the Scala params without a hand-written copy.
+   */
+  private val DocumentParams =
+    """|
+       |
+       |def _document_params(cls: type, base: type) -> None:
+       |    '''Appends ``base``'s params section to the docstring of ``cls``, its subclass.'''
+       |    if base not in cls.__bases__:
+       |        return
+       |    header = "Parameters\n----------\n"
+       |    params = inspect.cleandoc(base.__doc__ or "").partition(header)[2]
+       |    own = inspect.cleandoc(cls.__doc__ or "")
+       |    at = own.rfind("\n" + header)
+       |    # Joined to the class's own section only when no other section follows it.
+       |    if at >= 0 and not re.search(r"\n[^\n]+\n-{3,}\n", own[at + 1 + len(header) :]):
+       |        cls.__doc__ = own + "\n" + params
+       |    elif params:
+       |        cls.__doc__ = (own + "\n\n" if own else "") + header + params
+       |""".stripMargin.replace("'''", "\"\"\"")
 
   /** `self._setDefault(...)` with the Scala defaults, on one line if it fits. */
   private def renderDefaults(params: Seq[PyParam], indent: String): String = {

@@ -7,6 +7,7 @@ import java.nio.file.Files
 import org.scalatest.funsuite.AnyFunSuite
 
 import io.sparkdl.codegen.fixture.echo.{EchoEstimator, EchoModel, EchoTransformer}
+import io.sparkdl.ml.param.Choices
 
 /**
  * Meta-tests of the Python wrappers: every sparkdl stage has a generated base with its params'
@@ -84,11 +85,87 @@ class PythonWrappersSuite extends AnyFunSuite {
     assert(py.contains("typeConverter=TypeConverters.toFloat,"))
     assert(py.contains("typeConverter=TypeConverters.toBoolean,"))
     assert(py.contains("typeConverter=TypeConverters.toListString,"))
-    assert(py.contains("self._setDefault(count=3, flag=True, names=[\"a\", \"b\"], ratio=0.5)"))
+    assert(py.contains(
+      "self._setDefault(count=3, flag=True, mode=\"fast\", names=[\"a\", \"b\"], ratio=0.5)"
+    ))
     assert(py.contains("self._java_obj = self._new_java_obj(self._java_class, self.uid)"))
     assert(py.contains("def setInputCol(self, value: str) -> _EchoTransformer:"))
     assert(py.contains("def getCount(self) -> int:"))
     assert(!py.contains("NotAStage"))
+  }
+
+  /** The docstring of `_X` in a generated module. */
+  private def classDoc(module: String, cls: String): String = {
+    val start = module.indexOf(s"\nclass $cls(")
+    assert(start >= 0, s"no $cls")
+    val open = module.indexOf("\"\"\"", start)
+    module.substring(open + 3, module.indexOf("\"\"\"", open + 3))
+  }
+
+  private def words(s: String): String = s.split("\\s+").filter(_.nonEmpty).mkString(" ")
+
+  test("each base's docstring has a numpy params section: type, default, doc, choices") {
+    val py = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")(
+      "codegen_fixture_echo.py"
+    )
+    val doc = classDoc(py, "_EchoTransformer")
+    assert(doc.contains(
+      "\n    Parameters\n    ----------\n" +
+        "    count : int, default 3\n        how many. Default: 3\n" +
+        "    flag : bool, default True\n        on or off. Default: true\n" +
+        "    inputCol : str\n        the \"input\" column\n" +
+        "    level : int\n        how loud\n        One of ``0``, ``2``.\n" +
+        "    mode : str, default \"fast\"\n        how. Default: 'fast'\n" +
+        "        One of ``\"fast\"``, ``\"slow\"``.\n" +
+        "    names : list[str], default [\"a\", \"b\"]\n        some names\n" +
+        "    ratio : float, default 0.5\n        a share. Default: 0.5\n    "
+    ), doc)
+    assert(doc.endsWith("a share. Default: 0.5\n    "))
+    // Public subclasses get it appended to their docstrings (sparkdl/_gen's _document_params).
+    assert(py.contains("def _document_params(cls: type, base: type) -> None:"))
+    assert(py.contains(
+      "    def __init_subclass__(cls, **kwargs: Any) -> None:\n" +
+        "        super().__init_subclass__(**kwargs)\n" +
+        "        _document_params(cls, _EchoTransformer)\n"
+    ))
+  }
+
+  test("every stage's docstring gives each Scala param's doc, default and allowed values") {
+    val files = PythonWrappers.generate(coreClasses)
+    for (stage <- stages) {
+      val module = files(PythonWrappers.moduleName(stage.packageName) + ".py")
+      val doc = words(classDoc(module, "_" + stage.simpleName))
+      for ((_, p) <- stage.paramAccessors) {
+        val what = s"${stage.name}.${p.name}"
+        val entry = doc.indexOf(s" ${p.name} : ")
+        assert(entry >= 0, s"$what: no entry in\n$doc")
+        val next = doc.indexOf(" : ", entry + p.name.length + 4) match {
+          case -1 => doc.length
+          case i => i
+        }
+        val text = doc.substring(entry, next)
+        // As the Python source spells the reStructuredText: its backslashes doubled.
+        val expected = PythonWrappers.rstText(p.doc).replace("\\", "\\\\")
+        assert(text.contains(words(expected)), s"$what: no doc in '$text'")
+        stage.instance.getDefault(p).foreach { d =>
+          val literal = PythonWrappers.pyLiteral(d, what)
+          assert(text.contains(s"default $literal") || text.contains(s"Default: ``$literal``"),
+            s"$what: no default $literal in '$text'")
+        }
+        p match {
+          case c: Choices[_] =>
+            val listed = c.choices.map(v => s"``${PythonWrappers.pyLiteral(v, what)}``")
+            assert(text.contains(s"One of ${listed.mkString(", ")}."), s"$what: '$text'")
+          case _ =>
+        }
+      }
+    }
+    // The params the API reference must list with their allowed values are choice params.
+    val choiceParams = stages.flatMap(_.paramAccessors).map(_._2)
+      .collect { case p if p.isInstanceOf[Choices[_]] => p.name }
+    for (name <- Seq("handleInvalid", "outputMode", "channelOrder", "resizeMethod", "scaleHint")) {
+      assert(choiceParams.contains(name), s"$name is not a ChoiceParam")
+    }
   }
 
   test("an estimator's model is the class its fit(Dataset) returns, found by reflection") {
@@ -111,7 +188,7 @@ class PythonWrappersSuite extends AnyFunSuite {
     val py = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")(
       "codegen_fixture_echo.py"
     )
-    assert(py.contains("\nimport importlib\nfrom typing import Any\n"))
+    assert(py.contains("\nimport importlib\nimport inspect\nimport re\nfrom typing import Any\n"))
     assert(
       py.contains("from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaTransformer\n")
     )
@@ -183,6 +260,11 @@ class PythonWrappersSuite extends AnyFunSuite {
     assert(
       e.getMessage.contains("Untyped.shape: no Python type for org.apache.spark.ml.param.Param")
     )
+  }
+
+  test("docs escape what reStructuredText would misread") {
+    assert(PythonWrappers.rstText("prefixed 'val_', a*b |c| snake_case") ==
+      "prefixed 'val\\_', a\\*b \\|c\\| snake_case")
   }
 
   test("string literals escape what Python would misread") {

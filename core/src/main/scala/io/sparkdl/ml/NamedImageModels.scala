@@ -9,13 +9,13 @@ import org.apache.hadoop.fs.Path
 import org.json4s.{DefaultFormats, JArray, JString}
 import org.json4s.jackson.JsonMethods.parse
 
-import org.apache.spark.ml.param.{Param, ParamValidators}
+import org.apache.spark.ml.param.Param
 import org.apache.spark.sql.{DataFrame, SparkSession}
 import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.types.{StructField, StructType}
 
 import io.sparkdl.image.ResizeMethod
-import io.sparkdl.ml.param.{HasBatchSize, HasComputeMode, HasHandleInvalid}
+import io.sparkdl.ml.param.{ChoiceParam, HasBatchSize, HasComputeMode, HasHandleInvalid}
 import io.sparkdl.model.TFModel
 
 /**
@@ -191,14 +191,14 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
   )
 
   /** How images are resized to the model's input size, in the original's java.awt names. */
-  final val scaleHint: Param[String] = new Param[String](
+  final val scaleHint: Param[String] = new ChoiceParam(
     this,
     "scaleHint",
     "How images are resized to the model's input size, as java.awt's scale hints did: " +
       "'SCALE_AREA_AVERAGING' and 'SCALE_SMOOTH' average areas (resize method 'area'), " +
       "'SCALE_DEFAULT', 'SCALE_FAST' and 'SCALE_REPLICATE' replicate pixels (resize method " +
       "'nearest'). Default: 'SCALE_AREA_AVERAGING'.",
-    ParamValidators.inArray(ScaleHints.keys.toArray.sorted)
+    ScaleHints.keys.toSeq.sorted
   )
 
   setDefault(scaleHint -> "SCALE_AREA_AVERAGING")

@@ -16,7 +16,7 @@ import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.storage.StorageLevel
 
-import io.sparkdl.ml.param.StringMapParam
+import io.sparkdl.ml.param.{IntChoiceParam, StringMapParam}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan,
@@ -70,13 +70,13 @@ trait TFEstimatorParams extends ModelStageParams {
     ParamValidators.gtEq(0)
   )
 
-  final val verbose: IntParam = new IntParam(
+  final val verbose: IntParam = new IntChoiceParam(
     this, "verbose",
     "What fitting prints on the driver: 0 nothing; 1 a line as each fit ends (its epochs and " +
       "last loss, metrics and validation figures), so a grid search prints one line per fit; 2 " +
       "also a line per epoch per fit (loss, metrics, validation figures, rows/s). The driver's log " +
       "(logger io.sparkdl.training, INFO) has the epoch lines whatever it is. Default: 1.",
-    ParamValidators.inArray(Array(0, 1, 2))
+    Seq(0, 1, 2)
   )
 
   setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,

@@ -4,13 +4,14 @@ import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.image.ImageSchema
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
-import org.apache.spark.ml.param.{IntArrayParam, Param, ParamMap, ParamValidators}
+import org.apache.spark.ml.param.{IntArrayParam, Param, ParamMap}
 import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{Column, DataFrame, Dataset}
 import org.apache.spark.sql.functions.{array, col, flatten, when}
 import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField, StructType}
 
 import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
+import io.sparkdl.ml.param.ChoiceParam
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, TFModel}
 import io.sparkdl.tensorframes.TensorFrames
 
@@ -42,21 +43,21 @@ trait TFImageTransformerParams extends ModelStageParams {
   )
 
   /** The channel order the model takes its images in. */
-  final val channelOrder: Param[String] = new Param[String](
+  final val channelOrder: Param[String] = new ChoiceParam(
     this,
     "channelOrder",
     "The channel order the model takes its images in: 'RGB', 'BGR' (as image structs store them) " +
       "or 'L' (gray). Images of other channel counts are converted. Default: 'RGB'.",
-    ParamValidators.inArray(ChannelOrder.all.map(_.name).toArray)
+    ChannelOrder.all.map(_.name)
   )
 
   /** Whether the output is an ML vector or an image. */
-  final val outputMode: Param[String] = new Param[String](
+  final val outputMode: Param[String] = new ChoiceParam(
     this,
     "outputMode",
     "How the model output becomes a column: 'vector' (an ML DenseVector of its values, flattened) " +
       "or 'image' (an image struct of an output of shape [height, width, channels]). Default: 'vector'.",
-    ParamValidators.inArray(Array("vector", "image"))
+    Seq("vector", "image")
   )
 
   /** The [height, width] images are resized to. */
@@ -69,11 +70,11 @@ trait TFImageTransformerParams extends ModelStageParams {
   )
 
   /** How images are resized. */
-  final val resizeMethod: Param[String] = new Param[String](
+  final val resizeMethod: Param[String] = new ChoiceParam(
     this,
     "resizeMethod",
     "How images are resized: 'area' (averaging), 'bilinear', 'bicubic' or 'nearest'. Default: 'area'.",
-    ParamValidators.inArray(ResizeMethod.all.map(_.name).toArray)
+    ResizeMethod.all.map(_.name)
   )
 
   setDefault(channelOrder -> ChannelOrder.RGB.name, outputMode -> "vector", resizeMethod -> "area")

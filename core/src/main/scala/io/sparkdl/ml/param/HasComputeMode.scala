@@ -1,6 +1,6 @@
 package io.sparkdl.ml.param
 
-import org.apache.spark.ml.param.{Param, Params, ParamValidators}
+import org.apache.spark.ml.param.{Param, Params}
 import org.apache.spark.sql.SparkSession
 
 import io.sparkdl.runtime.ComputeMode
@@ -9,22 +9,22 @@ import io.sparkdl.tf.{GraphOptimization, Precision}
 /** How a stage's model is compiled and computed; unset params follow the session's confs. */
 trait HasComputeMode extends Params {
 
-  final val graphOptimization: Param[String] = new Param[String](
+  final val graphOptimization: Param[String] = new ChoiceParam(
     this,
     "graphOptimization",
     "How TF rewrites the model's graph: 'default' (TF's graph optimizer as TF Python runs it, with " +
       "oneDNN fusions), 'xla' (plus XLA auto-clustering: compiled kernels for this CPU) or 'none' " +
       s"(no rewrites). Default: the conf ${ComputeMode.OptimizationConf}, else 'default'.",
-    ParamValidators.inArray(GraphOptimization.all.map(_.name).toArray)
+    GraphOptimization.all.map(_.name)
   )
 
-  final val precision: Param[String] = new Param[String](
+  final val precision: Param[String] = new ChoiceParam(
     this,
     "precision",
     "The float type matmuls and convolutions compute in: 'float32' or 'bfloat16' (TF's automatic " +
       "mixed precision: about 2x faster on CPUs with AVX-512 BF16 or AMX, results within ~1e-2; " +
       s"refused on other CPUs). Default: the conf ${ComputeMode.PrecisionConf}, else 'float32'.",
-    ParamValidators.inArray(Precision.all.map(_.name).toArray)
+    Precision.all.map(_.name)
   )
 
   final def getGraphOptimization: String = $(graphOptimization)

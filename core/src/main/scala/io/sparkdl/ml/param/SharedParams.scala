@@ -33,13 +33,13 @@ trait HasBatchSize extends Params {
 /** What to do with rows whose cells cannot be fed: null cells or cells of the wrong shape. */
 trait HasHandleInvalid extends Params {
 
-  final val handleInvalid: Param[String] = new Param[String](
+  final val handleInvalid: Param[String] = new ChoiceParam(
     this,
     "handleInvalid",
     "How to handle rows whose cells cannot be fed (nulls, malformed values, a shape the model " +
       "input does not take): 'error' (fail), 'skip' (drop the row) or 'keep' (keep the row, with " +
       "null outputs). Default: 'error'.",
-    ParamValidators.inArray(HandleInvalid.all.toArray)
+    HandleInvalid.all
   )
   setDefault(handleInvalid -> HandleInvalid.Error)
 
@@ -49,13 +49,13 @@ trait HasHandleInvalid extends Params {
 /** Whether outputs keep the model's dtype and shape (arrays) or become ML vectors. */
 trait HasOutputMode extends Params {
 
-  final val outputMode: Param[String] = new Param[String](
+  final val outputMode: Param[String] = new ChoiceParam(
     this,
     "outputMode",
     "How outputs become columns: 'array' (the model's dtype and shape, nested arrays for rank >= 2) " +
       "or 'vector' (ML DenseVectors; outputs need numeric cells of rank 1, or rank 0 as size-1 " +
       "vectors). Default: 'array'.",
-    ParamValidators.inArray(Array(OutputMode.Array, OutputMode.Vector))
+    Seq(OutputMode.Array, OutputMode.Vector)
   )
   setDefault(outputMode -> OutputMode.Array)
 
