@@ -47,6 +47,9 @@ lazy val core = (project in file("core"))
       ("org.tensorflow" % "tensorflow-core-native" % tfJavaVersion classifier platform) intransitive(),
       "org.scalatest" %% "scalatest" % "3.2.19" % Test
     ),
+    // dev/test publishes every build into ~/.m2 for the --packages check: a release version
+    // (0.1.0, the one version of the wheel and the jar) must be replaced there, not refused.
+    publishM2Configuration := publishM2Configuration.value.withOverwrite(true),
     // What NativeLibrary names in its cache files and error messages.
     Compile / resourceGenerators += Def.task {
       val out = (Compile / resourceManaged).value / "io" / "sparkdl" / "sparkdl.properties"
