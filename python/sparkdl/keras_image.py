@@ -359,26 +359,28 @@ _FIT_PARAMS = {
 }
 
 
-def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
-    """``loader(uri)`` as nested float lists ``[height][width][channels]``, or None."""
+def _load(uri: str, loader: Callable[[str], Any]) -> tuple[np.ndarray | None, str | None]:
+    """``loader(uri)`` as :func:`_loader_pixels` gives it, and why not when it gives None: the
+    loader's exception, or what it returned instead of an image."""
     try:
         array = _loader_pixels(uri, loader)
-        return None if array is None else array.tolist()
-    except Exception:  # noqa: BLE001 - as the original: rows whose image fails to load are dropped
-        return None
+    except Exception as e:  # noqa: BLE001 - as the original: rows whose image fails to load are dropped
+        return None, f"{type(e).__name__}: {e}"
+    if array is None:
+        return None, ("imageLoader returned None or no array of (height, width, channels) (or a "
+                      "batch of one)")
+    return array, None
+
+
+def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
+    """``loader(uri)`` as nested float lists ``[height][width][channels]``, or None."""
+    array, _ = _load(uri, loader)
+    return None if array is None else array.tolist()
 
 
 def _load_failure(uri: str, loader: Callable[[str], Any]) -> str | None:
-    """Why :func:`_loaded_array` gives None for ``uri``: the loader's exception, or what it
-    returned instead of an image; None when the image loads."""
-    try:
-        array = _loader_pixels(uri, loader)
-    except Exception as e:  # noqa: BLE001 - reported, not raised: it explains a failed fit
-        return f"{type(e).__name__}: {e}"
-    if array is None:
-        return ("imageLoader returned None or no array of (height, width, channels) (or a "
-                "batch of one)")
-    return None
+    """Why :func:`_loaded_array` gives None for ``uri``; None when the image loads."""
+    return _load(uri, loader)[1]
 
 
 class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol):

@@ -579,9 +579,12 @@ class KerasEstimator(TFEstimator):
             param.name == "model" and not isinstance(value, TFModel)
         )
 
-    def _trainable(self, values: dict[str, Any], used: dict[tuple, TFModel]) -> TFModel:
+    def _trainable(
+        self, values: dict[str, Any], used: dict[tuple, TFModel], prints: dict[int, str]
+    ) -> TFModel:
         """The trainable SavedModel of a map's values: exported once per distinct model content,
-        loss, optimizer and metrics (``used`` collects the exports this fit uses)."""
+        loss, optimizer and metrics (``used`` collects the exports this fit uses; ``prints`` the
+        content hash of each model object of this fit, hashed once however many maps share it)."""
         model = values.get("model")
         if model is None or isinstance(model, TFModel):
             if model is None:
@@ -599,7 +602,9 @@ class KerasEstimator(TFEstimator):
         # The model by content, never by id: weights set or trained between fits must be the
         # ones trained, and a freed model's id may pass to another. Other objects by identity:
         # the key holds them, so their ids cannot pass to others while they are cached.
-        k = (fingerprint(model), _object_key(loss), _object_key(optimizer),
+        if id(model) not in prints:  # the maps hold their models: ids are theirs for this fit
+            prints[id(model)] = fingerprint(model)
+        k = (prints[id(model)], _object_key(loss), _object_key(optimizer),
              tuple(_object_key(m) for m in metrics or []))
         trainable = used.get(k, self._trainables.get(k))
         if trainable is None:
@@ -616,10 +621,11 @@ class KerasEstimator(TFEstimator):
         model = estimator.getParam("model")
         maps = []
         used: dict[tuple, TFModel] = {}
+        prints: dict[int, str] = {}
         for m in paramMaps:
             values = {**base, **{p.name: v for p, v in m.items() if p.name in python_only}}
             java_map = {p: v for p, v in m.items() if p.name not in python_only}
-            java_map[model] = self._trainable(values, used)
+            java_map[model] = self._trainable(values, used, prints)
             maps.append(java_map)
         # Only this fit's exports stay: the next fit with the same maps (the next fold of a
         # CrossValidator) reuses them, and a model changed since is exported afresh.

@@ -19,7 +19,7 @@ object SparkdlPlanner {
   /** Installs the strategy and `rules` ++ [[rules]] in `spark`, once; a no-op where the session
    * was configured with [[ExtensionsClass]]. */
   def install(spark: SparkSession, extraRules: Seq[Rule[LogicalPlan]] = Nil): Unit = synchronized {
-    val session = classicSession(spark)
+    val session = classicSession(spark, "sparkdl")
     val configured = session.conf.getOption("spark.sql.extensions").exists(_.split(",").map(_.trim).contains(ExtensionsClass))
     if (!configured) {
       val experimental = session.experimental
@@ -38,13 +38,14 @@ object SparkdlPlanner {
     extensions.injectPlannerStrategy(_ => ModelBlocksStrategy)
   }
 
-  private def classicSession(spark: SparkSession): classic.SparkSession = spark match {
+  /** `spark` as the classic session sparkdl plans in; `who` names the caller in the errors. */
+  private[sparkdl] def classicSession(spark: SparkSession, who: String): classic.SparkSession = spark match {
     case s: classic.SparkSession => s
-    case null => throw new IllegalArgumentException("sparkdl: the SparkSession is null")
+    case null => throw new IllegalArgumentException(s"$who: spark is null")
     case other =>
       throw new UnsupportedOperationException(
-        s"sparkdl plans its operations in a classic SparkSession, not ${other.getClass.getName} (Spark Connect " +
-          "clients reach it through the server's plugins, see docs/connect.md)"
+        s"$who needs a classic SparkSession, not ${other.getClass.getName} (Spark Connect clients " +
+          "reach sparkdl through the server's plugins, see docs/connect.md)"
       )
   }
 }

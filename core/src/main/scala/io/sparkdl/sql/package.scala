@@ -180,12 +180,6 @@ package object sql {
   private def installRules(session: classic.SparkSession): Unit =
     SparkdlPlanner.install(session, Seq(ModelUDFExtraction))
 
-  private def classicSession(spark: SparkSession): classic.SparkSession = spark match {
-    case s: classic.SparkSession => s
-    case null => throw new IllegalArgumentException("registerModelUDF: spark is null")
-    case other =>
-      throw new UnsupportedOperationException(
-        s"registerModelUDF needs a classic SparkSession, not ${other.getClass.getName}"
-      )
-  }
+  private def classicSession(spark: SparkSession): classic.SparkSession =
+    SparkdlPlanner.classicSession(spark, "registerModelUDF")
 }

@@ -168,13 +168,14 @@ object TensorFrames {
 
     val shipment = new ModelShipment(program.model) // one model broadcast for both phases
     val compute = ComputeMode.resolve(df.sparkSession)
-    def ship(plan: Plan, model: Broadcast[ModelSource]) = ShippedPlan(plan, model, compute, threads.intraOp, threads.interOp)
     val name = describe("aggregate", fetches, program)
     def phase(in: DataFrame): DataFrame = {
       val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
       val plan = ReducePlans.blocks(sorted.schema, program, "aggregate")
-      val reduce = (model: Broadcast[ModelSource]) =>
-        new GroupReducer(ship(plan, model), ship(partialPlan, model), keySchema, blockSize): Iterator[InternalRow] => Iterator[InternalRow]
+      val reduce: Broadcast[ModelSource] => (Iterator[InternalRow] => Iterator[InternalRow]) = { model =>
+        val ship = shipper(model, compute, threads)
+        new GroupReducer(ship(plan), ship(partialPlan), keySchema, blockSize)
+      }
       val spec = ModelPartitionsSpec(name, s"$name, grouped by ${keyNames.mkString(", ")}, blockSize $blockSize",
         shipment, reduce)
       val child = DataFrameShim.analyzedPlan(sorted)
@@ -252,12 +253,14 @@ object TensorFrames {
     GraphProgram(fetches.head.op.graph.toGraphDef, fetches.map(_.name), fetches.map(_.op.name))
   }
 
-  /** Ships plans over `program` for an action run now: its model broadcast once for all of them. */
-  private def shipper(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan = {
-    val mode = ComputeMode.resolve(df.sparkSession)
-    val model = new ModelShipment(program.model).broadcast(df.sparkSession.sparkContext)
-    plan => ShippedPlan(plan, model, mode, threads.intraOp, threads.interOp)
-  }
+  /** Ships plans over one broadcast model: tasks get the plans with the broadcast, never its bytes. */
+  private def shipper(model: Broadcast[ModelSource], compute: ComputeMode, threads: Threads): Plan => ShippedPlan =
+    plan => ShippedPlan(plan, model, compute, threads.intraOp, threads.interOp)
+
+  /** [[shipper]] for an action run now: `program`'s model broadcast once for all its plans. */
+  private def shipperNow(df: DataFrame, program: GraphProgram, threads: Threads): Plan => ShippedPlan =
+    shipper(new ModelShipment(program.model).broadcast(df.sparkSession.sparkContext),
+      ComputeMode.resolve(df.sparkSession), threads)
 
   private def checkNoClash(schema: StructType, plan: Plan, op: String): Unit =
     plan.fetches.map(_.column).filter(schema.fieldNames.contains).foreach { c =>
@@ -309,7 +312,7 @@ object TensorFrames {
     val plan = ReducePlans.blocks(input.schema, program, op)
     val partialSchema = ReducePlans.partialSchema(plan, op)
     val partialPlan = ReducePlans.blocks(partialSchema, program, op)
-    val ship = shipper(df, program, threads)
+    val ship = shipperNow(df, program, threads)
     val inShip = ship(plan)
     val partialShip = ship(partialPlan)
     val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
@@ -329,7 +332,7 @@ object TensorFrames {
     val input = df.select(reduceInput(df, program, op): _*)
     val plan = ReducePlans.pairs(input.schema, program, op)
     val schema = ReducePlans.partialSchema(plan, op)
-    val shipped = shipper(df, program, threads)(plan)
+    val shipped = shipperNow(df, program, threads)(plan)
     val partials = JobDescription(df.sparkSession.sparkContext, describe(op, fetches, program)) {
       DataFrameShim.planRows(input).mapPartitions(new PartitionFolder(shipped)).collect()
     }
