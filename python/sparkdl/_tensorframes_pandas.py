@@ -1,21 +1,26 @@
 """``map_blocks`` and ``map_rows`` over a pandas DataFrame, run on the driver.
 
 TensorFrames accepted a pandas DataFrame for debugging and returned one; sparkdl keeps that: the
-frozen graph runs in sparkdl's JVM engine of the active session (:func:`sparkdl.runtime.run_graph`,
-the same bridge the executors use), not in TensorFlow Python, so it computes what the Spark
-DataFrame path would.
+frozen graph is bound to the pandas columns by the JVM's own binding (the columns a Spark
+DataFrame of the same types would give: which placeholders the fetches need, which column feeds
+each, which dtypes may feed which, the cell ranks), then runs in sparkdl's JVM engine of the active
+session (:func:`sparkdl.runtime.run_graph`, the same bridge the executors use), not in TensorFlow
+Python, so it computes and refuses what the Spark DataFrame path would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
+from pyspark.errors import IllegalArgumentException
+from pyspark.sql import types as T
 
 from sparkdl import runtime
+
+# The JVM's binding: (schema JSON, rows?) -> [[placeholder, column, dtype], ...], or its error.
+Bind = Callable[[str, bool], list[list[str]]]
 
 
 def is_pandas(df: Any) -> bool:
@@ -24,10 +29,10 @@ def is_pandas(df: Any) -> bool:
 
 
 def map_pandas(
+    bind: Bind,
     graph_bytes: bytes,
     fetches: list[str],
     output_names: list[str],
-    feed_dict: Mapping[str, str],
     pdf: Any,
     *,
     blocks: bool,
@@ -38,13 +43,12 @@ def map_pandas(
 
     Parameters
     ----------
+    bind
+        The JVM's binding of the graph (its fetches and feed dict) over a Spark schema.
     graph_bytes
-        The frozen, serialized GraphDef; its placeholders are fed from the columns
-        ``feed_dict`` names, else from the columns named after them.
+        The frozen, serialized GraphDef.
     fetches, output_names
         The tensors to fetch and the column each becomes.
-    feed_dict
-        Placeholder op name -> column name.
     pdf
         The pandas DataFrame; it is not modified.
     blocks
@@ -56,17 +60,25 @@ def map_pandas(
     op
         The calling function, for error messages.
     """
-    graph_def = tf.compat.v1.GraphDef.FromString(graph_bytes)
-    feeds = _feeds(graph_def, feed_dict, pdf, op)
-    if not blocks and not all(f.takes_block(pdf) for f in feeds):
+    schema = spark_schema(pdf, op).json()
+    if blocks:
+        feeds, per_row = bind(schema, False), False
+    else:
+        try:
+            feeds, per_row = bind(schema, True), True
+        except IllegalArgumentException as row_error:
+            try:
+                feeds, per_row = bind(schema, False), False
+            except IllegalArgumentException:
+                raise row_error from None
+    if per_row:
         rows = [
-            runtime.run_graph(graph_bytes, {f.placeholder: f.cell(pdf, i) for f in feeds}, fetches)
+            runtime.run_graph(graph_bytes, {p: _cell(pdf, c, i, d) for p, c, d in feeds}, fetches)
             for i in range(len(pdf))
         ]
         outputs = {column: [row[k] for row in rows] for k, column in enumerate(output_names)}
         return _with_columns(pdf, outputs, trim=False)
-    columns = {f.placeholder: f.block(pdf) for f in feeds}
-    results = runtime.run_graph(graph_bytes, columns, fetches)
+    results = runtime.run_graph(graph_bytes, {p: _block(pdf, c, d) for p, c, d in feeds}, fetches)
     outputs = {}
     for column, array in zip(output_names, results, strict=True):
         if not trim and (array.ndim == 0 or array.shape[0] != len(pdf)):
@@ -78,60 +90,74 @@ def map_pandas(
     return _with_columns(pdf, outputs, trim=trim)
 
 
-@dataclass(frozen=True)
-class _Feed:
-    """A placeholder of the graph and the pandas column that feeds it."""
+# ---- pandas columns as Spark's types ----------------------------------------------------------
 
-    placeholder: str
-    column: str
-    dtype: tf.DType
-    rank: int | None  # None: unknown
-    op: str
-
-    def block(self, pdf: Any) -> np.ndarray:
-        """The whole column as one array, cells stacked."""
-        cells = pdf[self.column].to_numpy()
-        return self._converted(lambda: np.stack(cells) if cells.dtype == object else cells, pdf)
-
-    def cell(self, pdf: Any, row: int) -> np.ndarray:
-        return self._converted(lambda: np.asarray(pdf[self.column].iloc[row]), pdf)
-
-    def takes_block(self, pdf: Any) -> bool:
-        """Whether the placeholder has one dimension more than a cell of the column."""
-        return len(pdf) > 0 and self.rank == np.ndim(pdf[self.column].iloc[0]) + 1
-
-    def _converted(self, values: Callable[[], np.ndarray], pdf: Any) -> np.ndarray:
-        try:
-            array = values()
-            if self.dtype != tf.string:
-                array = array.astype(self.dtype.as_numpy_dtype, casting="same_kind")
-            return array
-        except (TypeError, ValueError) as e:
-            raise TypeError(
-                f"{self.op}: column '{self.column}' (pandas dtype {pdf[self.column].dtype}) "
-                f"cannot feed placeholder '{self.placeholder}' of dtype {self.dtype.name}: {e}"
-            ) from None
+_INTEGERS = {1: T.ByteType(), 2: T.ShortType(), 4: T.IntegerType(), 8: T.LongType()}
 
 
-def _feeds(
-    graph_def: tf.compat.v1.GraphDef, feed_dict: Mapping[str, str], pdf: Any, op: str
-) -> list[_Feed]:
-    """Each placeholder of the graph with the column that feeds it."""
-    out = []
-    for node in graph_def.node:
-        if node.op != "Placeholder":
-            continue
-        column = feed_dict.get(node.name, node.name)
-        if column not in pdf.columns:
-            raise ValueError(
-                f"{op}: placeholder '{node.name}' reads column '{column}', which the pandas "
-                f"DataFrame does not have; its columns are {', '.join(map(str, pdf.columns))}. "
-                "Map it with feed_dict={placeholder: column}."
-            )
-        shape = node.attr["shape"].shape
-        rank = None if shape.unknown_rank else len(shape.dim)
-        out.append(_Feed(node.name, column, tf.as_dtype(node.attr["dtype"].type), rank, op))
-    return out
+def spark_schema(pdf: Any, op: str) -> T.StructType:
+    """The Spark schema a DataFrame of ``pdf``'s columns has, as far as binding needs it: the
+    element type of each column's cells and their rank (array columns nest one level per
+    dimension of the first non-null cell)."""
+    return T.StructType(
+        [T.StructField(str(name), _spark_type(pdf[name], op, str(name))) for name in pdf.columns]
+    )
+
+
+def _spark_type(series: Any, op: str, name: str) -> T.DataType:
+    dtype = series.to_numpy().dtype
+    if dtype.kind != "O":
+        return _element_type(dtype, op, name)
+    cells = series.dropna()
+    if len(cells) == 0:
+        return T.NullType()  # no cell to tell: the binding refuses it, naming the column
+    first = cells.iloc[0]
+    if isinstance(first, str):
+        return T.StringType()
+    if isinstance(first, bytes | bytearray):
+        return T.BinaryType()
+    array = np.asarray(first)
+    spark_type = _element_type(array.dtype, op, name)
+    for _ in range(array.ndim):
+        spark_type = T.ArrayType(spark_type)
+    return spark_type
+
+
+def _element_type(dtype: np.dtype, op: str, name: str) -> T.DataType:
+    """The Spark type PySpark gives numpy values of ``dtype`` (unsigned ints widen, as Spark has
+    none; float16 becomes float)."""
+    if dtype.kind == "b":
+        return T.BooleanType()
+    if dtype.kind == "i":
+        return _INTEGERS[dtype.itemsize]
+    if dtype.kind == "u" and dtype.itemsize < 8:
+        return _INTEGERS[dtype.itemsize * 2]
+    if dtype.kind == "f":
+        return T.DoubleType() if dtype.itemsize == 8 else T.FloatType()
+    if dtype.kind == "U":
+        return T.StringType()
+    if dtype.kind == "S":
+        return T.BinaryType()
+    raise TypeError(
+        f"{op}: column '{name}' holds numpy {dtype} values, which no Spark column type takes; "
+        "expected booleans, integers (uint64 excepted), floats, strings or bytes, or arrays of "
+        "them"
+    )
+
+
+# ---- feeding: the binding allowed each column's values for its placeholder's dtype ------------
+
+
+def _block(pdf: Any, column: str, dtype: str) -> np.ndarray:
+    """The whole column as one array of ``dtype``, cells stacked."""
+    cells = pdf[column].to_numpy()
+    array = np.stack(cells) if cells.dtype.kind == "O" and dtype != "string" else cells
+    return array if dtype == "string" else array.astype(dtype)
+
+
+def _cell(pdf: Any, column: str, row: int, dtype: str) -> np.ndarray:
+    cell = np.asarray(pdf[column].iloc[row])
+    return cell if dtype == "string" else cell.astype(dtype)
 
 
 def _with_columns(pdf: Any, outputs: Mapping[str, Any], *, trim: bool) -> Any:

@@ -377,11 +377,29 @@ def _map_pandas(
             "DataFrame (spark.createDataFrame(pdf)) to run a function"
         )
     program = _tf1_program(fetches, feed_dict)
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError(
+            f"{op} over a pandas DataFrame: no active SparkSession; call sparkdl.session() first"
+        )
+
+    def bind(schema_json: str, rows: bool) -> list[list[str]]:
+        feeds = _api(spark).bindFeeds(
+            schema_json,
+            bytearray(program.graph_def),
+            program.fetches,
+            program.output_names,
+            program.feed_dict,
+            rows,
+            trim,
+        )
+        return [[str(v) for v in feed] for feed in feeds]
+
     return _tensorframes_pandas.map_pandas(
+        bind,
         program.graph_def,
         program.fetches,
         program.output_names,
-        program.feed_dict,
         pdf,
         blocks=blocks,
         trim=trim,

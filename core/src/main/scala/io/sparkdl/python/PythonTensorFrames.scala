@@ -3,8 +3,9 @@ package io.sparkdl.python
 import scala.jdk.CollectionConverters._
 
 import org.apache.spark.sql.{DataFrame, RelationalGroupedDataset}
+import org.apache.spark.sql.types.{DataType, StructType}
 
-import io.sparkdl.model.GraphProgram
+import io.sparkdl.model.{FeedMode, GraphProgram}
 import io.sparkdl.tensorframes.{TensorColumnInfo, TensorFrames, TensorValue}
 import io.sparkdl.tf.Shape
 
@@ -34,6 +35,26 @@ object PythonTensorFrames {
       feedDict: java.util.Map[String, String],
       handleInvalid: String
   ): DataFrame = TensorFrames.mapRows(df, program(graphDef, fetches, outputNames, feedDict), handleInvalid)
+
+  /**
+   * What map_blocks (`rows` false) or map_rows binds over a schema, with no data: the pandas path
+   * runs on the driver but binds and casts as the Spark path does. Each feed as
+   * `[placeholder, column, dtype]`; the binding's own error when the graph does not bind.
+   */
+  def bindFeeds(
+      schemaJson: String,
+      graphDef: Array[Byte],
+      fetches: java.util.List[String],
+      outputNames: java.util.List[String],
+      feedDict: java.util.Map[String, String],
+      rows: Boolean,
+      trim: Boolean
+  ): java.util.List[java.util.List[String]] = {
+    val schema = DataType.fromJson(schemaJson).asInstanceOf[StructType]
+    val mode = if (rows) FeedMode.Row else FeedMode.Block
+    val plan = TensorFrames.mapPlan(schema, program(graphDef, fetches, outputNames, feedDict), mode, trim)
+    plan.feeds.map(f => java.util.List.of(f.placeholder, f.column.name, f.dtype.name)).asJava
+  }
 
   def reduceBlocks(
       df: DataFrame,

@@ -45,9 +45,16 @@ object TensorFrames {
   ): DataFrame = {
     require(blockSize > 0, s"blockSize must be positive, got $blockSize")
     HandleInvalid.check(handleInvalid)
-    val plan = Plan(df.schema, program, FeedMode.Block, BindingNames.of("map_blocks"))
-    if (!trim) checkNoClash(df.schema, plan, "map_blocks")
-    mapPlanned(df, plan, trim, blockSize, handleInvalid, threads)
+    mapPlanned(df, mapPlan(df.schema, program, FeedMode.Block, trim), trim, blockSize, handleInvalid, threads)
+  }
+
+  /** The plan map_blocks (`FeedMode.Block`) or map_rows binds over `schema`, checked as they
+   * check it; the pandas path binds through it too, so both take the same columns. */
+  private[sparkdl] def mapPlan(schema: StructType, program: GraphProgram, mode: FeedMode, trim: Boolean): Plan = {
+    val op = if (mode == FeedMode.Block) "map_blocks" else "map_rows"
+    val plan = Plan(schema, program, mode, BindingNames.of(op))
+    if (!trim) checkNoClash(schema, plan, op)
+    plan
   }
 
   /** [[mapBlocks]] (or, for a row plan, [[mapRows]]) of a plan made over `df`'s schema (by an ML
@@ -88,8 +95,7 @@ object TensorFrames {
       threads: Threads = Threads()
   ): DataFrame = {
     HandleInvalid.check(handleInvalid)
-    val plan = Plan(df.schema, program, FeedMode.Row, BindingNames.of("map_rows"))
-    checkNoClash(df.schema, plan, "map_rows")
+    val plan = mapPlan(df.schema, program, FeedMode.Row, trim = false)
     mapPlanned(df, plan, trim = false, blockSize = 1, handleInvalid, threads, "map_rows") // a block per row
   }
 
