@@ -46,6 +46,7 @@ import tensorflow as tf
 from pyspark.sql import Column, DataFrame, GroupedData, SparkSession
 
 from sparkdl import _tensorframes_pandas, _tensors
+from sparkdl._gen import contract
 from sparkdl._graphs import _frozen_function, _frozen_graph_def
 from sparkdl._jvm import facade
 
@@ -347,7 +348,7 @@ def _program(
 # ---- map ----------------------------------------------------------------------------------
 
 
-_MAX_BLOCK_SIZE = 2**31 - 1  # the JVM counts rows in an Int
+_MAX_BLOCK_SIZE = contract.MAX_BLOCK_SIZE  # the JVM counts rows in an Int
 
 
 def _check_block_size(block_size: Any) -> None:
@@ -413,7 +414,7 @@ def map_blocks(
     feed_dict: Mapping[Any, str] | None = None,
     trim: bool = False,
     *,
-    block_size: int = 1024,
+    block_size: int = contract.DEFAULT_BLOCK_SIZE,
     handle_invalid: str = "error",
 ) -> DataFrame:
     """Run a graph over blocks of rows; each fetch becomes a column. Lazy.
@@ -542,7 +543,10 @@ def _results(values: Any, as_list: bool, spark: SparkSession) -> Any:
 
 
 def reduce_blocks(
-    fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame, *, block_size: int = 1024
+    fetches: tf.Tensor | Sequence[tf.Tensor],
+    df: DataFrame,
+    *,
+    block_size: int = contract.DEFAULT_BLOCK_SIZE,
 ) -> Any:
     """Reduce the whole DataFrame block by block. Runs a Spark job.
 
@@ -597,7 +601,10 @@ def reduce_rows(fetches: tf.Tensor | Sequence[tf.Tensor], df: DataFrame) -> Any:
 
 
 def aggregate(
-    fetches: tf.Tensor | Sequence[tf.Tensor], grouped_data: GroupedData, *, block_size: int = 1024
+    fetches: tf.Tensor | Sequence[tf.Tensor],
+    grouped_data: GroupedData,
+    *,
+    block_size: int = contract.DEFAULT_BLOCK_SIZE,
 ) -> DataFrame:
     """Reduce each group with the :func:`reduce_blocks` convention. Lazy.
 

@@ -18,6 +18,7 @@ import numpy as np
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from sparkdl._gen import contract
 from sparkdl._jvm import facade
 from sparkdl.model import TFModel
 
@@ -62,7 +63,7 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
     model: TFModel,
     inputs: Sequence[str] | None = None,
     outputs: Sequence[str] | None = None,
-    batch_size: int = 1024,
+    batch_size: int = contract.DEFAULT_BLOCK_SIZE,
 ) -> ModelUDF:
     """Register ``model`` as the temporary SQL function ``name`` of ``spark``'s session.
 
@@ -135,7 +136,7 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     *,
     channel_order: str = "RGB",
     resize_method: str = "area",
-    batch_size: int = 1024,
+    batch_size: int = contract.DEFAULT_BLOCK_SIZE,
     udf_name: str | None = None,
     keras_model_or_file_path: Any = None,
 ) -> ModelUDF:
@@ -201,7 +202,11 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     api = _api(spark)
     if preprocessor is None:
         function = api.registerKerasImage(
-            spark._jsparkSession, name, model._to_java(spark), channel_order, resize_method,
+            spark._jsparkSession,
+            name,
+            model._to_java(spark),
+            channel_order,
+            resize_method,
             batch_size,
         )
         return ModelUDF(name, list(api.inputs(function)), list(api.outputs(function)))

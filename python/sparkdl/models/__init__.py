@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from sparkdl._gen import contract
 from sparkdl.models._catalog import NAMES, spec
 from sparkdl.models._weights import Weights, WeightsError, keras_cache_dir, keras_loads, resolve
 
@@ -67,8 +68,8 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-STORE_CONF = "spark.sparkdl.modelStore"
-STORE_ENV = "SPARKDL_MODEL_STORE"
+STORE_CONF = contract.MODEL_STORE_CONF
+STORE_ENV = contract.MODEL_STORE_ENV
 NUM_CLASSES = 1000
 
 
@@ -92,13 +93,15 @@ def store_root(spark: SparkSession | None = None) -> str:
         from pyspark.sql import SparkSession
 
         spark = SparkSession.getActiveSession()
-    if spark is not None:
-        configured = spark.conf.get(STORE_CONF, None)
-        if configured:
-            return configured
-    return os.environ.get(STORE_ENV) or os.path.join(
-        os.path.expanduser("~"), ".cache", "sparkdl", "models"
-    )
+    configured = spark.conf.get(STORE_CONF, None) if spark is not None else None
+    return _cli_store_root(configured)
+
+
+def _cli_store_root(configured: str | None = None) -> str:
+    """``configured`` (a session's conf), else ``$SPARKDL_MODEL_STORE``, else the default, with
+    ``~`` expanded as the JVM expands it: the root without a session, as the commands see it."""
+    path = configured or os.environ.get(STORE_ENV) or contract.MODEL_STORE_DEFAULT_ROOT
+    return contract.expand_home(path)
 
 
 def model_dir(name: str, store: str | None = None) -> str:
@@ -284,9 +287,7 @@ def prepare_on_first_use(name: str, spark: SparkSession | None, user: str) -> No
     try:
         prepare(name, "imagenet", store=root)
     except WeightsError as e:
-        cli = os.environ.get(STORE_ENV) or os.path.join(
-            os.path.expanduser("~"), ".cache", "sparkdl", "models"
-        )
+        cli = _cli_store_root()
         store_note = (
             ""
             if _local(root) == cli

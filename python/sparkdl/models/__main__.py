@@ -12,6 +12,7 @@ import json
 import sys
 
 from sparkdl import models
+from sparkdl._gen import contract
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _store_default() -> str:
-    return f"${models.STORE_ENV}, else ~/.cache/sparkdl/models"
+    return f"${models.STORE_ENV}, else {contract.MODEL_STORE_DEFAULT_ROOT}"
 
 
 def _list(store: str) -> None:

@@ -46,7 +46,8 @@ object PythonWrappers {
     val kindOf = kinds(stages)
     val modules = stages.groupBy(s => moduleName(s.packageName))
     modules.map { case (module, ss) => s"$module.py" -> renderModule(ss, kindOf) } +
-      ("__init__.py" -> (Header + "\"\"\"Generated bases of sparkdl's Python stages.\"\"\"\n"))
+      ("__init__.py" -> (Header + "\"\"\"Generated bases of sparkdl's Python stages.\"\"\"\n")) +
+      (PythonContract.FileName -> PythonContract.render())
   }
 
   /** Replaces the `.py` files of `dir` with `files`. */

@@ -30,7 +30,7 @@ import io.sparkdl.model.TFModel
  * executors can read too: each executor reads the model's files from the store itself
  * ([[io.sparkdl.model.SavedModelReference]]); the driver reads only model.json and saved_model.pb.
  */
-private[ml] object NamedImageModels {
+private[sparkdl] object NamedImageModels {
 
   val Names: Seq[String] = Seq(
     "InceptionV3", "Xception", "ResNet50", "VGG16", "VGG19", "MobileNetV2", "EfficientNetB0",
@@ -39,6 +39,7 @@ private[ml] object NamedImageModels {
 
   val StoreConf = "spark.sparkdl.modelStore"
   val StoreEnv = "SPARKDL_MODEL_STORE"
+  val DefaultStoreRoot = "~/.cache/sparkdl/models"
 
   /** A class list of the user's own instead of the one shipped in sparkdl's jar. */
   val ClassesConf = "spark.sparkdl.imagenetClasses"
@@ -48,6 +49,9 @@ private[ml] object NamedImageModels {
   val FeaturesKey = "features"
   val PredictionsKey = "predictions"
 
+  /** model.json's integer fields, as [[entry]] reads them into an [[Entry]]. */
+  val ModelJsonFields: Seq[String] = Seq("inputHeight", "inputWidth", "featureDim", "numClasses")
+
   /** A model of the store, as its model.json describes it. */
   final case class Entry(name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int) {
     def savedModel: Path = new Path(dir, "saved_model")
@@ -56,9 +60,13 @@ private[ml] object NamedImageModels {
   /** The store's root: the session's conf, else the environment, else the user's cache. */
   def root(spark: Option[SparkSession]): String = {
     val configured = spark.flatMap(_.conf.getOption(StoreConf)).orElse(sys.env.get(StoreEnv)).filter(_.nonEmpty)
-    val path = configured.getOrElse("~/.cache/sparkdl/models")
-    if (path == "~" || path.startsWith("~/")) System.getProperty("user.home") + path.drop(1) else path
+    expandHome(configured.getOrElse(DefaultStoreRoot), System.getProperty("user.home"))
   }
+
+  /** `~` alone or before `/` is the user's home; nothing else (`~user`, `$HOME`) is expanded.
+   * Python's store root follows the generated copy of this rule (sparkdl._gen.contract). */
+  def expandHome(path: String, home: String): String =
+    if (path == "~" || path.startsWith("~/")) home + path.drop(1) else path
 
   /**
    * The store's entry for model `name` (one of [[Names]]), read from its model.json; `who` (the
@@ -72,7 +80,7 @@ private[ml] object NamedImageModels {
     if (!fs.exists(meta) || !fs.exists(new Path(dir, "saved_model"))) {
       throw new IllegalArgumentException(
         s"$who: model '$name' is not in the model store: no $meta with its saved_model/ beside it " +
-          s"(store root from Spark conf $StoreConf, else $$$StoreEnv, else ~/.cache/sparkdl/models); " +
+          s"(store root from Spark conf $StoreConf, else $$$StoreEnv, else $DefaultStoreRoot); " +
           s"prepare it with `python -m sparkdl.models prepare $name` (with the same store root)"
       )
     }
@@ -80,11 +88,12 @@ private[ml] object NamedImageModels {
     try {
       val json = parse(new String(Using.resource(fs.open(meta))(_.readAllBytes()), UTF_8))
       def int(field: String): Int = (json \ field).extract[Int]
-      Entry(name, dir, int("inputHeight"), int("inputWidth"), int("featureDim"), int("numClasses"))
+      val fields = ModelJsonFields.map(int) // inputHeight, inputWidth, featureDim, numClasses
+      Entry(name, dir, fields(0), fields(1), fields(2), fields(3))
     } catch {
       case NonFatal(e) => throw new IllegalArgumentException(
-          s"$who: $meta is not a model store entry (expected integer fields inputHeight, inputWidth, " +
-            s"featureDim, numClasses): ${e.getMessage}; prepare it again with " +
+          s"$who: $meta is not a model store entry (expected integer fields " +
+            s"${ModelJsonFields.mkString(", ")}): ${e.getMessage}; prepare it again with " +
             s"`python -m sparkdl.models prepare $name`",
           e
         )
