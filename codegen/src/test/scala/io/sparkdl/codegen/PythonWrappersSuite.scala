@@ -72,7 +72,7 @@ class PythonWrappersSuite extends AnyFunSuite {
 
   test("the generator renders names, docs, converters and defaults read from the Scala stage") {
     val files = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")
-    assert(files.keySet == Set("__init__.py", "codegen_fixture_echo.py"))
+    assert(files.keySet == Set("__init__.py", "codegen_fixture_echo.py", PythonContract.FileName))
     val py = files("codegen_fixture_echo.py")
     assert(
       py.contains("class _EchoTransformer(SparkdlJavaParams, JavaTransformer, JavaMLWritable):")
