@@ -573,6 +573,35 @@ class KerasEstimator(TFEstimator):
         finally:
             self._paramMap, self._defaultParamMap = keep
 
+    def fitMultiple(self, dataset: Any, paramMaps: Any) -> Iterator[tuple[int, TFEstimatorModel]]:
+        maps = list(paramMaps)
+        return super().fitMultiple(self._one_unit_labels(dataset, maps), maps)
+
+    def _one_unit_labels(self, dataset: Any, paramMaps: list[dict]) -> Any:
+        """``dataset`` with a numeric scalar ``labelCol`` fed as one-element arrays when every
+        map's Keras model has one output unit and a non-sparse loss, as Keras' ``fit`` takes
+        labels of shape (n,) for outputs of shape (n, 1): MLlib's evaluators need the label
+        as a double, so a binary classifier trains and is evaluated on the same column."""
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        if not hasattr(dataset, "schema"):
+            return dataset  # TFEstimator.fitMultiple says what it expected
+        label = self.getOrDefault(self.getParam("labelCol"))
+        fields = {f.name: f.dataType for f in dataset.schema.fields}
+        if not isinstance(fields.get(label), T.NumericType):
+            return dataset
+        for m in paramMaps or [{}]:
+            values = {p.name: v for p, v in self.extractParamMap(m).items()}
+            model, loss = values.get("model"), values.get("loss")
+            if not _is_keras_model(model) or len(model.outputs) != 1:
+                return dataset
+            if tuple(model.outputs[0].shape[1:]) != (1,) or (
+                isinstance(loss, str) and "sparse" in loss
+            ):
+                return dataset
+        return dataset.withColumn(label, F.array(F.col(label).cast("float")))
+
     @staticmethod
     def _python_only(param: Param, value: Any) -> bool:
         return param.name in ("loss", "optimizer", "metrics") or (
