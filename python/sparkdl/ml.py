@@ -333,7 +333,9 @@ class _PreparesNamedModel:
 class DeepImageFeaturizer(_PreparesNamedModel, _DeepImageFeaturizer):
     """Turns images into features: the pooled layer before the classifier of a named ImageNet
     model (``modelName``: InceptionV3, Xception, ResNet50, VGG16, VGG19, MobileNetV2,
-    EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image.
+    EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image; with
+    ``featureLayout="flattened"``, sparkdl 1.x's features: the last convolution block flattened
+    (131,072 values for InceptionV3, :func:`sparkdl.models.flattened_dim`).
 
     The model is read from the model store, which ``python -m sparkdl.models prepare <Name>``
     fills; its root is Spark conf ``spark.sparkdl.modelStore``, else ``$SPARKDL_MODEL_STORE``,

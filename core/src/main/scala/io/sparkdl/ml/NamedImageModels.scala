@@ -46,10 +46,16 @@ private[ml] object NamedImageModels {
 
   val InputKey = "image"
   val FeaturesKey = "features"
+  val FlattenedKey = "flattened"
   val PredictionsKey = "predictions"
 
-  /** A model of the store, as its model.json describes it. */
-  final case class Entry(name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int) {
+  /**
+   * A model of the store, as its model.json describes it; `flattenedDim` is None for models
+   * prepared before the store had the `flattened` output.
+   */
+  final case class Entry(
+      name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int,
+      flattenedDim: Option[Int] = None) {
     def savedModel: Path = new Path(dir, "saved_model")
   }
 
@@ -80,7 +86,8 @@ private[ml] object NamedImageModels {
     try {
       val json = parse(new String(Using.resource(fs.open(meta))(_.readAllBytes()), UTF_8))
       def int(field: String): Int = (json \ field).extract[Int]
-      Entry(name, dir, int("inputHeight"), int("inputWidth"), int("featureDim"), int("numClasses"))
+      Entry(name, dir, int("inputHeight"), int("inputWidth"), int("featureDim"), int("numClasses"),
+        (json \ "flattenedDim").extractOpt[Int])
     } catch {
       case NonFatal(e) => throw new IllegalArgumentException(
           s"$who: $meta is not a model store entry (expected integer fields inputHeight, inputWidth, " +
