@@ -3,17 +3,28 @@ runs one, :class:`KerasImageFileEstimator` trains one.
 
 As in the original sparkdl: ``inputCol`` holds file URIs, ``imageLoader`` turns one URI into the
 array the model takes (decoding and preprocessing in Python, in Spark's Python workers), and the
-model runs in sparkdl's JVM engine in batches of ``batchSize`` images, never once per image. A
-loader that fails on a URI (an exception, or ``None``) gives that row a null output, and the
-Python worker logs a warning (logger ``sparkdl``) naming the stage, the URI and the exception;
-anything else the model cannot take (an array of another size or rank, no numeric array) is an
-error, naming the URI and both shapes.
+model runs in sparkdl's JVM engine in batches of ``batchSize`` images, never once per image.
+
+What the loader is given (:func:`loader_path`): a local ``file:`` URI (``file:/p``,
+``file:///p``, ``file://localhost/p``, as :func:`sparkdl.image.readImages`' origins are) reaches
+it as the local path ``p``, so loaders that open paths (PIL, Keras' ``load_img``) work on
+readImages' origins; ``p`` is percent-decoded only when no file has the written path but one has
+the decoded one (``Path.as_uri()``'s URIs). Any other value (a plain path, ``hdfs:``,
+``s3a:``...) reaches it as it is.
+
+A loader that fails on a row (an exception, or ``None``) is governed by ``handleInvalid``:
+``'error'`` (the default) fails the job, naming the stage, the loader, the path and the
+exception; ``'skip'`` drops the row; ``'keep'`` keeps it with a null output (the Python worker
+logs a warning, logger ``sparkdl``, for each). An array the model cannot take (another size or
+rank, no numeric array) is the loader's defect: an error whatever ``handleInvalid`` says, naming
+the URI and both shapes.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -34,10 +45,66 @@ _log = logging.getLogger("sparkdl")
 _FLOAT_MODES = {1: 5, 3: 21, 4: 29}
 
 
+_HANDLE_INVALID = ("error", "skip", "keep")
+
+
+def _handle_invalid(value: Any) -> str:
+    """``handleInvalid``'s converter: one of :data:`_HANDLE_INVALID`."""
+    if value not in _HANDLE_INVALID:
+        raise ValueError(f"param handleInvalid is {value!r}; expected one of "
+                         f"{', '.join(repr(v) for v in _HANDLE_INVALID)}")
+    return value
+
+
+_HANDLE_INVALID_DOC = (
+    "What to do with a row whose imageLoader fails (raises or returns None): 'error' (fail the "
+    "job, naming the path and the loader), 'skip' (drop the row) or 'keep' (keep it, with a null "
+    "output). Default: 'error'."
+)
+
+
+def loader_path(uri: str) -> str:
+    """What ``imageLoader`` is given for ``uri``: the local path of a local ``file:`` URI
+    (``file:/p``, ``file:///p``, ``file://localhost/p``), else ``uri`` as it is. The path is
+    taken as written (Hadoop's and so readImages' origins do not escape ``%`` or spaces), and
+    percent-decoded only when no file has the written path but one has the decoded path (as
+    Python's ``Path.as_uri()`` writes them)."""
+    if not uri.startswith("file:"):
+        return uri
+    rest = uri[len("file:"):]
+    if rest.startswith("//"):
+        authority, _, path = rest[2:].partition("/")
+        if authority not in ("", "localhost"):
+            return uri
+        rest = "/" + path
+    if not rest.startswith("/"):
+        return uri
+    if "%" in rest and not os.path.exists(rest):
+        decoded = urllib.parse.unquote(rest)
+        if os.path.exists(decoded):
+            return decoded
+    return rest
+
+
+def _loader_name(loader: Any) -> str:
+    return getattr(loader, "__name__", None) or type(loader).__name__
+
+
+def _load_error(stage: str, loader: Any, uri: str, failure: str) -> ValueError:
+    """The error of a row whose loader failed, under handleInvalid 'error'."""
+    path = loader_path(uri)
+    where = f"'{path}'" + ("" if path == uri else f" (from '{uri}')")
+    return ValueError(
+        f"{stage}: imageLoader '{_loader_name(loader)}' failed on {where}: {failure}; "
+        "handleInvalid is 'error': set it to 'skip' to drop such rows, or 'keep' to keep them "
+        "with a null output"
+    )
+
+
 def _loader_pixels(uri: str, loader: Callable[[str], Any]) -> np.ndarray | None:
     """``loader(uri)`` as a float32 ``[height, width, channels]`` array, or None when the loader
     gives nothing or something else. The loader's own exceptions propagate."""
-    array = loader(uri)
+    array = loader(loader_path(uri))
     if array is None:
         return None
     array = np.asarray(array, dtype=np.float32)
@@ -49,36 +116,41 @@ def _loader_pixels(uri: str, loader: Callable[[str], Any]) -> np.ndarray | None:
 
 
 def _loaded_image(
-    uri: str, loader: Callable[[str], Any], expected: tuple | None = None, stage: str = ""
+    uri: str, loader: Callable[[str], Any], expected: tuple | None = None, stage: str = "",
+    handle_invalid: str = "keep",
 ) -> Row | None:
-    """``loader(uri)`` as a float32 image struct in the loader's own channel order, or None when
-    the loader fails (an exception, or None). Anything else the model cannot take (``expected``:
-    its (height, width, channels), None where any size goes) is the loader's defect, not a bad
-    file: an error."""
+    """``loader(loader_path(uri))`` as a float32 image struct in the loader's own channel order;
+    when the loader fails (an exception, or None), an error under ``handle_invalid`` 'error',
+    else None (logged). Anything else the model cannot take (``expected``: its (height, width,
+    channels), None where any size goes) is the loader's defect, not a bad file: an error."""
     try:
-        value = loader(uri)
-    except Exception as e:  # noqa: BLE001 - a failing file gives a null row, never a failed job
-        # ... but never silently: the worker logs it (Spark collects worker logs when
+        value = loader(loader_path(uri))
+        failure = None if value is not None else "it returned None"
+    except Exception as e:  # noqa: BLE001 - handleInvalid decides what a failed row does
+        failure, cause = f"{type(e).__name__}: {e}", e
+    else:
+        cause = None
+    if failure is not None:
+        if handle_invalid == "error":
+            raise _load_error(stage, loader, uri, failure) from cause
+        # Never silently: the worker logs it (Spark collects worker logs when
         # spark.sql.pyspark.worker.logging.enabled; stderr otherwise).
         _log.warning(
-            "%s: imageLoader failed on '%s' (%s: %s); its row's output is null",
-            stage, uri, type(e).__name__, e,
+            "%s: imageLoader failed on '%s' (%s); its row is %s", stage, uri, failure,
+            "dropped" if handle_invalid == "skip" else "kept with a null output",
         )
-        return None
-    if value is None:
-        _log.warning("%s: imageLoader returned None for '%s'; its row's output is null", stage, uri)
         return None
     return _model_image(value, uri, expected, f"{stage}: imageLoader returned", f"'{uri}'")
 
 
 def _stored_image(uri: str, loader: Callable[[str], Any], stage: str) -> Row | None:
-    """``loader(uri)``, an RGB(A) array (or a batch of one), as an image struct stored B, G,
-    R(, A) (:func:`sparkdl.image.imageArrayToStruct`); None, logged, when the loader fails or
-    its array is no image."""
+    """``loader(loader_path(uri))``, an RGB(A) array (or a batch of one), as an image struct
+    stored B, G, R(, A) (:func:`sparkdl.image.imageArrayToStruct`); None, logged, when the
+    loader fails or its array is no image."""
     from sparkdl.image import imageArrayToStruct
 
     try:
-        array = np.asarray(loader(uri))
+        array = np.asarray(loader(loader_path(uri)))
         if array.ndim == 4 and array.shape[0] == 1:
             array = array[0]
         if array.dtype.kind == "f":
@@ -166,6 +238,10 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         ``"vector"`` (default) or ``"array"``.
     batchSize
         Images per model run. Default: 1024.
+    handleInvalid
+        A row whose loader fails (or whose URI is null): ``'error'`` (default) fails the job
+        naming the path and the loader, ``'skip'`` drops the row, ``'keep'`` keeps it with a
+        null output. Local ``file:`` URIs reach the loader as paths (see the module's notes).
     kerasFitParams
         Kept as sparkdl 1.x kept it, for the transformers ``KerasImageFileEstimator.fit`` returns:
         the ``kerasFitParams`` the model was trained with. Not used to transform.
@@ -197,6 +273,8 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         "The Keras fit arguments the model was trained with (not used to transform). "
         "Default: {'verbose': 1}.",
     )
+    handleInvalid = Param(Params._dummy(), "handleInvalid", _HANDLE_INVALID_DOC,
+                          typeConverter=_handle_invalid)
 
     def __init__(
         self,
@@ -207,14 +285,17 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         imageLoader: Callable[[str], Any] | None = None,
         outputMode: str = "vector",
         batchSize: int = 1024,
+        handleInvalid: str = "error",
         model: Any = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", batchSize=1024, kerasFitParams={"verbose": 1})
+        self._setDefault(outputMode="vector", batchSize=1024, kerasFitParams={"verbose": 1},
+                         handleInvalid="error")
         self._model = model
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "modelFile": modelFile,
             "imageLoader": imageLoader, "outputMode": outputMode, "batchSize": batchSize,
+            "handleInvalid": handleInvalid,
         }.items() if v is not None}
         self._set(**kwargs)
 
@@ -261,6 +342,12 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
 
     def getBatchSize(self) -> int:
         return self.getOrDefault(self.batchSize)
+
+    def setHandleInvalid(self, value: str) -> KerasImageFileTransformer:
+        return self._set(handleInvalid=value)
+
+    def getHandleInvalid(self) -> str:
+        return self.getOrDefault(self.handleInvalid)
 
     def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
         return "__sdl_img"
@@ -328,8 +415,9 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         tf_model = self._tf_model()
         expected = _input_image_shape(tf_model, dataset.sparkSession)
         stage = f"KerasImageFileTransformer {self.uid}"
+        mode = self.getHandleInvalid()
         load = F.udf(
-            lambda uri: None if uri is None else _loaded_image(uri, loader, expected, stage),
+            lambda uri: None if uri is None else _loaded_image(uri, loader, expected, stage, mode),
             columnSchema,
         )
         model = KerasTransformer(
@@ -338,7 +426,9 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
             outputCol=output_col,
             outputMode=self.getOutputMode(),
             batchSize=self.getBatchSize(),
-            handleInvalid="keep",  # a failed load: a null output, not a failed job
+            # The loader's failures raise in 'error' mode and are null images otherwise: the
+            # inner stage drops ('skip') or keeps them ('keep'), as it does null URIs.
+            handleInvalid=mode,
         )
         # Errors of the stage run inside name this one (StageName: the kind of its uid) and the
         # user's inputCol, which holds the loaded images while it runs; the URIs come back after.
@@ -359,28 +449,24 @@ _FIT_PARAMS = {
 }
 
 
-def _load(uri: str, loader: Callable[[str], Any]) -> tuple[np.ndarray | None, str | None]:
-    """``loader(uri)`` as :func:`_loader_pixels` gives it, and why not when it gives None: the
-    loader's exception, or what it returned instead of an image."""
+def _loaded_array(
+    uri: str, loader: Callable[[str], Any], stage: str, handle_invalid: str
+) -> list | None:
+    """``loader(loader_path(uri))`` as nested float lists ``[height][width][channels]``; when the
+    loader fails (an exception, None, or no array of (height, width, channels)), an error under
+    ``handle_invalid`` 'error', else None (the row is not trained on)."""
     try:
         array = _loader_pixels(uri, loader)
-    except Exception as e:  # noqa: BLE001 - as the original: rows whose image fails to load are dropped
-        return None, f"{type(e).__name__}: {e}"
+    except Exception as e:  # noqa: BLE001 - handleInvalid decides what a failed row does
+        if handle_invalid == "error":
+            raise _load_error(stage, loader, uri, f"{type(e).__name__}: {e}") from e
+        return None
     if array is None:
-        return None, ("imageLoader returned None or no array of (height, width, channels) (or a "
-                      "batch of one)")
-    return array, None
-
-
-def _loaded_array(uri: str, loader: Callable[[str], Any]) -> list | None:
-    """``loader(uri)`` as nested float lists ``[height][width][channels]``, or None."""
-    array, _ = _load(uri, loader)
-    return None if array is None else array.tolist()
-
-
-def _load_failure(uri: str, loader: Callable[[str], Any]) -> str | None:
-    """Why :func:`_loaded_array` gives None for ``uri``; None when the image loads."""
-    return _load(uri, loader)[1]
+        if handle_invalid == "error":
+            raise _load_error(stage, loader, uri, "it returned None or no array of (height, "
+                                                  "width, channels) (or a batch of one)")
+        return None
+    return array.tolist()
 
 
 class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol):
@@ -389,9 +475,12 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     (:class:`sparkdl.ml.KerasEstimator`), never by collecting the images to the driver.
 
     ``imageLoader`` turns each URI of ``inputCol`` into the array the model takes (in Spark's
-    Python workers; rows whose image fails to load are dropped); ``labelCol`` holds one-hot labels
-    (ML vectors or numeric arrays); when no image loads, ``fit`` says so with one URI and the
-    loader's error. ``fit`` returns a :class:`KerasImageFileTransformer` running
+    Python workers; local ``file:`` URIs reach it as paths, as :class:`KerasImageFileTransformer`
+    says); ``labelCol`` holds one-hot labels (ML vectors or numeric arrays). ``handleInvalid``
+    governs rows whose loader fails and rows with a null URI or label: ``'error'`` (default)
+    fails the fit, naming the path and the loader (or the column); ``'skip'`` and ``'keep'``
+    leave them out of training (no training feeds a null image); the fitted transformer gets the
+    value for its ``transform``. ``fit`` returns a :class:`KerasImageFileTransformer` running
     the trained model (one per param map with ``fit(df, paramMaps)``; ``fitMultiple`` yields
     ``(index, transformer)`` as each fit ends); each transformer's ``history`` has the loss of
     each epoch.
@@ -437,6 +526,10 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     kerasFitParams = Param(Params._dummy(), "kerasFitParams",
                            "Keras fit's arguments: epochs, batch_size, shuffle, verbose, "
                            "validation_split. Default: {'verbose': 1}.")
+    handleInvalid = Param(Params._dummy(), "handleInvalid",
+                          _HANDLE_INVALID_DOC + " In training, 'skip' and 'keep' both leave the "
+                          "row out; the fitted transformer gets the value.",
+                          typeConverter=_handle_invalid)
 
     def __init__(
         self,
@@ -450,17 +543,18 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         kerasOptimizer: Any = None,
         kerasLoss: Any = None,
         kerasFitParams: dict[str, Any] | None = None,
+        handleInvalid: str = "error",
     ) -> None:
         super().__init__()
         self._setDefault(outputMode="vector", kerasOptimizer="adam",
-                         kerasFitParams={"verbose": 1})
+                         kerasFitParams={"verbose": 1}, handleInvalid="error")
         self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
                          self.outputCol, self.outputMode]
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "outputMode": outputMode,
             "labelCol": labelCol, "modelFile": modelFile, "imageLoader": imageLoader,
             "kerasOptimizer": kerasOptimizer, "kerasLoss": kerasLoss,
-            "kerasFitParams": kerasFitParams,
+            "kerasFitParams": kerasFitParams, "handleInvalid": handleInvalid,
         }.items() if v is not None}
         self._set(**kwargs)
 
@@ -512,6 +606,12 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
     def getOutputMode(self) -> str:
         return self.getOrDefault(self.outputMode)
+
+    def setHandleInvalid(self, value: str) -> KerasImageFileEstimator:
+        return self._set(handleInvalid=value)
+
+    def getHandleInvalid(self) -> str:
+        return self.getOrDefault(self.handleInvalid)
 
     def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
         return "__sdl_img"
@@ -570,28 +670,16 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
             raise self._error(f"labelCol '{label}' has type {label_type.simpleString()}; expected "
                               "one-hot labels: an ML vector or a numeric array")
         loader = self.getOrDefault(self.imageLoader)
+        stage, mode = f"KerasImageFileEstimator {self.uid}", self.getHandleInvalid()
         image_type = T.ArrayType(T.ArrayType(T.ArrayType(T.FloatType(), False), False), False)
-        load = F.udf(lambda u: None if u is None else _loaded_array(u, loader), image_type)
-        return (dataset.select(load(F.col(uri)).alias(image_col), labels.alias(label_col))
-                .dropna())
+        load = F.udf(lambda u: None if u is None else _loaded_array(u, loader, stage, mode),
+                     image_type)
+        # Null images (failed loads under 'skip'/'keep', null URIs) and null labels: the
+        # training's handleInvalid drops them ('skip') or fails naming the column ('error').
+        return dataset.select(load(F.col(uri)).alias(image_col), labels.alias(label_col))
 
     def _fit(self, dataset: DataFrame) -> KerasImageFileTransformer:
         return next(iter(self.fitMultiple(dataset, [{}])))[1]
-
-    def _no_image_loaded(self, dataset: DataFrame, error: Exception) -> None:
-        """A fit found no rows: when rows with a URI and a label exist, every image of them failed
-        to load (those rows were dropped); raises that, with one URI and the loader's error.
-        Runs only after such a failed fit, so the loader runs again on only one image."""
-        uri, label = F.col(self.getInputCol()), F.col(self.getLabelCol())
-        loader = self.getOrDefault(self.imageLoader)
-        failure = F.udf(lambda u: _load_failure(u, loader), "string")
-        rows = (dataset.where(uri.isNotNull() & label.isNotNull())
-                .select(uri.alias("uri"), failure(uri).alias("failure")).limit(1).collect())
-        if rows and rows[0].failure is not None:
-            raise self._error(
-                f"imageLoader failed on every image of inputCol '{self.getInputCol()}', so no row "
-                f"is left to train on; e.g. on '{rows[0].uri}': {rows[0].failure}"
-            ) from error
 
     def fitMultiple(self, dataset: DataFrame, paramMaps: Any) -> Any:
         """Fits one model per param map, all at once in Spark tasks; yields ``(index,
@@ -609,6 +697,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         image_col, label_col = self.getInputCol(), self.getLabelCol()
         frame = self._training_frame(dataset, image_col, label_col)
         model_file = self.getOrDefault(self.modelFile)
+        # Training cannot keep a row it cannot feed: 'keep' leaves it out, as 'skip' does.
+        training_invalid = "error" if self.getHandleInvalid() == "error" else "skip"
         model = keras.models.load_model(model_file)
         require_trainable_weights(model, f"KerasImageFileEstimator {self.uid}: modelFile "
                                          f"'{model_file}'")
@@ -616,6 +706,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
                        **v["kerasFitParams"]} for v in values]
         est = KerasEstimator(model=model, loss=values[0]["kerasLoss"], inputCol=image_col,
                              labelCol=label_col, outputCol="prediction",
+                             handleInvalid=training_invalid,
                              verbose=max(int(f["verbose"]) for f in fit_params))
         java_maps = []
         for v, f in zip(values, fit_params, strict=True):
@@ -628,28 +719,20 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
             java_maps.append(m)
         fits = est.fitMultiple(frame, java_maps)
         loader = self.getOrDefault(self.imageLoader)
-        input_col = self.getInputCol()
-        explain = self._no_image_loaded
+        input_col, handle_invalid = self.getInputCol(), self.getHandleInvalid()
 
         class _Transformers:
             def __iter__(self) -> _Transformers:
                 return self
 
             def __next__(self) -> tuple[int, KerasImageFileTransformer]:
-                try:
-                    index, fitted = next(fits)
-                except StopIteration:
-                    raise
-                except Exception as e:
-                    if "no rows to train on" in str(e):  # sparkdl's words for an empty fit
-                        explain(dataset, e)
-                    raise
+                index, fitted = next(fits)
                 v = values[index]
                 # As 1.x: the estimator's params with the map's values (modelFile: the file
                 # training started from); the transformer runs the trained model.
                 transformer = KerasImageFileTransformer(
                     inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
-                    imageLoader=loader, modelFile=v["modelFile"],
+                    imageLoader=loader, modelFile=v["modelFile"], handleInvalid=handle_invalid,
                     model=fitted.getOrDefault(fitted.model),
                 )
                 transformer.setKerasFitParams(v["kerasFitParams"])

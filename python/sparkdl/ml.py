@@ -333,7 +333,9 @@ class _PreparesNamedModel:
 class DeepImageFeaturizer(_PreparesNamedModel, _DeepImageFeaturizer):
     """Turns images into features: the pooled layer before the classifier of a named ImageNet
     model (``modelName``: InceptionV3, Xception, ResNet50, VGG16, VGG19, MobileNetV2,
-    EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image.
+    EfficientNetB0, DenseNet121, ResNet50V2 or ConvNeXtTiny), as an ML vector per image; with
+    ``featureLayout="flattened"``, sparkdl 1.x's features: the last convolution block flattened
+    (131,072 values for InceptionV3, :func:`sparkdl.models.flattened_dim`).
 
     The model is read from the model store, which ``python -m sparkdl.models prepare <Name>``
     fills; its root is Spark conf ``spark.sparkdl.modelStore``, else ``$SPARKDL_MODEL_STORE``,
@@ -572,6 +574,35 @@ class KerasEstimator(TFEstimator):
             super()._transfer_params_to_java()
         finally:
             self._paramMap, self._defaultParamMap = keep
+
+    def fitMultiple(self, dataset: Any, paramMaps: Any) -> Iterator[tuple[int, TFEstimatorModel]]:
+        maps = list(paramMaps)
+        return super().fitMultiple(self._one_unit_labels(dataset, maps), maps)
+
+    def _one_unit_labels(self, dataset: Any, paramMaps: list[dict]) -> Any:
+        """``dataset`` with a numeric scalar ``labelCol`` fed as one-element arrays when every
+        map's Keras model has one output unit and a non-sparse loss, as Keras' ``fit`` takes
+        labels of shape (n,) for outputs of shape (n, 1): MLlib's evaluators need the label
+        as a double, so a binary classifier trains and is evaluated on the same column."""
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        if not hasattr(dataset, "schema"):
+            return dataset  # TFEstimator.fitMultiple says what it expected
+        label = self.getOrDefault(self.getParam("labelCol"))
+        fields = {f.name: f.dataType for f in dataset.schema.fields}
+        if not isinstance(fields.get(label), T.NumericType):
+            return dataset
+        for m in paramMaps or [{}]:
+            values = {p.name: v for p, v in self.extractParamMap(m).items()}
+            model, loss = values.get("model"), values.get("loss")
+            if not _is_keras_model(model) or len(model.outputs) != 1:
+                return dataset
+            if tuple(model.outputs[0].shape[1:]) != (1,) or (
+                isinstance(loss, str) and "sparse" in loss
+            ):
+                return dataset
+        return dataset.withColumn(label, F.array(F.col(label).cast("float")))
 
     @staticmethod
     def _python_only(param: Param, value: Any) -> bool:

@@ -46,13 +46,17 @@ def _images(name: str, n: int = 2) -> np.ndarray:
     return rng.uniform(0, 255, (n, height, width, 3)).astype(np.float32)
 
 
-def _keras_outputs(model, name: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keras' application and its preprocess_input: features (the classifier's input) and
-    predictions."""
+def _keras_outputs(model, name: str, images: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Keras' application and its preprocess_input: features (the classifier's input), the last
+    convolution block flattened (what the top's last pooling or Flatten layer reads: 1.x's
+    features) and predictions."""
     pre = SPECS[name].preprocess_input()(images.copy())
-    probe = keras.Model(model.input, [model.layers[-1].input, model.output])
-    features, predictions = probe(pre, training=False)
-    return np.asarray(features), np.asarray(predictions)
+    top = [layer for layer in model.layers
+           if isinstance(layer, (keras.layers.GlobalAveragePooling2D, keras.layers.Flatten))][-1]
+    probe = keras.Model(model.input, [model.layers[-1].input, top.input, model.output])
+    features, block, predictions = probe(pre, training=False)
+    block = np.asarray(block)
+    return np.asarray(features), block.reshape(len(block), -1), np.asarray(predictions)
 
 
 def _assert_close(actual, expected, what: str) -> None:
@@ -78,6 +82,7 @@ def test_saved_model_equals_keras(store, name):
         "inputHeight": height,
         "inputWidth": width,
         "featureDim": models.feature_dim(name),
+        "flattenedDim": models.flattened_dim(name),
         "numClasses": 1000,
         "weights": f"random:{SEED}",
     }
@@ -89,15 +94,17 @@ def test_saved_model_equals_keras(store, name):
     (spec,) = signature.structured_input_signature[1].values()
     assert list(signature.structured_input_signature[1]) == ["image"]
     assert spec.dtype == tf.float32 and spec.shape.as_list() == [None, height, width, 3]
-    assert sorted(signature.structured_outputs) == ["features", "predictions"]
+    assert sorted(signature.structured_outputs) == ["features", "flattened", "predictions"]
 
     images = _images(name)
     out = signature(image=tf.constant(images))
     keras.utils.set_random_seed(SEED)
     reference = getattr(keras.applications, name)(weights=None)
-    features, predictions = _keras_outputs(reference, name, images)
+    features, flattened, predictions = _keras_outputs(reference, name, images)
     assert features.shape == (2, models.feature_dim(name))
+    assert flattened.shape == (2, models.flattened_dim(name))
     _assert_close(out["features"], features, f"{name} features")
+    _assert_close(out["flattened"], flattened, f"{name} flattened")
     _assert_close(out["predictions"], predictions, f"{name} predictions")
     np.testing.assert_allclose(np.asarray(out["predictions"]).sum(axis=1), 1, rtol=1e-4)
     keras.backend.clear_session()
@@ -224,7 +231,7 @@ def test_weights_of_ones_own_are_used(tmp_path):
     path = tmp_path / "mine.weights.h5"
     mine.save_weights(path)
     images = _images("EfficientNetB0")
-    features, predictions = _keras_outputs(mine, "EfficientNetB0", images)
+    features, _, predictions = _keras_outputs(mine, "EfficientNetB0", images)
 
     keras.utils.set_random_seed(6)  # other weights, unless the file's are loaded
     out = models.build("EfficientNetB0", weights=str(path))(images)
@@ -257,7 +264,7 @@ def test_imagenet_weights_from_keras_cache(tmp_path):
     images = _images("MobileNetV2")
     loaded = tf.saved_model.load(os.path.join(directory, "saved_model"))
     out = loaded.signatures["serving_default"](image=tf.constant(images))
-    features, predictions = _keras_outputs(reference, "MobileNetV2", images)
+    features, _, predictions = _keras_outputs(reference, "MobileNetV2", images)
     _assert_close(out["features"], features, "features")
     _assert_close(out["predictions"], predictions, "predictions")
     keras.backend.clear_session()

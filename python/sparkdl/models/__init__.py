@@ -13,9 +13,11 @@ store on first use, with ImageNet weights (``prepare_on_first_use``, the stages'
 The store (:func:`store_root`) holds, per model, ``<root>/<Name>/saved_model/`` and
 ``<root>/<Name>/model.json``. The SavedModel's signature ``serving_default`` takes ``image``
 (float32 ``[None, H, W, 3]``, RGB 0..255) and returns ``features`` (float32 ``[None, D]``: the
-pooled layer the classifier reads) and ``predictions`` (float32 ``[None, 1000]``, softmax
-probabilities, classes in :func:`decode_predictions`' order). ``model.json`` records
-``name``, ``inputHeight``, ``inputWidth``, ``featureDim``, ``numClasses`` and ``weights``:
+pooled layer the classifier reads), ``flattened`` (float32 ``[None, F]``: the last convolution
+block's output flattened, as sparkdl 1.x's featurizer gave it: :func:`flattened_dim`) and
+``predictions`` (float32 ``[None, 1000]``, softmax probabilities, classes in
+:func:`decode_predictions`' order). ``model.json`` records ``name``, ``inputHeight``,
+``inputWidth``, ``featureDim``, ``flattenedDim``, ``numClasses`` and ``weights``:
 ``"imagenet"``, ``"random:<seed>"`` or ``"file:<sha256 of the file>"``.
 
 Weights (``weights=``): ``"imagenet"`` is Keras' own file, from Keras' cache
@@ -34,6 +36,7 @@ import fcntl
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import urllib.parse
@@ -57,6 +60,7 @@ __all__ = [
     "build",
     "decode_predictions",
     "feature_dim",
+    "flattened_dim",
     "imagenet_classes",
     "input_size",
     "keras_cache_dir",
@@ -83,6 +87,13 @@ def input_size(name: str) -> tuple[int, int]:
 def feature_dim(name: str) -> int:
     """Width of ``name``'s ``features`` output (2048 for InceptionV3 and ResNet50)."""
     return spec(name).feature_dim
+
+
+def flattened_dim(name: str) -> int:
+    """Width of ``name``'s ``flattened`` output, the last convolution block flattened (sparkdl
+    1.x's features): 131,072 for InceptionV3, 204,800 for Xception, 100,352 for ResNet50, 25,088
+    for VGG16 and VGG19."""
+    return spec(name).flattened_dim
 
 
 def store_root(spark: SparkSession | None = None) -> str:
@@ -171,10 +182,22 @@ def _wrap(name: str, base: keras.Model) -> keras.Model:
     features = classifier.input
     if features.shape[-1] != s.feature_dim:
         raise RuntimeError(f"{name}: features {features.shape[-1]} wide, not {s.feature_dim}")
-    inner = keras.Model(base.inputs, [features, base.output], name=f"{base.name}_features")
+    # The last convolution block: what the top's pooling (VGG: its Flatten) reads, the output
+    # 1.x's include_top=False model ended with. (Not "the last layer with a spatial output":
+    # Keras' layer order puts ConvNeXt's last layer-scale branch after the block's sum.)
+    top = [layer for layer in base.layers
+           if isinstance(layer, (keras.layers.GlobalAveragePooling2D, keras.layers.Flatten))][-1]
+    block = top.input
+    flat = math.prod(block.shape[1:])
+    if flat != s.flattened_dim:
+        raise RuntimeError(f"{name}: last convolution block {block.shape[1:]}, not "
+                           f"{s.flattened_dim} values")
+    inner = keras.Model(base.inputs, [features, block, base.output], name=f"{base.name}_features")
     image = keras.Input((s.size, s.size, 3), dtype="float32", name="image")
-    f, p = inner(_preprocess_layer()(name, name="preprocess_input")(image))
-    return keras.Model(image, {"features": f, "predictions": p}, name=f"sparkdl_{name}")
+    f, b, p = inner(_preprocess_layer()(name, name="preprocess_input")(image))
+    flattened = keras.layers.Flatten(name="flattened")(b)
+    return keras.Model(image, {"features": f, "flattened": flattened, "predictions": p},
+                       name=f"sparkdl_{name}")
 
 
 def _build(name: str, weights: Any, seed: int | None) -> tuple[keras.Model, Weights]:
@@ -253,6 +276,7 @@ def prepare(
                 "inputHeight": s.size,
                 "inputWidth": s.size,
                 "featureDim": s.feature_dim,
+                "flattenedDim": s.flattened_dim,
                 "numClasses": NUM_CLASSES,
                 "weights": resolved.record,
             }
@@ -344,7 +368,7 @@ def _export(model: keras.Model, name: str, directory: str) -> None:
     @tf.autograph.experimental.do_not_convert
     def serve(image: Any) -> dict[str, Any]:
         out = model(image, training=False)
-        return {"features": out["features"], "predictions": out["predictions"]}
+        return {k: out[k] for k in ("features", "flattened", "predictions")}
 
     archive.add_endpoint(
         name="serving_default",

@@ -31,6 +31,9 @@ class ModelSpec:
     file_name: str
     origin: str
     file_hash: str | None
+    # The last convolution block's output, flattened: sparkdl 1.x's features (its
+    # include_top=False model, flattened), DeepImageFeaturizer's featureLayout "flattened".
+    flattened_dim: int = 0
 
     @property
     def hash_algorithm(self) -> str | None:
@@ -49,9 +52,19 @@ class ModelSpec:
         return importlib.import_module(f"keras.applications.{self.module}").preprocess_input
 
 
+# Height x width x channels of each last convolution block (checked when a model is built).
+_LAST_BLOCK = {
+    "InceptionV3": (8, 8, 2048), "Xception": (10, 10, 2048), "ResNet50": (7, 7, 2048),
+    "VGG16": (7, 7, 512), "VGG19": (7, 7, 512), "MobileNetV2": (7, 7, 1280),
+    "EfficientNetB0": (7, 7, 1280), "DenseNet121": (7, 7, 1024), "ResNet50V2": (7, 7, 2048),
+    "ConvNeXtTiny": (7, 7, 768),
+}
+
+
 def _spec(name, module, size, dim, file_name, folder, file_hash, base=_GCS) -> ModelSpec:
     origin = f"{base}{folder}{file_name}"
-    return ModelSpec(name, module, size, dim, file_name, origin, file_hash)
+    h, w, c = _LAST_BLOCK[name]
+    return ModelSpec(name, module, size, dim, file_name, origin, file_hash, h * w * c)
 
 
 _K = "_weights_tf_dim_ordering_tf_kernels"

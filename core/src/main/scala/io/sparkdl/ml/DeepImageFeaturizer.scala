@@ -2,16 +2,34 @@ package io.sparkdl.ml
 
 import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
-import org.apache.spark.ml.param.ParamMap
+import org.apache.spark.ml.param.{Param, ParamMap}
 import org.apache.spark.ml.util.{DefaultParamsReadable, DefaultParamsWritable, Identifiable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset, SparkSession}
 import org.apache.spark.sql.types.StructType
 
-/** Params of [[DeepImageFeaturizer]]: those of every named image model stage. */
-trait DeepImageFeaturizerParams extends NamedImageParams
+import io.sparkdl.ml.param.ChoiceParam
+
+/** Params of [[DeepImageFeaturizer]]: those of every named image model stage, and the layout. */
+trait DeepImageFeaturizerParams extends NamedImageParams {
+
+  /** Which layer becomes the features: the pooled one (default) or sparkdl 1.x's. */
+  final val featureLayout: Param[String] = new ChoiceParam(
+    this,
+    "featureLayout",
+    "Which layer becomes the features: 'pooled' (the pooled layer the classifier reads: 2,048 " +
+      "values for InceptionV3) or 'flattened' (the last convolution block flattened, as sparkdl " +
+      "1.x's featurizer gave it: 131,072 for InceptionV3, 204,800 for Xception, 100,352 for " +
+      "ResNet50, 25,088 for VGG16 and VGG19). Default: 'pooled'.",
+    Seq(DeepImageFeaturizer.Pooled, DeepImageFeaturizer.Flattened)
+  )
+  setDefault(featureLayout -> DeepImageFeaturizer.Pooled)
+
+  final def getFeatureLayout: String = $(featureLayout)
+}
 
 /**
- * Turns images into features: the pooled layer before the classifier of an ImageNet model
+ * Turns images into features: the pooled layer before the classifier (or, with
+ * `featureLayout` 'flattened', sparkdl 1.x's flattened last convolution block) of an ImageNet model
  * (`modelName`: InceptionV3, Xception, ResNet50, VGG16, VGG19, MobileNetV2, EfficientNetB0,
  * DenseNet121, ResNet50V2, ConvNeXtTiny), as an ML vector per image, e.g. to train a Spark ML
  * classifier on (transfer learning). Images (Spark's image struct) are resized to the model's
@@ -42,6 +60,7 @@ class DeepImageFeaturizer(override val uid: String)
   def setScaleHint(value: String): this.type = set(scaleHint, value)
   def setBatchSize(value: Int): this.type = set(batchSize, value)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
+  def setFeatureLayout(value: String): this.type = set(featureLayout, value)
 
   override def transformSchema(schema: StructType): StructType = {
     val out = checkedSchema(schema, VectorType)
@@ -52,13 +71,28 @@ class DeepImageFeaturizer(override val uid: String)
   override def transform(dataset: Dataset[_]): DataFrame = {
     val df = dataset.toDF()
     checkedSchema(df.schema, VectorType)
-    runModel(df, storeEntry(Some(df.sparkSession)), NamedImageModels.FeaturesKey, $(outputCol))
+    val entry = storeEntry(Some(df.sparkSession))
+    val key = $(featureLayout) match {
+      case DeepImageFeaturizer.Flattened =>
+        if (entry.flattenedDim.isEmpty) {
+          fail(s"featureLayout 'flattened' needs the model store's ${entry.name} to have the output " +
+            s"'${NamedImageModels.FlattenedKey}', which models prepared by an older sparkdl lack " +
+            s"(${new org.apache.hadoop.fs.Path(entry.dir, "model.json")} has no flattenedDim); " +
+            s"prepare it again with `python -m sparkdl.models prepare ${entry.name} --overwrite`")
+        }
+        NamedImageModels.FlattenedKey
+      case _ => NamedImageModels.FeaturesKey
+    }
+    runModel(df, entry, key, $(outputCol))
   }
 
   override def copy(extra: ParamMap): DeepImageFeaturizer = defaultCopy(extra)
 }
 
 object DeepImageFeaturizer extends DefaultParamsReadable[DeepImageFeaturizer] {
+  val Pooled = "pooled"
+  val Flattened = "flattened"
+
   override def read: MLReader[DeepImageFeaturizer] = new CheckedParamsReader[DeepImageFeaturizer]
   override def load(path: String): DeepImageFeaturizer = super.load(path)
 }

@@ -47,13 +47,21 @@ private[sparkdl] object NamedImageModels {
 
   val InputKey = "image"
   val FeaturesKey = "features"
+  val FlattenedKey = "flattened"
   val PredictionsKey = "predictions"
 
   /** model.json's integer fields, as [[entry]] reads them into an [[Entry]]. */
   val ModelJsonFields: Seq[String] = Seq("inputHeight", "inputWidth", "featureDim", "numClasses")
+  /** model.json's optional integer field: the `flattened` output's width. */
+  val FlattenedDimField = "flattenedDim"
 
-  /** A model of the store, as its model.json describes it. */
-  final case class Entry(name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int) {
+  /**
+   * A model of the store, as its model.json describes it; `flattenedDim` is None for models
+   * prepared before the store had the `flattened` output.
+   */
+  final case class Entry(
+      name: String, dir: Path, height: Int, width: Int, featureDim: Int, numClasses: Int,
+      flattenedDim: Option[Int] = None) {
     def savedModel: Path = new Path(dir, "saved_model")
   }
 
@@ -89,7 +97,7 @@ private[sparkdl] object NamedImageModels {
       val json = parse(new String(Using.resource(fs.open(meta))(_.readAllBytes()), UTF_8))
       def int(field: String): Int = (json \ field).extract[Int]
       val fields = ModelJsonFields.map(int) // inputHeight, inputWidth, featureDim, numClasses
-      Entry(name, dir, fields(0), fields(1), fields(2), fields(3))
+      Entry(name, dir, fields(0), fields(1), fields(2), fields(3), (json \ FlattenedDimField).extractOpt[Int])
     } catch {
       case NonFatal(e) => throw new IllegalArgumentException(
           s"$who: $meta is not a model store entry (expected integer fields " +

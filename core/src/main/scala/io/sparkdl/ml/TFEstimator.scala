@@ -16,7 +16,7 @@ import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 import org.apache.spark.storage.StorageLevel
 
-import io.sparkdl.ml.param.{IntChoiceParam, StringMapParam}
+import io.sparkdl.ml.param.{HasClassifierColumns, IntChoiceParam, StringMapParam}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan,
@@ -25,7 +25,7 @@ import io.sparkdl.runtime.{
 import io.sparkdl.tf.{Graph, SavedModel}
 
 /** Params of [[TFEstimator]] (the fitted [[TFEstimatorModel]] shares those that run the model). */
-trait TFEstimatorParams extends ModelStageParams {
+trait TFEstimatorParams extends ModelStageParams with HasClassifierColumns {
 
   /** Input column -> model input key of the trainable model's signatures. Required. */
   final val inputMapping: StringMapParam = new StringMapParam(
@@ -127,6 +127,9 @@ class TFEstimator(override val uid: String)
   def setEarlyStoppingPatience(value: Int): this.type = set(earlyStoppingPatience, value)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
   def setVerbose(value: Int): this.type = set(verbose, value)
+  def setPredictionCol(value: String): this.type = set(predictionCol, value)
+  def setProbabilityCol(value: String): this.type = set(probabilityCol, value)
+  def setRawPredictionCol(value: String): this.type = set(rawPredictionCol, value)
 
   override def transformSchema(schema: StructType): StructType = {
     resolve(schema)
@@ -254,7 +257,8 @@ class TFEstimator(override val uid: String)
   private def fittedModel(trained: TFModel, history: Seq[Map[String, Double]]): TFEstimatorModel = {
     val fitted = new TFEstimatorModel(uid).setModel(trained).setInputMapping(getInputMapping)
       .setOutputCol(getOutputCol).setBatchSize(getBatchSize).setHandleInvalid(getHandleInvalid)
-      .setHistory(history)
+      .setPredictionCol(getPredictionCol).setProbabilityCol(getProbabilityCol)
+      .setRawPredictionCol(getRawPredictionCol).setHistory(history)
     copyComputeModeTo(fitted).setParent(this)
   }
 

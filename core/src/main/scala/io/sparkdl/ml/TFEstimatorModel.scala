@@ -9,11 +9,11 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.ml.param.{HasOutputMode, StringMapParam}
+import io.sparkdl.ml.param.{HasClassifierColumns, HasOutputMode, StringMapParam}
 import io.sparkdl.model.TFModel
 
 /** Params of [[TFEstimatorModel]]. */
-trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode {
+trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode with HasClassifierColumns {
 
   /** Input column -> model input key of the trained model's serving signature. Required. */
   final val inputMapping: StringMapParam = new StringMapParam(
@@ -60,6 +60,9 @@ class TFEstimatorModel(override val uid: String)
   def setBatchSize(value: Int): this.type = set(batchSize, value)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
   def setOutputMode(value: String): this.type = set(outputMode, value)
+  def setPredictionCol(value: String): this.type = set(predictionCol, value)
+  def setProbabilityCol(value: String): this.type = set(probabilityCol, value)
+  def setRawPredictionCol(value: String): this.type = set(rawPredictionCol, value)
 
   /** The loss and metrics of each epoch, in order (validation figures prefixed `val_`). */
   def history: Seq[Map[String, Double]] = {
@@ -75,10 +78,13 @@ class TFEstimatorModel(override val uid: String)
     compact(render(JArray(value.toList.map(m => JObject(m.toList.sortBy(_._1).map { case (k, v) => k -> JDouble(v) })))))
   )
 
-  override def transformSchema(schema: StructType): StructType = binding.outputSchema(schema)
+  override def transformSchema(schema: StructType): StructType =
+    ClassifierColumns.outputSchema(stageName, binding.outputSchema(schema), $(outputCol), this)
 
-  override def transform(dataset: Dataset[_]): DataFrame =
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
+  override def transform(dataset: Dataset[_]): DataFrame = {
+    val out = binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
+    ClassifierColumns.append(stageName, out, $(outputCol), this)
+  }
 
   private def binding: ModelBinding = {
     val m = required(model, "the trained TFModel")

@@ -163,4 +163,18 @@ class NamedImageStagesSuite extends SparkSessionSuite {
     assert(p2.extractParamMap().toSeq.map(pp => pp.param.name -> pp.value).toMap ==
       p.extractParamMap().toSeq.map(pp => pp.param.name -> pp.value).toMap)
   }
+
+  test("featureLayout: 'pooled' by default; 'flattened' (1.x's) needs a store entry that has it") {
+    assert(featurizer.getFeatureLayout == "pooled")
+    val bad = intercept[IllegalArgumentException](featurizer.setFeatureLayout("flat"))
+    assert(bad.getMessage.contains("featureLayout") && bad.getMessage.contains("flat"))
+    withStore(store) {
+      val stage = featurizer.setFeatureLayout("flattened")
+      val e = intercept[IllegalArgumentException](stage.transform(images))
+      Seq(stage.uid, "featureLayout 'flattened'", "has no flattenedDim",
+        "python -m sparkdl.models prepare ResNet50 --overwrite").foreach { part =>
+        assert(e.getMessage.contains(part), s"'$part' missing from: ${e.getMessage}")
+      }
+    }
+  }
 }
