@@ -193,11 +193,15 @@ def _wrap(name: str, base: keras.Model) -> keras.Model:
         raise RuntimeError(f"{name}: last convolution block {block.shape[1:]}, not "
                            f"{s.flattened_dim} values")
     inner = keras.Model(base.inputs, [features, block, base.output], name=f"{base.name}_features")
-    image = keras.Input((s.size, s.size, 3), dtype="float32", name="image")
+    image = keras.Input((s.size, s.size, 3), dtype="float32", name=contract.MODEL_INPUT_KEY)
     f, b, p = inner(_preprocess_layer()(name, name="preprocess_input")(image))
-    flattened = keras.layers.Flatten(name="flattened")(b)
-    return keras.Model(image, {"features": f, "flattened": flattened, "predictions": p},
-                       name=f"sparkdl_{name}")
+    flattened = keras.layers.Flatten(name=contract.MODEL_FLATTENED_KEY)(b)
+    outputs = {
+        contract.MODEL_FEATURES_KEY: f,
+        contract.MODEL_FLATTENED_KEY: flattened,
+        contract.MODEL_PREDICTIONS_KEY: p,
+    }
+    return keras.Model(image, outputs, name=f"sparkdl_{name}")
 
 
 def _build(name: str, weights: Any, seed: int | None) -> tuple[keras.Model, Weights]:
@@ -271,13 +275,14 @@ def prepare(
         staging = _join(root, f".{s.name}.{uuid.uuid4().hex}.tmp")
         try:
             _export(model, s.name, _join(staging, "saved_model"))
+            height, width, features, classes = contract.MODEL_JSON_FIELDS
             meta = {
                 "name": s.name,
-                "inputHeight": s.size,
-                "inputWidth": s.size,
-                "featureDim": s.feature_dim,
-                "flattenedDim": s.flattened_dim,
-                "numClasses": NUM_CLASSES,
+                height: s.size,
+                width: s.size,
+                features: s.feature_dim,
+                contract.MODEL_JSON_FLATTENED_DIM: s.flattened_dim,
+                classes: NUM_CLASSES,
                 "weights": resolved.record,
             }
             _write_text(_join(staging, "model.json"), json.dumps(meta, indent=2) + "\n")
@@ -368,12 +373,19 @@ def _export(model: keras.Model, name: str, directory: str) -> None:
     @tf.autograph.experimental.do_not_convert
     def serve(image: Any) -> dict[str, Any]:
         out = model(image, training=False)
-        return {k: out[k] for k in ("features", "flattened", "predictions")}
+        keys = (
+            contract.MODEL_FEATURES_KEY,
+            contract.MODEL_FLATTENED_KEY,
+            contract.MODEL_PREDICTIONS_KEY,
+        )
+        return {k: out[k] for k in keys}
 
     archive.add_endpoint(
         name="serving_default",
         fn=serve,
-        input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name="image")],
+        input_signature=[
+            tf.TensorSpec([None, size, size, 3], tf.float32, name=contract.MODEL_INPUT_KEY)
+        ],
     )
     try:
         archive.write_out(directory, verbose=False)

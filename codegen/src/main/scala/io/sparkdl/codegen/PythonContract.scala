@@ -34,9 +34,11 @@ object PythonContract {
       constant("MODEL_STORE_DEFAULT_ROOT", m.DefaultStoreRoot) +
       tuple("MODEL_NAMES", m.Names) +
       tuple("MODEL_JSON_FIELDS", m.ModelJsonFields) +
+      constant("MODEL_JSON_FLATTENED_DIM", m.FlattenedDimField) +
       constant("MODEL_INPUT_KEY", m.InputKey) +
       constant("MODEL_FEATURES_KEY", m.FeaturesKey) +
       constant("MODEL_PREDICTIONS_KEY", m.PredictionsKey) +
+      constant("MODEL_FLATTENED_KEY", m.FlattenedKey) +
       "\n\n" + expandHome(m)
   }
 
