@@ -40,6 +40,7 @@ __all__ = [
     "PIL_to_imageStruct",
     "columnSchema",
     "createResizeImageUDF",
+    "decode",
     "filesToDF",
     "fixColorChannelOrdering",
     "imageArrayToStruct",
@@ -507,11 +508,13 @@ def readImages(
     dropInvalid: bool = False,
     *,
     numPartition: int | None = None,
+    exifOrientation: bool = False,
 ) -> DataFrame:
     """Read image files into a DataFrame, decoding them on the JVM (sparkdl's image reader).
 
-    A file that is not an image sparkdl decodes right gets a null ``image`` (see
-    docs/guide/images.md): not an image, corrupt or truncated, CMYK, or declaring more pixels
+    JPEG, PNG, GIF and BMP are decoded by TF's own decoders, to the pixels Pillow decodes;
+    other formats by ``javax.imageio`` (see docs/guide/images.md). A file that is not an image
+    sparkdl decodes right gets a null ``image``: not an image, corrupt or truncated, or declaring more pixels
     (width x height) than the Spark conf ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485,
     Pillow's ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
     listed file is read as that file, whatever glob characters its name holds; each directory is
@@ -530,6 +533,10 @@ def readImages(
         False.
     numPartition
         sparkdl 1.x's name of ``numPartitions``.
+    exifOrientation
+        Turn JPEGs and PNGs upright by their EXIF orientation tag, as Pillow's
+        ``ImageOps.exif_transpose``. Default: False (the tag is ignored, as by Spark's image
+        source).
 
     Returns
     -------
@@ -553,8 +560,50 @@ def readImages(
         -1 if numPartitions is None else numPartitions,
         bool(recursive),
         bool(dropInvalid),
+        bool(exifOrientation),
     )
     return DataFrame(jdf, spark)
+
+
+def decode(
+    content: ColumnOrName, origin: ColumnOrName | None = None, exifOrientation: bool = False
+) -> Column:
+    """Decode a column of image files' bytes into images, on the executors (in the JVM).
+
+    For bytes already in a DataFrame, as the ``content`` column of Spark's ``binaryFile``
+    source, in batch or streaming queries::
+
+        files = spark.read.format("binaryFile").load("/data/images")
+        images = files.select(sparkdl.image.decode("content", "path").alias("image"))
+
+    Files are decoded as :func:`readImages` decodes them; null bytes, and bytes that are not a
+    readable image (or declare more pixels than ``spark.sparkdl.image.maxPixels``, read from
+    the active session when the column is made), give a null image.
+
+    Parameters
+    ----------
+    content
+        A binary column (a name or a Column) of whole files.
+    origin
+        A string column for the images' ``origin`` (e.g. ``binaryFile``'s ``path``). Default:
+        null origins.
+    exifOrientation
+        As :func:`readImages`'. Default: False.
+
+    Returns
+    -------
+    Column
+        Of :data:`columnSchema`. Needs a SparkSession with sparkdl's jars (:func:`sparkdl.session`).
+    """
+    from pyspark.sql.classic.column import Column, _to_java_column
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    jorigin = None if origin is None else _to_java_column(origin)
+    return Column(
+        _images_api(spark).decode(_to_java_column(content), jorigin, bool(exifOrientation))
+    )
 
 
 #: The resize methods of :func:`createResizeImageUDF` (Pillow's filter of the same name; area is

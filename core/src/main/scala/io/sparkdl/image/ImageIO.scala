@@ -1,6 +1,8 @@
 package io.sparkdl.image
 
-import org.apache.spark.sql.{DataFrame, Encoders, Row, SparkSession}
+import org.apache.spark.sql.{Column, DataFrame, Encoders, Row, SparkSession}
+import org.apache.spark.sql.api.java.UDF2
+import org.apache.spark.sql.functions.{lit, udf}
 import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
@@ -21,8 +23,9 @@ object ImageIO {
   /**
    * One row per file under `path` (a file, a folder or a glob, on any Hadoop filesystem): its URI
    * as `origin`, and the decoded `image` (Spark's image struct, 8-bit BGR(A) or gray, see
-   * [[ImageDecoder]] for the channels each kind of file gets and the files it refuses). PNG,
-   * JPEG, BMP and GIF (its first frame) are read, and whatever else `javax.imageio` reads. A file
+   * [[ImageDecoder]] for the channels each kind of file gets and the files it refuses). JPEG,
+   * PNG, GIF (its first frame) and BMP are decoded by TF's own decoders, the same pixels as
+   * Pillow's; whatever else `javax.imageio` reads is decoded by it. A file
    * that is not a readable image gets a null `image`, or no row with `dropInvalid`; it never
    * fails the job. So does an image whose header declares more than `spark.sparkdl.image.maxPixels`
    * pixels (width x height; a Spark conf read here, on the driver; Default: 89,478,485, Pillow's
@@ -40,13 +43,17 @@ object ImageIO {
    * @param recursive read the files of sub-folders too; if false, only the files directly in
    *   `path` (Default: true)
    * @param dropInvalid leave out files that are not readable images (Default: false)
+   * @param exifOrientation turn JPEGs and PNGs upright by their EXIF orientation tag, as Pillow's
+   *   `ImageOps.exif_transpose`; if false, the tag is ignored, as by Spark's image source
+   *   (Default: false)
    */
   def readImages(
       spark: SparkSession,
       path: String,
       numPartitions: Int = -1,
       recursive: Boolean = true,
-      dropInvalid: Boolean = false
+      dropInvalid: Boolean = false,
+      exifOrientation: Boolean = false
   ): DataFrame = {
     require(path != null && path.nonEmpty, "readImages: path is empty")
     require(
@@ -68,7 +75,7 @@ object ImageIO {
     spread.mapPartitions { rows =>
       rows.flatMap { row =>
         val origin = row.getString(0)
-        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels) match {
+        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels, exifOrientation) match {
           case Some(image) => Some(Row(origin, image))
           case None if dropInvalid => None
           case None => Some(Row(origin, null))
@@ -76,6 +83,32 @@ object ImageIO {
       }
     }(Encoders.row(schema))
   }
+
+  /**
+   * A column of image files' bytes (as the `content` column of Spark's `binaryFile` source, in
+   * batch or streaming queries) decoded on the executors into Spark's image struct, as
+   * [[readImages]] decodes them: null for null bytes and for bytes that are not a readable image
+   * (or whose header declares more than `spark.sparkdl.image.maxPixels` pixels, read from the
+   * active session when the column is made).
+   *
+   * @param content binary column of whole files
+   * @param origin string column for the struct's `origin` (e.g. `binaryFile`'s `path`); null
+   *   origins when not given
+   * @param exifOrientation as [[readImages]]' (Default: false)
+   */
+  def decode(content: Column, origin: Column, exifOrientation: Boolean): Column = {
+    val maxPixels = maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
+    val f: UDF2[Array[Byte], String, Row] = (bytes, from) =>
+      if (bytes == null) null
+      else ImageDecoder.decode(from, bytes, maxPixels, exifOrientation).orNull
+    udf(f, ImageFormat.columnSchema).withName("decode_image")(content, origin)
+  }
+
+  /** [[decode]] with origins from column `origin`, EXIF orientation ignored. */
+  def decode(content: Column, origin: Column): Column = decode(content, origin, exifOrientation = false)
+
+  /** [[decode]] with null origins, EXIF orientation ignored. */
+  def decode(content: Column): Column = decode(content, lit(null).cast(StringType), exifOrientation = false)
 
   private val filesSchema =
     StructType(Seq(StructField("path", StringType), StructField("content", BinaryType)))
