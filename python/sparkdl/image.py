@@ -514,9 +514,10 @@ def readImages(
 
     JPEG, PNG, GIF and BMP are decoded by TF's own decoders, to the pixels Pillow decodes;
     other formats by ``javax.imageio`` (see docs/guide/images.md). A file that is not an image
-    sparkdl decodes right gets a null ``image``: not an image, corrupt or truncated, or declaring more pixels
-    (width x height) than the Spark conf ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485,
-    Pillow's ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
+    sparkdl decodes right gets a null ``image``: not an image, corrupt or truncated, or
+    declaring more pixels (width x height) than the Spark conf
+    ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485, Pillow's
+    ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
     listed file is read as that file, whatever glob characters its name holds; each directory is
     listed once (link loops end). Not supported through Spark Connect.
 
