@@ -567,7 +567,11 @@ def readImages(
 
 
 def decode(
-    content: ColumnOrName, origin: ColumnOrName | None = None, exifOrientation: bool = False
+    content: ColumnOrName,
+    origin: ColumnOrName | None = None,
+    exifOrientation: bool = False,
+    size: Sequence[int] | None = None,
+    method: str = "area",
 ) -> Column:
     """Decode a column of image files' bytes into images, on the executors (in the JVM).
 
@@ -590,6 +594,12 @@ def decode(
         null origins.
     exifOrientation
         As :func:`readImages`'. Default: False.
+    size
+        ``(height, width)``: resize each decoded image to it in the same pass, with ``method``
+        (one of :data:`RESIZE_METHODS`), the same pixels as decoding then
+        :func:`createResizeImageUDF`. Default: None (the files' own sizes).
+    method
+        The resize method when ``size`` is given. Default: ``"area"`` (Pillow's BOX).
 
     Returns
     -------
@@ -602,9 +612,32 @@ def decode(
     if spark is None:
         raise RuntimeError("no active SparkSession: call sparkdl.session() first")
     jorigin = None if origin is None else _to_java_column(origin)
+    api = _images_api(spark)
+    if size is None:
+        return Column(api.decode(_to_java_column(content), jorigin, bool(exifOrientation)))
+    height, width = _positive_size(size, "decode")
+    if method not in RESIZE_METHODS:
+        raise ValueError(
+            f"decode: method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}"
+        )
+    jcontent = _to_java_column(content)
     return Column(
-        _images_api(spark).decode(_to_java_column(content), jorigin, bool(exifOrientation))
+        api.decode(jcontent, jorigin, bool(exifOrientation), height, width, method)
     )
+
+
+def _positive_size(size: Any, who: str) -> tuple[int, int]:
+    """``size`` as ``(height, width)`` of positive ints, or the ValueError of ``who``."""
+    try:
+        height, width = size
+        ok = all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{who}: size must be (height, width) of two positive ints, got {size!r}")
+    return int(height), int(width)
 
 
 #: The resize methods of :func:`createResizeImageUDF` (Pillow's filter of the same name; area is
@@ -635,17 +668,7 @@ def createResizeImageUDF(
         order, ``origin`` kept; images already of ``size`` pass through untouched; null images
         stay null. Needs a SparkSession with sparkdl's jars (:func:`sparkdl.session`).
     """
-    try:
-        height, width = size
-        ok = all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size
-        )
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"createResizeImageUDF: size must be (height, width) of two positive ints, got {size!r}"
-        )
+    height, width = _positive_size(size, "createResizeImageUDF")
     if method not in RESIZE_METHODS:
         raise ValueError(
             f"createResizeImageUDF: method must be one of {', '.join(RESIZE_METHODS)}, "

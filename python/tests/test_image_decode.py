@@ -141,6 +141,25 @@ def test_decode_over_binary_files_equals_read_images(spark, formats):
     assert no_origin.origin is None and no_origin.height > 0
 
 
+def test_decode_with_a_size_equals_decode_then_resize(spark, formats):
+    from sparkdl.image import createResizeImageUDF
+
+    files = spark.read.format("binaryFile").load(str(formats))
+    for method in ("area", "bilinear"):
+        both = files.select(
+            decode("content", "path", size=(37, 50), method=method).alias("fused"),
+            createResizeImageUDF((37, 50), method)(decode("content", "path")).alias("apart"),
+        ).collect()
+        assert len(both) == len(list(formats.iterdir()))
+        for r in both:
+            assert r.fused is not None and (r.fused.height, r.fused.width) == (37, 50)
+            assert r.fused == r.apart, r.fused.origin
+    with pytest.raises(ValueError, match=r"decode: size must be \(height, width\)"):
+        decode("content", size=(0, 3))
+    with pytest.raises(ValueError, match="decode: method must be one of"):
+        decode("content", size=(3, 3), method="lanczos")
+
+
 def test_decode_gives_null_for_null_and_unreadable_bytes(spark):
     df = spark.createDataFrame(
         [(None,), (bytearray(),), (bytearray(b"not an image"),)], "content binary"

@@ -112,13 +112,20 @@ private[image] object ImageDecoder {
       out
     }
 
-  /** TF's samples (RGB order, 8 or 16 bits) as the image struct's (BGR order, 8 bits). */
+  /** TF's samples (8 or 16 bits; JPEG's and GIF's in BGR order, others' in RGB order) as the
+   * image struct's (BGR order, 8 bits). */
   private def fromTf(origin: String, header: ImageHeader, pixels: DecodedPixels): Option[Row] = {
     val shape = if (pixels.shape.length == 4) pixels.shape.tail else pixels.shape // GIF: frame 1
     if (shape.length != 3) return None
     val (h, w, c) = (shape(0), shape(1), shape(2))
     if (h.toLong != header.height || w.toLong != header.width) return None
     val samples = h * w * c
+    val bgrAlready = header.isInstanceOf[ImageHeader.Jpeg] || header.isInstanceOf[ImageHeader.Gif]
+    if (bgrAlready) { // TF's graph put them in the struct's order: the bytes are its data
+      if (pixels.bytesPerSample != 1 || (c != 1 && c != 3)) return None
+      val data = if (pixels.data.length == samples) pixels.data else java.util.Arrays.copyOf(pixels.data, samples)
+      return Some(Row(origin, h, w, c, ImageFormat.mode(c, isFloat = false), data))
+    }
     val eight =
       if (pixels.bytesPerSample == 1) pixels.data
       else { // 16-bit samples as little-endian int32s: scaled to 8 bits, rounded

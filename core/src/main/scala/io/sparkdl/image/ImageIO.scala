@@ -96,12 +96,44 @@ object ImageIO {
    *   origins when not given
    * @param exifOrientation as [[readImages]]' (Default: false)
    */
-  def decode(content: Column, origin: Column, exifOrientation: Boolean): Column = {
+  def decode(content: Column, origin: Column, exifOrientation: Boolean): Column =
+    decodeColumn(content, origin, exifOrientation, None)
+
+  /**
+   * [[decode]], each image then resized to `height x width` with `method` ("area", "bilinear",
+   * "bicubic", "nearest"; see [[ImageResize]]) in the same pass: the same pixels as `decode`
+   * then [[ImageResize.resize]], without an intermediate column of full-size images.
+   */
+  def decode(
+      content: Column,
+      origin: Column,
+      exifOrientation: Boolean,
+      height: Int,
+      width: Int,
+      method: String
+  ): Column = {
+    require(height > 0 && width > 0, s"decode to ${height}x$width: height and width must be positive")
+    decodeColumn(content, origin, exifOrientation, Some((height, width, ResizeMethod.fromName(method))))
+  }
+
+  private def decodeColumn(
+      content: Column,
+      origin: Column,
+      exifOrientation: Boolean,
+      size: Option[(Int, Int, ResizeMethod)]
+  ): Column = {
     val maxPixels = maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
     val f: UDF2[Array[Byte], String, Row] = (bytes, from) =>
       if (bytes == null) null
-      else ImageDecoder.decode(from, bytes, maxPixels, exifOrientation).orNull
-    udf(f, ImageFormat.columnSchema).withName("decode_image")(content, origin)
+      else {
+        val image = ImageDecoder.decode(from, bytes, maxPixels, exifOrientation)
+        size match {
+          case Some((h, w, m)) => image.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")).orNull
+          case None => image.orNull
+        }
+      }
+    val name = size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" }
+    udf(f, ImageFormat.columnSchema).withName(name)(content, origin)
   }
 
   /** [[decode]] with origins from column `origin`, EXIF orientation ignored. */

@@ -23,9 +23,8 @@ final class ImageDecoding private (graph: Graph, session: Session) extends AutoC
     Codec.all.map(c => c -> session.prepare(Seq(input), Seq(graph.output(c.opName)))).toMap
 
   /**
-   * The pixels of `bytes` decoded by `codec`, as TF gives them: height x width x channels
-   * samples, row-major, channels in file order (gray, gray + alpha, RGB, RGBA). GIFs give their
-   * frames stacked: frames x height x width x 3.
+   * The pixels of `bytes` decoded by `codec`: height x width x channels samples, row-major,
+   * channels as [[Codec]] says. GIFs give their frames stacked: frames x height x width x 3.
    */
   def decode(codec: Codec, bytes: Array[Byte]): DecodedPixels = {
     val contents = Tensor.ofStrings(Array(bytes), Shape.scalar)
@@ -56,15 +55,16 @@ object ImageDecoding {
   /** One decode op of the graph. */
   sealed abstract class Codec(val opName: String)
   object Codec {
-    /** JPEG: 1 channel for gray files, else 3 (RGB; CMYK and YCCK converted). */
+    /** JPEG: 1 channel for gray files, else 3 in BGR order (CMYK and YCCK converted). */
     case object Jpeg extends Codec("jpeg")
-    /** PNG, 8 bits a sample (16-bit files keep their high byte): the file's channels. */
+    /** PNG, 8 bits a sample (16-bit files keep their high byte): the file's channels, in its
+     * order (gray, gray + alpha, RGB, RGBA). */
     case object Png extends Codec("png")
     /** PNG, 16 bits a sample as int32 (8-bit files scaled by 257): the file's channels. */
     case object Png16 extends Codec("png16")
-    /** GIF: every frame, RGB. */
+    /** GIF: every frame, BGR. */
     case object Gif extends Codec("gif")
-    /** BMP: uncompressed 24 and 32 bits a pixel (RGB, RGBA). */
+    /** BMP: uncompressed 24 and 32 bits a pixel (RGB, RGBA order). */
     case object Bmp extends Codec("bmp")
     val all: Seq[Codec] = Seq(Jpeg, Png, Png16, Gif, Bmp)
   }
@@ -75,10 +75,19 @@ object ImageDecoding {
     try {
       val contents = graph.opBuilder("Placeholder", InputName)
         .setAttr("dtype", DType.TString).setAttr("shape", Shape.scalar).build().output(0)
-      graph.opBuilder("DecodeJpeg", Codec.Jpeg.opName).addInput(contents)
+      // JPEG and GIF give 1 or 3 channels: reversed on the last axis, RGB comes out BGR (the
+      // image struct's order) and gray as it is, so the caller takes the bytes as they come.
+      val lastAxis = {
+        val axis = Tensor.ofInts(Array(-1), Shape(1))
+        try graph.opBuilder("Const", "last_axis").setAttr("dtype", DType.Int32).setAttr("value", axis).build()
+        finally axis.close()
+      }.output(0)
+      def reversed(name: String, image: Output): Unit =
+        graph.opBuilder("ReverseV2", name).addInput(image).addInput(lastAxis).build()
+      reversed(Codec.Jpeg.opName, graph.opBuilder("DecodeJpeg", "jpeg_rgb").addInput(contents)
         .setAttr("channels", 0L).setAttr("ratio", 1L).setAttr("fancy_upscaling", true)
         .setAttr("try_recover_truncated", false).setAttr("acceptable_fraction", 1.0f)
-        .setAttr("dct_method", "INTEGER_ACCURATE").build()
+        .setAttr("dct_method", "INTEGER_ACCURATE").build().output(0))
       graph.opBuilder("DecodePng", Codec.Png.opName).addInput(contents)
         .setAttr("channels", 0L).setAttr("dtype", DType.UInt8).build()
       // uint16 is no dtype the bridge carries: the samples cross as int32.
@@ -86,7 +95,7 @@ object ImageDecoding {
         .setAttr("channels", 0L).setAttrTypeCode("dtype", UInt16).build().output(0)
       graph.opBuilder("Cast", Codec.Png16.opName).addInput(png16)
         .setAttrTypeCode("SrcT", UInt16).setAttr("DstT", DType.Int32).setAttr("Truncate", false).build()
-      graph.opBuilder("DecodeGif", Codec.Gif.opName).addInput(contents).build()
+      reversed(Codec.Gif.opName, graph.opBuilder("DecodeGif", "gif_rgb").addInput(contents).build().output(0))
       graph.opBuilder("DecodeBmp", Codec.Bmp.opName).addInput(contents).setAttr("channels", 0L).build()
       // Each run on its caller's thread, one thread an op: tasks are the parallelism.
       val session = Session(graph, SessionConfig(intraOpThreads = 1, interOpThreads = -1))
