@@ -27,6 +27,7 @@ from sparkdl_bench import featurizer as ft
 
 DECODE_METHODS: dict[str, str] = {
     "sparkdl": "sparkdl readImages -> noop",
+    "sparkdl_binary_file": "binaryFile + sparkdl.image.decode -> noop",
     "pillow_udf": "binaryFile + Pillow pandas UDF -> noop",
     "image_source": "Spark's image source -> noop",
     "pillow_plain": "Pillow, one plain Python process (one task slot's worth)",
@@ -134,6 +135,15 @@ class PhotoMethods:
 
         return readImages(path or self.folder)
 
+    def sparkdl_binary_file(self) -> DataFrame:
+        """sparkdl's decoder over the same ``binaryFile`` read as the Pillow UDF's: readImages
+        lists the files on the driver and hands Spark each one, which Spark lists again in a
+        job of one task a file when there are more than 32 (its parallel listing)."""
+        from sparkdl.image import decode
+
+        files = self.spark.read.format("binaryFile").load(self.folder)
+        return files.select("path", decode("content", "path").alias("image"))
+
     def pillow_udf(self) -> DataFrame:
         from pyspark.sql.functions import PandasUDFType, pandas_udf
 
@@ -153,6 +163,7 @@ class PhotoMethods:
     def decode_jobs(self) -> dict[str, Callable[[], float]]:
         return {
             "sparkdl": noop_job(self.read_images),
+            "sparkdl_binary_file": noop_job(self.sparkdl_binary_file),
             "pillow_udf": noop_job(self.pillow_udf),
             "image_source": noop_job(self.image_source),
             "pillow_plain": self.pillow_plain,
