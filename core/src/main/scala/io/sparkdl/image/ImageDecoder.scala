@@ -96,7 +96,7 @@ private[image] object ImageDecoder {
       if (header.width <= 0 || header.height <= 0 || header.width * header.height > maxPixels) None
       else {
         val pixels =
-          try Some(ImageDecoding.shared.decode(codec, input))
+          try Some(ImageDecoding.decodeShared(codec, input))
           catch { case NonFatal(_) => None } // TF's decoder refused the file: corrupt, truncated
         pixels.flatMap(p => fromTf(origin, header, p))
       }

@@ -12,8 +12,10 @@ package io.sparkdl.tf
  * default (`INTEGER_FAST`) differs by up to 4 levels on two pixels of three. CMYK and YCCK JPEGs
  * come out as RGB, converted by TF as Pillow's `convert("RGB")` does.
  *
- * What a file's bytes hold is for the caller to know: this knows no formats beyond TF's ops. A
- * file an op cannot decode (corrupt, truncated) is a [[TfException]] of that run alone.
+ * What a file's bytes hold is for the caller to know: this knows no formats beyond TF's ops. (TF
+ * 2's decode ops each read any of the four formats, but only `jpeg` sets the DCT method: the
+ * caller picks the codec of the file's format.) A file an op cannot decode (corrupt, truncated)
+ * is a [[TfException]] of that run alone.
  */
 final class ImageDecoding private (graph: Graph, session: Session) extends AutoCloseable {
   import ImageDecoding._
@@ -37,6 +39,8 @@ final class ImageDecoding private (graph: Graph, session: Session) extends AutoC
       DecodedPixels(dims.map(Math.toIntExact).toIndexedSeq, out.dtype.byteSize, data)
     } finally out.close()
   }
+
+  def isClosed: Boolean = session.isClosed
 
   override def close(): Unit =
     try session.close()
@@ -114,6 +118,16 @@ object ImageDecoding {
     if (current == null) current = ImageDecoding()
     current
   }
+
+  /**
+   * [[decode]] on the [[shared]] decoders; a decode that finds them closed by [[closeShared]]
+   * between taking and running them runs again on new ones (a close is no decode's failure).
+   */
+  def decodeShared(codec: Codec, bytes: Array[Byte]): DecodedPixels = decodeOn(shared, codec, bytes)
+
+  private[tf] def decodeOn(decoders: ImageDecoding, codec: Codec, bytes: Array[Byte]): DecodedPixels =
+    try decoders.decode(codec, bytes)
+    catch { case _: IllegalStateException if decoders.isClosed => shared.decode(codec, bytes) }
 
   /** Closes the shared decoders (after the runs in flight); the next [[shared]] makes new ones. */
   def closeShared(): Unit = synchronized {

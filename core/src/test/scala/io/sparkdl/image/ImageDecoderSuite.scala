@@ -3,7 +3,6 @@ package io.sparkdl.image
 import java.nio.file.Files
 import java.util.concurrent.{CountDownLatch, Executors, TimeUnit}
 
-import scala.jdk.CollectionConverters._
 
 import org.scalatest.funsuite.AnyFunSuite
 
@@ -71,5 +70,21 @@ class ImageDecoderSuite extends AnyFunSuite with NativeLeakCheck {
     }
     // One graph and session serve every thread.
     assert(ImageDecoding.shared eq ImageDecoding.shared)
+  }
+
+  test("closing the shared decoders while threads decode fails no image: they run on new ones") {
+    val (name, jpeg) = "photo.jpg" -> file("read_formats", "photo.jpg")
+    val expected = ImageDecoder.decode(name, jpeg, 1L << 20).map(pixels)
+    val pool = Executors.newFixedThreadPool(4)
+    try {
+      val results = (0 until 4).map { _ =>
+        pool.submit(() => (0 until 200).map(_ => ImageDecoder.decode(name, jpeg, 1L << 20).map(pixels)))
+      }
+      (0 until 20).foreach(_ => ImageDecoding.closeShared())
+      for (r <- results; got <- r.get(120, TimeUnit.SECONDS)) assert(got == expected)
+    } finally {
+      pool.shutdown()
+      assert(pool.awaitTermination(60, TimeUnit.SECONDS))
+    }
   }
 }
