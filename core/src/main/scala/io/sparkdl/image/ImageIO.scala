@@ -43,17 +43,27 @@ object ImageIO {
    * @param recursive read the files of sub-folders too; if false, only the files directly in
    *   `path` (Default: true)
    * @param dropInvalid leave out files that are not readable images (Default: false)
-   * @param exifOrientation turn JPEGs and PNGs upright by their EXIF orientation tag, as Pillow's
-   *   `ImageOps.exif_transpose`; if false, the tag is ignored, as by Spark's image source
-   *   (Default: false)
    */
   def readImages(
       spark: SparkSession,
       path: String,
       numPartitions: Int = -1,
       recursive: Boolean = true,
-      dropInvalid: Boolean = false,
-      exifOrientation: Boolean = false
+      dropInvalid: Boolean = false
+  ): DataFrame = readImages(spark, path, numPartitions, recursive, dropInvalid, exifOrientation = false)
+
+  /**
+   * [[readImages]], with `exifOrientation`: if true, JPEGs and PNGs are turned upright by their
+   * EXIF orientation tag, as Pillow's `ImageOps.exif_transpose` turns them; if false (what the
+   * other overload does), the tag is ignored, as by Spark's image source.
+   */
+  def readImages(
+      spark: SparkSession,
+      path: String,
+      numPartitions: Int,
+      recursive: Boolean,
+      dropInvalid: Boolean,
+      exifOrientation: Boolean
   ): DataFrame = {
     require(path != null && path.nonEmpty, "readImages: path is empty")
     require(
