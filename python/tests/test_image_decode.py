@@ -121,6 +121,35 @@ def test_every_format_decodes_to_pillows_pixels(spark, formats):
         assert diff == 0, f"{name} differs from Pillow by up to {diff}"
 
 
+def png16(samples: np.ndarray, color_type: int) -> bytes:
+    """A 16-bit PNG of ``samples`` (height x width x channels, uint16), written here: Pillow
+    writes no 16-bit color PNGs."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    h, w, _ = samples.shape
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
+    rows = b"".join(b"\x00" + samples[y].astype(">u2").tobytes() for y in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+def test_16_bit_color_pngs_keep_pillows_high_bytes(spark, tmp_path):
+    rng = np.random.default_rng(16)
+    (tmp_path / "rgb16.png").write_bytes(png16(rng.integers(0, 65536, (5, 7, 3)), 2))
+    (tmp_path / "rgba16.png").write_bytes(png16(rng.integers(0, 65536, (5, 7, 4)), 6))
+    rows = by_name(readImages(str(tmp_path)).collect())
+    for name in ("rgb16.png", "rgba16.png"):
+        with Image.open(tmp_path / name) as img:
+            assert img.mode in ("RGB", "RGBA")
+        np.testing.assert_array_equal(
+            imageStructToArray(rows[name]), pillow_expected(tmp_path / name), err_msg=name
+        )
+
+
 def test_cmyk_jpeg_reads_pillows_colors(spark, tmp_path):
     # Issue 24's file: javax.imageio read (229, 96, 133) from it.
     Image.new("RGB", (8, 8), (200, 30, 60)).convert("CMYK").save(tmp_path / "c.jpg", quality=95)
