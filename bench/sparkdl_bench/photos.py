@@ -185,7 +185,9 @@ class PhotoMethods:
         self.predict = ft.keras_features(name, seed)
 
     def sparkdl(self, path: str | None = None) -> DataFrame:
-        return self.stage.transform(self.read_images(path))
+        # The peers' output, origin and features: the images themselves are not written out.
+        out = self.stage.transform(self.read_images(path))
+        return out.select(out.image.origin.alias("origin"), ft.OUTPUT)
 
     def sparkdl_resize(self) -> DataFrame:
         from sparkdl.image import createResizeImageUDF
@@ -238,7 +240,7 @@ class PhotoMethods:
         scale = max(float(np.abs(np.stack(list(expected.values()))).max()), 1.0)
         diffs = {}
         for key, frame, col in (
-            ("sparkdl", self.sparkdl, "image.origin"),
+            ("sparkdl", self.sparkdl, "origin"),
             ("pillow_keras_udf", self.pillow_keras_udf, "origin"),
             ("predict_batch_udf", self.predict_batch_udf, "origin"),
         ):
