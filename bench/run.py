@@ -25,6 +25,7 @@ from sparkdl_bench import featurizer as ft  # noqa: E402
 from sparkdl_bench import images as im  # noqa: E402
 from sparkdl_bench import methods as m  # noqa: E402
 from sparkdl_bench import peak as pk  # noqa: E402
+from sparkdl_bench import photos as ph  # noqa: E402
 from sparkdl_bench import report  # noqa: E402
 from sparkdl_bench import streaming as st  # noqa: E402
 from sparkdl_bench import training as tr  # noqa: E402
@@ -223,6 +224,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--featurizer-models",
         default=",".join(ft.MODELS),
         help=f"named models of the featurizer section (default {','.join(ft.MODELS)})",
+    )
+    p.add_argument(
+        "--photos",
+        action="store_true",
+        help="run only the photos section: 1024x768 JPEGs decoded (sparkdl vs Pillow vs Spark's "
+        "image source) and through DeepImageFeaturizer (vs Pillow + Keras pandas UDFs)",
+    )
+    p.add_argument(
+        "--photos-count", type=int, default=2000, help="JPEGs in the photos section"
+    )
+    p.add_argument(
+        "--photos-models",
+        default=",".join(ph.MODELS),
+        help=f"named models of the photos section (default {','.join(ph.MODELS)}; '' for none)",
     )
     p.add_argument(
         "--training",
@@ -850,6 +865,178 @@ def run_featurizer(args: argparse.Namespace, started: datetime.datetime, stamp: 
     return 0
 
 
+def run_photos(args: argparse.Namespace, started: datetime.datetime, stamp: str) -> int:
+    """The photos section alone (``--photos``): its own report, ``<stamp>-photos``."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)  # as one task slot, for Pillow's
+    tf.config.threading.set_inter_op_parallelism_threads(1)  # peer it is not used; Keras' check
+    log(f"starting Spark (local[{args.slots}], driver memory {args.driver_memory})")
+    spark, _ = start_spark(args, stamp)
+    load = MachineLoad(lambda: [os.getpid(), *descendants(os.getpid())])
+    cfg = Config("photos", rows={}, runs={}, warmup_seconds=0.0)
+    runs = args.runs or 1
+    count = args.photos_count
+    log(f"photos: {count:,} JPEGs of {ph.WIDTH}x{ph.HEIGHT} q{ph.QUALITY} (into {IMAGE_CACHE})")
+    folder = ph.photo_folder(IMAGE_CACHE, count, IMAGE_SEED)
+    mb = sum(p.stat().st_size for p in folder.glob("*.jpg")) / 1e6
+    decode: dict[str, Timing] = {}
+    mains: dict[str, dict[str, Timing]] = {}
+    checks: dict[str, dict[str, float]] = {}
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="sparkdl-bench-") as tmp:
+        suite = Suite(args, cfg, spark, Path(tmp))
+        methods = ph.PhotoMethods(spark, folder, args.slots)
+        try:
+            jobs = methods.decode_jobs()
+            for job in jobs.values():  # warm-up: JIT, Python workers, TF's decoders
+                job()
+            decode = suite.timed_rounds(jobs, count, runs)
+            for key, t in decode.items():
+                log(f"photos: decode: {ph.DECODE_METHODS[key]}: {t.median:,.1f} img/s "
+                    f"({t.low:,.1f} - {t.high:,.1f}); peak RSS MB {t.peak_rss_mb}")  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - keep what was measured so far
+            log(f"photos: decode failed: {e!r}")
+            errors.append(f"decode failed: {type(e).__name__}: {str(e).splitlines()[0]}")
+        for name in [n for n in args.photos_models.split(",") if n]:
+            try:
+                log(f"photos: {name}: preparing the model store entry and Keras' model")
+                methods.use_model(name, MODEL_SEED, str(Path(tmp) / "store"))
+                checks[name] = methods.check()
+                log(f"photos: {name}: features match Keras on Pillow's pixels {checks[name]}")
+                keys = list(ph.MAIN_METHODS)
+                jobs = methods.main_jobs(keys)
+                for key in ("sparkdl_decode", "sparkdl_resize"):
+                    jobs[key]()  # the check warmed the others up
+                mains[name] = suite.timed_rounds(jobs, count, runs)
+                for key, t in mains[name].items():
+                    log(f"photos: {name}: {ph.MAIN_METHODS[key]}: {t.median:,.1f} img/s "
+                        f"({t.low:,.1f} - {t.high:,.1f}); peak RSS MB {t.peak_rss_mb}")  # fmt: skip
+            except Exception as e:  # noqa: BLE001
+                log(f"photos {name} failed: {e!r}")
+                errors.append(f"{name} failed: {type(e).__name__}: {str(e).splitlines()[0]}")
+        spark.conf.unset("spark.sparkdl.modelStore")
+        machine = load.summary()
+    spark.stop()
+    md, targets = photos_report(args, started, machine, count, mb, runs, decode, mains, checks)
+    md += "".join(f"- ERROR: {e}\n" for e in errors)
+    print(md)
+    results = {
+        "meta": {
+            "mode": "photos",
+            "started": started.isoformat(),
+            "cpu": cpu_description(),
+            "machine": machine,
+            "count": count,
+            "runs": runs,
+            "batch_size": ph.BATCH_SIZE,
+        },
+        "decode": {k: t.to_json() for k, t in decode.items()},
+        "main": {n: {k: t.to_json() for k, t in f.items()} for n, f in mains.items()},
+        "correctness_relative_max_diff": checks,
+        "targets": [{"target": t[0], "ratio": t[1], "goal": t[2], "pass": t[3]} for t in targets],
+        "errors": errors,
+    }
+    for path in report.write(Path(args.out), results, md):
+        log(f"wrote {path}")
+    return 0
+
+
+def photos_report(
+    args: argparse.Namespace,
+    started: datetime.datetime,
+    machine: dict[str, Any],
+    count: int,
+    mb: float,
+    runs: int,
+    decode: dict[str, Timing],
+    mains: dict[str, dict[str, Timing]],
+    checks: dict[str, dict[str, float]],
+) -> tuple[str, list[tuple[str, float, float, bool]]]:
+    """The photos section's tables, time breakdown and targets (label, ratio, goal, pass)."""
+
+    def rss(t: Timing) -> str:
+        p = t.peak_rss_mb
+        return f"{p.get('python', 0):,.0f} / {p.get('jvm', 0):,.0f} / {p.get('workers', 0):,.0f}"
+
+    targets: list[tuple[str, float, float, bool]] = []
+
+    def target(label: str, ratio: float, goal: float) -> None:
+        targets.append((label, ratio, goal, ratio >= goal))
+
+    lines = [
+        f"# sparkdl photos bench, {started.isoformat()} (local[{args.slots}], driver memory "
+        f"{args.driver_memory}, other processes {machine['other_processes_cpu_share']:.0%} of "
+        "the CPUs)",
+        "",
+        f"CPU: {cpu_description()}.",
+        "",
+        f"{count:,} JPEGs of {ph.WIDTH}x{ph.HEIGHT}, quality {ph.QUALITY}, smooth content "
+        f"({mb:,.1f} MB), written once by Pillow; {runs} timed run(s) per method in rounds "
+        f"after a warm-up; {ph.BATCH_SIZE} images per model call; seeded random weights. "
+        "The pure-Python peer runs in the bench's own process on one core: sparkdl's rate is "
+        f"divided by its {args.slots} task slots to compare them.",
+        "",
+        "## Decode only",
+        "",
+        "| method | img/s (median, min - max) | sparkdl / method | "
+        "peak RSS MB (python / jvm / workers) |",
+        "|---|---|---|---|",
+    ]
+    ref = decode.get("sparkdl")
+    for key, t in decode.items():
+        r = ref.median / t.median if ref else float("nan")
+        if key == "pillow_plain":
+            r /= args.slots
+        per = " (per slot)" if key == "pillow_plain" else ""
+        lines.append(
+            f"| {ph.DECODE_METHODS[key]} | {t.median:,.1f} ({t.low:,.1f} - {t.high:,.1f}) | "
+            f"{r:.2f}x{per} | {rss(t)} |"
+        )
+    if ref:
+        for key, goal in (("pillow_udf", 1.5), ("pillow_plain", 1.0), ("image_source", 1.0)):
+            if key in decode:
+                r = ref.median / decode[key].median / (args.slots if key == "pillow_plain" else 1)
+                target(f"decode: sparkdl >= {goal}x {ph.DECODE_METHODS[key]}", r, goal)
+    goals = {"MobileNetV2": 2.0, "ResNet50": 1.2}
+    for name, found in mains.items():
+        ref = found.get("sparkdl")
+        lines += [
+            "",
+            f"## {name}: decode + resize + features",
+            "",
+            "| method | img/s (median, min - max) | sparkdl / method | max diff to Keras on "
+            "Pillow's pixels (of the largest feature) | peak RSS MB (python / jvm / workers) |",
+            "|---|---|---|---|---|",
+        ]
+        for key, t in found.items():
+            r = ref.median / t.median if ref else float("nan")
+            diff = checks.get(name, {}).get(key)
+            lines.append(
+                f"| {ph.MAIN_METHODS[key]} | {t.median:,.1f} ({t.low:,.1f} - {t.high:,.1f}) | "
+                f"{r:.2f}x | {'-' if diff is None else f'{diff:.2g}'} | {rss(t)} |"
+            )
+        if ref and {"sparkdl_decode", "sparkdl_resize"} <= found.keys():
+            per = {k: 1000 * count / found[k].median / count for k in found}  # ms an image
+            d, rz = per["sparkdl_decode"], per["sparkdl_resize"] - per["sparkdl_decode"]
+            mdl = per["sparkdl"] - per["sparkdl_resize"]
+            total = per["sparkdl"]
+            lines += [
+                "",
+                f"Where sparkdl's time goes ({args.slots} slots, ms of job time an image): "
+                f"decode {d:.2f} ({d / total:.0%}), resize {rz:.2f} ({rz / total:.0%}), model "
+                f"{mdl:.2f} ({mdl / total:.0%}), of {total:.2f}.",
+            ]
+        for key in ("pillow_keras_udf", "predict_batch_udf"):
+            if ref and key in found and name in goals:
+                target(f"{name}: sparkdl >= {goals[name]}x {ph.MAIN_METHODS[key]}",
+                       ref.median / found[key].median, goals[name])  # fmt: skip
+    lines += ["", "## Targets", ""] + [
+        f"- {label}: {r:.2f}x ({'PASS' if ok else 'MISS'})" for label, r, _, ok in targets
+    ]
+    return "\n".join(lines) + "\n", targets
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     cfg = QUICK if args.quick else FULL
@@ -858,6 +1045,8 @@ def main(argv: list[str]) -> int:
     apply_onednn_policy(args.onednn)
     if args.featurizer:
         return run_featurizer(args, started, stamp)
+    if args.photos:
+        return run_photos(args, started, stamp)
 
     import tensorflow as tf
 

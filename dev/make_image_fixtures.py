@@ -23,7 +23,7 @@ import numpy as np
 from make_fixtures import save_npy  # dev/ is this script's own folder, first on sys.path
 from PIL import Image
 
-VERSION = "v2"
+VERSION = "v3"
 COMPLETE_MARKER = ".complete"
 
 # sparkdl's resize method names and the Pillow filters they must equal.
@@ -144,7 +144,8 @@ def read_folders(out_dir: Path) -> None:
 def read_refused(out_dir: Path) -> None:
     """``read_refused/``: files Pillow reads or refuses that javax.imageio used to get wrong.
 
-    ``cmyk.jpg`` (a CMYK JPEG: sparkdl gives null, it does not convert CMYK), ``truncated.jpg``
+    ``cmyk.jpg`` (a CMYK JPEG, ``decoded_cmyk_jpg`` its pixels as Pillow's ``convert("RGB")``
+    gives them), ``truncated.jpg``
     and ``no_eoi.jpg`` (cut in the scan data, and without its end marker: Pillow refuses both),
     ``bilevel.png`` (1-bit gray, Pillow's mode "1") and ``gray2.png`` (2-bit gray, Pillow's "L"),
     with ``decoded_<file>`` their pixels as Pillow's ``convert("L")`` gives them.
@@ -168,6 +169,8 @@ def read_refused(out_dir: Path) -> None:
     for name in ["bilevel.png", "gray2.png"]:
         with Image.open(refused / name) as img:
             save_npy(out_dir, f"decoded_{name.replace('.', '_')}", hwc(img.convert("L")))
+    with Image.open(refused / "cmyk.jpg") as img:
+        save_npy(out_dir, "decoded_cmyk_jpg", hwc(img.convert("RGB")))
 
 
 FIXTURES = [layout, resize, read_folders, read_refused]

@@ -40,6 +40,7 @@ __all__ = [
     "PIL_to_imageStruct",
     "columnSchema",
     "createResizeImageUDF",
+    "decode",
     "filesToDF",
     "fixColorChannelOrdering",
     "imageArrayToStruct",
@@ -507,13 +508,16 @@ def readImages(
     dropInvalid: bool = False,
     *,
     numPartition: int | None = None,
+    exifOrientation: bool = False,
 ) -> DataFrame:
     """Read image files into a DataFrame, decoding them on the JVM (sparkdl's image reader).
 
-    A file that is not an image sparkdl decodes right gets a null ``image`` (see
-    docs/guide/images.md): not an image, corrupt or truncated, CMYK, or declaring more pixels
-    (width x height) than the Spark conf ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485,
-    Pillow's ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
+    JPEG, PNG, GIF and BMP are decoded by TF's own decoders, to the pixels Pillow decodes;
+    other formats by ``javax.imageio`` (see docs/guide/images.md). A file that is not an image
+    sparkdl decodes right gets a null ``image``: not an image, corrupt or truncated, or
+    declaring more pixels (width x height) than the Spark conf
+    ``spark.sparkdl.image.maxPixels`` (Default: 89,478,485, Pillow's
+    ``Image.MAX_IMAGE_PIXELS``), which is refused before its pixels are decoded. Each
     listed file is read as that file, whatever glob characters its name holds; each directory is
     listed once (link loops end). Not supported through Spark Connect.
 
@@ -530,6 +534,10 @@ def readImages(
         False.
     numPartition
         sparkdl 1.x's name of ``numPartitions``.
+    exifOrientation
+        Turn JPEGs and PNGs upright by their EXIF orientation tag, as Pillow's
+        ``ImageOps.exif_transpose``. Default: False (the tag is ignored, as by Spark's image
+        source).
 
     Returns
     -------
@@ -553,8 +561,83 @@ def readImages(
         -1 if numPartitions is None else numPartitions,
         bool(recursive),
         bool(dropInvalid),
+        bool(exifOrientation),
     )
     return DataFrame(jdf, spark)
+
+
+def decode(
+    content: ColumnOrName,
+    origin: ColumnOrName | None = None,
+    exifOrientation: bool = False,
+    size: Sequence[int] | None = None,
+    method: str = "area",
+) -> Column:
+    """Decode a column of image files' bytes into images, on the executors (in the JVM).
+
+    For bytes already in a DataFrame, as the ``content`` column of Spark's ``binaryFile``
+    source, in batch or streaming queries::
+
+        files = spark.read.format("binaryFile").load("/data/images")
+        images = files.select(sparkdl.image.decode("content", "path").alias("image"))
+
+    Files are decoded as :func:`readImages` decodes them; null bytes, and bytes that are not a
+    readable image (or declare more pixels than ``spark.sparkdl.image.maxPixels``, read from
+    the active session when the column is made), give a null image.
+
+    Parameters
+    ----------
+    content
+        A binary column (a name or a Column) of whole files.
+    origin
+        A string column for the images' ``origin`` (e.g. ``binaryFile``'s ``path``). Default:
+        null origins.
+    exifOrientation
+        As :func:`readImages`'. Default: False.
+    size
+        ``(height, width)``: resize each decoded image to it in the same pass, with ``method``
+        (one of :data:`RESIZE_METHODS`), the same pixels as decoding then
+        :func:`createResizeImageUDF`. Default: None (the files' own sizes).
+    method
+        The resize method when ``size`` is given. Default: ``"area"`` (Pillow's BOX).
+
+    Returns
+    -------
+    Column
+        Of :data:`columnSchema`. Needs a SparkSession with sparkdl's jars (:func:`sparkdl.session`).
+    """
+    from pyspark.sql.classic.column import Column, _to_java_column
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise RuntimeError("no active SparkSession: call sparkdl.session() first")
+    jorigin = None if origin is None else _to_java_column(origin)
+    api = _images_api(spark)
+    if size is None:
+        return Column(api.decode(_to_java_column(content), jorigin, bool(exifOrientation)))
+    height, width = _positive_size(size, "decode")
+    if method not in RESIZE_METHODS:
+        raise ValueError(
+            f"decode: method must be one of {', '.join(RESIZE_METHODS)}, got {method!r}"
+        )
+    jcontent = _to_java_column(content)
+    return Column(
+        api.decode(jcontent, jorigin, bool(exifOrientation), height, width, method)
+    )
+
+
+def _positive_size(size: Any, who: str) -> tuple[int, int]:
+    """``size`` as ``(height, width)`` of positive ints, or the ValueError of ``who``."""
+    try:
+        height, width = size
+        ok = all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"{who}: size must be (height, width) of two positive ints, got {size!r}")
+    return int(height), int(width)
 
 
 #: The resize methods of :func:`createResizeImageUDF` (Pillow's filter of the same name; area is
@@ -585,17 +668,7 @@ def createResizeImageUDF(
         order, ``origin`` kept; images already of ``size`` pass through untouched; null images
         stay null. Needs a SparkSession with sparkdl's jars (:func:`sparkdl.session`).
     """
-    try:
-        height, width = size
-        ok = all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in size
-        )
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"createResizeImageUDF: size must be (height, width) of two positive ints, got {size!r}"
-        )
+    height, width = _positive_size(size, "createResizeImageUDF")
     if method not in RESIZE_METHODS:
         raise ValueError(
             f"createResizeImageUDF: method must be one of {', '.join(RESIZE_METHODS)}, "

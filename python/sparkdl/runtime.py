@@ -140,7 +140,8 @@ def live_native_objects(
     Parameters
     ----------
     close_idle_sessions
-        First close the sessions the executor cache keeps for models no task uses.
+        First close the sessions the executor cache keeps for models no task uses, and the
+        image decoders' session (made again on the next decode).
     spark
         The session whose JVM to ask (default: the active one).
 

@@ -428,7 +428,7 @@ def test_readImages_follows_each_folder_once_through_link_loops(spark, tmp_path)
     assert rows == [("one.png", 3)]
 
 
-def test_readImages_refuses_cmyk_and_truncated_jpegs_and_reads_1_bit_gray(spark, tmp_path):
+def test_readImages_refuses_truncated_jpegs_reads_cmyk_and_1_bit_gray_as_pillow(spark, tmp_path):
     yy, xx = np.mgrid[0:16, 0:24]
     smooth = np.stack([xx * 10 + 20, yy * 12 + 10, 200 - xx * 5 - yy * 5], -1).astype(np.uint8)
     Image.fromarray(smooth).convert("CMYK").save(tmp_path / "cmyk.jpg", quality=95)
@@ -443,8 +443,11 @@ def test_readImages_refuses_cmyk_and_truncated_jpegs_and_reads_1_bit_gray(spark,
     with Image.open(tmp_path / "truncated.jpg") as img, pytest.raises(OSError, match="truncated"):
         img.load()  # Pillow refuses it
     rows = by_file(readImages(str(tmp_path)).collect())
-    assert rows["cmyk.jpg"].image is None and rows["truncated.jpg"].image is None
+    assert rows["truncated.jpg"].image is None
     assert rows["whole.jpg"].image is not None
+    with Image.open(tmp_path / "cmyk.jpg") as img:
+        rgb = np.asarray(img.convert("RGB"))
+    np.testing.assert_array_equal(imageStructToArray(rows["cmyk.jpg"].image), rgb[:, :, ::-1])
     bilevel = rows["bilevel.png"].image
     with Image.open(tmp_path / "bilevel.png") as img:
         assert img.mode == "1"

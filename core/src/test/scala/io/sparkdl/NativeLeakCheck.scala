@@ -3,12 +3,12 @@ package io.sparkdl
 import org.scalatest.{BeforeAndAfterAll, Suite}
 
 import io.sparkdl.runtime.SessionCache
-import io.sparkdl.tf.{NativeObjectCounts, NativeObjects}
+import io.sparkdl.tf.{ImageDecoding, NativeObjectCounts, NativeObjects}
 
 /**
  * Fails a suite (reported as aborted) when native objects are still alive after it: once the
- * suite's own afterAll has run (Spark stopped) and the executor's idle cached sessions are
- * closed, every tensor, session, graph and operation builder of this JVM must be freed. A session
+ * suite's own afterAll has run (Spark stopped) and the executor's idle cached sessions and
+ * shared image decoders are closed, every tensor, session, graph and operation builder of this JVM must be freed. A session
  * still leased by no task (a lease never released) stays in the cache and is reported too.
  */
 trait NativeLeakCheck extends BeforeAndAfterAll { this: Suite =>
@@ -17,6 +17,7 @@ trait NativeLeakCheck extends BeforeAndAfterAll { this: Suite =>
     try super.afterAll()
     finally {
       SessionCache.clear()
+      ImageDecoding.closeShared()
       val left = NativeObjects.live()
       if (left != NativeObjectCounts.Zero) {
         throw new IllegalStateException(

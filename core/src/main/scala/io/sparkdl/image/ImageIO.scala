@@ -1,6 +1,8 @@
 package io.sparkdl.image
 
-import org.apache.spark.sql.{DataFrame, Encoders, Row, SparkSession}
+import org.apache.spark.sql.{Column, DataFrame, Encoders, Row, SparkSession}
+import org.apache.spark.sql.api.java.UDF2
+import org.apache.spark.sql.functions.{lit, udf}
 import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
@@ -21,8 +23,9 @@ object ImageIO {
   /**
    * One row per file under `path` (a file, a folder or a glob, on any Hadoop filesystem): its URI
    * as `origin`, and the decoded `image` (Spark's image struct, 8-bit BGR(A) or gray, see
-   * [[ImageDecoder]] for the channels each kind of file gets and the files it refuses). PNG,
-   * JPEG, BMP and GIF (its first frame) are read, and whatever else `javax.imageio` reads. A file
+   * [[ImageDecoder]] for the channels each kind of file gets and the files it refuses). JPEG,
+   * PNG, GIF (its first frame) and BMP are decoded by TF's own decoders, the same pixels as
+   * Pillow's; whatever else `javax.imageio` reads is decoded by it. A file
    * that is not a readable image gets a null `image`, or no row with `dropInvalid`; it never
    * fails the job. So does an image whose header declares more than `spark.sparkdl.image.maxPixels`
    * pixels (width x height; a Spark conf read here, on the driver; Default: 89,478,485, Pillow's
@@ -47,6 +50,20 @@ object ImageIO {
       numPartitions: Int = -1,
       recursive: Boolean = true,
       dropInvalid: Boolean = false
+  ): DataFrame = readImages(spark, path, numPartitions, recursive, dropInvalid, exifOrientation = false)
+
+  /**
+   * [[readImages]], with `exifOrientation`: if true, JPEGs and PNGs are turned upright by their
+   * EXIF orientation tag, as Pillow's `ImageOps.exif_transpose` turns them; if false (what the
+   * other overload does), the tag is ignored, as by Spark's image source.
+   */
+  def readImages(
+      spark: SparkSession,
+      path: String,
+      numPartitions: Int,
+      recursive: Boolean,
+      dropInvalid: Boolean,
+      exifOrientation: Boolean
   ): DataFrame = {
     require(path != null && path.nonEmpty, "readImages: path is empty")
     require(
@@ -60,21 +77,104 @@ object ImageIO {
     // columns from folder names such as "x=1".
     val files =
       if (listed.nonEmpty) {
-        spark.read.format("binaryFile").option("recursiveFileLookup", "true")
-          .load(listed.map(ImageFiles.literal): _*)
+        withListingTasks(spark) {
+          spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+            .load(listed.map(ImageFiles.literal): _*)
+        }
       } else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
     val raw = files.select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
     spread.mapPartitions { rows =>
       rows.flatMap { row =>
         val origin = row.getString(0)
-        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels) match {
+        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels, exifOrientation) match {
           case Some(image) => Some(Row(origin, image))
           case None if dropInvalid => None
           case None => Some(Row(origin, null))
         }
       }
     }(Encoders.row(schema))
+  }
+
+  /**
+   * A column of image files' bytes (as the `content` column of Spark's `binaryFile` source, in
+   * batch or streaming queries) decoded on the executors into Spark's image struct, as
+   * [[readImages]] decodes them: null for null bytes and for bytes that are not a readable image
+   * (or whose header declares more than `spark.sparkdl.image.maxPixels` pixels, read from the
+   * active session when the column is made).
+   *
+   * @param content binary column of whole files
+   * @param origin string column for the struct's `origin` (e.g. `binaryFile`'s `path`); null
+   *   origins when not given
+   * @param exifOrientation as [[readImages]]' (Default: false)
+   */
+  def decode(content: Column, origin: Column, exifOrientation: Boolean): Column =
+    decodeColumn(content, origin, exifOrientation, None)
+
+  /**
+   * [[decode]], each image then resized to `height x width` with `method` ("area", "bilinear",
+   * "bicubic", "nearest"; see [[ImageResize]]) in the same pass: the same pixels as `decode`
+   * then [[ImageResize.resize]], without an intermediate column of full-size images.
+   */
+  def decode(
+      content: Column,
+      origin: Column,
+      exifOrientation: Boolean,
+      height: Int,
+      width: Int,
+      method: String
+  ): Column = {
+    require(height > 0 && width > 0, s"decode to ${height}x$width: height and width must be positive")
+    decodeColumn(content, origin, exifOrientation, Some((height, width, ResizeMethod.fromName(method))))
+  }
+
+  private def decodeColumn(
+      content: Column,
+      origin: Column,
+      exifOrientation: Boolean,
+      size: Option[(Int, Int, ResizeMethod)]
+  ): Column = {
+    val maxPixels = maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
+    val f: UDF2[Array[Byte], String, Row] = (bytes, from) =>
+      if (bytes == null) null
+      else {
+        val image = ImageDecoder.decode(from, bytes, maxPixels, exifOrientation)
+        size match {
+          case Some((h, w, m)) => image.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")).orNull
+          case None => image.orNull
+        }
+      }
+    val name = size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" }
+    udf(f, ImageFormat.columnSchema).withName(name)(content, origin)
+  }
+
+  /** [[decode]] with origins from column `origin`, EXIF orientation ignored. */
+  def decode(content: Column, origin: Column): Column = decode(content, origin, exifOrientation = false)
+
+  /** [[decode]] with null origins, EXIF orientation ignored. */
+  def decode(content: Column): Column = decode(content, lit(null).cast(StringType), exifOrientation = false)
+
+  private val ListingParallelism = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+
+  /**
+   * `load` with Spark's listing of the paths it is given in at most as many tasks as the cluster
+   * has cores. Spark checks the files `readImages` lists again, and above 32 paths in a job of
+   * one task a path (up to 10,000): on 96 photos that job took as long as decoding them. The
+   * setting only decides how many tasks list the files, never which files are read, so setting
+   * it on the session while `load` runs changes no other query's result.
+   */
+  private def withListingTasks[T](spark: SparkSession)(load: => T): T = {
+    val tasks = math.max(1, spark.sparkContext.defaultParallelism)
+    val before = spark.conf.getOption(ListingParallelism)
+    if (before.flatMap(_.trim.toIntOption).exists(_ <= tasks)) load
+    else {
+      spark.conf.set(ListingParallelism, tasks.toString)
+      try load
+      finally before match {
+        case Some(v) => spark.conf.set(ListingParallelism, v)
+        case None => spark.conf.unset(ListingParallelism)
+      }
+    }
   }
 
   private val filesSchema =

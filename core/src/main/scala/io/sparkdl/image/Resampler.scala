@@ -209,6 +209,7 @@ private[image] object Resampler {
   ): Array[Byte] = {
     val out = new Array[Byte]((until - from) * outWidth * channels)
     val nearest = w.fixed.isEmpty
+    val fixed = w.fixed
     var y = from
     var o = 0
     while (y < until) {
@@ -222,20 +223,45 @@ private[image] object Resampler {
         } else {
           val n = w.count(x)
           val kb = x * w.ksize
-          var c = 0
-          while (c < channels) {
-            var ss = Half
-            var k = 0
-            var p = row + lo * channels + c
+          var p = row + lo * channels
+          var k = 0
+          // Every channel of a pixel in one pass over the taps (as Pillow): the same integer
+          // sums as channel by channel, at a third of the loop work for 3 channels.
+          if (channels == 3) {
+            var s0, s1, s2 = Half
             while (k < n) {
-              ss += (in(p) & 0xff) * w.fixed(kb + k)
-              p += channels
+              val f = fixed(kb + k)
+              s0 += (in(p) & 0xff) * f; s1 += (in(p + 1) & 0xff) * f; s2 += (in(p + 2) & 0xff) * f
+              p += 3
               k += 1
             }
-            out(o) = clip8(ss)
-            o += 1
-            c += 1
+            out(o) = clip8(s0); out(o + 1) = clip8(s1); out(o + 2) = clip8(s2)
+          } else if (channels == 4) {
+            var s0, s1, s2, s3 = Half
+            while (k < n) {
+              val f = fixed(kb + k)
+              s0 += (in(p) & 0xff) * f; s1 += (in(p + 1) & 0xff) * f
+              s2 += (in(p + 2) & 0xff) * f; s3 += (in(p + 3) & 0xff) * f
+              p += 4
+              k += 1
+            }
+            out(o) = clip8(s0); out(o + 1) = clip8(s1); out(o + 2) = clip8(s2); out(o + 3) = clip8(s3)
+          } else {
+            var c = 0
+            while (c < channels) {
+              var ss = Half
+              k = 0
+              var q = p + c
+              while (k < n) {
+                ss += (in(q) & 0xff) * fixed(kb + k)
+                q += channels
+                k += 1
+              }
+              out(o + c) = clip8(ss)
+              c += 1
+            }
           }
+          o += channels
         }
         x += 1
       }
@@ -254,6 +280,9 @@ private[image] object Resampler {
     val rowLen = width * channels
     val out = new Array[Byte](outHeight * rowLen)
     val nearest = w.fixed.isEmpty
+    // Sums of a whole output row, tap by tap: the input rows are read in order (not a column
+    // at a time, a row apart), and the integer sums are the same in any order.
+    val sums = if (nearest) null else new Array[Int](rowLen)
     var y = 0
     while (y < outHeight) {
       val lo = w.first(y)
@@ -261,17 +290,22 @@ private[image] object Resampler {
       else {
         val n = w.count(y)
         val kb = y * w.ksize
+        java.util.Arrays.fill(sums, Half)
+        var k = 0
+        while (k < n) {
+          val f = w.fixed(kb + k)
+          val p = (lo + k) * rowLen
+          var i = 0
+          while (i < rowLen) {
+            sums(i) += (in(p + i) & 0xff) * f
+            i += 1
+          }
+          k += 1
+        }
+        val o = y * rowLen
         var i = 0
         while (i < rowLen) {
-          var ss = Half
-          var k = 0
-          var p = lo * rowLen + i
-          while (k < n) {
-            ss += (in(p) & 0xff) * w.fixed(kb + k)
-            p += rowLen
-            k += 1
-          }
-          out(y * rowLen + i) = clip8(ss)
+          out(o + i) = clip8(sums(i))
           i += 1
         }
       }

@@ -3,7 +3,7 @@ package io.sparkdl.python
 import scala.util.Using
 
 import io.sparkdl.runtime.SessionCache
-import io.sparkdl.tf.{Graph, NativeObjects, SavedModel, Session, SessionConfig, Tensor, TfRuntime}
+import io.sparkdl.tf.{Graph, ImageDecoding, NativeObjects, SavedModel, Session, SessionConfig, Tensor, TfRuntime}
 
 /**
  * The `io.sparkdl.tf` runtime shaped for py4j, used by `sparkdl.runtime`: each run is one call,
@@ -63,10 +63,14 @@ object PythonRuntime {
   /**
    * The native objects alive in this JVM by kind (`tensors`, `sessions`, `graphs`,
    * `operationBuilders`; see [[io.sparkdl.tf.NativeObjects]]), after closing the cached sessions
-   * no task uses when `closeIdleSessions`: all zero once every job is done and nothing leaked.
+   * no task uses, and the image decoders' session, when `closeIdleSessions`: all zero once every
+   * job is done and nothing leaked.
    */
   def liveNativeObjects(closeIdleSessions: Boolean): java.util.Map[String, java.lang.Long] = {
-    if (closeIdleSessions) SessionCache.clear()
+    if (closeIdleSessions) {
+      SessionCache.clear()
+      ImageDecoding.closeShared()
+    }
     val live = NativeObjects.live()
     val counts = new java.util.LinkedHashMap[String, java.lang.Long]()
     counts.put("tensors", live.tensors)

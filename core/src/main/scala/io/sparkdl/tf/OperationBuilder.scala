@@ -33,6 +33,10 @@ final class OperationBuilder private[tf] (graph: Graph, private var desc: Long) 
   def setAttr(name: String, value: DType): this.type = {
     Native.call(NativeBindings.opBuilderSetAttrType(live, name, value.code)); this
   }
+  /** A type attribute by TF's code, for dtypes that stay inside a graph (no [[DType]] of theirs). */
+  private[tf] def setAttrTypeCode(name: String, code: Int): this.type = {
+    Native.call(NativeBindings.opBuilderSetAttrType(live, name, code)); this
+  }
   def setAttr(name: String, value: Shape): this.type = {
     Native.call(NativeBindings.opBuilderSetAttrShape(live, name, if (value.hasKnownRank) value.dims else null))
     this
