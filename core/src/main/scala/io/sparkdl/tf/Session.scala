@@ -89,7 +89,7 @@ object Session {
 
   /** A session over `graph`; closing the session leaves the graph to its owner. */
   def apply(graph: Graph, config: SessionConfig = SessionConfig()): Session = {
-    new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto)))
+    new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto, config.target)))
   }
 }
 
