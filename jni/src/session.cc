@@ -94,6 +94,16 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionFromSavedModel
   });
 }
 
+JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_sessionCancel(JNIEnv* env, jclass,
+                                                                        jlong session) {
+  Guard(env, [&]() {
+    TF_Session* s = FromHandle<TF_Session>(env, session, "session");
+    StatusPtr status = NewStatus();
+    TF_CloseSession(s, status.get());
+    CheckStatus(env, status.get());
+  });
+}
+
 JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_sessionDelete(JNIEnv* env, jclass,
                                                                         jlong session) {
   Guard(env, [&] {

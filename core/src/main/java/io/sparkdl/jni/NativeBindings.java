@@ -144,6 +144,12 @@ public final class NativeBindings {
   /** The server's target, {@code grpc://host:port}, for sessions to run on it. */
   public static native String serverTarget(long server);
 
+  /**
+   * Closes the session ({@code TF_CloseSession}) without deleting it: runs in flight (one blocked
+   * in a collective, say) end with CANCELLED, later runs fail. Safe while other threads run it.
+   */
+  public static native void sessionCancel(long session);
+
   /** Closes and deletes the session. */
   public static native void sessionDelete(long session);
 

@@ -14,13 +14,15 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.Dataset
 import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
+import org.apache.spark.sparkdl.SchedulerShim
 import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.{IntChoiceParam, StringMapParam}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
-  FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan,
-  TrainingProgress, TrainingRDD, TrainingRows
+  CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
+  TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, WorkerFailedException,
+  WorkerRows
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
@@ -79,9 +81,19 @@ trait TFEstimatorParams extends ModelStageParams {
     Seq(0, 1, 2)
   )
 
+  final val numWorkers: IntParam = new IntParam(
+    this, "numWorkers",
+    "Data-parallel workers training one model (> 0): 1 trains in one Spark task; n > 1 in one " +
+      "barrier stage of n tasks, each on its share of the rows in local batches making up global " +
+      "batches of batchSize rows, the gradients averaged over the workers every step (TF's " +
+      "collective all-reduce), so the model equals one worker's on the same global batches. Needs " +
+      "n free task slots at once and batchSize >= n. Default: 1.",
+    ParamValidators.gt(0)
+  )
+
   setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,
     shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
-    verbose -> 1)
+    verbose -> 1, numWorkers -> 1)
 
   final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getLabelCol: String = $(labelCol)
@@ -93,6 +105,7 @@ trait TFEstimatorParams extends ModelStageParams {
   final def getValidationFraction: Double = $(validationFraction)
   final def getEarlyStoppingPatience: Int = $(earlyStoppingPatience)
   final def getVerbose: Int = $(verbose)
+  final def getNumWorkers: Int = $(numWorkers)
 }
 
 /**
@@ -127,6 +140,7 @@ class TFEstimator(override val uid: String)
   def setEarlyStoppingPatience(value: Int): this.type = set(earlyStoppingPatience, value)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
   def setVerbose(value: Int): this.type = set(verbose, value)
+  def setNumWorkers(value: Int): this.type = set(numWorkers, value)
 
   override def transformSchema(schema: StructType): StructType = {
     resolve(schema)
@@ -175,6 +189,7 @@ class TFEstimator(override val uid: String)
     val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
     val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
     val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
+    val workerRowsToUnpersist = scala.collection.mutable.ArrayBuffer.empty[org.apache.spark.rdd.RDD[_]]
     val sc = df.sparkSession.sparkContext
     val description = sc.getLocalProperty("spark.job.description")
     val progress = new TrainingProgress(sc, names, (i, e) => {
@@ -205,18 +220,45 @@ class TFEstimator(override val uid: String)
             "to validate; expected both sides non-empty, as Keras' validation_split (whose first " +
             "floor(n * (1 - f)) rows train): provide more rows or another fraction")
         }
+        val workers = s.getNumWorkers
+        if (workers > 1) {
+          if (s.getBatchSize < workers) {
+            failFit(i, s"batchSize ${s.getBatchSize} is smaller than numWorkers $workers; expected a global batch of " +
+              "at least one row per worker")
+          }
+          if (trainRows < workers) {
+            failFit(i, s"$trainRows training row(s) for numWorkers $workers; expected at least one row per worker")
+          }
+          val slots = SchedulerShim.taskSlots(sc)
+          if (workers > slots) {
+            failFit(i, s"numWorkers $workers needs $workers task slots at once (one barrier stage); the cluster has " +
+              s"$slots now: lower numWorkers or add executors")
+          }
+        }
         val archive = s.trainable.archive
         val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
         FitSpec(names(i), model, plans(i),
           TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
-          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i))
+          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i), workers)
       }
-      val rdd = new TrainingRDD(rows, fits.length, new FitTask(fits))
+      // One-worker fits share one RDD (task i trains fit i); each data-parallel fit is its own
+      // barrier stage over its own rows, one partition per worker (runtime.WorkerRows).
+      val single = new TrainingRDD(rows, fits.length, new FitTask(fits))
+      val workerRows = fits.map(f => Option.when(f.workers > 1)(WorkerRows(rows, f)))
+      workerRowsToUnpersist ++= workerRows.flatten
       val results = new Array[FitResult](fits.length)
       val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
       val jobs = fits.indices.map { i =>
-        sc.setJobDescription(s"sparkdl ${names(i)}: ${fits(i).params.epochs} epoch(s) over ${fits(i).trainRows} rows")
-        val job = sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), Seq(i), (_, r) => results(i) = r, ())
+        val fit = fits(i)
+        val workers = if (fit.workers > 1) s" on ${fit.workers} workers" else ""
+        sc.setJobDescription(s"sparkdl ${names(i)}: ${fit.params.epochs} epoch(s) over ${fit.trainRows} rows$workers")
+        val job = workerRows(i) match {
+          case None => sc.submitJob[FitResult, FitResult, Unit](single, _.next(), Seq(i), (_, r) => results(i) = r, ())
+          case Some(data) =>
+            val rdd = new TrainingRDD(data, fit.workers, new DistributedFitTask(fit)).barrier().mapPartitions(it => it)
+            sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), 0 until fit.workers,
+              (w, r) => if (w == 0) results(i) = r, ())
+        }
         job.onComplete(t => ended.put(i -> t))(ExecutionContext.parasitic)
         job
       }
@@ -235,6 +277,7 @@ class TFEstimator(override val uid: String)
       sc.setJobDescription(description)
       progress.close()
       rows.unpersist(blocking = false)
+      workerRowsToUnpersist.foreach(_.unpersist(blocking = false))
     }
   }
 
@@ -305,6 +348,20 @@ class TFEstimator(override val uid: String)
       placeholders.map { case (k, p) => k -> plan.feeds.find(_.placeholder == p).getOrElse(
         fail(s"the model's evaluate signature does not use its input '$k'")) }
     }
+    val collective = for {
+      step <- archive.signatures.get("train_step_allreduce")
+      sum <- archive.signatures.get("allreduce_sum")
+    } yield CollectivePlan(
+      step.inputs.map { case (k, t) => k -> t.name },
+      step.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
+      sum.inputs.map { case (k, t) => k -> t.name },
+      sum.output("sum").name
+    )
+    if (getNumWorkers > 1 && collective.isEmpty) {
+      fail(s"numWorkers ${getNumWorkers} trains with the model's train_step_allreduce and allreduce_sum signatures, " +
+        "which param 'model' lacks; expected a trainable model made by TFModel.from_keras_trainable (or to " +
+        "docs/training.md), or numWorkers 1")
+    }
     TrainingPlan(
       feeds,
       train.inputs.map { case (k, t) => k -> t.name },
@@ -313,7 +370,8 @@ class TFEstimator(override val uid: String)
       evaluate.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
       train.input("learning_rate").name,
       archive.tags,
-      names
+      names,
+      collective
     )
   }
 
@@ -352,10 +410,12 @@ object TFEstimator extends MLReadable[TFEstimator] {
   // a bad row) rather than Spark's "Job aborted" wrapper, which keeps them only in its message.
   private def taskError(e: Throwable): Throwable = {
     val causes = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).toSeq
-    causes.collectFirst {
-      case t: TrainingDivergedException => t
-      case t: IllegalArgumentException => t
-    }.getOrElse(e)
+    causes.collectFirst { case t: WorkerFailedException => t }
+      .orElse(causes.collectFirst {
+        case t: TrainingDivergedException => t
+        case t: IllegalArgumentException => t
+      })
+      .getOrElse(e)
   }
 
   override def read: MLReader[TFEstimator] = new ModelStageReader[TFEstimator]

@@ -64,6 +64,18 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
   def isClosed: Boolean = closed
 
   /**
+   * Cancels the runs in flight, which end with a [[TfException]] (CANCELLED), and makes later runs
+   * fail (TF closes its session; [[close]] still frees it). For another thread than the runs':
+   * a run blocked in a collective waiting for workers that will never come, say.
+   */
+  def cancel(): Unit = {
+    val read = lock.readLock()
+    read.lock()
+    try if (!closed) Native.call(NativeBindings.sessionCancel(nativeHandle))
+    finally read.unlock()
+  }
+
+  /**
    * Whether `thread` waits for this session's lock: a [[close]] waiting for runs in flight, or a
    * run waiting for a close. Lets tests observe the waiting instead of sleeping on it.
    */
