@@ -79,3 +79,16 @@ def test_more_workers_than_task_slots_fails_at_once_naming_num_workers(blobs):
                          labelCol="label", numWorkers=3, verbose=0)
     with pytest.raises(Exception, match="numWorkers 3 needs 3 task slots at once"):
         est.fit(df)
+
+
+def test_a_failing_worker_fails_the_fit_naming_the_worker(spark):
+    # Row 30 is in worker 1's share (rows 16-31) and has a label of 4 values for a 3-unit model.
+    rng = np.random.default_rng(2)
+    rows = [(rng.normal(size=8).tolist(), [1.0, 0.0, 0.0, *([0.0] if i == 30 else [])])
+            for i in range(32)]
+    df = spark.createDataFrame(rows, _SCHEMA).coalesce(1)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         labelCol="label", batchSize=16, numWorkers=2, verbose=0)
+    with pytest.raises(Exception, match="worker 1 of 2 failed") as failed:
+        est.fit(df)
+    assert "labelCol column 'label'" in str(failed.value)

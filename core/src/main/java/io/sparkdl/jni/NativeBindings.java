@@ -146,7 +146,8 @@ public final class NativeBindings {
 
   /**
    * Closes the session ({@code TF_CloseSession}) without deleting it: runs in flight (one blocked
-   * in a collective, say) end with CANCELLED, later runs fail. Safe while other threads run it.
+   * in a collective, say) end with CANCELLED, later runs fail (a session on a server target that
+   * never ran has nothing to close yet). Safe while other threads run it.
    */
   public static native void sessionCancel(long session);
 

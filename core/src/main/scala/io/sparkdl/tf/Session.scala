@@ -66,7 +66,9 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
   /**
    * Cancels the runs in flight, which end with a [[TfException]] (CANCELLED), and makes later runs
    * fail (TF closes its session; [[close]] still frees it). For another thread than the runs':
-   * a run blocked in a collective waiting for workers that will never come, say.
+   * a run blocked in a collective waiting for workers that will never come, say. A session on a
+   * server ([[SessionConfig]]'s `server`) connects to it on its first run (a SavedModel's load
+   * runs one): cancelling one that never ran does nothing.
    */
   def cancel(): Unit = {
     val read = lock.readLock()

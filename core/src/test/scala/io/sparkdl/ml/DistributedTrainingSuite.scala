@@ -1,5 +1,6 @@
 package io.sparkdl.ml
 
+import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.types._
 
@@ -60,10 +61,24 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
     val batches = Seq((0 until 8) ++ (15 until 23), (8 until 15) ++ (23 until 30))
     val est = estimator.setValidationFraction(0.25).setEpochs(2)
     val one = est.fit(frame(schema, rows(batches.flatten ++ (30 until n)), 1))
-    val two = est.copy(org.apache.spark.ml.param.ParamMap(est.numWorkers -> 2)).fit(frame(schema, rows(0 until n), 2))
+    val two = est.copy(ParamMap(est.numWorkers -> 2)).fit(frame(schema, rows(0 until n), 2))
     two.history.zip(one.history).foreach { case (a, b) =>
       assert(a.keySet == Set("loss", "accuracy", "val_loss", "val_accuracy"))
       a.keys.foreach(k => assert(math.abs(a(k) - b(k)) < 1e-5, s"$k: ${a(k)} vs ${b(k)}"))
+    }
+  }
+
+  test("fitMultiple: maps of 1 and 2 workers at once, each equal to its own fit") {
+    val data = frame(schema, rows(0 until 48), 2)
+    val est = estimator.setEpochs(2)
+    val maps = Seq(
+      ParamMap(est.numWorkers -> 2, est.learningRate -> 0.05f),
+      ParamMap(est.numWorkers -> 1),
+      ParamMap(est.numWorkers -> 2, est.learningRate -> 0.02f))
+    val together = est.fit(data, maps)
+    maps.zip(together).foreach { case (m, model) =>
+      val alone = est.copy(m).fit(data)
+      assertClose(predictions(model, data), predictions(alone, data), 1e-6)
     }
   }
 

@@ -70,6 +70,34 @@ class ServerSuite extends AnyFunSuite {
     assert(cluster.length == 2 && index == 1)
   }
 
+  test("cancel ends a run waiting in a collective for a worker that never comes") {
+    val (graph, out, feeds) = reduceGraph()
+    val one = Using.resource(Tensor.ofFloats(Array(1f), Shape(1))) { t =>
+      graph.opBuilder("Const", "one").setAttr("dtype", DType.Float32).setAttr("value", t).build().output(0)
+    }
+    Using.resources(graph, Session(graph, SessionConfig(server = Some(servers(0))))) { (_, session) =>
+      // A first run connects the session to its server (a session on a server that never ran has
+      // nothing for cancel to close: its first run would connect anew).
+      session.run(Nil, Seq(one)).foreach(_.close())
+      val pool = Executors.newSingleThreadExecutor()
+      try {
+        // Group 12 of size 2 has only this session: the run waits (up to the op's 60 s timeout).
+        val run = pool.submit(new Callable[Throwable] {
+          override def call(): Throwable = Using.Manager { use =>
+            val tensors = Seq(use(Tensor.ofFloats(Array(1f, 2f), Shape(2)))) ++
+              Seq(2, 12, 1).map(k => use(Tensor.ofInts(Array(k), Shape.scalar)))
+            try { session.run(feeds.zip(tensors), Seq(out)).foreach(_.close()); null }
+            catch { case e: TfException => e }
+          }.get
+        })
+        session.cancel() // before the run (it fails: "A session is not created yet") or during (CANCELLED)
+        val error = run.get(30, TimeUnit.SECONDS)
+        assert(error != null && error.getMessage.toLowerCase.matches("(?s).*(cancel|closed|not created).*"), error)
+        session.cancel() // idempotent
+      } finally pool.shutdownNow()
+    }
+  }
+
   test("a server's cluster and task are checked before TF sees them") {
     val bad = intercept[IllegalArgumentException](Server.start(Seq("localhost"), 0))
     assert(bad.getMessage.contains("'localhost' is not host:port"))
