@@ -30,7 +30,9 @@ private[sparkdl] object CollectiveServers {
       idle --= mine
       mine
     }
-    val offers = context.allGather(taken.map(s => s.cluster.mkString(",") + "#" + s.taskIndex).mkString(";"))
+    val offers =
+      try context.allGather(taken.map(s => s.cluster.mkString(",") + "#" + s.taskIndex).mkString(";"))
+      catch { case e: Throwable => release(taken); throw e } // killed while the others gathered
     val held = offers.map(o => o.split(";").filter(_.nonEmpty).map { e =>
       val Array(cluster, task) = e.split("#")
       cluster -> task.toInt

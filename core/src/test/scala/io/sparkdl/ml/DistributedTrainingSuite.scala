@@ -100,15 +100,18 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
     assert(small.getMessage.contains("batchSize 1 is smaller than numWorkers 2"), small.getMessage)
   }
 
-  test("a worker whose step fails fails the fit with its error, naming the worker; the other is cancelled") {
-    // Worker 1's rows (16-31) hold a label of another length: its first step fails while worker 0
-    // waits in the all-reduce of that step.
-    val bad = (0 until 32).map(i => if (i == 20) Row(x(i).toSeq, (y(i) :+ 1f).toSeq) else Row(x(i).toSeq, y(i).toSeq))
+  test("a worker that fails fails the fit with its error, naming the worker; the other's collective is cancelled") {
+    // 40 rows, validationFraction 0.25: worker 1 validates rows 35-39, and row 35 has a label of
+    // another length, so worker 1 fails as its validation starts, while worker 0 validates its
+    // rows 30-34 and waits in the all-reduce of the epoch's figures for worker 1, until cancelled.
+    val bad = (0 until 40).map(i => if (i == 35) Row(x(i).toSeq, (y(i) :+ 1f).toSeq) else Row(x(i).toSeq, y(i).toSeq))
     val started = System.nanoTime()
-    val e = intercept[Exception](estimator.setNumWorkers(2).setEpochs(1).fit(frame(schema, bad, 2)))
+    val e = intercept[Exception](
+      estimator.setNumWorkers(2).setEpochs(1).setValidationFraction(0.25).fit(frame(schema, bad, 2)))
     assert(e.getMessage.contains("worker 1 of 2 failed") && e.getMessage.contains("labelCol column 'label'"),
       e.getMessage)
-    // The fit after it gets both slots: worker 0 was cancelled, not left waiting for the collective's timeout.
+    // The fit after it gets both slots at once: worker 0 did not wait for the collective's timeout
+    // (300 s in the fixture), holding its slot.
     estimator.setNumWorkers(2).setEpochs(1).fit(frame(schema, rows(0 until 32), 2))
     assert((System.nanoTime() - started) / 1e9 < 120)
   }
