@@ -186,7 +186,7 @@ def run_image_stage(spark, models):
     return sorted((r.i, r.probs.toArray().tolist()) for r in stage.transform(df).collect())
 
 
-def run_training_fit(spark, models):
+def run_training_fit(spark, models, workers: int = 1):
     rng = np.random.default_rng(5)
     centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
     labels = rng.integers(0, 3, 96)
@@ -206,6 +206,7 @@ def run_training_fit(spark, models):
         learningRate=0.05,
         shuffle=True,
         seed=3,
+        numWorkers=workers,
     )
     fitted = est.fit(df)
     out = fitted.transform(
@@ -222,6 +223,9 @@ COMPUTATIONS: dict[str, Callable] = {
     "sql_function": run_sql_function,
     "image_stage": run_image_stage,
     "training_fit": run_training_fit,
+    # Data-parallel: on the cluster each worker is its own executor JVM, the all-reduce crosses
+    # processes over gRPC; in local mode both workers share one JVM.
+    "training_fit_two_workers": lambda spark, models: run_training_fit(spark, models, workers=2),
 }
 
 
