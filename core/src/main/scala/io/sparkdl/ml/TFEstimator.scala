@@ -5,6 +5,7 @@ import java.util.concurrent.LinkedBlockingQueue
 import scala.concurrent.ExecutionContext
 import scala.util.{Failure, Success, Try}
 
+import org.apache.spark.FutureAction
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.Estimator
 import org.apache.spark.ml.param.{
@@ -20,7 +21,7 @@ import org.apache.spark.storage.StorageLevel
 import io.sparkdl.ml.param.{IntChoiceParam, StringMapParam}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
-  CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
+  Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
   TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, WorkerFailedException,
   WorkerRows
 }
@@ -91,9 +92,18 @@ trait TFEstimatorParams extends ModelStageParams {
     ParamValidators.gt(0)
   )
 
+  final val checkpointDir: Param[String] = new Param[String](
+    this, "checkpointDir",
+    "A Hadoop filesystem directory for data-parallel fits (numWorkers > 1): each fit saves its " +
+      "model and optimizer state there after each epoch (under a directory of its own, deleted " +
+      "when the fit succeeds), and when a fit's barrier stage fails for another reason than its " +
+      "data or a diverging loss (a lost executor, say), it is retried, up to 3 attempts in all, " +
+      "from its last saved epoch: the model equals the fault-free fit's. Empty: no checkpoints, " +
+      "no retries. Default: ''.")
+
   setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,
     shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
-    verbose -> 1, numWorkers -> 1)
+    verbose -> 1, numWorkers -> 1, checkpointDir -> "")
 
   final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getLabelCol: String = $(labelCol)
@@ -106,6 +116,7 @@ trait TFEstimatorParams extends ModelStageParams {
   final def getEarlyStoppingPatience: Int = $(earlyStoppingPatience)
   final def getVerbose: Int = $(verbose)
   final def getNumWorkers: Int = $(numWorkers)
+  final def getCheckpointDir: String = $(checkpointDir)
 }
 
 /**
@@ -141,6 +152,7 @@ class TFEstimator(override val uid: String)
   def setHandleInvalid(value: String): this.type = set(handleInvalid, value)
   def setVerbose(value: Int): this.type = set(verbose, value)
   def setNumWorkers(value: Int): this.type = set(numWorkers, value)
+  def setCheckpointDir(value: String): this.type = set(checkpointDir, value)
 
   override def transformSchema(schema: StructType): StructType = {
     resolve(schema)
@@ -191,6 +203,8 @@ class TFEstimator(override val uid: String)
     val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
     val workerRowsToUnpersist = scala.collection.mutable.ArrayBuffer.empty[org.apache.spark.rdd.RDD[_]]
     val sc = df.sparkSession.sparkContext
+    val run = java.util.UUID.randomUUID().toString // this call's checkpoints: never an older fit's
+    lazy val hadoopConf = new org.apache.spark.util.SerializableConfiguration(sc.hadoopConfiguration)
     val description = sc.getLocalProperty("spark.job.description")
     val progress = new TrainingProgress(sc, names, (i, e) => {
       val line = TrainingLog.epochLine(names(i), stages(i).getEpochs, e)
@@ -239,7 +253,9 @@ class TFEstimator(override val uid: String)
         val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
         FitSpec(names(i), model, plans(i),
           TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
-          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i), workers)
+          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i), workers,
+          Option.when(workers > 1 && s.getCheckpointDir.nonEmpty)(Checkpoints(
+            new org.apache.hadoop.fs.Path(s.getCheckpointDir, s"sparkdl-$run-$i").toString, hadoopConf)))
       }
       // One-worker fits share one RDD (task i trains fit i); each data-parallel fit is its own
       // barrier stage over its own rows, one partition per worker (runtime.WorkerRows).
@@ -248,10 +264,14 @@ class TFEstimator(override val uid: String)
       workerRowsToUnpersist ++= workerRows.flatten
       val results = new Array[FitResult](fits.length)
       val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
-      val jobs = fits.indices.map { i =>
-        val fit = fits(i)
+      val attempts = Array.fill(fits.length)(1)
+      def submit(i: Int, fit: FitSpec): FutureAction[Unit] = {
         val workers = if (fit.workers > 1) s" on ${fit.workers} workers" else ""
-        sc.setJobDescription(s"sparkdl ${names(i)}: ${fit.params.epochs} epoch(s) over ${fit.trainRows} rows$workers")
+        val attempt = if (attempts(i) > 1) {
+          s" (attempt ${attempts(i)} of 3, from " + fit.resumeEpoch.fold("the start")(n => s"epoch $n") + ")"
+        } else ""
+        sc.setJobDescription(
+          s"sparkdl ${names(i)}: ${fit.params.epochs} epoch(s) over ${fit.trainRows} rows$workers$attempt")
         val job = workerRows(i) match {
           case None => sc.submitJob[FitResult, FitResult, Unit](single, _.next(), Seq(i), (_, r) => results(i) = r, ())
           case Some(data) =>
@@ -262,8 +282,20 @@ class TFEstimator(override val uid: String)
         job.onComplete(t => ended.put(i -> t))(ExecutionContext.parasitic)
         job
       }
-      for (_ <- fits.indices) ended.take() match {
+      val jobs = Array.tabulate[FutureAction[Unit]](fits.length)(i => submit(i, fits(i)))
+      var left = fits.length
+      while (left > 0) ended.take() match {
+        case (i, Failure(e)) if retryable(fits(i), attempts(i), e) =>
+          // The driver picks the checkpoint, so every worker of the retry starts from the same one.
+          val from = fits(i).checkpoints.get.latest()
+          attempts(i) += 1
+          TrainingLog.warn(s"${names(i)}: attempt ${attempts(i)} of 3, from " +
+            from.fold("the start")(n => s"epoch $n (its checkpoint)") + ", after: " +
+            Option(e.getMessage).fold("")(_.linesIterator.next()))
+          jobs(i) = submit(i, fits(i).copy(resumeEpoch = from))
         case (i, Success(_)) =>
+          left -= 1
+          fits(i).checkpoints.foreach(_.delete())
           progress.finished(i)
           val trained = TFModel.fromSource(SavedModelArchive(results(i).archive, stages(i).trainable.tags),
             Some(SavedModel.DefaultSignature))
@@ -280,6 +312,15 @@ class TFEstimator(override val uid: String)
       workerRowsToUnpersist.foreach(_.unpersist(blocking = false))
     }
   }
+
+  // A data-parallel fit with checkpoints is retried (3 attempts in all) unless it failed on its
+  // own terms, which would fail again: its data (IllegalArgumentException) or a diverging loss.
+  private def retryable(fit: FitSpec, attempt: Int, e: Throwable): Boolean =
+    fit.checkpoints.isDefined && attempt < 3 &&
+      !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).exists {
+        case _: IllegalArgumentException | _: TrainingDivergedException => true
+        case _ => false
+      }
 
   // How log lines and errors name fit i: its index and what its map sets.
   private def fitName(paramMaps: Seq[ParamMap], i: Int): String = {

@@ -35,7 +35,11 @@ private[sparkdl] final class DistributedFitTask(fit: FitSpec) extends TrainingTa
     try {
       val server = CollectiveServers.acquire(context, context.cpus())
       try {
-        val trainer = new Trainer(fit.model.value, fit.plan, SessionConfig(context.cpus(), 0, server = Some(server)),
+        // A retry resumes from the checkpoint the driver chose (the same for every worker).
+        val (archive, resumed) = fit.resumeEpoch.fold((fit.model.value, Seq.empty[EpochMetrics])) { e =>
+          fit.checkpoints.get.load(e)
+        }
+        val trainer = new Trainer(archive, fit.plan, SessionConfig(context.cpus(), 0, server = Some(server)),
           Some(group))
         val watch = new KilledTaskWatch(context, () => trainer.cancel())
         try {
@@ -44,13 +48,20 @@ private[sparkdl] final class DistributedFitTask(fit: FitSpec) extends TrainingTa
             if (!fit.shuffle) rows
             else new scala.util.Random((fit.seed * 31 + epoch) * 31 + worker).shuffle(rows.map(_.copy()).toVector).iterator
           }
+          val epochs = scala.collection.mutable.ArrayBuffer.from(resumed)
+          if (worker == 0) resumed.foreach(fit.progress.add)
           val history = trainer.fit(
             fit.params,
             train,
             () => read(worker).drop(trainRows.toInt),
-            e => if (worker == 0) fit.progress.add(e),
+            e => if (worker == 0) {
+              epochs += e
+              fit.checkpoints.foreach(_.save(e.epoch, trainer.trainedArchive(), epochs.toSeq))
+              fit.progress.add(e)
+            },
             fit.name,
-            Some(s => shares.stepRows(worker, s))
+            Some(s => shares.stepRows(worker, s)),
+            resumed
           )
           FitResult(if (worker == 0) trainer.trainedArchive() else Array.emptyByteArray, history)
         } finally try watch.close() finally trainer.close()

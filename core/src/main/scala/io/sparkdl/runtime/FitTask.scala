@@ -28,7 +28,9 @@ private[sparkdl] final case class FitSpec(
     counts: Array[Long],
     trainRows: Long,
     progress: EpochAccumulator,
-    workers: Int = 1
+    workers: Int = 1,
+    checkpoints: Option[Checkpoints] = None, // data-parallel: where worker 0 saves each epoch
+    resumeEpoch: Option[Int] = None // a retry: the checkpoint every worker starts from
 )
 
 /**

@@ -107,12 +107,18 @@ private[sparkdl] final class Trainer(
       validationRows: () => Iterator[InternalRow],
       onEpoch: EpochMetrics => Unit = _ => (),
       fit: String = "the fit",
-      stepRows: Option[Long => Int] = None // a worker's rows per step; None: batchSize
+      stepRows: Option[Long => Int] = None, // a worker's rows per step; None: batchSize
+      resumed: Seq[EpochMetrics] = Nil // epochs trained before (a checkpoint's), the model theirs
   ): Seq[EpochMetrics] = {
     val history = mutable.ArrayBuffer.empty[EpochMetrics]
     var best = Double.PositiveInfinity
     var sinceBest = 0
-    var epoch = 0
+    def track(figures: EpochMetrics, validated: Boolean): Unit =
+      for (k <- figures.metrics.get(if (validated) "val_loss" else "loss")) {
+        if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
+      }
+    resumed.foreach { e => history += e; track(e, e.metrics.contains("val_loss")) }
+    var epoch = resumed.length
     while (epoch < params.epochs && (params.patience <= 0 || sinceBest < params.patience)) {
       val started = System.nanoTime()
       val localTrain = run(trainRows(epoch), stepRows.getOrElse(_ => params.batchSize), Some(params.learningRate),
@@ -124,9 +130,7 @@ private[sparkdl] final class Trainer(
         train.rows, seconds)
       history += figures
       onEpoch(figures)
-      for (k <- figures.metrics.get(if (validation.nonEmpty) "val_loss" else "loss")) {
-        if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
-      }
+      track(figures, validation.nonEmpty)
       epoch += 1
     }
     history.toSeq
@@ -137,10 +141,15 @@ private[sparkdl] final class Trainer(
 
   /** The trained model, as SavedModel archive bytes (variables saved through its saver). */
   def trainedArchive(): Array[Byte] = {
-    val out = dir.resolve("trained")
+    saves += 1 // a fresh directory each time: checkpoints save after every epoch
+    val out = dir.resolve(s"trained-$saves")
     model.saveTo(out.toString)
-    SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
+    try SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
+    finally scala.util.Using.resource(java.nio.file.Files.walk(out)) { paths =>
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p => java.nio.file.Files.delete(p))
+    }
   }
+  private var saves = 0
 
   // Each output summed over the rows (weighted by batch size), and the rows.
   private final case class Figures(sums: Map[String, Double], rows: Long) {

@@ -3,9 +3,10 @@ package io.sparkdl.ml
 import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.sql.{DataFrame, Row}
 import org.apache.spark.sql.types._
+import org.apache.spark.util.SerializableConfiguration
 
 import io.sparkdl.model.TFModel
-import io.sparkdl.runtime.{CollectiveServers, WorkerShares}
+import io.sparkdl.runtime.{Checkpoints, CollectiveServers, EpochMetrics, WorkerShares}
 import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, Server, TolerantAssertions}
 
@@ -80,6 +81,22 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
       val alone = est.copy(m).fit(data)
       assertClose(predictions(model, data), predictions(alone, data), 1e-6)
     }
+  }
+
+  test("checkpoints: the latest epoch with a history is complete, and reads back exactly") {
+    val dir = java.nio.file.Files.createTempDirectory("sparkdl-checkpoints").resolve("fit")
+    val c = Checkpoints(dir.toString, new SerializableConfiguration(spark.sparkContext.hadoopConfiguration))
+    assert(c.latest().isEmpty)
+    val history = Seq(EpochMetrics(1, Map("loss" -> 0.1234567890123, "val_loss" -> 1.0 / 3), 40, 0.25),
+      EpochMetrics(2, Map("loss" -> 0.05, "val_loss" -> 0.3), 40, 0.5))
+    c.save(1, Array[Byte](1, 2), history.take(1))
+    c.save(2, Array[Byte](3), history)
+    java.nio.file.Files.write(dir.resolve("epoch-3.model"), Array[Byte](9)) // no history: incomplete
+    assert(c.latest().contains(2))
+    val (model, read) = c.load(2)
+    assert(model.toSeq == Seq[Byte](3) && read == history)
+    c.delete()
+    assert(!java.nio.file.Files.exists(dir))
   }
 
   test("worker shares: equal steps, no row twice, only a last global batch smaller than the workers dropped") {
