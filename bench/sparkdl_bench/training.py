@@ -185,6 +185,36 @@ def parallel_tuning(spark: Any, quick: bool, maps: int = 4) -> dict[str, Any]:
     }
 
 
+def data_parallel(spark: Any, quick: bool) -> dict[str, Any]:
+    """The bench MLP at one global batch with 1 and 2 data-parallel workers (``numWorkers``):
+    steady steps/s of each (worker 0's epochs), the scaling efficiency (2-worker rate) / (2 x
+    1-worker rate), and the seconds a step spends on the all-reduce and waiting for the other
+    worker, estimated as a 2-worker step's time less a 1-worker step's on the local batch (half
+    the global one). On whatever cluster the session runs (the bench's: local[2], both workers
+    in one JVM sharing its cores)."""
+    layers, rows, batch, _, lr = TRAINING_MODELS["mlp"]
+    rows = QUICK_ROWS["mlp"] if quick else rows
+    epochs = 3 if quick else 4
+    x, y = _data(layers, rows)
+    df = _frame(spark, x, y, 2)
+    est = _estimator(layers, batch, lr)
+    figures = {}
+    runs = (("one", 1, batch), ("two", 2, batch), ("one_local_batch", 1, batch // 2))
+    for name, workers, b in runs:
+        e = est.copy({est.numWorkers: workers, est.batchSize: b})
+        _sparkdl_fit(e, df, 2)  # warm: JIT, servers, sessions
+        seconds, epoch_s, loss, _ = _sparkdl_fit(e, df, epochs)
+        figures[name] = FitFigures(seconds, epoch_s, rows // b, loss).to_json()
+    df.unpersist()
+    one, two = figures["one"]["steady_steps_per_s"], figures["two"]["steady_steps_per_s"]
+    local = figures["one_local_batch"]["steady_steps_per_s"]
+    return {
+        "layers": layers, "rows": rows, "batch_size": batch, **figures,
+        "scaling_efficiency": two / (2 * one),
+        "allreduce_s_per_step": max(1 / two - 1 / local, 0.0),
+    }
+
+
 def run(spark: Any, quick: bool, log: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in TRAINING_MODELS:
@@ -196,6 +226,10 @@ def run(spark: Any, quick: bool, log: Any) -> dict[str, Any]:
     out["parallel"] = p = parallel_tuning(spark, quick)
     log(f"training: {p['maps']} param maps at once {p['parallel_s']:.2f} s, one by one "
         f"{p['sequential_s']:.2f} s ({p['speedup']:.2f}x)")
+    out["workers"] = w = data_parallel(spark, quick)
+    log(f"training mlp: 1 worker {w['one']['steady_steps_per_s']:,.0f} steps/s, 2 workers "
+        f"{w['two']['steady_steps_per_s']:,.0f} steps/s (scaling efficiency "
+        f"{w['scaling_efficiency']:.2f}, all-reduce {w['allreduce_s_per_step'] * 1e3:.2f} ms/step)")
     return out
 
 
@@ -239,6 +273,14 @@ def markdown(results: dict[str, Any]) -> str:
                   f"{p['rows']:,} rows) in one fitMultiple {p['parallel_s']:.2f} s, one by one "
                   f"{p['sequential_s']:.2f} s: {p['speedup']:.2f}x (same histories: "
                   f"{p['same_histories']})."]
+    if "workers" in results:
+        w = results["workers"]
+        lines += ["", f"Data-parallel: the MLP, {w['rows']:,} rows in global batches of "
+                  f"{w['batch_size']}: 1 worker {w['one']['steady_steps_per_s']:,.0f} steps/s, 2 "
+                  f"workers {w['two']['steady_steps_per_s']:,.0f} steps/s (final loss "
+                  f"{w['one']['final_loss']:.6f} / {w['two']['final_loss']:.6f}); scaling "
+                  f"efficiency {w['scaling_efficiency']:.2f}; all-reduce and waiting "
+                  f"{w['allreduce_s_per_step'] * 1e3:.2f} ms a step."]
     lines += ["", "| target | measured | wanted | |", "|---|---|---|---|"]
     for what, got, want, ok in targets(results):
         lines.append(f"| {what} | {got:.3g} | {want:g} | {'PASS' if ok else 'MISS'} |")

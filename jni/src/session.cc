@@ -12,9 +12,14 @@ using namespace sparkdl;
 
 namespace {
 
-// Session options carrying the serialized ConfigProto; null or empty -> TF defaults.
-SessionOptionsPtr NewOptions(JNIEnv* env, jbyteArray config_proto) {
+// Session options carrying the serialized ConfigProto (null or empty -> TF defaults) and the
+// target (null or empty -> this process; else a server's grpc://host:port).
+SessionOptionsPtr NewOptions(JNIEnv* env, jbyteArray config_proto, jstring target) {
   SessionOptionsPtr opts = Owned<SessionOptionsPtr>(TF_NewSessionOptions());
+  if (target != nullptr) {
+    const std::string t = ToCString(env, target, "target");
+    if (!t.empty()) TF_SetTarget(opts.get(), t.c_str());  // TF copies the string
+  }
   if (config_proto != nullptr) {
     const std::vector<char> config = ToBytes(env, config_proto, "configProto");
     if (!config.empty()) {
@@ -34,10 +39,11 @@ std::string At(const char* what, jsize i) {
 
 JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionNew(JNIEnv* env, jclass,
                                                                       jlong graph,
-                                                                      jbyteArray config_proto) {
+                                                                      jbyteArray config_proto,
+                                                                      jstring target) {
   return Guard(env, [&]() -> jlong {
     TF_Graph* g = FromHandle<TF_Graph>(env, graph, "graph");
-    SessionOptionsPtr opts = NewOptions(env, config_proto);
+    SessionOptionsPtr opts = NewOptions(env, config_proto, target);
     StatusPtr status = NewStatus();
     TF_Session* session = TF_NewSession(g, opts.get(), status.get());
     CheckStatus(env, status.get());
@@ -47,7 +53,7 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionNew(JNIEnv* en
 
 JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionFromSavedModel(
     JNIEnv* env, jclass, jlong graph, jstring export_dir, jobjectArray tags,
-    jbyteArray config_proto, jobjectArray meta_graph_def_out) {
+    jbyteArray config_proto, jstring target, jobjectArray meta_graph_def_out) {
   return Guard(env, [&]() -> jlong {
     TF_Graph* g = FromHandle<TF_Graph>(env, graph, "graph");
     const std::string dir = ToCString(env, export_dir, "exportDir");
@@ -69,7 +75,7 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionFromSavedModel
       ThrowIllegalArgument(env, "metaGraphDefOut has no element [0] to write to");
     }
 
-    SessionOptionsPtr opts = NewOptions(env, config_proto);
+    SessionOptionsPtr opts = NewOptions(env, config_proto, target);
     BufferPtr meta = meta_graph_def_out != nullptr ? NewBuffer() : BufferPtr();
     StatusPtr status = NewStatus();
     TF_Session* raw = TF_LoadSessionFromSavedModel(opts.get(), /*run_options=*/nullptr,
@@ -85,6 +91,16 @@ JNIEXPORT jlong JNICALL Java_io_sparkdl_jni_NativeBindings_sessionFromSavedModel
       env->DeleteLocalRef(bytes);
     }
     return ToHandle(session.release());
+  });
+}
+
+JNIEXPORT void JNICALL Java_io_sparkdl_jni_NativeBindings_sessionCancel(JNIEnv* env, jclass,
+                                                                        jlong session) {
+  Guard(env, [&]() {
+    TF_Session* s = FromHandle<TF_Session>(env, session, "session");
+    StatusPtr status = NewStatus();
+    TF_CloseSession(s, status.get());
+    CheckStatus(env, status.get());
   });
 }
 

@@ -8,6 +8,16 @@ A trainable SavedModel has three signatures over the model's one input ``x`` and
   the loss and metrics are those of the batch before the step.
 * ``evaluate(x, y) -> {"loss": ..., <metric>: ...}``: the batch's loss and metrics, no step.
 
+and two signatures for data-parallel training (``numWorkers`` > 1), whose all-reduce is TF's
+collective ``CollectiveReduceV2`` over the group of workers that run them at once:
+
+* ``train_step_allreduce(x, y, learning_rate, group_size, group_key, instance_key) -> {"loss":
+  ..., <metric>: ...}``: ``train_step`` on a global batch made of every worker's local batch: the
+  gradients, loss and metrics are averaged over the workers weighted by their local rows, so the
+  step and figures equal ``train_step``'s on the union of the local batches.
+* ``allreduce_sum(values, group_size, group_key, instance_key) -> {"sum": ...}``: the sum over
+  the workers of a float32 vector (the validation figures).
+
 and a saver (``saver_def`` in its MetaGraphDef) that writes every variable, the optimizer's
 moments and iteration count included, so training resumes where it stopped. docs/training.md
 describes the contract for models made by any TF program.
@@ -103,6 +113,11 @@ def fingerprint(model: keras.Model) -> str:
     return digest.hexdigest()
 
 
+# How long a worker's collective waits for the others before failing with DEADLINE_EXCEEDED:
+# a worker that died or failed before its step leaves the others waiting this long at most.
+COLLECTIVE_TIMEOUT_SECONDS = 300.0
+
+
 def export_trainable(
     model: keras.Model,
     loss: Any,
@@ -110,9 +125,11 @@ def export_trainable(
     metrics: Sequence[Any] | None,
     directory: str,
     who: str = "from_keras_trainable",
+    collective_timeout: float = COLLECTIVE_TIMEOUT_SECONDS,
 ) -> list[str]:
     """Write ``model`` as a trainable SavedModel into ``directory``; returns the metric names.
-    ``who`` is how errors name the caller."""
+    ``who`` is how errors name the caller; ``collective_timeout`` bounds (in seconds) how long
+    a data-parallel step waits for the other workers."""
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise ValueError(
             f"{who}: the model must have one input and one output; it has "
@@ -153,6 +170,73 @@ def export_trainable(
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return results(y, pred, loss_value)
 
+    group_specs = [
+        tf.TensorSpec([], tf.int32, name="group_size"),
+        tf.TensorSpec([], tf.int32, name="group_key"),
+        tf.TensorSpec([], tf.int32, name="instance_key"),
+    ]
+
+    def all_reduce_sum(
+        values: tf.Tensor, group_size: tf.Tensor, group_key: tf.Tensor, instance_key: tf.Tensor
+    ) -> tf.Tensor:
+        return tf.raw_ops.CollectiveReduceV2(
+            input=values,
+            group_size=group_size,
+            group_key=group_key,
+            instance_key=instance_key,
+            ordering_token=[],
+            merge_op="Add",
+            final_op="Id",
+            timeout_seconds=collective_timeout,
+        )
+
+    @tf.function(input_signature=[x_spec, y_spec, lr_spec, *group_specs])
+    def train_step_allreduce(
+        x: tf.Tensor,
+        y: tf.Tensor,
+        learning_rate: tf.Tensor,
+        group_size: tf.Tensor,
+        group_key: tf.Tensor,
+        instance_key: tf.Tensor,
+    ) -> dict[str, tf.Tensor]:
+        variables = model.trainable_variables
+        with tf.GradientTape() as tape:
+            pred = model(x, training=True)
+            loss_value = tf.reduce_mean(loss_fn(y, pred))
+        grads = tape.gradient(loss_value, variables)
+        grads = [
+            tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables, strict=True)
+        ]
+        figures = results(y, pred, loss_value)
+        # One collective per step: every gradient and figure weighted by the local rows, and the
+        # rows; dividing the sums by the rows gives the global batch's mean gradient and figures
+        # whatever the local batches' sizes.
+        rows = tf.cast(tf.shape(x)[0], tf.float32)
+        flat = [
+            tf.reshape(tf.cast(tf.convert_to_tensor(g), tf.float32), [-1]) * rows for g in grads
+        ]
+        names = list(figures)
+        flat.append(tf.stack([tf.cast(figures[k], tf.float32) for k in names]) * rows)
+        flat.append(tf.reshape(rows, [1]))
+        summed = all_reduce_sum(tf.concat(flat, 0), group_size, group_key, instance_key)
+        mean = summed[:-1] / summed[-1]
+        sizes = [int(np.prod(v.shape)) for v in variables]
+        parts = tf.split(mean, [*sizes, len(names)])
+        averaged = [
+            tf.cast(tf.reshape(p, v.shape), v.dtype) for p, v in zip(parts, variables, strict=False)
+        ]
+        optimizer.learning_rate.assign(learning_rate)
+        optimizer.apply_gradients(zip(averaged, variables, strict=True))
+        return {k: parts[-1][i] for i, k in enumerate(names)}
+
+    values_spec = tf.TensorSpec([None], tf.float32, name="values")
+
+    @tf.function(input_signature=[values_spec, *group_specs])
+    def allreduce_sum(
+        values: tf.Tensor, group_size: tf.Tensor, group_key: tf.Tensor, instance_key: tf.Tensor
+    ) -> dict[str, tf.Tensor]:
+        return {"sum": all_reduce_sum(values, group_size, group_key, instance_key)}
+
     @tf.function(input_signature=[x_spec, y_spec])
     def evaluate(x: tf.Tensor, y: tf.Tensor) -> dict[str, tf.Tensor]:
         pred = model(x, training=False)
@@ -164,10 +248,17 @@ def export_trainable(
     module.model_variables = [v.value for v in model.variables]
     module.optimizer_variables = [v.value for v in optimizer.variables]
     module.serve, module.train_step, module.evaluate = serve, train_step, evaluate
+    module.train_step_allreduce, module.allreduce_sum = train_step_allreduce, allreduce_sum
     tf.saved_model.save(
         module,
         directory,
-        signatures={"serving_default": serve, "train_step": train_step, "evaluate": evaluate},
+        signatures={
+            "serving_default": serve,
+            "train_step": train_step,
+            "evaluate": evaluate,
+            "train_step_allreduce": train_step_allreduce,
+            "allreduce_sum": allreduce_sum,
+        },
     )
     return [n for n, _ in named]
 

@@ -503,6 +503,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         sparkdl's seeded order, not Keras'), ``verbose`` (1), ``validation_split`` (0: the
         first ``floor(n * (1 - f))`` loaded images train, the others validate, as in Keras).
 
+    numWorkers
+        Not in the original: data-parallel workers training the model (1, the default: one Spark
+        task; n > 1: one barrier stage of n tasks, each on its share of the images, the gradients
+        averaged every step), as :class:`~sparkdl.ml.KerasEstimator`'s ``numWorkers``.
+
     Only ``kerasOptimizer``, ``kerasLoss``, ``kerasFitParams``, ``outputCol`` and ``outputMode``
     may vary between param maps, as in the original.
 
@@ -530,6 +535,9 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
                           _HANDLE_INVALID_DOC + " In training, 'skip' and 'keep' both leave the "
                           "row out; the fitted transformer gets the value.",
                           typeConverter=_handle_invalid)
+    numWorkers = Param(Params._dummy(), "numWorkers",
+                       "Data-parallel workers training the model (> 0), as KerasEstimator's. "
+                       "Default: 1.", typeConverter=TypeConverters.toInt)
 
     def __init__(
         self,
@@ -544,10 +552,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         kerasLoss: Any = None,
         kerasFitParams: dict[str, Any] | None = None,
         handleInvalid: str = "error",
+        numWorkers: int | None = None,
     ) -> None:
         super().__init__()
         self._setDefault(outputMode="vector", kerasOptimizer="adam",
-                         kerasFitParams={"verbose": 1}, handleInvalid="error")
+                         kerasFitParams={"verbose": 1}, handleInvalid="error", numWorkers=1)
         self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
                          self.outputCol, self.outputMode]
         kwargs = {k: v for k, v in {
@@ -555,6 +564,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
             "labelCol": labelCol, "modelFile": modelFile, "imageLoader": imageLoader,
             "kerasOptimizer": kerasOptimizer, "kerasLoss": kerasLoss,
             "kerasFitParams": kerasFitParams, "handleInvalid": handleInvalid,
+            "numWorkers": numWorkers,
         }.items() if v is not None}
         self._set(**kwargs)
 
@@ -600,6 +610,12 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
 
     def getKerasFitParams(self) -> dict[str, Any]:
         return self.getOrDefault(self.kerasFitParams)
+
+    def setNumWorkers(self, value: int) -> KerasImageFileEstimator:
+        return self._set(numWorkers=value)
+
+    def getNumWorkers(self) -> int:
+        return self.getOrDefault(self.numWorkers)
 
     def setOutputMode(self, value: str) -> KerasImageFileEstimator:
         return self._set(outputMode=value)
@@ -707,7 +723,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         est = KerasEstimator(model=model, loss=values[0]["kerasLoss"], inputCol=image_col,
                              labelCol=label_col, outputCol="prediction",
                              handleInvalid=training_invalid,
-                             verbose=max(int(f["verbose"]) for f in fit_params))
+                             verbose=max(int(f["verbose"]) for f in fit_params),
+                             numWorkers=self.getOrDefault(self.numWorkers))
         java_maps = []
         for v, f in zip(values, fit_params, strict=True):
             optimizer = keras.optimizers.get(v["kerasOptimizer"])

@@ -512,7 +512,8 @@ class KerasEstimator(TFEstimator):
     **params
         ``labelCol``, ``outputCol``, ``epochs``, ``batchSize``, ``learningRate``, ``shuffle``,
         ``seed``, ``validationFraction``, ``earlyStoppingPatience``, ``handleInvalid``,
-        ``verbose``: as :class:`TFEstimator`'s.
+        ``verbose``, ``numWorkers``: as :class:`TFEstimator`'s (``numWorkers`` n > 1 trains on
+        n executors' task slots at once, the gradients averaged every step; docs/training.md).
 
     The Keras model is exported as it is when fitting starts: weights set or trained between
     two fits are the ones the second fit starts from.

@@ -10,6 +10,7 @@ shared local session of the other modules is created after this one is done.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -186,7 +187,7 @@ def run_image_stage(spark, models):
     return sorted((r.i, r.probs.toArray().tolist()) for r in stage.transform(df).collect())
 
 
-def run_training_fit(spark, models):
+def run_training_fit(spark, models, workers: int = 1):
     rng = np.random.default_rng(5)
     centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
     labels = rng.integers(0, 3, 96)
@@ -206,6 +207,7 @@ def run_training_fit(spark, models):
         learningRate=0.05,
         shuffle=True,
         seed=3,
+        numWorkers=workers,
     )
     fitted = est.fit(df)
     out = fitted.transform(
@@ -222,6 +224,9 @@ COMPUTATIONS: dict[str, Callable] = {
     "sql_function": run_sql_function,
     "image_stage": run_image_stage,
     "training_fit": run_training_fit,
+    # Data-parallel: on the cluster each worker is its own executor JVM, the all-reduce crosses
+    # processes over gRPC; in local mode both workers share one JVM.
+    "training_fit_two_workers": lambda spark, models: run_training_fit(spark, models, workers=2),
 }
 
 
@@ -600,3 +605,66 @@ def test_a_model_that_cannot_load_on_the_executors_fails_once_clearly(
     assert "IllegalStateException" not in message
     assert _executor_pids(cluster, spark) == pids, "an executor died"
     assert run_map_blocks(spark, None)[:1] == [(0, 3.0)]
+
+
+def test_executor_killed_during_a_data_parallel_fit_resumes_from_its_checkpoint(
+    cluster, spark, tmp_path
+):
+    """numWorkers=2 with checkpointDir: an executor SIGKILLed after the first epoch's checkpoint
+    fails the fit's barrier stage; sparkdl submits it again, resuming from the last checkpoint,
+    and the model and history equal the fault-free fit's (same seeds)."""
+    import glob
+
+    _wait_for_two_executors(spark)
+    rng = np.random.default_rng(8)
+    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
+    labels = rng.integers(0, 3, 4096)
+    x = (centers[labels] + rng.normal(size=(4096, 8))).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[labels]
+    rows = [(a.tolist(), b.tolist()) for a, b in zip(x, y, strict=True)]
+    df = spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, 2), "features array<float>, label array<float>"
+    )
+    checkpoints = tmp_path / "checkpoints"
+    trainable = TFModel.from_keras_trainable(_trainable_keras(), "categorical_crossentropy", "sgd")
+    est = TFEstimator(model=trainable, inputMapping={"features": "x"}, epochs=6, batchSize=16,
+                      learningRate=0.05, shuffle=True, seed=3, numWorkers=2,
+                      checkpointDir=str(checkpoints), verbose=0)
+    probe = spark.createDataFrame([(a.tolist(),) for a in x[:12]], "features array<float>")
+
+    def predictions(model) -> list:
+        return [list(r.prediction) for r in model.transform(probe).collect()]
+
+    fault_free = est.fit(df)
+    done: dict = {}
+
+    def fit() -> None:
+        try:
+            done["model"] = est.fit(df)
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            done["error"] = e
+
+    thread = threading.Thread(target=fit)
+    thread.start()
+    wait_for("the first epoch's checkpoint",
+             lambda: glob.glob(str(checkpoints / "*" / "epoch-1.history")), timeout=HANG)
+    victim = sorted(_executor_pids(cluster, spark))[0]
+    os.kill(victim, signal.SIGKILL)
+    killed = time.monotonic()
+    thread.join(HANG)
+    assert not thread.is_alive(), "the fit hung after its executor was killed"
+    MEASURED["data-parallel fit: kill -> fit done"] = time.monotonic() - killed
+    assert "error" not in done, done.get("error")
+    # The retry's job (its description, as the Spark UI shows it) started from a checkpoint.
+    jobs = spark.sparkContext._jsc.sc().statusStore().jobsList(None)  # a Scala Seq
+    found = [jobs.apply(i).description() for i in range(jobs.size())]
+    descriptions = [d.get() for d in found if d.isDefined()]
+    retried = [d for d in descriptions if re.search(r"attempt 2 of 3, from epoch [1-5]\)", d)]
+    assert retried, descriptions
+    got = done["model"]
+    np.testing.assert_allclose(predictions(got), predictions(fault_free), rtol=1e-6, atol=1e-6)
+    assert len(got.history) == 6
+    for a, b in zip(got.history, fault_free.history, strict=True):
+        assert a.keys() == b.keys()
+        np.testing.assert_allclose([a[k] for k in a], [b[k] for k in a], rtol=1e-6, atol=1e-6)
+    assert not glob.glob(str(checkpoints / "*")), "a successful fit deletes its checkpoints"

@@ -166,3 +166,19 @@ def test_a_model_file_without_trainable_weights_is_refused_naming_the_estimator(
     with pytest.raises(ValueError, match=rf"KerasImageFileEstimator {est.uid}: modelFile "
                        r"'.*frozen.keras': the Keras model '.*' has no trainable weights"):
         est.fit(df)
+
+
+def test_two_workers_equal_keras_fit_on_the_same_global_batches(images):
+    """numWorkers=2: worker 0 trains images 0-11 and worker 1 images 12-23 in local batches of 2,
+    so global batch s is images 2s, 2s+1, 12+2s, 13+2s: Keras' fit on that order, batches of 4."""
+    uris, y, model_file, df = images
+    x = np.stack([_load(u) for u in uris])
+    order = [i for s in range(6) for i in (2 * s, 2 * s + 1, 12 + 2 * s, 13 + 2 * s)]
+    model = keras.models.load_model(model_file)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x[order], y[order], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    est = _estimator(model_file, numWorkers=2)
+    assert est.getNumWorkers() == 2
+    fitted = est.fit(df)
+    got = np.stack([r.p.toArray() for r in fitted.transform(df).collect()])
+    np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-5)

@@ -118,15 +118,38 @@ public final class NativeBindings {
    */
   public static native void enableXlaCpuJit();
 
-  /** A session over {@code graph}; {@code configProto} is a serialized ConfigProto (may be empty). */
-  public static native long sessionNew(long graph, byte[] configProto);
+  /**
+   * A session over {@code graph}; {@code configProto} is a serialized ConfigProto (may be empty);
+   * {@code target} a server's target ({@code grpc://host:port}), or empty for this process.
+   */
+  public static native long sessionNew(long graph, byte[] configProto, String target);
 
   /**
-   * Loads a SavedModel into the empty {@code graph} and returns its session. {@code
-   * metaGraphDefOut[0]} receives the serialized MetaGraphDef.
+   * Loads a SavedModel into the empty {@code graph} and returns its session (on {@code target}, as
+   * {@link #sessionNew}). {@code metaGraphDefOut[0]} receives the serialized MetaGraphDef.
    */
   public static native long sessionFromSavedModel(
-      long graph, String exportDir, String[] tags, byte[] configProto, byte[][] metaGraphDefOut);
+      long graph, String exportDir, String[] tags, byte[] configProto, String target,
+      byte[][] metaGraphDefOut);
+
+  // ---- servers -----------------------------------------------------------------------------
+
+  /**
+   * Makes and starts a TF gRPC server from a serialized ServerDef. There is no delete: TF cannot
+   * stop a started server and aborts the process when one is deleted, so a server lives as long
+   * as the process (docs/training.md).
+   */
+  public static native long serverStart(byte[] serverDef);
+
+  /** The server's target, {@code grpc://host:port}, for sessions to run on it. */
+  public static native String serverTarget(long server);
+
+  /**
+   * Closes the session ({@code TF_CloseSession}) without deleting it: runs in flight (one blocked
+   * in a collective, say) end with CANCELLED, later runs fail (a session on a server target that
+   * never ran has nothing to close yet). Safe while other threads run it.
+   */
+  public static native void sessionCancel(long session);
 
   /** Closes and deletes the session. */
   public static native void sessionDelete(long session);

@@ -5,6 +5,7 @@ import java.util.concurrent.LinkedBlockingQueue
 import scala.concurrent.ExecutionContext
 import scala.util.{Failure, Success, Try}
 
+import org.apache.spark.FutureAction
 import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.Estimator
 import org.apache.spark.ml.param.{
@@ -14,13 +15,15 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.Dataset
 import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
+import org.apache.spark.sparkdl.SchedulerShim
 import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.{HasClassifierColumns, IntChoiceParam, StringMapParam}
 import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
-  FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException, TrainingLog, TrainingParams, TrainingPlan,
-  TrainingProgress, TrainingRDD, TrainingRows
+  Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
+  TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, WorkerFailedException,
+  WorkerRows
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
@@ -79,9 +82,28 @@ trait TFEstimatorParams extends ModelStageParams with HasClassifierColumns {
     Seq(0, 1, 2)
   )
 
+  final val numWorkers: IntParam = new IntParam(
+    this, "numWorkers",
+    "Data-parallel workers training one model (> 0): 1 trains in one Spark task; n > 1 in one " +
+      "barrier stage of n tasks, each on its share of the rows in local batches making up global " +
+      "batches of batchSize rows, the gradients averaged over the workers every step (TF's " +
+      "collective all-reduce), so the model equals one worker's on the same global batches. Needs " +
+      "n free task slots at once and batchSize >= n. Default: 1.",
+    ParamValidators.gt(0)
+  )
+
+  final val checkpointDir: Param[String] = new Param[String](
+    this, "checkpointDir",
+    "A Hadoop filesystem directory for data-parallel fits (numWorkers > 1): each fit saves its " +
+      "model and optimizer state there after each epoch (under a directory of its own, deleted " +
+      "when the fit succeeds), and when a fit's barrier stage fails for another reason than its " +
+      "data or a diverging loss (a lost executor, say), it is retried, up to 3 attempts in all, " +
+      "from its last saved epoch: the model equals the fault-free fit's. Empty: no checkpoints, " +
+      "no retries. Default: ''.")
+
   setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,
     shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
-    verbose -> 1)
+    verbose -> 1, numWorkers -> 1, checkpointDir -> "")
 
   final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getLabelCol: String = $(labelCol)
@@ -93,6 +115,8 @@ trait TFEstimatorParams extends ModelStageParams with HasClassifierColumns {
   final def getValidationFraction: Double = $(validationFraction)
   final def getEarlyStoppingPatience: Int = $(earlyStoppingPatience)
   final def getVerbose: Int = $(verbose)
+  final def getNumWorkers: Int = $(numWorkers)
+  final def getCheckpointDir: String = $(checkpointDir)
 }
 
 /**
@@ -130,6 +154,8 @@ class TFEstimator(override val uid: String)
   def setPredictionCol(value: String): this.type = set(predictionCol, value)
   def setProbabilityCol(value: String): this.type = set(probabilityCol, value)
   def setRawPredictionCol(value: String): this.type = set(rawPredictionCol, value)
+  def setNumWorkers(value: Int): this.type = set(numWorkers, value)
+  def setCheckpointDir(value: String): this.type = set(checkpointDir, value)
 
   override def transformSchema(schema: StructType): StructType = {
     resolve(schema)
@@ -178,7 +204,10 @@ class TFEstimator(override val uid: String)
     val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
     val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
     val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
+    val workerRowsToUnpersist = scala.collection.mutable.ArrayBuffer.empty[org.apache.spark.rdd.RDD[_]]
     val sc = df.sparkSession.sparkContext
+    val run = java.util.UUID.randomUUID().toString // this call's checkpoints: never an older fit's
+    lazy val hadoopConf = new org.apache.spark.util.SerializableConfiguration(sc.hadoopConfiguration)
     val description = sc.getLocalProperty("spark.job.description")
     val progress = new TrainingProgress(sc, names, (i, e) => {
       val line = TrainingLog.epochLine(names(i), stages(i).getEpochs, e)
@@ -208,23 +237,68 @@ class TFEstimator(override val uid: String)
             "to validate; expected both sides non-empty, as Keras' validation_split (whose first " +
             "floor(n * (1 - f)) rows train): provide more rows or another fraction")
         }
+        val workers = s.getNumWorkers
+        if (workers > 1) {
+          if (s.getBatchSize < workers) {
+            failFit(i, s"batchSize ${s.getBatchSize} is smaller than numWorkers $workers; expected a global batch of " +
+              "at least one row per worker")
+          }
+          if (trainRows < workers) {
+            failFit(i, s"$trainRows training row(s) for numWorkers $workers; expected at least one row per worker")
+          }
+          val slots = SchedulerShim.taskSlots(sc)
+          if (workers > slots) {
+            failFit(i, s"numWorkers $workers needs $workers task slots at once (one barrier stage); the cluster has " +
+              s"$slots now: lower numWorkers or add executors")
+          }
+        }
         val archive = s.trainable.archive
         val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
         FitSpec(names(i), model, plans(i),
           TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
-          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i))
+          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i), workers,
+          Option.when(workers > 1 && s.getCheckpointDir.nonEmpty)(Checkpoints(
+            new org.apache.hadoop.fs.Path(s.getCheckpointDir, s"sparkdl-$run-$i").toString, hadoopConf)))
       }
-      val rdd = new TrainingRDD(rows, fits.length, new FitTask(fits))
+      // One-worker fits share one RDD (task i trains fit i); each data-parallel fit is its own
+      // barrier stage over its own rows, one partition per worker (runtime.WorkerRows).
+      val single = new TrainingRDD(rows, fits.length, new FitTask(fits))
+      val workerRows = fits.map(f => Option.when(f.workers > 1)(WorkerRows(rows, f)))
+      workerRowsToUnpersist ++= workerRows.flatten
       val results = new Array[FitResult](fits.length)
       val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
-      val jobs = fits.indices.map { i =>
-        sc.setJobDescription(s"sparkdl ${names(i)}: ${fits(i).params.epochs} epoch(s) over ${fits(i).trainRows} rows")
-        val job = sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), Seq(i), (_, r) => results(i) = r, ())
+      val attempts = Array.fill(fits.length)(1)
+      def submit(i: Int, fit: FitSpec): FutureAction[Unit] = {
+        val workers = if (fit.workers > 1) s" on ${fit.workers} workers" else ""
+        val attempt = if (attempts(i) > 1) {
+          s" (attempt ${attempts(i)} of 3, from " + fit.resumeEpoch.fold("the start")(n => s"epoch $n") + ")"
+        } else ""
+        sc.setJobDescription(
+          s"sparkdl ${names(i)}: ${fit.params.epochs} epoch(s) over ${fit.trainRows} rows$workers$attempt")
+        val job = workerRows(i) match {
+          case None => sc.submitJob[FitResult, FitResult, Unit](single, _.next(), Seq(i), (_, r) => results(i) = r, ())
+          case Some(data) =>
+            val rdd = new TrainingRDD(data, fit.workers, new DistributedFitTask(fit)).barrier().mapPartitions(it => it)
+            sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), 0 until fit.workers,
+              (w, r) => if (w == 0) results(i) = r, ())
+        }
         job.onComplete(t => ended.put(i -> t))(ExecutionContext.parasitic)
         job
       }
-      for (_ <- fits.indices) ended.take() match {
+      val jobs = Array.tabulate[FutureAction[Unit]](fits.length)(i => submit(i, fits(i)))
+      var left = fits.length
+      while (left > 0) ended.take() match {
+        case (i, Failure(e)) if retryable(fits(i), attempts(i), e) =>
+          // The driver picks the checkpoint, so every worker of the retry starts from the same one.
+          val from = fits(i).checkpoints.get.latest()
+          attempts(i) += 1
+          TrainingLog.warn(s"${names(i)}: attempt ${attempts(i)} of 3, from " +
+            from.fold("the start")(n => s"epoch $n (its checkpoint)") + ", after: " +
+            Option(e.getMessage).fold("")(_.linesIterator.next()))
+          jobs(i) = submit(i, fits(i).copy(resumeEpoch = from))
         case (i, Success(_)) =>
+          left -= 1
+          fits(i).checkpoints.foreach(_.delete())
           progress.finished(i)
           val trained = TFModel.fromSource(SavedModelArchive(results(i).archive, stages(i).trainable.tags),
             Some(SavedModel.DefaultSignature))
@@ -238,8 +312,18 @@ class TFEstimator(override val uid: String)
       sc.setJobDescription(description)
       progress.close()
       rows.unpersist(blocking = false)
+      workerRowsToUnpersist.foreach(_.unpersist(blocking = false))
     }
   }
+
+  // A data-parallel fit with checkpoints is retried (3 attempts in all) unless it failed on its
+  // own terms, which would fail again: its data (IllegalArgumentException) or a diverging loss.
+  private def retryable(fit: FitSpec, attempt: Int, e: Throwable): Boolean =
+    fit.checkpoints.isDefined && attempt < 3 &&
+      !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).exists {
+        case _: IllegalArgumentException | _: TrainingDivergedException => true
+        case _ => false
+      }
 
   // How log lines and errors name fit i: its index and what its map sets.
   private def fitName(paramMaps: Seq[ParamMap], i: Int): String = {
@@ -309,6 +393,20 @@ class TFEstimator(override val uid: String)
       placeholders.map { case (k, p) => k -> plan.feeds.find(_.placeholder == p).getOrElse(
         fail(s"the model's evaluate signature does not use its input '$k'")) }
     }
+    val collective = for {
+      step <- archive.signatures.get("train_step_allreduce")
+      sum <- archive.signatures.get("allreduce_sum")
+    } yield CollectivePlan(
+      step.inputs.map { case (k, t) => k -> t.name },
+      step.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
+      sum.inputs.map { case (k, t) => k -> t.name },
+      sum.output("sum").name
+    )
+    if (getNumWorkers > 1 && collective.isEmpty) {
+      fail(s"numWorkers ${getNumWorkers} trains with the model's train_step_allreduce and allreduce_sum signatures, " +
+        "which param 'model' lacks; expected a trainable model made by TFModel.from_keras_trainable (or to " +
+        "docs/training.md), or numWorkers 1")
+    }
     TrainingPlan(
       feeds,
       train.inputs.map { case (k, t) => k -> t.name },
@@ -317,7 +415,8 @@ class TFEstimator(override val uid: String)
       evaluate.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
       train.input("learning_rate").name,
       archive.tags,
-      names
+      names,
+      collective
     )
   }
 
@@ -356,10 +455,12 @@ object TFEstimator extends MLReadable[TFEstimator] {
   // a bad row) rather than Spark's "Job aborted" wrapper, which keeps them only in its message.
   private def taskError(e: Throwable): Throwable = {
     val causes = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).toSeq
-    causes.collectFirst {
-      case t: TrainingDivergedException => t
-      case t: IllegalArgumentException => t
-    }.getOrElse(e)
+    causes.collectFirst { case t: WorkerFailedException => t }
+      .orElse(causes.collectFirst {
+        case t: TrainingDivergedException => t
+        case t: IllegalArgumentException => t
+      })
+      .getOrElse(e)
   }
 
   override def read: MLReader[TFEstimator] = new ModelStageReader[TFEstimator]

@@ -27,7 +27,10 @@ private[sparkdl] final case class FitSpec(
     skipInvalid: Boolean,
     counts: Array[Long],
     trainRows: Long,
-    progress: EpochAccumulator
+    progress: EpochAccumulator,
+    workers: Int = 1,
+    checkpoints: Option[Checkpoints] = None, // data-parallel: where worker 0 saves each epoch
+    resumeEpoch: Option[Int] = None // a retry: the checkpoint every worker starts from
 )
 
 /**
@@ -39,35 +42,45 @@ private[sparkdl] final class FitTask(fits: Seq[FitSpec]) extends TrainingTask[Fi
 
   def apply(index: Int, partitions: Int, read: Int => Iterator[InternalRow]): FitResult = {
     val fit = fits(index)
-    val counts = fit.counts
+    val rows = new FitRows(fit, partitions, read)
     val cpus = Option(TaskContext.get()).map(_.cpus()).getOrElse(1)
-    val starts = counts.scanLeft(0L)(_ + _)
-    // The rows the fit reads of partition p with their index in [from, until).
-    def slice(p: Int, from: Long, until: Long): Iterator[InternalRow] = {
-      val lo = math.max(from - starts(p), 0L)
-      val hi = math.min(until - starts(p), counts(p))
-      if (lo >= hi) Iterator.empty
-      else TrainingRows.read(read(p), fit.plan, fit.skipInvalid).slice(lo.toInt, hi.toInt)
-    }
-    def epochRows(epoch: Int): Iterator[InternalRow] = {
-      val random = new scala.util.Random(fit.seed * 31 + epoch)
-      val order = if (fit.shuffle) random.shuffle((0 until partitions).toVector) else 0 until partitions
-      order.iterator.flatMap { p =>
-        val rows = slice(p, 0, fit.trainRows)
-        if (fit.shuffle) random.shuffle(rows.map(_.copy()).toVector).iterator else rows
-      }
-    }
-    val total = starts.last
     val trainer = new Trainer(fit.model.value, fit.plan, SessionConfig(cpus, -1))
     try {
       val history = trainer.fit(
         fit.params,
-        epochRows,
-        () => (0 until partitions).iterator.flatMap(p => slice(p, fit.trainRows, total)),
+        epoch => rows.range(0, fit.trainRows, fit.shuffle, new scala.util.Random(fit.seed * 31 + epoch)),
+        () => rows.range(fit.trainRows, rows.total, shuffle = false, null),
         e => fit.progress.add(e),
         fit.name
       )
       FitResult(trainer.trainedArchive(), history)
     } finally trainer.close()
+  }
+}
+
+/**
+ * The rows a fit reads, by their index among them (partition after partition): `range(from,
+ * until)` reads the partitions holding those rows only, in order, or with `shuffle` in `random`'s
+ * order with their rows shuffled too (one partition held at a time).
+ */
+private[sparkdl] final class FitRows(fit: FitSpec, partitions: Int, read: Int => Iterator[InternalRow]) {
+  private val counts = fit.counts
+  private val starts = counts.scanLeft(0L)(_ + _)
+  val total: Long = starts.last
+
+  // The rows the fit reads of partition p with their index in [from, until).
+  private def slice(p: Int, from: Long, until: Long): Iterator[InternalRow] = {
+    val lo = math.max(from - starts(p), 0L)
+    val hi = math.min(until - starts(p), counts(p))
+    if (lo >= hi) Iterator.empty
+    else TrainingRows.read(read(p), fit.plan, fit.skipInvalid).slice(lo.toInt, hi.toInt)
+  }
+
+  def range(from: Long, until: Long, shuffle: Boolean, random: scala.util.Random): Iterator[InternalRow] = {
+    val order = if (shuffle) random.shuffle((0 until partitions).toVector) else 0 until partitions
+    order.iterator.flatMap { p =>
+      val rows = slice(p, from, until)
+      if (shuffle) random.shuffle(rows.map(_.copy()).toVector).iterator else rows
+    }
   }
 }

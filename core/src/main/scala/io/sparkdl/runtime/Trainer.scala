@@ -21,13 +21,29 @@ private[sparkdl] final case class TrainingPlan(
     evalOutputs: Seq[(String, String)],
     learningRateInput: String,
     tags: Seq[String],
-    names: BindingNames
+    names: BindingNames,
+    collective: Option[CollectivePlan] = None
 ) {
 
   /** A fresh check of a row's cells against the feeds (stateful: one per reader). */
   def rowValidator(): RowValidator =
     new RowValidator(feeds.map { case (_, f) => new CellValidator(f.column, f.cell, names) }.toArray)
 }
+
+/**
+ * The tensors of a trainable model's data-parallel signatures (docs/training.md):
+ * `train_step_allreduce` (train_step's inputs and group_size, group_key, instance_key; its
+ * outputs) and `allreduce_sum` (values and the same keys; its `sum`).
+ */
+private[sparkdl] final case class CollectivePlan(
+    trainInputs: Map[String, String],
+    trainOutputs: Seq[(String, String)],
+    sumInputs: Map[String, String],
+    sumOutput: String
+)
+
+/** The collective group a data-parallel worker trains in: `size` workers, TF's group key `key`. */
+private[sparkdl] final case class CollectiveGroup(size: Int, key: Int)
 
 /** Hyper-parameters of one fit. `patience` 0: no early stopping. */
 private[sparkdl] final case class TrainingParams(
@@ -55,8 +71,12 @@ final class TrainingDivergedException(message: String) extends RuntimeException(
  * trained model as SavedModel archive bytes with the history. Rows are checked as the block loop
  * checks them; a batch ends early where a row's cells change shape.
  */
-private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, config: SessionConfig)
-    extends AutoCloseable {
+private[sparkdl] final class Trainer(
+    archive: Array[Byte],
+    plan: TrainingPlan,
+    config: SessionConfig,
+    group: Option[CollectiveGroup] = None // data-parallel: steps all-reduced within this group
+) extends AutoCloseable {
   // A reused directory, not a fresh one per fit: TF keeps memory per path it loads from.
   private val directory = LoadDirectories.acquire()
   private val dir = directory.path
@@ -75,61 +95,97 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
    * gives an epoch's rows, `validationRows()` the held-out rows (may be empty). `onEpoch` hears
    * of each finished epoch. A NaN or infinite training loss stops the fit at its step with a
    * [[TrainingDivergedException]] that names `fit` (which param map), the epoch and the step.
+   *
+   * In a collective `group`, `stepRows(s)` gives this worker's rows in step s (its share of the
+   * global batch, [[WorkerShares]]): every step all-reduces the gradients and figures, and each
+   * epoch's figures (training and validation) are summed over the workers, so every worker sees
+   * the figures one worker would on the union of their rows.
    */
   def fit(
       params: TrainingParams,
       trainRows: Int => Iterator[InternalRow],
       validationRows: () => Iterator[InternalRow],
       onEpoch: EpochMetrics => Unit = _ => (),
-      fit: String = "the fit"
+      fit: String = "the fit",
+      stepRows: Option[Long => Int] = None, // a worker's rows per step; None: batchSize
+      resumed: Seq[EpochMetrics] = Nil // epochs trained before (a checkpoint's), the model theirs
   ): Seq[EpochMetrics] = {
     val history = mutable.ArrayBuffer.empty[EpochMetrics]
     var best = Double.PositiveInfinity
     var sinceBest = 0
-    var epoch = 0
+    def track(figures: EpochMetrics, validated: Boolean): Unit =
+      for (k <- figures.metrics.get(if (validated) "val_loss" else "loss")) {
+        if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
+      }
+    resumed.foreach { e => history += e; track(e, e.metrics.contains("val_loss")) }
+    var epoch = resumed.length
     while (epoch < params.epochs && (params.patience <= 0 || sinceBest < params.patience)) {
       val started = System.nanoTime()
-      val train = run(trainRows(epoch), params.batchSize, Some(params.learningRate), Some((fit, epoch + 1)))
+      val localTrain = run(trainRows(epoch), stepRows.getOrElse(_ => params.batchSize), Some(params.learningRate),
+        Some((fit, epoch + 1)))
       val seconds = (System.nanoTime() - started) / 1e9
+      val (train, validation) = summed(localTrain, run(validationRows(), _ => params.batchSize, None))
       if (train.isEmpty) throw new IllegalArgumentException(plan.names.error("no rows to train on"))
-      val validation = run(validationRows(), params.batchSize, None)
       val figures = EpochMetrics(epoch + 1, train.metrics ++ validation.metrics.map { case (k, v) => s"val_$k" -> v },
         train.rows, seconds)
       history += figures
       onEpoch(figures)
-      for (k <- figures.metrics.get(if (validation.nonEmpty) "val_loss" else "loss")) {
-        if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
-      }
+      track(figures, validation.nonEmpty)
       epoch += 1
     }
     history.toSeq
   }
 
+  /** Cancels the step in flight (from another thread): it fails with TF's CANCELLED, as later ones. */
+  def cancel(): Unit = model.session.cancel()
+
   /** The trained model, as SavedModel archive bytes (variables saved through its saver). */
   def trainedArchive(): Array[Byte] = {
-    val out = dir.resolve("trained")
+    saves += 1 // a fresh directory each time: checkpoints save after every epoch
+    val out = dir.resolve(s"trained-$saves")
     model.saveTo(out.toString)
-    SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
+    try SavedModelArchive.fromDirectory(out.toString, plan.tags).archive
+    finally scala.util.Using.resource(java.nio.file.Files.walk(out)) { paths =>
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p => java.nio.file.Files.delete(p))
+    }
   }
+  private var saves = 0
 
-  private final case class Figures(metrics: Map[String, Double], rows: Long) {
+  // Each output summed over the rows (weighted by batch size), and the rows.
+  private final case class Figures(sums: Map[String, Double], rows: Long) {
     def isEmpty: Boolean = rows == 0
     def nonEmpty: Boolean = rows > 0
+    def metrics: Map[String, Double] = if (rows == 0) Map.empty else sums.map { case (k, v) => k -> v / rows }
   }
 
-  // Runs train_step (with a learning rate) or evaluate over `rows` in batches; returns each
-  // output averaged over the rows, weighted by batch size (empty for no rows). Training steps
-  // (`training`: the fit's name and epoch) check that the loss stays finite.
+  // One worker's figures as they are; a group's summed over its workers (one collective).
+  private def summed(train: Figures, validation: Figures): (Figures, Figures) = group.fold((train, validation)) { _ =>
+    val trainKeys = plan.trainOutputs.map(_._1)
+    val evalKeys = plan.evalOutputs.map(_._1)
+    val local = (trainKeys.map(k => train.sums.getOrElse(k, 0.0)) :+ train.rows.toDouble) ++
+      (evalKeys.map(k => validation.sums.getOrElse(k, 0.0)) :+ validation.rows.toDouble)
+    val total = allReduceSum(local.map(_.toFloat).toArray)
+    def figures(keys: Seq[String], from: Int) = {
+      val rows = math.round(total(from + keys.length).toDouble)
+      Figures(if (rows == 0) Map.empty else keys.indices.map(i => keys(i) -> total(from + i).toDouble).toMap, rows)
+    }
+    (figures(trainKeys, 0), figures(evalKeys, trainKeys.length + 1))
+  }
+
+  // Runs train_step (with a learning rate; in a group train_step_allreduce) or evaluate over
+  // `rows` in batches of `batchRows(step)` rows; returns each output summed over the rows,
+  // weighted by batch size. Training steps (`training`: the fit's name and epoch) check that the
+  // loss stays finite.
   private def run(
       rows: Iterator[InternalRow],
-      batchSize: Int,
+      batchRows: Long => Int,
       learningRate: Option[Float],
       training: Option[(String, Int)] = None
   ): Figures = {
-    val (prepared, outputs) = if (learningRate.isDefined) (trainRun, plan.trainOutputs) else (evalRun, plan.evalOutputs)
+    val (prepared, outputs) = if (learningRate.isDefined) (trainRun, trainOutputs) else (evalRun, plan.evalOutputs)
     val sums = mutable.LinkedHashMap.empty[String, Double]
     var count = 0L
-    val batch = new BlockRows(batchSize)
+    val batch = new BlockRows(batchRows(0)) // the largest: later steps are no larger
     var carried: InternalRow = null
     var steps = 0
     def flush(n: Int): Unit = if (n > 0) {
@@ -143,11 +199,13 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
       figures.foreach { case (k, v) => sums(k) = sums.getOrElse(k, 0.0) + v * n }
       count += n
     }
+    val collective = group.isDefined && learningRate.isDefined
     while (carried != null || rows.hasNext) {
       rowValidator.startBlock()
+      val size = batchRows(steps)
       var n = 0
       var full = false
-      while (!full && n < batchSize && (carried != null || rows.hasNext)) {
+      while (!full && n < size && (carried != null || rows.hasNext)) {
         val row = if (carried != null) carried else rows.next()
         carried = null
         rowValidator.check(row).foreach { p =>
@@ -156,9 +214,15 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
         if (!rowValidator.fitsBlock) { carried = row.copy(); full = true }
         else { rowValidator.accept(); batch.set(n, row); n += 1 }
       }
+      if (collective && n != size) {
+        // Every worker must take the same steps: a batch cut short would leave the others waiting.
+        throw new IllegalArgumentException(plan.names.error(
+          s"step ${steps + 1} of this worker has $n row(s) of one cell shape; expected $size: with numWorkers > 1 " +
+            "the rows of a batch must have cells of one shape (or use numWorkers = 1)"))
+      }
       flush(n)
     }
-    Figures(if (count == 0) Map.empty else sums.map { case (k, v) => k -> v / count }.toMap, count)
+    Figures(sums.toMap, count)
   }
 
   private def step(
@@ -172,7 +236,8 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
     try {
       var i = 0
       while (i < keys.length) { made(i) = writers(i).write(rows, n, rowValidator.cellShape(i)); i += 1 }
-      val feeds = learningRate.fold(made)(lr => made :+ learningRateTensor(lr))
+      val feeds = learningRate.fold(made)(lr => made :+ learningRateTensor(lr)) ++
+        (if (learningRate.isDefined) groupFeeds(TrainInstance) else Nil)
       val fetched = run.run(feeds)
       try outputs.map(_._1).zip(fetched).map { case (k, t) =>
         if (t.numElements != 1) {
@@ -186,13 +251,49 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
 
   // Feeds and fetches resolved once per signature, not per step (each name lookup and shape
   // check crosses JNI), and one learning-rate tensor per value: a step is then one session run.
-  private lazy val trainRun: PreparedRun = prepare(plan.trainInputs, plan.trainOutputs, Some(plan.learningRateInput))
+  private val collectivePlan: Option[CollectivePlan] = group.map { _ =>
+    plan.collective.getOrElse(throw new IllegalArgumentException(plan.names.error(
+      "the model has no train_step_allreduce and allreduce_sum signatures, which numWorkers > 1 trains with")))
+  }
+  private val trainOutputs = collectivePlan.fold(plan.trainOutputs)(_.trainOutputs)
+  private val GroupKeys = Seq("group_size", "group_key", "instance_key")
+  // One instance key per collective of the model, the same every step (the group key is the fit's).
+  private val TrainInstance = 1
+  private val SumInstance = 2
+  private lazy val trainRun: PreparedRun = collectivePlan match {
+    case None => prepare(plan.trainInputs, trainOutputs, Some(plan.learningRateInput))
+    case Some(c) =>
+      prepare(c.trainInputs, trainOutputs, Some(c.trainInputs("learning_rate")), GroupKeys.map(c.trainInputs))
+  }
   private lazy val evalRun: PreparedRun = prepare(plan.evalInputs, plan.evalOutputs, None)
-  private var learningRateFeed: Option[(Float, Tensor)] = None
-
-  private def prepare(inputs: Map[String, String], outputs: Seq[(String, String)], rate: Option[String]): PreparedRun = {
+  private lazy val sumRun: PreparedRun = {
+    val c = collectivePlan.get
     val graph = model.graph
-    model.session.prepare((keys.map(inputs) ++ rate).map(graph.output), outputs.map(o => graph.output(o._2)))
+    model.session.prepare(("values" +: GroupKeys).map(k => graph.output(c.sumInputs(k))), Seq(graph.output(c.sumOutput)))
+  }
+  private var learningRateFeed: Option[(Float, Tensor)] = None
+  private val groupTensors: Map[Int, Seq[Tensor]] = group.fold(Map.empty[Int, Seq[Tensor]]) { g =>
+    Seq(TrainInstance, SumInstance).map(i => i -> Seq(g.size, g.key, i).map(v => Tensor.ofInts(Array(v), Shape.scalar))).toMap
+  }
+  private def groupFeeds(instance: Int): Seq[Tensor] = groupTensors.getOrElse(instance, Nil)
+
+  // The sum over the group's workers of each worker's `values` (allreduce_sum).
+  private def allReduceSum(values: Array[Float]): Array[Float] = {
+    val v = Tensor.ofFloats(values, Shape(values.length.toLong))
+    try {
+      val out = sumRun.run((v +: groupFeeds(SumInstance)).toArray)
+      try out.head.floats() finally out.foreach(_.close())
+    } finally v.close()
+  }
+
+  private def prepare(
+      inputs: Map[String, String],
+      outputs: Seq[(String, String)],
+      rate: Option[String],
+      extra: Seq[String] = Nil
+  ): PreparedRun = {
+    val graph = model.graph
+    model.session.prepare((keys.map(inputs) ++ rate ++ extra).map(graph.output), outputs.map(o => graph.output(o._2)))
   }
 
   private def learningRateTensor(lr: Float): Tensor = learningRateFeed match {
@@ -213,6 +314,6 @@ private[sparkdl] final class Trainer(archive: Array[Byte], plan: TrainingPlan, c
   }
 
   override def close(): Unit =
-    try learningRateFeed.foreach(_._2.close())
+    try { learningRateFeed.foreach(_._2.close()); groupTensors.values.flatten.foreach(_.close()) }
     finally try model.close() finally directory.close()
 }

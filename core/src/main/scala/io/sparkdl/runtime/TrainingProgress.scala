@@ -89,4 +89,5 @@ private[sparkdl] object TrainingLog {
       .map { case (k, v) => f"$k=$v%.6g" }
 
   def info(line: String): Unit = log.info(line)
+  def warn(line: String): Unit = log.warn(line)
 }

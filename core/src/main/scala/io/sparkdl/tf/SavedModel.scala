@@ -88,7 +88,7 @@ object SavedModel {
     try {
       val meta = new Array[Array[Byte]](1)
       val handle = Native.call(
-        NativeBindings.sessionFromSavedModel(graph.handle, exportDir, tags.toArray, config.toConfigProto, meta)
+        NativeBindings.sessionFromSavedModel(graph.handle, exportDir, tags.toArray, config.toConfigProto, config.target, meta)
       )
       val session = new Session(graph, handle)
       try new SavedModel(exportDir, tags, graph, session, MetaGraphSignatures.parse(meta(0)), SaverDef.parse(meta(0)))

@@ -64,6 +64,20 @@ final class Session private[tf] (val graph: Graph, nativeHandle: Long) extends A
   def isClosed: Boolean = closed
 
   /**
+   * Cancels the runs in flight, which end with a [[TfException]] (CANCELLED), and makes later runs
+   * fail (TF closes its session; [[close]] still frees it). For another thread than the runs':
+   * a run blocked in a collective waiting for workers that will never come, say. A session on a
+   * server ([[SessionConfig]]'s `server`) connects to it on its first run (a SavedModel's load
+   * runs one): cancelling one that never ran does nothing.
+   */
+  def cancel(): Unit = {
+    val read = lock.readLock()
+    read.lock()
+    try if (!closed) Native.call(NativeBindings.sessionCancel(nativeHandle))
+    finally read.unlock()
+  }
+
+  /**
    * Whether `thread` waits for this session's lock: a [[close]] waiting for runs in flight, or a
    * run waiting for a close. Lets tests observe the waiting instead of sleeping on it.
    */
@@ -89,7 +103,7 @@ object Session {
 
   /** A session over `graph`; closing the session leaves the graph to its owner. */
   def apply(graph: Graph, config: SessionConfig = SessionConfig()): Session = {
-    new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto)))
+    new Session(graph, Native.call(NativeBindings.sessionNew(graph.handle, config.toConfigProto, config.target)))
   }
 }
 

@@ -1,5 +1,7 @@
 package io.sparkdl.tf
 
+import java.nio.charset.StandardCharsets
+
 /**
  * The session options sparkdl sets, serialized as TF's `ConfigProto`.
  *
@@ -8,12 +10,15 @@ package io.sparkdl.tf
  *   calling thread, so concurrent callers never queue behind TF's process-wide op pool)
  * @param optimization how TF rewrites the graph (see [[GraphOptimization]])
  * @param precision the float type matmuls and convolutions compute in (see [[Precision]])
+ * @param server the [[Server]] task the session runs on (its target, its own task's devices only,
+ *   and the cluster's collective group leader), or None for a session in this process
  */
 final case class SessionConfig(
     intraOpThreads: Int = 0,
     interOpThreads: Int = 0,
     optimization: GraphOptimization = GraphOptimization.Default,
-    precision: Precision = Precision.Float32
+    precision: Precision = Precision.Float32,
+    server: Option[Server] = None
 ) {
   require(intraOpThreads >= 0, s"intraOpThreads must be >= 0, got $intraOpThreads")
   require(interOpThreads >= -1, s"interOpThreads must be >= -1, got $interOpThreads")
@@ -24,15 +29,21 @@ final case class SessionConfig(
     }
   }
 
+  /** The session's target: its server's, or "" (this process). */
+  def target: String = server.fold("")(_.target)
+
   /** ConfigProto bytes: intra_op_parallelism_threads = 2, inter_op_parallelism_threads = 5,
    * allow_soft_placement = 7 (so graphs saved with device pins still run on CPU), graph_options =
-   * 10 (see [[graphOptions]]). */
+   * 10 (see [[graphOptions]]); on a server, device_filters = 4 (its own task: the session never
+   * places ops on other workers) and experimental = 16 { collective_group_leader = 1 }. */
   def toConfigProto: Array[Byte] = {
     val out = new ProtoWriter
     if (intraOpThreads > 0) out.varintField(2, intraOpThreads.toLong)
+    for (s <- server) out.messageField(4, s.taskName.getBytes(StandardCharsets.UTF_8))
     if (interOpThreads != 0) out.varintField(5, interOpThreads.toLong) // int32: -1 sign-extends
     out.varintField(7, 1L)
     graphOptions.foreach(out.messageField(10, _))
+    for (s <- server) out.messageField(16, Server.experimental)
     out.toByteArray
   }
 

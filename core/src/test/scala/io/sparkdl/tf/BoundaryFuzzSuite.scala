@@ -95,7 +95,7 @@ class BoundaryFuzzSuite extends AnyFunSuite with NativeLeakCheck {
   private final class Scratch extends AutoCloseable {
     val graph: Graph = Graph.fromGraphDef(Fixtures.bytes("add.pb"))
     // A bare session handle: runs go to NativeBindings.sessionRun, past PreparedRun's checks.
-    val session: Long = NativeBindings.sessionNew(graph.handle, SessionConfig(1, 1).toConfigProto)
+    val session: Long = NativeBindings.sessionNew(graph.handle, SessionConfig(1, 1).toConfigProto, "")
     val ops: IndexedSeq[Operation] = graph.operations.toIndexedSeq
     val dir: Path = Files.createTempDirectory("sparkdl-fuzz")
     private var builderGraph = Graph()

@@ -1,0 +1,67 @@
+package io.sparkdl.runtime
+
+import java.nio.charset.StandardCharsets
+
+import scala.util.Using
+
+import org.apache.hadoop.fs.{FileSystem, Path}
+import org.apache.spark.util.SerializableConfiguration
+
+/**
+ * A data-parallel fit's checkpoints in a Hadoop filesystem directory: after epoch n, worker 0
+ * writes `epoch-<n>.model` (the SavedModel archive: variables and optimizer state) and
+ * `epoch-<n>.history` (the epochs so far), each under a temporary name first and renamed, the
+ * history last, so an epoch whose history exists is complete. The driver picks the latest
+ * complete epoch before it submits a retry, so every worker resumes from the same one.
+ */
+private[sparkdl] final case class Checkpoints(dir: String, hadoopConf: SerializableConfiguration) {
+  private def fs: FileSystem = new Path(dir).getFileSystem(hadoopConf.value)
+  private def file(epoch: Int, kind: String) = new Path(dir, s"epoch-$epoch.$kind")
+
+  def save(epoch: Int, model: Array[Byte], history: Seq[EpochMetrics]): Unit = {
+    write(file(epoch, "model"), model)
+    write(file(epoch, "history"), history.map(Checkpoints.line).mkString("\n").getBytes(StandardCharsets.UTF_8))
+  }
+
+  /** The latest epoch with a complete checkpoint. */
+  def latest(): Option[Int] = {
+    val path = new Path(dir)
+    if (!fs.exists(path)) None
+    else fs.listStatus(path).map(_.getPath.getName).collect {
+      case Checkpoints.History(n) => n.toInt
+    }.maxOption
+  }
+
+  /** Epoch n's model archive and history. */
+  def load(epoch: Int): (Array[Byte], Seq[EpochMetrics]) = {
+    def read(p: Path) = Using.resource(fs.open(p))(_.readAllBytes())
+    val lines = new String(read(file(epoch, "history")), StandardCharsets.UTF_8).split("\n").filter(_.nonEmpty)
+    (read(file(epoch, "model")), lines.toSeq.map(Checkpoints.parse))
+  }
+
+  def delete(): Unit = fs.delete(new Path(dir), true)
+
+  private def write(target: Path, bytes: Array[Byte]): Unit = {
+    val tmp = new Path(target.getParent, s".${target.getName}.tmp")
+    Using.resource(fs.create(tmp, true))(_.write(bytes))
+    fs.delete(target, false)
+    if (!fs.rename(tmp, target)) throw new java.io.IOException(s"could not rename $tmp to $target")
+  }
+}
+
+private[sparkdl] object Checkpoints {
+  private val History = "epoch-(\\d+)\\.history".r
+
+  // epoch, rows, seconds, then key=value; doubles as Java prints them (they read back exactly).
+  private def line(e: EpochMetrics): String =
+    (Seq(e.epoch.toString, e.rows.toString, e.seconds.toString) ++
+      e.metrics.toSeq.sortBy(_._1).map { case (k, v) => s"$k=$v" }).mkString("\t")
+
+  private def parse(line: String): EpochMetrics = {
+    val f = line.split("\t")
+    EpochMetrics(f(0).toInt, f.drop(3).map { kv =>
+      val i = kv.lastIndexOf('=')
+      kv.substring(0, i) -> kv.substring(i + 1).toDouble
+    }.toMap, f(1).toLong, f(2).toDouble)
+  }
+}

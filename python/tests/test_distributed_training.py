@@ -1,0 +1,94 @@
+"""Data-parallel training (numWorkers > 1) on local[2]: two barrier tasks, each on a TF server,
+all-reducing every step, equal Keras' fit on the same global batches."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from pyspark.sql import types as T
+from sparkdl.ml import KerasEstimator
+
+_SCHEMA = T.StructType([
+    T.StructField("features", T.ArrayType(T.FloatType(), False)),
+    T.StructField("label", T.ArrayType(T.FloatType(), False)),
+])
+
+
+def _mlp() -> keras.Model:
+    keras.utils.set_random_seed(1)
+    return keras.Sequential([
+        keras.Input((8,), name="x"),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def blobs(spark):
+    rng = np.random.default_rng(7)
+    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
+    labels = rng.integers(0, 3, 90)
+    x = (centers[labels] + rng.normal(size=(90, 8))).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[labels]
+    rows = [(a.tolist(), b.tolist()) for a, b in zip(x, y, strict=True)]
+    return x, y, spark.createDataFrame(rows, _SCHEMA).repartition(3)
+
+
+def _global_batch_order() -> list[int]:
+    # 90 rows in global batches of 16 for 2 workers: 5 full steps of 8 + 8 rows, then the last
+    # 10 rows as 5 + 5. Worker 0 takes rows 0-44, worker 1 rows 45-89 (in the data's order).
+    full = [i for s in range(5) for i in [*range(8 * s, 8 * s + 8), *range(45 + 8 * s, 53 + 8 * s)]]
+    return [*full, *range(40, 45), *range(85, 90)]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_two_workers_equal_keras_fit_on_the_same_global_batches(blobs, optimizer):
+    x, y, df = blobs
+    rows = df.collect()  # the data's order, which the workers' shares follow
+    x = np.array([r.features for r in rows], np.float32)
+    y = np.array([r.label for r in rows], np.float32)
+    order = _global_batch_order()
+    assert sorted(order) == list(range(90))
+    keras_model = _mlp()
+    config = {"class_name": optimizer, "config": {"learning_rate": 0.05}}
+    keras_model.compile(
+        optimizer=keras.optimizers.get(config),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = keras_model.fit(
+        x[order], y[order], batch_size=16, epochs=3, shuffle=False, verbose=0
+    ).history
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", optimizer=optimizer,
+                         metrics=["accuracy"], inputCol="features", labelCol="label", epochs=3,
+                         batchSize=16, learningRate=0.05, shuffle=False, numWorkers=2, verbose=0)
+    assert est.getNumWorkers() == 2
+    model = est.fit(df)
+    got = np.array([r.prediction for r in model.transform(df).collect()], np.float32)
+    np.testing.assert_allclose(got, keras_model.predict(x, verbose=0), atol=1e-5)
+    np.testing.assert_allclose([h["loss"] for h in model.history], history["loss"], atol=1e-5)
+    np.testing.assert_allclose(
+        [h["accuracy"] for h in model.history], history["accuracy"], atol=1e-5
+    )
+
+
+def test_more_workers_than_task_slots_fails_at_once_naming_num_workers(blobs):
+    _, _, df = blobs
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         labelCol="label", numWorkers=3, verbose=0)
+    with pytest.raises(Exception, match="numWorkers 3 needs 3 task slots at once"):
+        est.fit(df)
+
+
+def test_a_failing_worker_fails_the_fit_naming_the_worker(spark):
+    # Row 30 is in worker 1's share (rows 16-31) and has a label of 4 values for a 3-unit model.
+    rng = np.random.default_rng(2)
+    rows = [(rng.normal(size=8).tolist(), [1.0, 0.0, 0.0, *([0.0] if i == 30 else [])])
+            for i in range(32)]
+    df = spark.createDataFrame(rows, _SCHEMA).coalesce(1)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         labelCol="label", batchSize=16, numWorkers=2, verbose=0)
+    with pytest.raises(Exception, match="worker 1 of 2 failed") as failed:
+        est.fit(df)
+    assert "labelCol column 'label'" in str(failed.value)
