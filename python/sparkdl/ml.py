@@ -478,7 +478,9 @@ class TFEstimatorModel(_TFEstimatorModel):
         """The loss and metrics of each epoch (validation figures prefixed ``val_``)."""
         import json
 
-        return json.loads(self.getTrainingHistory())
+        # NaN and infinite figures come as the strings "NaN", "Infinity", "-Infinity".
+        epochs = json.loads(self.getTrainingHistory())
+        return [{k: float(v) for k, v in epoch.items()} for epoch in epochs]
 
     @property
     def epoch_seconds(self) -> list[float]:

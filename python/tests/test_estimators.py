@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -210,6 +212,19 @@ def test_a_nan_loss_names_the_param_map_epoch_and_step(spark, blobs):
     with pytest.raises(Exception, match=r"paramMaps\[1\] \{learningRate=0.02\}: the loss is NaN "
                        r"at epoch 1, step 3"):
         list(est.fitMultiple(df, maps))
+
+
+def test_a_nan_validation_loss_is_kept_in_the_history(spark, blobs):
+    # A NaN label among the validation rows: the fit ends, its val_loss is NaN (as Keras reports).
+    x, y, _ = blobs
+    y = y.copy()
+    y[40, 1] = np.nan
+    df = _frame(spark, x, y)
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         batchSize=16, shuffle=False, verbose=0, validationFraction=0.6, epochs=2)
+    history = est.fit(df).history
+    assert len(history) == 2
+    assert all(math.isnan(e["val_loss"]) and math.isfinite(e["loss"]) for e in history), history
 
 
 _SCHEMA = T.StructType([

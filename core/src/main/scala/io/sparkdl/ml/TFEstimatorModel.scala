@@ -1,6 +1,6 @@
 package io.sparkdl.ml
 
-import org.json4s.{DefaultFormats, JArray, JDouble, JObject}
+import org.json4s.{JArray, JDecimal, JDouble, JInt, JLong, JObject, JString, JValue}
 import org.json4s.jackson.JsonMethods.{compact, parse, render}
 
 import org.apache.spark.ml.Model
@@ -65,9 +65,12 @@ class TFEstimatorModel(override val uid: String)
   def setRawPredictionCol(value: String): this.type = set(rawPredictionCol, value)
 
   /** The loss and metrics of each epoch, in order (validation figures prefixed `val_`). */
-  def history: Seq[Map[String, Double]] = {
-    implicit val formats: DefaultFormats.type = DefaultFormats
-    parse($(trainingHistory)).extract[List[Map[String, Double]]]
+  def history: Seq[Map[String, Double]] = parse($(trainingHistory)) match {
+    case JArray(epochs) => epochs.map {
+        case JObject(figures) => figures.map { case (k, v) => k -> TFEstimatorModel.figure(v) }.toMap
+        case other => throw new IllegalArgumentException(s"$uid: an epoch of trainingHistory is $other")
+      }
+    case other => throw new IllegalArgumentException(s"$uid: trainingHistory is $other, not a list")
   }
 
   private[ml] def setEpochSeconds(value: Seq[Double]): this.type =
@@ -75,7 +78,8 @@ class TFEstimatorModel(override val uid: String)
 
   private[ml] def setHistory(value: Seq[Map[String, Double]]): this.type = set(
     trainingHistory,
-    compact(render(JArray(value.toList.map(m => JObject(m.toList.sortBy(_._1).map { case (k, v) => k -> JDouble(v) })))))
+    compact(render(JArray(value.toList.map(m =>
+      JObject(m.toList.sortBy(_._1).map { case (k, v) => k -> TFEstimatorModel.figureJson(v) })))))
   )
 
   override def transformSchema(schema: StructType): StructType =
@@ -106,4 +110,18 @@ class TFEstimatorModel(override val uid: String)
 object TFEstimatorModel extends MLReadable[TFEstimatorModel] {
   override def read: MLReader[TFEstimatorModel] = new ModelStageReader[TFEstimatorModel]
   override def load(path: String): TFEstimatorModel = super.load(path)
+
+  // JSON has no NaN or infinities, and a history may hold them (a NaN label among the validation
+  // rows gives a NaN val_loss): they are written as the strings "NaN", "Infinity", "-Infinity",
+  // which Python's float() reads too.
+  private def figureJson(v: Double): JValue = if (v.isNaN || v.isInfinite) JString(v.toString) else JDouble(v)
+
+  private def figure(v: JValue): Double = v match {
+    case JDouble(d) => d
+    case JInt(i) => i.toDouble
+    case JLong(l) => l.toDouble
+    case JDecimal(d) => d.toDouble
+    case JString(s @ ("NaN" | "Infinity" | "-Infinity")) => s.toDouble
+    case other => throw new IllegalArgumentException(s"a figure of trainingHistory is $other, not a number")
+  }
 }
