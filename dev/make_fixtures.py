@@ -32,7 +32,7 @@ import numpy as np
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-VERSION = "v4"
+VERSION = "v5"
 COMPLETE_MARKER = ".complete"
 
 # Dtypes of the ``dtypes.pb`` fixture, with the inputs written for them.
