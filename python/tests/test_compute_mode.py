@@ -239,6 +239,7 @@ def test_session_options_are_the_config_proto_tf_reads(spark):
                 -1,
                 tf_pkg.GraphOptimization.parse(name, "test"),
                 tf_pkg.Precision.parse(precision, "test"),
+                jvm.scala.Option.empty(),  # no TF server: a local session
             )
             proto = config_pb2.ConfigProto.FromString(bytes(config.toConfigProto()))
             assert (
