@@ -1,0 +1,63 @@
+package io.sparkdl.bench
+
+import java.lang.management.ManagementFactory
+import java.util.concurrent.{CyclicBarrier, Executors, TimeUnit}
+
+import scala.util.{Random, Using}
+
+import io.sparkdl.tf.{SavedModel, SessionConfig, Shape, Tensor}
+
+/**
+ * A SavedModel's serving signature run on one float batch in a loop, through sparkdl's bridge,
+ * by `callers` threads at once on one session (as a featurizer's concurrent tasks share their
+ * executor's cached session), in a JVM of its own (TF sizes its intra-op pool once per process,
+ * from the first session). The model step of the photos section without Spark, to compare with
+ * TF Python on the same batch (bench/README.md, Photos).
+ */
+object ModelStepBench {
+
+  /** Keeps the outputs observable, so no run can be optimised away. */
+  @volatile var checksum: Double = 0.0
+
+  /**
+   * `ModelStepBench <savedModelDir> <size> <batch> <intraOp> <interOp> <callers> <warmup> <runs>`:
+   * prints one JSON line: the images a second of all callers (wall) and the process CPU seconds an
+   * image.
+   */
+  def main(args: Array[String]): Unit = {
+    if (args.length != 8) {
+      System.err.println("usage: ModelStepBench <savedModelDir> <size> <batch> <intraOp> <interOp> <callers> <warmup> <runs>")
+      sys.exit(2)
+    }
+    val dir = args(0)
+    val Array(size, batch, intra, inter, callers, warmup, runs) = args.drop(1).map(_.toInt)
+    val os = ManagementFactory.getOperatingSystemMXBean.asInstanceOf[com.sun.management.OperatingSystemMXBean]
+    Using.resource(SavedModel.load(dir, config = SessionConfig(intra, inter))) { model =>
+      val sig = model.signature(SavedModel.DefaultSignature)
+      val in = sig.inputs.values.head.name
+      val out = sig.outputs.values.head.name
+      val run = model.session.prepare(Seq(model.graph.output(in)), Seq(model.graph.output(out)))
+      val random = new Random(0)
+      val values = Array.fill(batch * size * size * 3)(random.nextFloat() * 2f - 1f)
+      Using.resource(Tensor.ofFloats(values, Shape(batch.toLong, size.toLong, size.toLong, 3L))) { x =>
+        def once(): Unit = run.run(Array(x)).foreach { t => checksum += t.floats()(0); t.close() }
+        val pool = Executors.newFixedThreadPool(callers)
+        val barrier = new CyclicBarrier(callers)
+        def round(n: Int): Unit = {
+          val futures = (0 until callers).map(_ => pool.submit(new Runnable { def run(): Unit = { barrier.await(); (0 until n).foreach(_ => once()) } }))
+          futures.foreach(_.get())
+        }
+        round(warmup)
+        val cpu0 = os.getProcessCpuTime
+        val t0 = System.nanoTime()
+        round(runs)
+        val wall = (System.nanoTime() - t0) / 1e9
+        val cpu = (os.getProcessCpuTime - cpu0) / 1e9
+        val images = callers.toLong * runs * batch
+        pool.shutdown(); pool.awaitTermination(1, TimeUnit.MINUTES)
+        println(f"""{"engine": "sparkdl", "intra": $intra, "inter": $inter, "callers": $callers, "batch": $batch, """ +
+          f""""img_s": ${images / wall}%.2f, "cpu_ms_img": ${cpu * 1000 / images}%.2f, "cpu_use": ${cpu / wall}%.2f}""")
+      }
+    }
+  }
+}
