@@ -26,16 +26,20 @@ object ModelStepBench {
    */
   def main(args: Array[String]): Unit = {
     if (args.length != 8 && !(args.length == 9 && args(8) == "own")) {
-      System.err.println("usage: ModelStepBench <savedModelDir> <size> <batch> <intraOp> <interOp> <callers> <warmup> <runs> [own]")
+      System.err.println(
+        "usage: ModelStepBench <savedModelDir> <size> <batch> <intraOp> <interOp> <callers> <warmup> <runs> [own]")
       sys.exit(2)
     }
     val dir = args(0)
-    val Array(size, batch, intra, inter, callers, warmup, runs) = args.slice(1, 8).map(_.toInt)
+    val n = args.slice(1, 8).map(_.toInt)
+    val (size, batch, intra, inter, callers, warmup, runs) = (n(0), n(1), n(2), n(3), n(4), n(5), n(6))
     val own = args.length == 9
-    val os = ManagementFactory.getOperatingSystemMXBean.asInstanceOf[com.sun.management.OperatingSystemMXBean]
-    val models = Seq.fill(if (own) callers else 1)(SavedModel.load(dir, config = SessionConfig(intra, inter)))
+    val os = ManagementFactory.getOperatingSystemMXBean
+      .asInstanceOf[com.sun.management.OperatingSystemMXBean]
+    val config = SessionConfig(intra, inter)
+    val models = Seq.fill(if (own) callers else 1)(SavedModel.load(dir, config = config))
     try {
-      val runs_ = models.map { model =>
+      val prepared = models.map { model =>
         val sig = model.signature(SavedModel.DefaultSignature)
         val in = sig.inputs.values.head.name
         val out = sig.outputs.values.head.name
@@ -44,11 +48,14 @@ object ModelStepBench {
       val random = new Random(0)
       val values = Array.fill(batch * size * size * 3)(random.nextFloat() * 2f - 1f)
       Using.resource(Tensor.ofFloats(values, Shape(batch.toLong, size.toLong, size.toLong, 3L))) { x =>
-        def once(c: Int): Unit = runs_(c % runs_.length).run(Array(x)).foreach { t => checksum += t.floats()(0); t.close() }
+        def once(c: Int): Unit =
+          prepared(c % prepared.length).run(Array(x)).foreach { t => checksum += t.floats()(0); t.close() }
         val pool = Executors.newFixedThreadPool(callers)
         val barrier = new CyclicBarrier(callers)
         def round(n: Int): Unit = {
-          val futures = (0 until callers).map(c => pool.submit(new Runnable { def run(): Unit = { barrier.await(); (0 until n).foreach(_ => once(c)) } }))
+          val futures = (0 until callers).map { c =>
+            pool.submit(new Runnable { def run(): Unit = { barrier.await(); (0 until n).foreach(_ => once(c)) } })
+          }
           futures.foreach(_.get())
         }
         round(warmup)
@@ -59,7 +66,8 @@ object ModelStepBench {
         val cpu = (os.getProcessCpuTime - cpu0) / 1e9
         val images = callers.toLong * runs * batch
         pool.shutdown(); pool.awaitTermination(1, TimeUnit.MINUTES)
-        println(f"""{"engine": "sparkdl", "sessions": ${models.length}, "intra": $intra, "inter": $inter, "callers": $callers, "batch": $batch, """ +
+        println(f"""{"engine": "sparkdl", "sessions": ${models.length}, "intra": $intra, "inter": $inter, """ +
+          f""""callers": $callers, "batch": $batch, """ +
           f""""img_s": ${images / wall}%.2f, "cpu_ms_img": ${cpu * 1000 / images}%.2f, "cpu_use": ${cpu / wall}%.2f}""")
       }
     } finally models.foreach(_.close())
