@@ -906,8 +906,10 @@ def run_photos(args: argparse.Namespace, started: datetime.datetime, stamp: str)
                 log(f"photos: {name}: features match Keras on Pillow's pixels {checks[name]}")
                 keys = list(ph.MAIN_METHODS)
                 jobs = methods.main_jobs(keys)
-                for key in ("sparkdl_decode", "sparkdl_resize"):
-                    jobs[key]()  # the check warmed the others up
+                # Warm-up over the whole folder: the check's 4 photos leave the timed runs the
+                # first calls at the partitions' batch sizes (TF's kernels for each new shape).
+                for job in jobs.values():
+                    job()
                 mains[name] = suite.timed_rounds(jobs, count, runs)
                 for key, t in mains[name].items():
                     log(f"photos: {name}: {ph.MAIN_METHODS[key]}: {t.median:,.1f} img/s "
