@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
+import keras_fixtures
 import numpy as np
 import pytest
 import sparkdl
@@ -616,11 +617,7 @@ def test_executor_killed_during_a_data_parallel_fit_resumes_from_its_checkpoint(
     import glob
 
     _wait_for_two_executors(spark)
-    rng = np.random.default_rng(8)
-    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
-    labels = rng.integers(0, 3, 4096)
-    x = (centers[labels] + rng.normal(size=(4096, 8))).astype(np.float32)
-    y = np.eye(3, dtype=np.float32)[labels]
+    x, y = keras_fixtures.blobs(8, 4096)
     rows = [(a.tolist(), b.tolist()) for a, b in zip(x, y, strict=True)]
     df = spark.createDataFrame(
         spark.sparkContext.parallelize(rows, 2), "features array<float>, label array<float>"

@@ -4,6 +4,7 @@ all-reducing every step, equal Keras' fit on the same global batches."""
 from __future__ import annotations
 
 import keras
+import keras_fixtures
 import numpy as np
 import pytest
 from pyspark.sql import types as T
@@ -16,21 +17,12 @@ _SCHEMA = T.StructType([
 
 
 def _mlp() -> keras.Model:
-    keras.utils.set_random_seed(1)
-    return keras.Sequential([
-        keras.Input((8,), name="x"),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(3, activation="softmax"),
-    ])
+    return keras_fixtures.mlp()
 
 
 @pytest.fixture(scope="module")
 def blobs(spark):
-    rng = np.random.default_rng(7)
-    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
-    labels = rng.integers(0, 3, 90)
-    x = (centers[labels] + rng.normal(size=(90, 8))).astype(np.float32)
-    y = np.eye(3, dtype=np.float32)[labels]
+    x, y = keras_fixtures.blobs(7, 90)
     rows = [(a.tolist(), b.tolist()) for a, b in zip(x, y, strict=True)]
     return x, y, spark.createDataFrame(rows, _SCHEMA).repartition(3)
 

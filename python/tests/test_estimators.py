@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import keras
+import keras_fixtures
 import numpy as np
 import pytest
 from pyspark.ml.tuning import CrossValidator, ParamGridBuilder
@@ -14,21 +15,12 @@ from sparkdl.model import TFModel
 
 
 def _mlp(hidden: int = 16) -> keras.Model:
-    keras.utils.set_random_seed(1)
-    return keras.Sequential([
-        keras.Input((8,), name="x"),
-        keras.layers.Dense(hidden, activation="relu"),
-        keras.layers.Dense(3, activation="softmax"),
-    ])
+    return keras_fixtures.mlp(hidden)
 
 
 @pytest.fixture(scope="module")
 def blobs(spark):
-    rng = np.random.default_rng(5)
-    centers = rng.normal(scale=3.0, size=(3, 8)).astype(np.float32)
-    labels = rng.integers(0, 3, 96)
-    x = (centers[labels] + rng.normal(size=(96, 8))).astype(np.float32)
-    y = np.eye(3, dtype=np.float32)[labels]
+    x, y = keras_fixtures.blobs(5, 96)
     schema = T.StructType([
         T.StructField("features", T.ArrayType(T.FloatType(), False)),
         T.StructField("label", T.ArrayType(T.FloatType(), False)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import keras_fixtures
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -10,12 +11,7 @@ from sparkdl._trainable import export_trainable
 
 
 def _mlp() -> keras.Model:
-    keras.utils.set_random_seed(1)
-    return keras.Sequential([
-        keras.Input((8,), name="x"),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(3, activation="softmax"),
-    ])
+    return keras_fixtures.mlp()
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

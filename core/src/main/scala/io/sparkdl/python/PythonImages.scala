@@ -13,15 +13,6 @@ object PythonImages {
       path: String,
       numPartitions: Int,
       recursive: Boolean,
-      dropInvalid: Boolean
-  ): DataFrame = ImageIO.readImages(spark, path, numPartitions, recursive, dropInvalid)
-
-  /** [[ImageIO.readImages]] with its EXIF orientation option. */
-  def readImages(
-      spark: SparkSession,
-      path: String,
-      numPartitions: Int,
-      recursive: Boolean,
       dropInvalid: Boolean,
       exifOrientation: Boolean
   ): DataFrame = ImageIO.readImages(spark, path, numPartitions, recursive, dropInvalid, exifOrientation)
