@@ -43,7 +43,7 @@ class ImageIOSuite extends SparkSessionSuite {
     assert(df.collect().forall(!_.isNullAt(1)))
     val three = ImageIO.readImages(spark, mixed, numPartitions = 3)
     assert(three.rdd.getNumPartitions == 3 && three.count() == 3)
-    assert(PythonImages.readImages(spark, mixed, -1, true, true).count() == 2)
+    assert(PythonImages.readImages(spark, mixed, -1, true, true, false).count() == 2)
   }
 
   test("JPEG, BMP, GIF, gray, gray + alpha, 16-bit gray and RGBA decode to what Pillow decodes") {
