@@ -3,7 +3,7 @@ py4j, and reading stages back as the Java class they wrap.
 
 PySpark's ``JavaParams`` converts param values with ``_py2java``/``_java2py``, which know neither
 a Scala ``Map`` nor a ``TFModel``. Map params cross as JSON through the Java param's own
-``jsonEncode``/``jsonDecode``; model params as the JVM ``io.sparkdl.ml.TFModel``.
+``jsonEncode``/``jsonDecode``; model params as the JVM ``io.sparkdl.model.TFModel``.
 """
 
 from __future__ import annotations

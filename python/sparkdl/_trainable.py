@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -261,12 +259,3 @@ def export_trainable(
         },
     )
     return [n for n, _ in named]
-
-
-def temporary_trainable(
-    model: keras.Model, loss: Any, optimizer: Any, metrics: Sequence[Any] | None
-) -> tuple[tempfile.TemporaryDirectory, str]:
-    saved = tempfile.TemporaryDirectory(prefix="sparkdl-trainable-")
-    path = os.path.join(saved.name, "model")
-    export_trainable(model, loss, optimizer, metrics, path)
-    return saved, path

@@ -27,6 +27,7 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql.types import BinaryType, IntegerType, StringType, StructField, StructType
 
 from sparkdl import _extras
+from sparkdl._gen import contract
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -66,14 +67,7 @@ class OcvType(NamedTuple):
     dtype: str  #: the numpy dtype of one channel value
 
 
-_SUPPORTED_OCV_TYPES = (
-    OcvType("CV_8UC1", 0, 1, "uint8"),
-    OcvType("CV_32FC1", 5, 1, "float32"),
-    OcvType("CV_8UC3", 16, 3, "uint8"),
-    OcvType("CV_32FC3", 21, 3, "float32"),
-    OcvType("CV_8UC4", 24, 4, "uint8"),
-    OcvType("CV_32FC4", 29, 4, "float32"),
-)
+_SUPPORTED_OCV_TYPES = tuple(OcvType(*t) for t in contract.OCV_TYPES)
 _BY_NAME = {t.name: t for t in _SUPPORTED_OCV_TYPES}
 _BY_ORD = {t.ord: t for t in _SUPPORTED_OCV_TYPES}
 

@@ -35,6 +35,7 @@ from pyspark.ml.param.shared import HasInputCol, HasLabelCol, HasOutputCol
 from pyspark.sql import DataFrame, Row
 from pyspark.sql import functions as F
 
+from sparkdl._gen import contract
 from sparkdl.model import TFModel
 
 __all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
@@ -284,13 +285,13 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         modelFile: str | None = None,
         imageLoader: Callable[[str], Any] | None = None,
         outputMode: str = "vector",
-        batchSize: int = 1024,
+        batchSize: int = contract.DEFAULT_BLOCK_SIZE,
         handleInvalid: str = "error",
         model: Any = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", batchSize=1024, kerasFitParams={"verbose": 1},
-                         handleInvalid="error")
+        self._setDefault(outputMode="vector", batchSize=contract.DEFAULT_BLOCK_SIZE,
+                         kerasFitParams={"verbose": 1}, handleInvalid="error")
         self._model = model
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "modelFile": modelFile,

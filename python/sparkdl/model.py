@@ -2,7 +2,7 @@
 
 A ``TFModel`` is built in Python from a frozen GraphDef or a SavedModel directory, or from what
 TensorFlow Python holds (a ``tf.Graph``, a ``tf.function``, a Keras model), and becomes the JVM's
-``io.sparkdl.ml.TFModel`` (its bytes are read once, when first needed by Spark). Keras models and
+``io.sparkdl.model.TFModel`` (its bytes are read once, when first needed by Spark). Keras models and
 functions become SavedModels here, in Python: the JVM never needs Keras.
 """
 

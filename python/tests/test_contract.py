@@ -58,3 +58,15 @@ def test_the_environments_store_root_expands_home_as_the_jvm(monkeypatch, tmp_pa
                 return default
 
     assert models.store_root(NoConf()) == str(tmp_path / "m")
+
+
+def test_the_opencv_modes_are_the_jvms(spark):
+    from sparkdl.image import ocvTypes
+
+    image_format = _scala(spark, "io.sparkdl.image.ImageFormat")
+    assert len(contract.OCV_TYPES) == image_format.modeNames().size()
+    for name, mode, channels, dtype in contract.OCV_TYPES:
+        assert image_format.modeName(mode) == name
+        assert image_format.channelsOf(mode) == channels
+        assert image_format.isFloatMode(mode) == (dtype == "float32")
+        assert ocvTypes[name] == mode

@@ -1,6 +1,7 @@
 package io.sparkdl.codegen
 
 import io.sparkdl.codegen.PythonWrappers.{pyLiteral, pyString}
+import io.sparkdl.image.ImageFormat
 import io.sparkdl.ml.NamedImageModels
 import io.sparkdl.model.ShapeMetadata
 import io.sparkdl.tensorframes.TensorFrames
@@ -8,7 +9,8 @@ import io.sparkdl.tensorframes.TensorFrames
 /**
  * Writes `python/sparkdl/_gen/contract.py`: the constants and rules sparkdl's Python side needs
  * and whose source of truth is Scala (TensorFrames' block sizes, the shape metadata key, the model
- * store's keys, default root and home rule, the named-model catalog's names and keys), so that
+ * store's keys, default root and home rule, the named-model catalog's names and keys, the image
+ * struct's OpenCV modes), so that
  * Python imports them instead of writing them a second time. The Python test
  * `test_contract.py` checks the module against the running JVM.
  */
@@ -39,8 +41,15 @@ object PythonContract {
       constant("MODEL_FEATURES_KEY", m.FeaturesKey) +
       constant("MODEL_PREDICTIONS_KEY", m.PredictionsKey) +
       constant("MODEL_FLATTENED_KEY", m.FlattenedKey) +
+      "\n# The image struct's OpenCV modes (io.sparkdl.image.ImageFormat): name, mode, channels, dtype\n" +
+      ocvTypes +
       "\n\n" + expandHome(m)
   }
+
+  private def ocvTypes: String = ImageFormat.modeNames.toSeq.sortBy(_._1).map { case (mode, name) =>
+    val dtype = if (ImageFormat.isFloatMode(mode)) "float32" else "uint8"
+    s"    (${pyString(name)}, $mode, ${ImageFormat.channelsOf(mode)}, ${pyString(dtype)}),\n"
+  }.mkString("OCV_TYPES = (\n", "", ")\n")
 
   // NamedImageModels.expandHome in Python; the test runs both on the same paths.
   private def expandHome(m: NamedImageModels.type): String = {

@@ -105,8 +105,7 @@ object ImageArray {
   ): Unit = {
     def fail(msg: String) = throw new IllegalArgumentException(s"$what: $msg")
     if (!ImageFormat.isSupportedMode(mode)) {
-      fail(s"mode $mode is not supported; expected CV_8UC1, CV_8UC3, CV_8UC4, CV_32FC1, " +
-        "CV_32FC3 or CV_32FC4 (0, 16, 24, 5, 21, 29)")
+      fail(s"mode $mode is not supported; expected one of ${ImageFormat.supportedModes}")
     }
     if (ImageFormat.channelsOf(mode) != nChannels) {
       fail(s"nChannels is $nChannels but mode ${ImageFormat.modeName(mode)} has " +

@@ -6,7 +6,7 @@ import org.apache.spark.sql.types.{DataType, StructType}
 import io.sparkdl.model.ImageStruct
 
 /**
- * Spark's image struct and the conventions sparkdl keeps for it (docs/DESIGN: "Images").
+ * Spark's image struct and the conventions sparkdl keeps for it (docs/guide/images.md).
  *
  * The struct is Spark's own (`org.apache.spark.ml.image.ImageSchema.columnSchema`): `origin`
  * (string), `height`, `width`, `nChannels`, `mode` (an OpenCV type) and `data` (binary). `data`
@@ -42,10 +42,15 @@ object ImageFormat {
   // The runtime's layout of the struct (the model layer feeds images too): one table of modes.
   private val byteModes = ImageStruct.ByteModes
   private val floatModes = ImageStruct.FloatModes
-  private val modeNames = Map(
+  /** OpenCV's names of the supported modes, by mode (Python's `OcvType` table is generated from
+   * it, see sparkdl._gen.contract). */
+  val modeNames: Map[Int, String] = Map(
     CV_8UC1 -> "CV_8UC1", CV_8UC3 -> "CV_8UC3", CV_8UC4 -> "CV_8UC4",
     CV_32FC1 -> "CV_32FC1", CV_32FC3 -> "CV_32FC3", CV_32FC4 -> "CV_32FC4"
   )
+
+  /** The supported modes for an error's "expected": `CV_8UC1=0, CV_32FC1=5, ...`. */
+  def supportedModes: String = modeNames.toSeq.sortBy(_._1).map { case (m, n) => s"$n=$m" }.mkString(", ")
 
   /**
    * Whether `dataType` is an image struct: a struct with Spark's image fields, in order, with
@@ -101,7 +106,6 @@ object ImageFormat {
 
   private def requireSupported(mode: Int): Unit = require(
     isSupportedMode(mode),
-    s"image mode $mode is not supported; expected one of " +
-      modeNames.toSeq.sortBy(_._1).map { case (m, n) => s"$n=$m" }.mkString(", ")
+    s"image mode $mode is not supported; expected one of $supportedModes"
   )
 }

@@ -7,6 +7,7 @@ import org.apache.spark.sql.functions.{array, array_max, array_position, col, li
 import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, NumericType, StructField, StructType}
 
 import io.sparkdl.ml.param.HasClassifierColumns
+import io.sparkdl.model.ColumnNames
 
 /**
  * The MLlib classifier columns of [[HasClassifierColumns]], made from a stage's output column
@@ -54,7 +55,7 @@ private[ml] object ClassifierColumns {
 
   // The output as array<double>; an output of another shape is an error naming the param asking.
   private def scores(stageName: String, outputType: DataType, outputCol: String, param: String): Column = {
-    val c = col(s"`${outputCol.replace("`", "``")}`")
+    val c = col(ColumnNames.quote(outputCol))
     outputType match {
       case VectorType => vector_to_array(c, "float64")
       case ArrayType(_: NumericType, _) => c.cast(ArrayType(DoubleType))

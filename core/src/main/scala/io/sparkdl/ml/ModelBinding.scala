@@ -7,7 +7,7 @@ import org.apache.spark.sql.functions.{array, col, when}
 import org.apache.spark.sql.types.{ArrayType, DoubleType, Metadata, StructField, StructType}
 
 import io.sparkdl.ml.param.OutputMode
-import io.sparkdl.model.{BindingNames, CastPolicy, FeedMode, Plan, TFModel}
+import io.sparkdl.model.{BindingNames, CastPolicy, ColumnNames, FeedMode, Plan, TFModel}
 import io.sparkdl.runtime.ComputeMode
 import io.sparkdl.tensorframes.TensorFrames
 import io.sparkdl.tf.Graph
@@ -100,7 +100,7 @@ private[ml] final class ModelBinding(
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stage: $message")
 
   private def toVector(field: StructField): Column = {
-    val c = col(quote(field.name))
+    val c = col(ColumnNames.quote(field.name))
     val doubles = field.dataType match {
       case _: ArrayType => c.cast(ArrayType(DoubleType, containsNull = false))
       case _ => array(c.cast(DoubleType))
@@ -109,7 +109,6 @@ private[ml] final class ModelBinding(
     when(c.isNotNull, array_to_vector(doubles)).as(field.name)
   }
 
-  private def quote(name: String): String = s"`${name.replace("`", "``")}`"
 }
 
 /**

@@ -16,7 +16,7 @@ import org.apache.spark.sql.types.{StructField, StructType}
 
 import io.sparkdl.image.ResizeMethod
 import io.sparkdl.ml.param.{ChoiceParam, HasBatchSize, HasComputeMode, HasHandleInvalid}
-import io.sparkdl.model.TFModel
+import io.sparkdl.model.{ColumnNames, TFModel}
 
 /**
  * The named ImageNet models of [[DeepImageFeaturizer]] and [[DeepImagePredictor]], as the model
@@ -268,5 +268,5 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
     copyComputeModeTo(inner).transform(df)
   }
 
-  protected def quoted(name: String): org.apache.spark.sql.Column = col(s"`${name.replace("`", "``")}`")
+  protected def quoted(name: String): org.apache.spark.sql.Column = col(ColumnNames.quote(name))
 }

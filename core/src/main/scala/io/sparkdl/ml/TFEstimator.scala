@@ -19,7 +19,7 @@ import org.apache.spark.sparkdl.SchedulerShim
 import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.{HasClassifierColumns, IntChoiceParam, StringMapParam}
-import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
+import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
   TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, WorkerFailedException,
@@ -200,7 +200,7 @@ class TFEstimator(override val uid: String)
     // One cache serves every fit: the columns of all maps (missing ones are left to resolve's error).
     stages.foreach(_.checkColumns(df.schema))
     val columns = stages.flatMap(s => s.getInputMapping.keys.toSeq :+ s.getLabelCol).distinct.sorted
-    val selected = df.select(columns.map(c => df.col(s"`${c.replace("`", "``")}`")): _*)
+    val selected = df.select(columns.map(c => df.col(ColumnNames.quote(c))): _*)
     val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
     val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
     val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)

@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField,
 
 import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
 import io.sparkdl.ml.param.ChoiceParam
-import io.sparkdl.model.{BindingNames, FeedMode, GraphProgram, Plan, TFModel}
+import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, TFModel}
 import io.sparkdl.tensorframes.TensorFrames
 
 /** Params of [[TFImageTransformer]]. */
@@ -136,11 +136,11 @@ class TFImageTransformer(override val uid: String)
   override def transform(dataset: Dataset[_]): DataFrame = {
     val df = dataset.toDF()
     val (plan, _, size) = resolve(df.schema)
-    val in = col(quote($(inputCol)))
+    val in = col(ColumnNames.quote($(inputCol)))
     val prepared = df.withColumn(fedColumn, ModelImages.prepare(in, size._1, size._2, $(resizeMethod), $(channelOrder), stageName))
     val mapped = TensorFrames.mapPlanned(prepared, plan, trim = false, $(batchSize), $(handleInvalid),
       operation = stageName, compute = Some(computeMode(df.sparkSession, stageName)))
-    val result = col(quote(resultColumn))
+    val result = col(ColumnNames.quote(resultColumn))
     val output: Column = $(outputMode) match {
       case "image" => ModelImages.fromTensorCells(result, in.getField("origin"), $(channelOrder))
       // Spark's array_to_vector fails on null (handleInvalid 'keep'): null stays null.
@@ -209,7 +209,6 @@ class TFImageTransformer(override val uid: String)
   }
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
-  private def quote(name: String): String = s"`${name.replace("`", "``")}`"
 }
 
 /** The image stage's words for the model layer's errors: its input column, not the prepared one. */

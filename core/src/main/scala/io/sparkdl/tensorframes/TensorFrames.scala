@@ -12,7 +12,7 @@ import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.model.{BindingNames, CellKind, FeedMode, GraphProgram, ModelSource, Plan, ShapeMetadata, TensorColumn}
+import io.sparkdl.model.{BindingNames, CellKind, ColumnNames, FeedMode, GraphProgram, ModelSource, Plan, ShapeMetadata, TensorColumn}
 import io.sparkdl.execution.{ModelMap, ModelMapSpec, ModelPartitions, ModelPartitionsSpec, SparkdlPlanner}
 import io.sparkdl.runtime.{ComputeMode, HandleInvalid, JobDescription, ModelShipment, ShippedPlan}
 import io.sparkdl.tf.{DType, Graph, Output, Shape}
@@ -176,7 +176,7 @@ object TensorFrames {
     val compute = ComputeMode.resolve(df.sparkSession)
     val name = describe("aggregate", fetches, program)
     def phase(in: DataFrame): DataFrame = {
-      val sorted = in.sortWithinPartitions(keyNames.map(n => col(quote(n))): _*)
+      val sorted = in.sortWithinPartitions(keyNames.map(n => col(ColumnNames.quote(n))): _*)
       val plan = ReducePlans.blocks(sorted.schema, program, "aggregate")
       val reduce: Broadcast[ModelSource] => (Iterator[InternalRow] => Iterator[InternalRow]) = { model =>
         val ship = shipper(model, compute, threads)
@@ -190,7 +190,7 @@ object TensorFrames {
     }
     SparkdlPlanner.install(df.sparkSession)
     // Partial results per partition and key, then one per key after a shuffle of the partials.
-    phase(phase(input).repartition(keyNames.map(n => col(quote(n))): _*))
+    phase(phase(input).repartition(keyNames.map(n => col(ColumnNames.quote(n))): _*))
   }
 
   // ---- shapes ------------------------------------------------------------------------------
@@ -207,8 +207,8 @@ object TensorFrames {
     val byName = columns.map(_.name).zip(shapes).toMap
     df.select(df.schema.fields.toIndexedSeq.map { f =>
       byName.get(f.name) match {
-        case Some(shape) => col(quote(f.name)).as(f.name, ShapeMetadata.withCellShape(f.metadata, shape))
-        case None => col(quote(f.name))
+        case Some(shape) => col(ColumnNames.quote(f.name)).as(f.name, ShapeMetadata.withCellShape(f.metadata, shape))
+        case None => col(ColumnNames.quote(f.name))
       }
     }: _*)
   }
@@ -222,7 +222,7 @@ object TensorFrames {
       )
     }
     val field = df.schema(column)
-    df.withColumn(column, col(quote(column)).as(column, ShapeMetadata.withCellShape(field.metadata, shape.tail)))
+    df.withColumn(column, col(ColumnNames.quote(column)).as(column, ShapeMetadata.withCellShape(field.metadata, shape.tail)))
   }
 
   /** The schema with each tensor column's dtype and block shape, e.g. `y: array<double> double[?,2]`. */
@@ -277,7 +277,6 @@ object TensorFrames {
     }
 
   private def columnName(fetch: String): String = fetch.takeWhile(_ != ':')
-  private def quote(name: String): String = s"`${name.replace("`", "``")}`"
   private def tfTypeName(d: DType): String = d match {
     case DType.Float32 => "float"
     case DType.Float64 => "double"
@@ -295,7 +294,7 @@ object TensorFrames {
         )
       }
       val c = TensorColumn(df.schema, name)
-      val column = if (c.kind == CellKind.Vector) vector_to_array(col(quote(name))) else col(quote(name))
+      val column = if (c.kind == CellKind.Vector) vector_to_array(col(ColumnNames.quote(name))) else col(ColumnNames.quote(name))
       column.as(name, df.schema(name).metadata)
     }
 

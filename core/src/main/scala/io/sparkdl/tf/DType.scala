@@ -30,8 +30,6 @@ object DType {
     22 -> "uint32", 23 -> "uint64"
   )
 
-  def isSupported(code: Int): Boolean = byCode.contains(code)
-
   def fromCode(code: Int): DType = byCode.getOrElse(
     code,
     throw new UnimplementedException(

@@ -6,11 +6,7 @@ package io.sparkdl.tf
  * codes to classes.
  */
 class TfException(val code: Int, message: String, cause: Throwable = null)
-    extends RuntimeException(message, cause) {
-
-  /** The TF name of the code, e.g. "INVALID_ARGUMENT". */
-  def codeName: String = TfException.codeNames.getOrElse(code, s"CODE_$code")
-}
+    extends RuntimeException(message, cause)
 
 class CancelledException(message: String) extends TfException(1, message)
 class UnknownException(message: String) extends TfException(2, message)
@@ -30,13 +26,6 @@ class DataLossException(message: String) extends TfException(15, message)
 class UnauthenticatedException(message: String) extends TfException(16, message)
 
 object TfException {
-  private val codeNames = Map(
-    1 -> "CANCELLED", 2 -> "UNKNOWN", 3 -> "INVALID_ARGUMENT", 4 -> "DEADLINE_EXCEEDED",
-    5 -> "NOT_FOUND", 6 -> "ALREADY_EXISTS", 7 -> "PERMISSION_DENIED", 8 -> "RESOURCE_EXHAUSTED",
-    9 -> "FAILED_PRECONDITION", 10 -> "ABORTED", 11 -> "OUT_OF_RANGE", 12 -> "UNIMPLEMENTED",
-    13 -> "INTERNAL", 14 -> "UNAVAILABLE", 15 -> "DATA_LOSS", 16 -> "UNAUTHENTICATED"
-  )
-
   /** The exception for a `TF_Code` and message. */
   def of(code: Int, message: String): TfException = code match {
     case 1 => new CancelledException(message)
