@@ -19,7 +19,13 @@ object Versions {
     Option(properties.getProperty(key)).map(_.trim).filter(_.nonEmpty)
       .getOrElse(sys.error(s"$file sets no '$key'"))
 
-  lazy val sparkdl: String = apply("sparkdl")
+  /** sparkdl's own version: python/sparkdl/VERSION, which the wheel's metadata reads too. */
+  lazy val sparkdl: String = {
+    val f = new File("python/sparkdl/VERSION").getAbsoluteFile
+    if (!f.isFile) sys.error(s"$f is missing: sbt must run in sparkdl's root directory")
+    val v = new String(java.nio.file.Files.readAllBytes(f.toPath), "US-ASCII").trim
+    if (v.isEmpty) sys.error(s"$f is empty; expected sparkdl's version") else v
+  }
   lazy val spark: String = apply("spark")
   lazy val scala: String = apply("scala")
   lazy val tensorflow: String = apply("tensorflow")

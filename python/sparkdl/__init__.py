@@ -6,12 +6,14 @@ sparkdl's JVM engine. Start with :func:`sparkdl.session`.
 
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 from sparkdl.session import bundled_jars, session
 
-# versions.properties' sparkdl: the jar's version too (dev/setup and the tests check they agree).
-__version__ = "0.1.0"
+# One string for the wheel, the jar and the assembly, written in VERSION only (the build and the
+# wheel's metadata read it too): valid for Maven and PEP 440 alike, no -SNAPSHOT, no .devN.
+__version__ = (Path(__file__).parent / "VERSION").read_text(encoding="ascii").strip()
 
 # Imported on first use, so that `import sparkdl` stays light: `from sparkdl import readImages`.
 _LAZY = {

@@ -276,19 +276,21 @@ def test_the_wheel_and_the_jar_carry_one_version_the_readme_states():
 
     from packaging.version import Version
 
-    props = {}
-    for line in (REPO / "versions.properties").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            props[key.strip()] = value.strip()
-    version = props["sparkdl"]
+    version = (REPO / "python" / "sparkdl" / "VERSION").read_text().strip()
     # Valid for PEP 440 as written (no normalisation) and a Maven release (no -SNAPSHOT).
     assert str(Version(version)) == version and re.fullmatch(r"\d+(\.\d+)*", version), version
     assert sparkdl.__version__ == version
+    # Written once: the wheel's metadata reads the file, and no other file states a version.
     pyproject = (REPO / "python" / "pyproject.toml").read_text()
     assert not re.search(r'^version\s*=\s*"', pyproject, re.M), "a version of its own"
     assert 'dynamic = ["version"]' in pyproject
-    assert 'version = { attr = "sparkdl.__version__" }' in pyproject
+    assert 'version = { file = "sparkdl/VERSION" }' in pyproject
+    assert not re.search(r"^sparkdl\s*=", (REPO / "versions.properties").read_text(), re.M)
+    init = (REPO / "python" / "sparkdl" / "__init__.py").read_text()
+    assert version not in init, "sparkdl/__init__.py states the version"
+    from importlib.metadata import version as installed_version
+
+    assert installed_version("sparkdl") == version
     [jar] = [j for j in sparkdl.bundled_jars() if Path(j).name.startswith("sparkdl_")]
     assert Path(jar).name == f"sparkdl_2.13-{version}.jar"
     with zipfile.ZipFile(jar) as z:
