@@ -1,8 +1,8 @@
 package io.sparkdl.image
 
-import org.apache.spark.sql.{Column, DataFrame, Encoders, Row, SparkSession}
+import org.apache.spark.sql.{Column, DataFrame, Row, SparkSession}
 import org.apache.spark.sql.api.java.UDF2
-import org.apache.spark.sql.functions.{lit, udf}
+import org.apache.spark.sql.functions.{coalesce, col, lit, udf}
 import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
@@ -84,16 +84,13 @@ object ImageIO {
       } else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
     val raw = files.select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
-    spread.mapPartitions { rows =>
-      rows.flatMap { row =>
-        val origin = row.getString(0)
-        ImageDecoder.decode(origin, row.getAs[Array[Byte]](1), maxPixels, exifOrientation) match {
-          case Some(image) => Some(Row(origin, image))
-          case None if dropInvalid => None
-          case None => Some(Row(origin, null))
-        }
-      }
-    }(Encoders.row(schema))
+    // The decode function's own path, so that readImages and decode give the same images.
+    // (Spark keeps dropInvalid's filter above the projection: it never decodes an image twice.)
+    val image = decodeColumn(col("content"), col("path"), exifOrientation, None, maxPixels)
+    // binaryFile declares `path` nullable, though it never is: coalesce makes it as declared.
+    val decoded = spread.select(coalesce(col("path"), lit("")).as("origin"), image.as("image"))
+    val kept = if (dropInvalid) decoded.where(col("image").isNotNull) else decoded
+    kept.to(schema)
   }
 
   /**
@@ -133,8 +130,21 @@ object ImageIO {
       origin: Column,
       exifOrientation: Boolean,
       size: Option[(Int, Int, ResizeMethod)]
+  ): Column = decodeColumn(
+    content,
+    origin,
+    exifOrientation,
+    size,
+    maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
+  )
+
+  private def decodeColumn(
+      content: Column,
+      origin: Column,
+      exifOrientation: Boolean,
+      size: Option[(Int, Int, ResizeMethod)],
+      maxPixels: Long
   ): Column = {
-    val maxPixels = maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
     val f: UDF2[Array[Byte], String, Row] = (bytes, from) =>
       if (bytes == null) null
       else {

@@ -46,6 +46,15 @@ class ImageIOSuite extends SparkSessionSuite {
     assert(PythonImages.readImages(spark, mixed, -1, true, true, false).count() == 2)
   }
 
+  test("readImages decodes each file once, through the decode function's own path") {
+    // dropInvalid's filter must not be pushed below the projection with a second decode in it.
+    for (drop <- Seq(true, false)) {
+      val plan = ImageIO.readImages(spark, mixed, dropInvalid = drop).queryExecution.optimizedPlan
+      val decodes = plan.collect { case node => node.expressions.map(_.toString).count(_.contains("decode_image")) }
+      assert(decodes.sum == 1, s"dropInvalid=$drop: $plan")
+    }
+  }
+
   test("JPEG, BMP, GIF, gray, gray + alpha, 16-bit gray and RGBA decode to what Pillow decodes") {
     val rows =
       ImageIO.readImages(spark, formats).collect().map(r => name(r.getString(0)) -> r).toMap
