@@ -112,6 +112,28 @@ private[image] object Resampler {
     new Weights(first, Array.fill(outSize)(1), 1, Array.fill(outSize)(1.0), Array.empty)
   }
 
+  /** One pass of a resize: rows `from until until` filtered across, or every row filtered down
+   * (over rows of `rowWidth` pixels). */
+  private sealed trait Pass
+  private final case class Horizontal(from: Int, until: Int, weights: Weights) extends Pass
+  private final case class Vertical(rowWidth: Int, weights: Weights) extends Pass
+
+  /** The passes that resize `height x width` to `outHeight x outWidth`, in Pillow's order. */
+  private def passes(height: Int, width: Int, outHeight: Int, outWidth: Int, method: ResizeMethod): Seq[Pass] = {
+    val vertical = if (outHeight != height) weights(height, outHeight, method) else null
+    if (verticalFirst(height, width, outHeight, outWidth, method)) {
+      Seq(Vertical(width, vertical), Horizontal(0, outHeight, weights(width, outWidth, method)))
+    } else if (outWidth != width) {
+      // Only the rows the vertical pass reads, as Pillow does.
+      val (from, until) =
+        if (vertical == null) (0, height)
+        else (vertical.first(0), vertical.first(outHeight - 1) + vertical.count(outHeight - 1))
+      val across = Horizontal(from, until, weights(width, outWidth, method))
+      if (vertical == null) Seq(across) else Seq(across, Vertical(outWidth, shifted(vertical, from)))
+    } else if (vertical != null) Seq(Vertical(width, vertical))
+    else Seq.empty
+  }
+
   /** `data` (`height x width x channels` uint8) resized to `outHeight x outWidth`. */
   def resizeBytes(
       data: Array[Byte],
@@ -124,26 +146,14 @@ private[image] object Resampler {
   ): Array[Byte] = {
     if (outHeight == height && outWidth == width) return data
     val premultiply = channels == 4 && method != Nearest
-    var img = if (premultiply) premultiplied(data) else data
-    val vertical = if (outHeight != height) weights(height, outHeight, method) else null
-    if (verticalFirst(height, width, outHeight, outWidth, method)) {
-      img = verticalBytes(img, width, channels, outHeight, vertical)
-      img = horizontalBytes(img, 0, outHeight, width, channels, outWidth, weights(width, outWidth, method))
-    } else if (outWidth != width) {
-      // Only the rows the vertical pass reads, as Pillow does.
-      val (from, until) =
-        if (vertical == null) (0, height)
-        else (vertical.first(0), vertical.first(outHeight - 1) + vertical.count(outHeight - 1))
-      val horizontal = weights(width, outWidth, method)
-      img = horizontalBytes(img, from, until, width, channels, outWidth, horizontal)
-      if (vertical != null) {
-        img = verticalBytes(img, outWidth, channels, outHeight, shifted(vertical, from))
-      }
-    } else if (vertical != null) {
-      img = verticalBytes(img, width, channels, outHeight, vertical)
+    val resized = passes(height, width, outHeight, outWidth, method).foldLeft(
+      if (premultiply) premultiplied(data) else data
+    ) {
+      case (img, Horizontal(from, until, w)) => horizontalBytes(img, from, until, width, channels, outWidth, w)
+      case (img, Vertical(rowWidth, w)) => verticalBytes(img, rowWidth, channels, outHeight, w)
     }
-    if (premultiply) unpremultiply(img)
-    img
+    if (premultiply) unpremultiply(resized)
+    resized
   }
 
   /** `data` (`height x width x channels` float32) resized to `outHeight x outWidth`. */
@@ -157,35 +167,12 @@ private[image] object Resampler {
       method: ResizeMethod
   ): Array[Float] = {
     if (outHeight == height && outWidth == width) return data
-    var img = data
-    val vertical = if (outHeight != height) weights(height, outHeight, method) else null
-    if (verticalFirst(height, width, outHeight, outWidth, method)) {
-      img = verticalFloats(img, width, channels, outHeight, vertical)
-      img = horizontalFloats(img, 0, outHeight, width, channels, outWidth, weights(width, outWidth, method))
-    } else if (outWidth != width) {
-      val (from, until) =
-        if (vertical == null) (0, height)
-        else (vertical.first(0), vertical.first(outHeight - 1) + vertical.count(outHeight - 1))
-      val horizontal = weights(width, outWidth, method)
-      img = horizontalFloats(img, from, until, width, channels, outWidth, horizontal)
-      if (vertical != null) {
-        img = verticalFloats(img, outWidth, channels, outHeight, shifted(vertical, from))
-      }
-    } else if (vertical != null) {
-      img = verticalFloats(img, width, channels, outHeight, vertical)
+    passes(height, width, outHeight, outWidth, method).foldLeft(data) {
+      case (img, Horizontal(from, until, w)) => horizontalFloats(img, from, until, width, channels, outWidth, w)
+      case (img, Vertical(rowWidth, w)) => verticalFloats(img, rowWidth, channels, outHeight, w)
     }
-    img
   }
 
-  /**
-   * Whether Pillow 13 runs the vertical pass first. Pillow up to 12.3 always filtered
-   * horizontally first; Pillow 13.0 (dev/requirements.txt's pin) runs the vertical pass first for
-   * some sizes, and the 8-bit rounding between the passes makes the order visible (one level,
-   * at up to 14% of the pixels of 1000x640 -> 299x299). For BOX (`area`), measured against
-   * Pillow 13.0 on 3,000 random size pairs of every mode (python/tests/test_resize_pillow.py):
-   * vertical first exactly when `(h - H) > 2 (w - W)`. For the other filters Pillow's rule is
-   * not this one and sparkdl keeps the horizontal-first order (see [[ResizeMethod]]).
-   */
   private def verticalFirst(height: Int, width: Int, outHeight: Int, outWidth: Int, method: ResizeMethod): Boolean =
     method == ResizeMethod.Area && outHeight != height && outWidth != width &&
       (height - outHeight).toLong > 2L * (width - outWidth)
