@@ -26,7 +26,7 @@ import logging
 import os
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pyspark.ml import Estimator, Transformer
@@ -43,7 +43,9 @@ __all__ = ["KerasImageFileEstimator", "KerasImageFileTransformer"]
 _log = logging.getLogger("sparkdl")
 
 # Float32 OpenCV types by channel count (the loader's arrays are fed as they are, no reordering).
-_FLOAT_MODES = {1: 5, 3: 21, 4: 29}
+_FLOAT_MODES = {
+    channels: mode for _, mode, channels, dtype in contract.OCV_TYPES if dtype == "float32"
+}
 
 
 _HANDLE_INVALID = ("error", "skip", "keep")
@@ -62,6 +64,84 @@ _HANDLE_INVALID_DOC = (
     "job, naming the path and the loader), 'skip' (drop the row) or 'keep' (keep it, with a null "
     "output). Default: 'error'."
 )
+
+
+class _KerasImageFileParams(HasInputCol, HasOutputCol):
+    """The params a :class:`KerasImageFileEstimator` and the :class:`KerasImageFileTransformer`
+    it fits share, declared once: the fitted transformer gets the estimator's values."""
+
+    modelFile = Param(
+        Params._dummy(), "modelFile", "A Keras model file (.keras or .h5).",
+        typeConverter=TypeConverters.toString,
+    )
+    imageLoader = Param(
+        Params._dummy(), "imageLoader",
+        "A function uri -> numpy array that loads and preprocesses one image for the model.",
+    )
+    outputMode = Param(
+        Params._dummy(), "outputMode",
+        "How the model's output becomes the output column: 'vector' (ML vectors) or 'array'. "
+        "Default: 'vector'.",
+        typeConverter=TypeConverters.toString,
+    )
+    kerasFitParams = Param(
+        Params._dummy(), "kerasFitParams",
+        "Keras fit's arguments: epochs, batch_size, shuffle, verbose, validation_split (a fitted "
+        "transformer keeps those it was trained with; they are not used to transform). "
+        "Default: {'verbose': 1}.",
+    )
+    handleInvalid = Param(
+        Params._dummy(), "handleInvalid",
+        _HANDLE_INVALID_DOC + " In training, 'skip' and 'keep' both leave the row out; the fitted "
+        "transformer gets the value.",
+        typeConverter=_handle_invalid,
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._setDefault(outputMode="vector", kerasFitParams={"verbose": 1}, handleInvalid="error")
+
+    def setInputCol(self: _P, value: str) -> _P:
+        return self._set(inputCol=value)
+
+    def setOutputCol(self: _P, value: str) -> _P:
+        return self._set(outputCol=value)
+
+    def setModelFile(self: _P, value: str) -> _P:
+        return self._set(modelFile=value)
+
+    def getModelFile(self) -> str:
+        return self.getOrDefault(self.modelFile)
+
+    def setImageLoader(self: _P, value: Callable[[str], Any]) -> _P:
+        return self._set(imageLoader=value)
+
+    def getImageLoader(self) -> Callable[[str], Any]:
+        return self.getOrDefault(self.imageLoader)
+
+    def setOutputMode(self: _P, value: str) -> _P:
+        return self._set(outputMode=value)
+
+    def getOutputMode(self) -> str:
+        return self.getOrDefault(self.outputMode)
+
+    def setKerasFitParams(self: _P, value: dict[str, Any]) -> _P:
+        return self._set(kerasFitParams=value)
+
+    def getKerasFitParams(self) -> dict[str, Any]:
+        return self.getOrDefault(self.kerasFitParams)
+
+    def setHandleInvalid(self: _P, value: str) -> _P:
+        return self._set(handleInvalid=value)
+
+    def getHandleInvalid(self) -> str:
+        return self.getOrDefault(self.handleInvalid)
+
+    def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
+        return "__sdl_img"
+
+
+_P = TypeVar("_P", bound=_KerasImageFileParams)
 
 
 def loader_path(uri: str) -> str:
@@ -220,7 +300,7 @@ def _input_image_shape(model: TFModel, spark: Any) -> tuple | None:
     return tuple(None if d < 0 else d for d in shape[1:]) if len(shape) == 4 else None
 
 
-class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
+class KerasImageFileTransformer(Transformer, _KerasImageFileParams):
     """Applies a Keras model to images read from the URIs of ``inputCol``.
 
     Parameters
@@ -253,29 +333,10 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
     file's model instead.
     """
 
-    modelFile = Param(
-        Params._dummy(), "modelFile", "A Keras model file (.keras or .h5).",
-        typeConverter=TypeConverters.toString,
-    )
-    imageLoader = Param(
-        Params._dummy(), "imageLoader",
-        "A function uri -> numpy array that loads and preprocesses one image for the model.",
-    )
-    outputMode = Param(
-        Params._dummy(), "outputMode", "'vector' (ML vectors) or 'array'. Default: 'vector'.",
-        typeConverter=TypeConverters.toString,
-    )
     batchSize = Param(
         Params._dummy(), "batchSize", "Images per model run (> 0). Default: 1024.",
         typeConverter=TypeConverters.toInt,
     )
-    kerasFitParams = Param(
-        Params._dummy(), "kerasFitParams",
-        "The Keras fit arguments the model was trained with (not used to transform). "
-        "Default: {'verbose': 1}.",
-    )
-    handleInvalid = Param(Params._dummy(), "handleInvalid", _HANDLE_INVALID_DOC,
-                          typeConverter=_handle_invalid)
 
     def __init__(
         self,
@@ -290,8 +351,7 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         model: Any = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", batchSize=contract.DEFAULT_BLOCK_SIZE,
-                         kerasFitParams={"verbose": 1}, handleInvalid="error")
+        self._setDefault(batchSize=contract.DEFAULT_BLOCK_SIZE)
         self._model = model
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "modelFile": modelFile,
@@ -306,52 +366,16 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
             self._model = None
         return self._set(**kwargs)
 
-    def setInputCol(self, value: str) -> KerasImageFileTransformer:
-        return self._set(inputCol=value)
-
-    def setOutputCol(self, value: str) -> KerasImageFileTransformer:
-        return self._set(outputCol=value)
-
     def setModelFile(self, value: str) -> KerasImageFileTransformer:
         """Sets the Keras file to run; it replaces a ``model`` object (a fitted model's)."""
         self._model = None
         return self._set(modelFile=value)
 
-    def setKerasFitParams(self, value: dict[str, Any]) -> KerasImageFileTransformer:
-        return self._set(kerasFitParams=value)
-
-    def getKerasFitParams(self) -> dict[str, Any]:
-        return self.getOrDefault(self.kerasFitParams)
-
-    def setImageLoader(self, value: Callable[[str], Any]) -> KerasImageFileTransformer:
-        return self._set(imageLoader=value)
-
-    def setOutputMode(self, value: str) -> KerasImageFileTransformer:
-        return self._set(outputMode=value)
-
     def setBatchSize(self, value: int) -> KerasImageFileTransformer:
         return self._set(batchSize=value)
 
-    def getModelFile(self) -> str:
-        return self.getOrDefault(self.modelFile)
-
-    def getImageLoader(self) -> Callable[[str], Any]:
-        return self.getOrDefault(self.imageLoader)
-
-    def getOutputMode(self) -> str:
-        return self.getOrDefault(self.outputMode)
-
     def getBatchSize(self) -> int:
         return self.getOrDefault(self.batchSize)
-
-    def setHandleInvalid(self, value: str) -> KerasImageFileTransformer:
-        return self._set(handleInvalid=value)
-
-    def getHandleInvalid(self) -> str:
-        return self.getOrDefault(self.handleInvalid)
-
-    def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
-        return "__sdl_img"
 
     def loadImagesInternal(self, dataframe: DataFrame, inputCol: str) -> DataFrame:  # noqa: N802,N803
         """``dataframe`` with a column ``__sdl_img`` of the images ``imageLoader`` makes of the
@@ -470,7 +494,7 @@ def _loaded_array(
     return array.tolist()
 
 
-class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol):
+class KerasImageFileEstimator(Estimator, _KerasImageFileParams, HasLabelCol):
     """Trains a Keras model file on images read from URIs, as the original sparkdl's
     ``KerasImageFileEstimator`` did, but inside Spark tasks through sparkdl's engine
     (:class:`sparkdl.ml.KerasEstimator`), never by collecting the images to the driver.
@@ -518,24 +542,10 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     ``'vector'``, ``outputCol`` ``<uid>__output``.
     """
 
-    modelFile = Param(Params._dummy(), "modelFile", "A Keras model file (.keras or .h5).",
-                      typeConverter=TypeConverters.toString)
-    imageLoader = Param(Params._dummy(), "imageLoader",
-                        "A function uri -> numpy array that loads and preprocesses one image.")
-    outputMode = Param(Params._dummy(), "outputMode",
-                       "The fitted transformer's output: 'vector' or 'array'. Default: 'vector'.",
-                       typeConverter=TypeConverters.toString)
     kerasOptimizer = Param(Params._dummy(), "kerasOptimizer",
                            "A Keras optimizer (name or object), as compile takes it. "
                            "Default: 'adam'.")
     kerasLoss = Param(Params._dummy(), "kerasLoss", "A Keras loss (name or object).")
-    kerasFitParams = Param(Params._dummy(), "kerasFitParams",
-                           "Keras fit's arguments: epochs, batch_size, shuffle, verbose, "
-                           "validation_split. Default: {'verbose': 1}.")
-    handleInvalid = Param(Params._dummy(), "handleInvalid",
-                          _HANDLE_INVALID_DOC + " In training, 'skip' and 'keep' both leave the "
-                          "row out; the fitted transformer gets the value.",
-                          typeConverter=_handle_invalid)
     numWorkers = Param(Params._dummy(), "numWorkers",
                        "Data-parallel workers training the model (> 0), as KerasEstimator's. "
                        "Default: 1.", typeConverter=TypeConverters.toInt)
@@ -556,8 +566,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         numWorkers: int | None = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", kerasOptimizer="adam",
-                         kerasFitParams={"verbose": 1}, handleInvalid="error", numWorkers=1)
+        self._setDefault(kerasOptimizer="adam", numWorkers=1)
         self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
                          self.outputCol, self.outputMode]
         kwargs = {k: v for k, v in {
@@ -573,26 +582,8 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         return self._set(**kwargs)
 
     # sparkdl 1.x's setters and getters (1.x spelt one setter "seKerasLoss").
-    def setInputCol(self, value: str) -> KerasImageFileEstimator:
-        return self._set(inputCol=value)
-
-    def setOutputCol(self, value: str) -> KerasImageFileEstimator:
-        return self._set(outputCol=value)
-
     def setLabelCol(self, value: str) -> KerasImageFileEstimator:
         return self._set(labelCol=value)
-
-    def setModelFile(self, value: str) -> KerasImageFileEstimator:
-        return self._set(modelFile=value)
-
-    def getModelFile(self) -> str:
-        return self.getOrDefault(self.modelFile)
-
-    def setImageLoader(self, value: Callable[[str], Any]) -> KerasImageFileEstimator:
-        return self._set(imageLoader=value)
-
-    def getImageLoader(self) -> Callable[[str], Any]:
-        return self.getOrDefault(self.imageLoader)
 
     def setKerasOptimizer(self, value: Any) -> KerasImageFileEstimator:
         return self._set(kerasOptimizer=value)
@@ -606,32 +597,11 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
     def getKerasLoss(self) -> Any:
         return self.getOrDefault(self.kerasLoss)
 
-    def setKerasFitParams(self, value: dict[str, Any]) -> KerasImageFileEstimator:
-        return self._set(kerasFitParams=value)
-
-    def getKerasFitParams(self) -> dict[str, Any]:
-        return self.getOrDefault(self.kerasFitParams)
-
     def setNumWorkers(self, value: int) -> KerasImageFileEstimator:
         return self._set(numWorkers=value)
 
     def getNumWorkers(self) -> int:
         return self.getOrDefault(self.numWorkers)
-
-    def setOutputMode(self, value: str) -> KerasImageFileEstimator:
-        return self._set(outputMode=value)
-
-    def getOutputMode(self) -> str:
-        return self.getOrDefault(self.outputMode)
-
-    def setHandleInvalid(self, value: str) -> KerasImageFileEstimator:
-        return self._set(handleInvalid=value)
-
-    def getHandleInvalid(self) -> str:
-        return self.getOrDefault(self.handleInvalid)
-
-    def _loadedImageCol(self) -> str:  # noqa: N802 - sparkdl 1.x's name
-        return "__sdl_img"
 
     def loadImagesInternal(self, dataframe: DataFrame, inputCol: str) -> DataFrame:  # noqa: N802,N803
         """As :meth:`KerasImageFileTransformer.loadImagesInternal`, with this estimator's

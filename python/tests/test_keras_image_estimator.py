@@ -182,3 +182,18 @@ def test_two_workers_equal_keras_fit_on_the_same_global_batches(images):
     fitted = est.fit(df)
     got = np.stack([r.p.toArray() for r in fitted.transform(df).collect()])
     np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=1e-5)
+
+
+def test_the_estimator_and_its_transformer_declare_their_shared_params_once():
+    # One declaration each (the fitted transformer gets the estimator's values): a doc or a
+    # converter changed on one side can no longer leave the other behind.
+    from sparkdl.keras_image import KerasImageFileEstimator, KerasImageFileTransformer
+
+    shared = ["inputCol", "outputCol", "modelFile", "imageLoader", "outputMode",
+              "kerasFitParams", "handleInvalid"]
+    for name in shared:
+        declared = getattr(KerasImageFileEstimator, name)
+        assert declared is getattr(KerasImageFileTransformer, name), name
+    estimator, transformer = KerasImageFileEstimator(), KerasImageFileTransformer()
+    for name in ["outputMode", "kerasFitParams", "handleInvalid"]:
+        assert estimator.getOrDefault(name) == transformer.getOrDefault(name), name
