@@ -284,14 +284,15 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         outputCol: str | None = None,
         modelFile: str | None = None,
         imageLoader: Callable[[str], Any] | None = None,
-        outputMode: str = "vector",
+        outputMode: str = contract.OUTPUT_MODE_VECTOR,
         batchSize: int = contract.DEFAULT_BLOCK_SIZE,
         handleInvalid: str = "error",
         model: Any = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", batchSize=contract.DEFAULT_BLOCK_SIZE,
-                         kerasFitParams={"verbose": 1}, handleInvalid="error")
+        self._setDefault(outputMode=contract.OUTPUT_MODE_VECTOR,
+                         batchSize=contract.DEFAULT_BLOCK_SIZE, kerasFitParams={"verbose": 1},
+                         handleInvalid="error")
         self._model = model
         kwargs = {k: v for k, v in {
             "inputCol": inputCol, "outputCol": outputCol, "modelFile": modelFile,
@@ -545,7 +546,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         *,
         inputCol: str | None = None,
         outputCol: str | None = None,
-        outputMode: str = "vector",
+        outputMode: str = contract.OUTPUT_MODE_VECTOR,
         labelCol: str | None = None,
         modelFile: str | None = None,
         imageLoader: Callable[[str], Any] | None = None,
@@ -556,7 +557,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
         numWorkers: int | None = None,
     ) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", kerasOptimizer="adam",
+        self._setDefault(outputMode=contract.OUTPUT_MODE_VECTOR, kerasOptimizer="adam",
                          kerasFitParams={"verbose": 1}, handleInvalid="error", numWorkers=1)
         self._tunable = [self.kerasOptimizer, self.kerasLoss, self.kerasFitParams,
                          self.outputCol, self.outputMode]
@@ -656,7 +657,7 @@ class KerasImageFileEstimator(Estimator, HasInputCol, HasOutputCol, HasLabelCol)
                      "kerasOptimizer", "kerasLoss"):
             if values.get(name) is None:
                 raise self._error(f"param {name} is not set")
-        if values["outputMode"] not in ("vector", "array"):
+        if values["outputMode"] not in (contract.OUTPUT_MODE_VECTOR, contract.OUTPUT_MODE_ARRAY):
             raise self._error(f"param outputMode is '{values['outputMode']}'; expected 'vector' "
                               "or 'array'")
         fit_params = values["kerasFitParams"]
