@@ -75,7 +75,7 @@ def test_the_opencv_modes_are_the_jvms(spark):
         assert ocvTypes[name] == mode
 
 
-def test_output_modes_batch_sizes_and_connect_names_are_the_jvms(spark):
+def test_output_modes_defaults_and_connect_names_are_the_jvms(spark):
     mode = _scala(spark, "io.sparkdl.ml.param.OutputMode")
     assert contract.OUTPUT_MODE_ARRAY == mode.Array()
     assert contract.OUTPUT_MODE_VECTOR == mode.Vector()
@@ -83,6 +83,9 @@ def test_output_modes_batch_sizes_and_connect_names_are_the_jvms(spark):
     assert contract.MODEL_UDF_BATCH_SIZE == udfs.DefaultBatchSize()
     wire = _scala(spark, "io.sparkdl.model.ModelWireFormat")
     assert contract.MODEL_WIRE_PREFIX == wire.Prefix()
+    saved_model = _scala(spark, "io.sparkdl.tf.SavedModel")
+    assert contract.SAVED_MODEL_SIGNATURE == saved_model.DefaultSignature()
+    assert contract.SAVED_MODEL_TAG == saved_model.ServeTag()
     command = _scala(spark, "io.sparkdl.connect.ModelUDFCommandNames")
     assert contract.CONNECT_COMMAND_PLUGIN == command.PluginClass()
     assert contract.REGISTER_MODEL_UDF_TYPE_URL == command.TypeUrl()

@@ -8,6 +8,7 @@ import io.sparkdl.ml.param.OutputMode
 import io.sparkdl.model.{ModelWireFormat, ShapeMetadata}
 import io.sparkdl.runtime.TrainingSignatures
 import io.sparkdl.sql.ModelUDF
+import io.sparkdl.tf.SavedModel
 import io.sparkdl.tensorframes.TensorFrames
 
 /**
@@ -35,6 +36,9 @@ object PythonContract {
       constant("DEFAULT_BLOCK_SIZE", TensorFrames.DefaultBlockSize) +
       constant("MAX_BLOCK_SIZE", Int.MaxValue) +
       constant("SHAPE_METADATA_KEY", ShapeMetadata.Key) +
+      "\n# SavedModels' defaults (io.sparkdl.tf.SavedModel)\n" +
+      constant("SAVED_MODEL_SIGNATURE", SavedModel.DefaultSignature) +
+      constant("SAVED_MODEL_TAG", SavedModel.ServeTag) +
       "\n# The model store and its named models (io.sparkdl.ml.NamedImageModels)\n" +
       constant("MODEL_STORE_CONF", m.StoreConf) +
       constant("MODEL_STORE_ENV", m.StoreEnv) +

@@ -126,7 +126,8 @@ class PythonWrappersSuite extends AnyFunSuite {
       "OUTPUT_MODE_ARRAY" -> io.sparkdl.ml.param.OutputMode.Array,
       "OUTPUT_MODE_VECTOR" -> io.sparkdl.ml.param.OutputMode.Vector,
       "MODEL_WIRE_PREFIX" -> io.sparkdl.model.ModelWireFormat.Prefix,
-      "MODEL_UDF_BATCH_SIZE" -> io.sparkdl.sql.ModelUDF.DefaultBatchSize
+      "MODEL_UDF_BATCH_SIZE" -> io.sparkdl.sql.ModelUDF.DefaultBatchSize,
+      "SAVED_MODEL_SIGNATURE" -> io.sparkdl.tf.SavedModel.DefaultSignature
     )
     for ((name, value) <- expected) {
       assert(contract.contains(s"\n$name = ${PythonWrappers.pyLiteral(value, name)}\n"), name)
