@@ -1,5 +1,8 @@
 """sparkdl from a Spark Connect client: stages and model functions without py4j.
 
+A transport only: it knows no stage or param types. Stages hand it their Java class, uid and
+params already as wire literals (``sparkdl._stage``), ``registerModelUDF`` gets plain data back.
+
 A Connect client holds no JVM, so what the py4j paths hand to the JVM as objects crosses as
 strings the server decodes (docs/connect.md):
 
@@ -22,21 +25,19 @@ import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from pyspark.ml.util import MLWriter
 from pyspark.sql import SparkSession
 
+from sparkdl._gen import contract
 from sparkdl.model import TFModel
 
-if TYPE_CHECKING:
-    from sparkdl.udf import ModelUDF
-
-WIRE_PREFIX = "sparkdl-model/1 "
-COMMAND_PLUGIN = "io.sparkdl.connect.ModelUDFCommand"
-REGISTER_TYPE_URL = "type.googleapis.com/sparkdl.RegisterModelUDF"
+WIRE_PREFIX = contract.MODEL_WIRE_PREFIX
+COMMAND_PLUGIN = contract.CONNECT_COMMAND_PLUGIN
+REGISTER_TYPE_URL = contract.REGISTER_MODEL_UDF_TYPE_URL
 
 
 def is_connect_session(spark: Any) -> bool:
@@ -113,32 +114,20 @@ def encode_model(model: TFModel) -> str:
     return WIRE_PREFIX + json.dumps(header) + "\n" + base64.b64encode(data).decode("ascii")
 
 
-def _wire_value(stage: Any, param: Any, value: Any) -> Any:
-    from sparkdl._stage import to_string_map, to_tf_model
-
-    if param.typeConverter is to_string_map:
-        return json.dumps(value, sort_keys=True)
-    if param.typeConverter is to_tf_model:
-        try:
-            return encode_model(value)
-        except ValueError as e:
-            raise ValueError(f"{type(stage).__name__} {stage.uid}: param model: {e}") from None
-    return value
-
-
-def transform(stage: Any, dataset: Any) -> Any:
-    """``stage.transform(dataset)`` on the Connect server that holds ``dataset``."""
+def transform(java_class: str, uid: str, wire_values: dict[str, Any], dataset: Any) -> Any:
+    """The stage ``java_class`` (uid ``uid``, its set params as ``wire_values``: Spark Connect
+    literals, as the stage computes them) transforming ``dataset`` on the Connect server that
+    holds it."""
     from pyspark.ml.connect.proto import TransformerRelation
     from pyspark.ml.connect.serialize import serialize_ml_params_values
     from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
 
     session = dataset.sparkSession
-    values = {p.name: _wire_value(stage, p, v) for p, v in stage._paramMap.items()}
     plan = TransformerRelation(
         child=dataset._plan,
-        name=stage._java_class,
-        ml_params=serialize_ml_params_values(values, session.client),
-        uid=stage.uid,
+        name=java_class,
+        ml_params=serialize_ml_params_values(wire_values, session.client),
+        uid=uid,
         is_model=False,
     )
     return ConnectDataFrame(plan=plan, session=session)
@@ -158,31 +147,27 @@ class StageWriter(MLWriter):
     classic session saves it, at ``path`` on the server's filesystem (model archives checked
     entry by entry there: io.sparkdl.model.ArchiveEntries)."""
 
-    def __init__(self, stage: Any) -> None:
+    def __init__(self, java_class: str, uid: str, wire_values: dict[str, Any], who: str) -> None:
         super().__init__()
-        self._stage = stage
+        self._java_class, self._uid, self._values, self._who = java_class, uid, wire_values, who
 
     def save(self, path: str) -> None:
         import pyspark.sql.connect.proto as pb2
         from pyspark.ml.connect.serialize import serialize_ml_params_values
         from pyspark.sql.connect.session import SparkSession as ConnectSession
 
-        stage = self._stage
         session = ConnectSession.getActiveSession()
         if session is None:
-            raise RuntimeError(
-                f"{type(stage).__name__} {stage.uid}: no active Spark Connect session"
-            )
-        values = {p.name: _wire_value(stage, p, v) for p, v in stage._paramMap.items()}
+            raise RuntimeError(f"{self._who}: no active Spark Connect session")
         command = pb2.Command()
         command.ml_command.write.CopyFrom(
             pb2.MlCommand.Write(
                 operator=pb2.MlOperator(
-                    name=stage._java_class,
-                    uid=stage.uid,
+                    name=self._java_class,
+                    uid=self._uid,
                     type=pb2.MlOperator.OPERATOR_TYPE_TRANSFORMER,
                 ),
-                params=serialize_ml_params_values(values, session.client),
+                params=serialize_ml_params_values(self._values, session.client),
                 path=path,
                 should_overwrite=self.shouldOverwrite,
                 options=self.optionMap,
@@ -198,15 +183,13 @@ def register_model_udf(
     inputs: Sequence[str] | None,
     outputs: Sequence[str] | None,
     batch_size: int,
-) -> ModelUDF:
+) -> tuple[str, list[str], list[str]]:
     """``registerModelUDF`` for a Connect session: the server's ``ModelUDFCommand`` registers
-    the function and answers with its inputs and outputs."""
+    the function and answers with its name, inputs and outputs."""
     import pyspark.sql.connect.proto as pb2
     from pyspark.ml.connect.serialize import serialize_ml_params_values
     from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
     from pyspark.sql.connect.plan import CachedRelation
-
-    from sparkdl.udf import ModelUDF
 
     values = {
         "name": name,
@@ -227,11 +210,11 @@ def register_model_udf(
     try:
         _, properties, _ = client.execute_command(command)
     except Exception as e:  # the server's InvalidPlanInput, as the client raises it
-        if "sparkdl.RegisterModelUDF" in str(e) and "handler" in str(e).lower():
+        if REGISTER_TYPE_URL.rsplit("/", 1)[1] in str(e) and "handler" in str(e).lower():
             raise RuntimeError(missing) from e
         raise
     if "sql_command_result" not in properties:
         raise RuntimeError(missing)
     relation = CachedRelation(properties["sql_command_result"])
     described = json.loads(ConnectDataFrame(relation, spark).collect()[0][0])
-    return ModelUDF(described["name"], described["inputs"], described["outputs"])
+    return described["name"], list(described["inputs"]), list(described["outputs"])

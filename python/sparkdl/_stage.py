@@ -1,46 +1,26 @@
-"""What the generated stage bases (``sparkdl._gen``) share: moving sparkdl's param types across
-py4j, and reading stages back as the Java class they wrap.
+"""What the generated stage bases (``sparkdl._gen``) share: moving param values to and from the
+JVM, and reading stages back as the Java class they wrap.
 
 PySpark's ``JavaParams`` converts param values with ``_py2java``/``_java2py``, which know neither
-a Scala ``Map`` nor a ``TFModel``. Map params cross as JSON through the Java param's own
-``jsonEncode``/``jsonDecode``; model params as the JVM ``io.sparkdl.model.TFModel``.
+a Scala ``Map`` nor a ``TFModel``; every value here crosses by its param's kind
+(``sparkdl._param_types``), through py4j and as a Spark Connect literal alike.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
-from pyspark.ml.common import _java2py, _py2java
+from pyspark.ml.common import _py2java
 from pyspark.ml.param import Param
 from pyspark.ml.util import JavaMLReadable, JavaMLReader, MLWriter
 from pyspark.ml.wrapper import JavaParams
 from pyspark.sql import SparkSession
 
+from sparkdl import _connect
 from sparkdl._jvm import sparkdl_class
-from sparkdl.model import TFModel
+from sparkdl._param_types import kind_of
 
 S = TypeVar("S", bound="SparkdlJavaParams")
-
-
-def to_string_map(value: Any) -> dict[str, str]:
-    """Type converter of map params (``StringMapParam``): a dict of str -> str."""
-    if isinstance(value, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return dict(value)
-    raise TypeError(f"expected a dict of str -> str; found {value!r}")
-
-
-def to_tf_model(value: Any) -> TFModel:
-    """Type converter of model params (``ModelParam``): a :class:`sparkdl.model.TFModel`."""
-    if isinstance(value, TFModel):
-        return value
-    raise TypeError(
-        f"expected a sparkdl.model.TFModel (TFModel.from_saved_model, from_keras, ...); "
-        f"found a {type(value).__name__}"
-    )
 
 
 def check_dataset(stage: Any, dataset: Any, method: str) -> None:
@@ -85,8 +65,6 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
     def _new_java_obj(java_class: str, *args: Any) -> Any:
         # PySpark's own resolves any name, and calling a missing class fails with py4j's
         # "'JavaPackage' object is not callable": sparkdl's classes say what is missing instead.
-        from sparkdl import _connect
-
         if _connect.is_remote() or not java_class.startswith("io.sparkdl."):
             return JavaParams._new_java_obj(java_class, *args)
         from pyspark import SparkContext  # here: Spark Connect's client package has none
@@ -97,8 +75,6 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
     @classmethod
     def read(cls) -> JavaMLReader:
         """An MLReader for this stage, reading with the Scala stage's reader."""
-        from sparkdl import _connect
-
         if _connect.is_remote():
             raise NotImplementedError(
                 f"{cls.__name__}.load: loading sparkdl stages through Spark Connect is not "
@@ -114,12 +90,12 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         a classic session (docs/connect.md)."""
         from pyspark.ml.wrapper import JavaModel, JavaTransformer
 
-        from sparkdl import _connect
-
         if not _connect.is_remote():
             return super().write()  # type: ignore[misc]
         if isinstance(self, JavaTransformer) and not isinstance(self, JavaModel):
-            return _connect.StageWriter(self)
+            return _connect.StageWriter(
+                self._java_class, self.uid, self._wire_params(), f"{type(self).__name__} {self.uid}"
+            )
         raise NotImplementedError(
             f"{type(self).__name__} {self.uid}: saving it through Spark Connect is not "
             "supported (the server saves sparkdl's transformers only: TFTransformer, "
@@ -145,12 +121,10 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
 
     def _transform(self, dataset: Any) -> Any:
         # Spark Connect: PySpark's remote transform sends params as plain literals, which hold
-        # no map or model; sparkdl._connect sends their wire strings instead.
-        from sparkdl import _connect
-
+        # no map or model; the stage sends their wire strings (_wire_params) instead.
         check_dataset(self, dataset, "transform")
         if _connect.is_connect_session(dataset.sparkSession):
-            return _connect.transform(self, dataset)
+            return _connect.transform(self._java_class, self.uid, self._wire_params(), dataset)
         return super()._transform(dataset)  # type: ignore[misc]
 
     def _fit_java(self, dataset: Any) -> Any:
@@ -159,8 +133,6 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
 
     def _refuse_connect_fit(self, dataset: Any) -> None:
         """Every fit path calls this first: a Connect session has no JVM to fit in."""
-        from sparkdl import _connect
-
         check_dataset(self, dataset, "fit")
         if _connect.is_connect_session(dataset.sparkSession):
             raise NotImplementedError(
@@ -177,24 +149,24 @@ class SparkdlJavaParams(JavaParams, JavaMLReadable):
         return java_param.w(self._java_value(param, java_param, value))
 
     def _java_value(self, param: Param, java_param: Any, value: Any) -> Any:
-        spark = SparkSession.active()
-        if param.typeConverter is to_string_map:
-            return java_param.jsonDecode(json.dumps(value))
-        if param.typeConverter is to_tf_model:
-            return value._to_java(spark)
-        return _py2java(spark.sparkContext, value)
+        return kind_of(self, param).to_java(SparkSession.active(), java_param, value)
+
+    # ---- Python -> Spark Connect: the set params as the literals the server's params decode
+
+    def _wire_params(self) -> dict[str, Any]:
+        values = {}
+        for param, value in self._paramMap.items():
+            try:
+                values[param.name] = kind_of(self, param).to_wire(value)
+            except ValueError as e:
+                who = f"{type(self).__name__} {self.uid}"
+                raise ValueError(f"{who}: param {param.name}: {e}") from None
+        return values
 
     # ---- JVM -> Python
 
     def _python_value(self, param: Param, java_param: Any, java_value: Any) -> Any:
-        if param.typeConverter is to_string_map:
-            return json.loads(java_param.jsonEncode(java_value))
-        if param.typeConverter is to_tf_model:
-            return TFModel._from_java(java_value)
-        sc = SparkSession.active().sparkContext
-        if param.typeConverter.__name__.startswith("toList"):
-            return [_java2py(sc, x) for x in list(java_value)]
-        return _java2py(sc, java_value)
+        return kind_of(self, param).to_python(SparkSession.active(), java_param, java_value)
 
     def _transfer_params_from_java(self) -> None:
         java = self._java_obj

@@ -20,7 +20,8 @@ collective ``CollectiveReduceV2`` over the group of workers that run them at onc
 
 and a saver (``saver_def`` in its MetaGraphDef) that writes every variable, the optimizer's
 moments and iteration count included, so training resumes where it stopped. docs/training.md
-describes the contract for models made by any TF program.
+describes the contract for models made by any TF program. The names are the JVM's
+(``io.sparkdl.runtime.TrainingSignatures``, through ``sparkdl._gen.contract``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+
+from sparkdl._gen import contract
 
 
 def _keras_name(obj: Any) -> str:
@@ -134,10 +137,11 @@ def export_trainable(
             f"{len(model.inputs)} and {len(model.outputs)}"
         )
     require_trainable_weights(model, who)
-    x_spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype, name="x")
+    x_shape = [None, *model.inputs[0].shape[1:]]
+    x_spec = tf.TensorSpec(x_shape, model.inputs[0].dtype, name=contract.KEY_FEATURES)
     pred_shape = [None, *model.outputs[0].shape[1:]]
     y_shape = [None] if isinstance(loss, str) and "sparse" in loss else pred_shape
-    y_spec = tf.TensorSpec(y_shape, tf.float32, name="y")
+    y_spec = tf.TensorSpec(y_shape, tf.float32, name=contract.KEY_LABEL)
     try:
         named = [_metric_fn(m, y_shape, pred_shape) for m in metrics or []]
     except ValueError as e:
@@ -147,16 +151,16 @@ def export_trainable(
     optimizer.build(model.trainable_variables)
 
     def results(y: tf.Tensor, pred: tf.Tensor, loss_value: tf.Tensor) -> dict[str, tf.Tensor]:
-        out = {"loss": loss_value}
+        out = {contract.KEY_LOSS: loss_value}
         for name, fn in named:
             out[name] = tf.reduce_mean(tf.cast(fn(y, pred), tf.float32))
         return out
 
     @tf.function(input_signature=[x_spec])
     def serve(x: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"output_0": model(x, training=False)}
+        return {contract.KEY_SERVE_OUTPUT: model(x, training=False)}
 
-    lr_spec = tf.TensorSpec([], tf.float32, name="learning_rate")
+    lr_spec = tf.TensorSpec([], tf.float32, name=contract.KEY_LEARNING_RATE)
 
     @tf.function(input_signature=[x_spec, y_spec, lr_spec])
     def train_step(x: tf.Tensor, y: tf.Tensor, learning_rate: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -168,11 +172,7 @@ def export_trainable(
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return results(y, pred, loss_value)
 
-    group_specs = [
-        tf.TensorSpec([], tf.int32, name="group_size"),
-        tf.TensorSpec([], tf.int32, name="group_key"),
-        tf.TensorSpec([], tf.int32, name="instance_key"),
-    ]
+    group_specs = [tf.TensorSpec([], tf.int32, name=k) for k in contract.GROUP_INPUTS]
 
     def all_reduce_sum(
         values: tf.Tensor, group_size: tf.Tensor, group_key: tf.Tensor, instance_key: tf.Tensor
@@ -227,13 +227,13 @@ def export_trainable(
         optimizer.apply_gradients(zip(averaged, variables, strict=True))
         return {k: parts[-1][i] for i, k in enumerate(names)}
 
-    values_spec = tf.TensorSpec([None], tf.float32, name="values")
+    values_spec = tf.TensorSpec([None], tf.float32, name=contract.KEY_VALUES)
 
     @tf.function(input_signature=[values_spec, *group_specs])
     def allreduce_sum(
         values: tf.Tensor, group_size: tf.Tensor, group_key: tf.Tensor, instance_key: tf.Tensor
     ) -> dict[str, tf.Tensor]:
-        return {"sum": all_reduce_sum(values, group_size, group_key, instance_key)}
+        return {contract.KEY_SUM: all_reduce_sum(values, group_size, group_key, instance_key)}
 
     @tf.function(input_signature=[x_spec, y_spec])
     def evaluate(x: tf.Tensor, y: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -251,11 +251,11 @@ def export_trainable(
         module,
         directory,
         signatures={
-            "serving_default": serve,
-            "train_step": train_step,
-            "evaluate": evaluate,
-            "train_step_allreduce": train_step_allreduce,
-            "allreduce_sum": allreduce_sum,
+            contract.SIGNATURE_SERVE: serve,
+            contract.SIGNATURE_TRAIN_STEP: train_step,
+            contract.SIGNATURE_EVALUATE: evaluate,
+            contract.SIGNATURE_TRAIN_STEP_ALLREDUCE: train_step_allreduce,
+            contract.SIGNATURE_ALLREDUCE_SUM: allreduce_sum,
         },
     )
     return [n for n, _ in named]

@@ -99,7 +99,8 @@ class _KerasImageFileParams(HasInputCol, HasOutputCol):
 
     def __init__(self) -> None:
         super().__init__()
-        self._setDefault(outputMode="vector", kerasFitParams={"verbose": 1}, handleInvalid="error")
+        self._setDefault(outputMode=contract.OUTPUT_MODE_VECTOR, kerasFitParams={"verbose": 1},
+                         handleInvalid="error")
 
     def setInputCol(self: _P, value: str) -> _P:
         return self._set(inputCol=value)
@@ -345,7 +346,7 @@ class KerasImageFileTransformer(Transformer, _KerasImageFileParams):
         outputCol: str | None = None,
         modelFile: str | None = None,
         imageLoader: Callable[[str], Any] | None = None,
-        outputMode: str = "vector",
+        outputMode: str = contract.OUTPUT_MODE_VECTOR,
         batchSize: int = contract.DEFAULT_BLOCK_SIZE,
         handleInvalid: str = "error",
         model: Any = None,
@@ -555,7 +556,7 @@ class KerasImageFileEstimator(Estimator, _KerasImageFileParams, HasLabelCol):
         *,
         inputCol: str | None = None,
         outputCol: str | None = None,
-        outputMode: str = "vector",
+        outputMode: str = contract.OUTPUT_MODE_VECTOR,
         labelCol: str | None = None,
         modelFile: str | None = None,
         imageLoader: Callable[[str], Any] | None = None,
@@ -626,7 +627,7 @@ class KerasImageFileEstimator(Estimator, _KerasImageFileParams, HasLabelCol):
                      "kerasOptimizer", "kerasLoss"):
             if values.get(name) is None:
                 raise self._error(f"param {name} is not set")
-        if values["outputMode"] not in ("vector", "array"):
+        if values["outputMode"] not in (contract.OUTPUT_MODE_VECTOR, contract.OUTPUT_MODE_ARRAY):
             raise self._error(f"param outputMode is '{values['outputMode']}'; expected 'vector' "
                               "or 'array'")
         fit_params = values["kerasFitParams"]

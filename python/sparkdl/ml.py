@@ -23,6 +23,7 @@ from typing import Any
 from pyspark import keyword_only
 from pyspark.ml.param import Param, Params
 
+from sparkdl._gen import contract
 from sparkdl._gen.ml import (
     _DeepImageFeaturizer,
     _DeepImagePredictor,
@@ -550,23 +551,11 @@ class KerasEstimator(TFEstimator):
         # Shared by copies: the exports of the last fit, by content (_trainable).
         self._trainables: dict[tuple, TFModel] = {}
         if inputCol is not None:
-            kwargs["inputMapping"] = {inputCol: "x"}
+            kwargs["inputMapping"] = {inputCol: contract.KEY_FEATURES}
         super().__init__(**kwargs)
         self._setDefault(optimizer="adam", metrics=None)
         keras_params = {"model": model, "loss": loss, "optimizer": optimizer, "metrics": metrics}
         self._set(**{k: v for k, v in keras_params.items() if v is not None})
-
-    def _java_value(self, param: Param, java_param: Any, value: Any) -> Any:
-        if param.name == "model":  # a TFModel by now (_java_fits converts Keras models)
-            from pyspark.sql import SparkSession
-
-            return value._to_java(SparkSession.active())
-        return super()._java_value(param, java_param, value)
-
-    def _python_value(self, param: Param, java_param: Any, java_value: Any) -> Any:
-        if param.name == "model":
-            return TFModel._from_java(java_value)
-        return super()._python_value(param, java_param, java_value)
 
     def _transfer_params_to_java(self) -> None:
         # Python-only params and values (a Keras model) never cross: _java_fits converts them.

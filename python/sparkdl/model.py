@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import SparkSession
 
+from sparkdl._gen import contract
 from sparkdl._jvm import facade
 
 if TYPE_CHECKING:  # sparkdl._graphs imports TensorFlow, which model.py loads only when needed
@@ -58,7 +59,7 @@ def _save_frozen_graph(
     inputs: Mapping[str, str],
     outputs: Mapping[str, str],
     export_dir: str,
-    signature_key: str = "serving_default",
+    signature_key: str = contract.SAVED_MODEL_SIGNATURE,
 ) -> None:
     """Saves a frozen GraphDef as a SavedModel (tag ``serve``) with one predict signature:
     ``inputs`` and ``outputs`` map its keys to tensor names of the graph."""
@@ -123,8 +124,8 @@ class TFModel:
     def from_saved_model(
         cls,
         path: str,
-        tags: Sequence[str] = ("serve",),
-        signature: str = "serving_default",
+        tags: Sequence[str] = (contract.SAVED_MODEL_TAG,),
+        signature: str = contract.SAVED_MODEL_SIGNATURE,
         by_path: bool = False,
     ) -> TFModel:
         """A SavedModel directory (any Hadoop filesystem), its meta graph ``tags``, and the
@@ -358,7 +359,10 @@ class TFModel:
 
     @classmethod
     def _from_temporary_saved_model(
-        cls, saved: tempfile.TemporaryDirectory, what: str, signature: str = "serving_default"
+        cls,
+        saved: tempfile.TemporaryDirectory,
+        what: str,
+        signature: str = contract.SAVED_MODEL_SIGNATURE,
     ) -> TFModel:
         # A file: URI, so that a cluster's default filesystem does not claim the local path; the
         # directory lives as long as this object (the JVM reads it once, in _to_java).

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from sparkdl import _extras
+from sparkdl._gen import contract
 
 __all__ = ["image_grid", "training_curves"]
 
@@ -271,9 +272,10 @@ def training_curves(
         else {f"model {i}": m for i, m in enumerate(models_or_histories)}
     )
     histories = {name: _epochs(m) for name, m in named.items()}
+    val = contract.VALIDATION_PREFIX
     metrics = sorted(
-        {k.removeprefix("val_") for h in histories.values() for e in h for k in e},
-        key=lambda k: (k != "loss", k),
+        {k.removeprefix(val) for h in histories.values() for e in h for k in e},
+        key=lambda k: (k != contract.KEY_LOSS, k),
     )
     if not metrics:
         raise ValueError("training_curves: the histories are empty")
@@ -283,7 +285,7 @@ def training_curves(
     for ax, metric in zip(axes, metrics, strict=True):
         for i, (name, history) in enumerate(histories.items()):
             colour = f"C{i % 10}"
-            lines = ((metric, "-", name), (f"val_{metric}", "--", f"{name} (val)"))
+            lines = ((metric, "-", name), (val + metric, "--", f"{name} (val)"))
             for key, style, label in lines:
                 points = [(e + 1, h[key]) for e, h in enumerate(history) if key in h]
                 if points:

@@ -14,6 +14,7 @@ import numpy as np
 from pyspark.sql import SparkSession
 
 from sparkdl import _tensors
+from sparkdl._gen import contract
 from sparkdl._jvm import facade
 
 
@@ -61,8 +62,8 @@ def run_saved_model(
     export_dir: str,
     inputs: Mapping[str, Any],
     outputs: Sequence[str] | None = None,
-    signature: str = "serving_default",
-    tags: Sequence[str] | str = ("serve",),
+    signature: str = contract.SAVED_MODEL_SIGNATURE,
+    tags: Sequence[str] | str = (contract.SAVED_MODEL_TAG,),
     spark: SparkSession | None = None,
 ) -> dict[str, np.ndarray]:
     """Run a SavedModel signature once in the JVM engine.

@@ -18,6 +18,7 @@ import numpy as np
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from sparkdl import _connect
 from sparkdl._gen import contract
 from sparkdl._jvm import facade
 from sparkdl.model import TFModel
@@ -63,7 +64,7 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
     model: TFModel,
     inputs: Sequence[str] | None = None,
     outputs: Sequence[str] | None = None,
-    batch_size: int = contract.DEFAULT_BLOCK_SIZE,
+    batch_size: int = contract.MODEL_UDF_BATCH_SIZE,
 ) -> ModelUDF:
     """Register ``model`` as the temporary SQL function ``name`` of ``spark``'s session.
 
@@ -108,10 +109,9 @@ def registerModelUDF(  # noqa: N802 - the name Scala and the original sparkdl us
         raise TypeError("registerModelUDF: inputs and outputs are lists of names, not a string")
     if not isinstance(batch_size, int) or isinstance(batch_size, bool):
         raise TypeError(f"registerModelUDF: batch_size must be an int, not {batch_size!r}")
-    from sparkdl import _connect
-
     if _connect.is_connect_session(spark):  # no py4j: a command the server's plugin runs
-        return _connect.register_model_udf(spark, name, model, inputs, outputs, batch_size)
+        registered = _connect.register_model_udf(spark, name, model, inputs, outputs, batch_size)
+        return ModelUDF(*registered)
     api = _api(spark)
     function = api.register(
         spark._jsparkSession,
@@ -136,7 +136,7 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
     *,
     channel_order: str = "RGB",
     resize_method: str = "area",
-    batch_size: int = contract.DEFAULT_BLOCK_SIZE,
+    batch_size: int = contract.MODEL_UDF_BATCH_SIZE,
     udf_name: str | None = None,
     keras_model_or_file_path: Any = None,
 ) -> ModelUDF:
@@ -189,8 +189,6 @@ def registerKerasImageUDF(  # noqa: N802 - the original sparkdl's name
         spark = _active()
     if name is None or model_or_file is None:
         raise TypeError("registerKerasImageUDF: expected a function name and a model (or file)")
-    from sparkdl import _connect
-
     if _connect.is_connect_session(spark):
         raise NotImplementedError(
             "registerKerasImageUDF is not supported through Spark Connect yet; use "

@@ -12,6 +12,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from sparkdl._gen import contract
+
 _GCS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
@@ -61,9 +63,11 @@ _LAST_BLOCK = {
 }
 
 
-def _spec(name, module, size, dim, file_name, folder, file_hash, base=_GCS) -> ModelSpec:
+def _spec(name, module, dim, file_name, folder, file_hash, base=_GCS) -> ModelSpec:
     origin = f"{base}{folder}{file_name}"
     h, w, c = _LAST_BLOCK[name]
+    # The input size is the JVM's (io.sparkdl.ml.NamedImageModels.InputSizes).
+    size = contract.MODEL_INPUT_SIZES[name]
     return ModelSpec(name, module, size, dim, file_name, origin, file_hash, h * w * c)
 
 
@@ -72,44 +76,44 @@ SPECS: dict[str, ModelSpec] = {
     s.name: s
     for s in (
         _spec(
-            "InceptionV3", "inception_v3", 299, 2048, f"inception_v3{_K}.h5",
+            "InceptionV3", "inception_v3", 2048, f"inception_v3{_K}.h5",
             "inception_v3/", "9a0d58056eeedaa3f26cb7ebd46da564",
         ),
         _spec(
-            "Xception", "xception", 299, 2048, f"xception{_K}.h5",
+            "Xception", "xception", 2048, f"xception{_K}.h5",
             "xception/", "0a58e3b7378bc2990ea3b43d5981f1f6",
         ),
         _spec(
-            "ResNet50", "resnet50", 224, 2048, f"resnet50{_K}.h5",
+            "ResNet50", "resnet50", 2048, f"resnet50{_K}.h5",
             "resnet/", "2cb95161c43110f7111970584f804107",
         ),
         _spec(
-            "VGG16", "vgg16", 224, 4096, f"vgg16{_K}.h5",
+            "VGG16", "vgg16", 4096, f"vgg16{_K}.h5",
             "vgg16/", "64373286793e3c8b2b4e3219cbf3544b",
         ),
         _spec(
-            "VGG19", "vgg19", 224, 4096, f"vgg19{_K}.h5",
+            "VGG19", "vgg19", 4096, f"vgg19{_K}.h5",
             "vgg19/", "cbe5617147190e668d6c5d5026f83318",
         ),
         _spec(
-            "MobileNetV2", "mobilenet_v2", 224, 1280, f"mobilenet_v2{_K}_1.0_224.h5",
+            "MobileNetV2", "mobilenet_v2", 1280, f"mobilenet_v2{_K}_1.0_224.h5",
             "mobilenet_v2/", None,
         ),
         _spec(
-            "EfficientNetB0", "efficientnet", 224, 1280, "efficientnetb0.h5",
+            "EfficientNetB0", "efficientnet", 1280, "efficientnetb0.h5",
             "", "902e53a9f72be733fc0bcb005b3ebbac",
             base="https://storage.googleapis.com/keras-applications/",
         ),
         _spec(
-            "DenseNet121", "densenet", 224, 1024, f"densenet121{_K}.h5",
+            "DenseNet121", "densenet", 1024, f"densenet121{_K}.h5",
             "densenet/", "9d60b8095a5708f2dcce2bca79d332c7",
         ),
         _spec(
-            "ResNet50V2", "resnet_v2", 224, 2048, f"resnet50v2{_K}.h5",
+            "ResNet50V2", "resnet_v2", 2048, f"resnet50v2{_K}.h5",
             "resnet/", "3ef43a0b657b3be2300d5770ece849e0",
         ),
         _spec(
-            "ConvNeXtTiny", "convnext", 224, 768, "convnext_tiny.h5",
+            "ConvNeXtTiny", "convnext", 768, "convnext_tiny.h5",
             "convnext/", "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff",
         ),
     )

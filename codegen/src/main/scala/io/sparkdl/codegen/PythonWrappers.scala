@@ -9,7 +9,7 @@ import org.apache.spark.ml.Transformer
 import org.apache.spark.ml.param._
 import org.apache.spark.ml.util.MLWritable
 
-import io.sparkdl.ml.param.{ChoiceParam, Choices}
+import io.sparkdl.ml.param.{ChoiceParam, Choices, ModelParam, StringMapParam}
 
 /**
  * Writes the Python base class of every Spark ML stage in `io.sparkdl.ml` (found by scanning
@@ -75,37 +75,68 @@ object PythonWrappers {
 
   // ---- the type table ------------------------------------------------------------------------
 
-  /** A param's Python side: its type converter (an expression) and type hint. */
-  final case class PyParamType(converter: String, hint: String)
+  /**
+   * How a param's values cross to the JVM: through py4j in a classic session, as a literal of
+   * Spark Connect's `MlParams` otherwise (the Connect server sets what the literal holds, and
+   * sparkdl's [[io.sparkdl.ml.param.ConnectDecodedParam]]s decode their wire strings). Python
+   * implements each kind once (`sparkdl._param_types`); the generated contract lists them, and
+   * each generated base says which kind each of its params is.
+   */
+  sealed abstract class ParamKind(val name: String, val py4j: String, val wire: String)
+  object ParamKind {
+    case object Plain extends ParamKind("plain", "PySpark's _py2java and _java2py", "the value")
+    case object ValueList extends ParamKind(
+      "list", "PySpark's _py2java; back as a list of _java2py's values", "the list")
+    case object Json extends ParamKind(
+      "json", "the Java param's jsonDecode and jsonEncode", "its JSON, keys sorted")
+    case object Model extends ParamKind(
+      "model", "TFModel._to_java and TFModel._from_java",
+      "sparkdl's model wire format (ModelWireFormat)")
+    val All: Seq[ParamKind] = Seq(Plain, ValueList, Json, Model)
+  }
 
-  /** Python types of sparkdl's own param classes, by class name (they live in core). */
-  private val SparkdlParams = Map(
-    "io.sparkdl.ml.param.StringMapParam" -> PyParamType("to_string_map", "dict[str, str]"),
+  /** A param's Python side: its type converter (an expression), type hint and kind. */
+  final case class PyParamType(converter: String, hint: String, kind: ParamKind)
+
+  /** A `Param[String]` (the class `Param` itself, with a `String` type argument). */
+  val PyString: PyParamType = PyParamType("TypeConverters.toString", "str", ParamKind.Plain)
+
+  /**
+   * The Python type of each Scala param class, the first whose class the param is an instance of
+   * (so the table lists subclasses first); a `Param[String]` itself is [[PyString]]. Adding a
+   * param type is one entry here, and a kind in `sparkdl._param_types` if none of these fits.
+   */
+  val ParamTypes: Seq[(Class[_], PyParamType)] = Seq(
+    classOf[IntParam] -> PyParamType("TypeConverters.toInt", "int", ParamKind.Plain),
+    classOf[LongParam] -> PyParamType("TypeConverters.toInt", "int", ParamKind.Plain),
+    classOf[FloatParam] -> PyParamType("TypeConverters.toFloat", "float", ParamKind.Plain),
+    classOf[DoubleParam] -> PyParamType("TypeConverters.toFloat", "float", ParamKind.Plain),
+    classOf[BooleanParam] -> PyParamType("TypeConverters.toBoolean", "bool", ParamKind.Plain),
+    classOf[ChoiceParam] -> PyString,
+    classOf[StringArrayParam] ->
+      PyParamType("TypeConverters.toListString", "list[str]", ParamKind.ValueList),
+    classOf[IntArrayParam] ->
+      PyParamType("TypeConverters.toListInt", "list[int]", ParamKind.ValueList),
+    classOf[DoubleArrayParam] ->
+      PyParamType("TypeConverters.toListFloat", "list[float]", ParamKind.ValueList),
+    classOf[StringMapParam] -> PyParamType("to_string_map", "dict[str, str]", ParamKind.Json),
     // The hint is Any: the public classes accept more than a TFModel (Keras models, tf.Graph).
-    "io.sparkdl.ml.param.ModelParam" -> PyParamType("to_tf_model", "Any")
+    classOf[ModelParam] -> PyParamType("to_tf_model", "Any", ParamKind.Model)
   )
 
-  def pythonType(stage: StageClass, accessor: Method, param: Param[_]): PyParamType = param match {
-    case _: IntParam | _: LongParam => PyParamType("TypeConverters.toInt", "int")
-    case _: FloatParam | _: DoubleParam => PyParamType("TypeConverters.toFloat", "float")
-    case _: BooleanParam => PyParamType("TypeConverters.toBoolean", "bool")
-    case _: ChoiceParam => PyParamType("TypeConverters.toString", "str")
-    case _: StringArrayParam => PyParamType("TypeConverters.toListString", "list[str]")
-    case _: IntArrayParam => PyParamType("TypeConverters.toListInt", "list[int]")
-    case _: DoubleArrayParam => PyParamType("TypeConverters.toListFloat", "list[float]")
-    case p if SparkdlParams.contains(p.getClass.getName) => SparkdlParams(p.getClass.getName)
-    case p
-        if p.getClass == classOf[Param[_]] &&
-          stage.typeArgument(accessor).contains(classOf[String]) =>
-      PyParamType("TypeConverters.toString", "str")
-    case p =>
-      val declared = accessor.getGenericReturnType.getTypeName
-      throw new IllegalArgumentException(
-        s"${stage.name}.${param.name}: no Python type for ${p.getClass.getName} " +
-          s"(declared $declared); " +
-          "add one to PythonWrappers.pythonType"
-      )
-  }
+  def pythonType(stage: StageClass, accessor: Method, param: Param[_]): PyParamType =
+    ParamTypes.collectFirst { case (cls, tpe) if cls.isInstance(param) => tpe }.getOrElse {
+      if (param.getClass == classOf[Param[_]] &&
+        stage.typeArgument(accessor).contains(classOf[String])) {
+        PyString
+      } else {
+        val declared = accessor.getGenericReturnType.getTypeName
+        throw new IllegalArgumentException(
+          s"${stage.name}.${param.name}: no Python type for ${param.getClass.getName} " +
+            s"(declared $declared); add one to PythonWrappers.ParamTypes"
+        )
+      }
+    }
 
   // ---- rendering -----------------------------------------------------------------------------
 
@@ -190,18 +221,21 @@ object PythonWrappers {
     val converters = rendered.flatMap(_._2.map(_.tpe.converter)).toSet
     val writable = stages.exists(s => classOf[MLWritable].isAssignableFrom(s.cls))
     val estimators = stages.exists(s => kindOf(s).isInstanceOf[EstimatorKind])
-    val glue = Seq("SparkdlJavaParams") ++ converters.filterNot(_.contains('.')).toSeq
+    // Converters of sparkdl's own types (to_string_map, ...) live beside their kinds.
+    val ownConverters = converters.filterNot(_.contains('.')).toSeq
     val imports = Seq( // isort's groups: future, standard library, third party, sparkdl
       Seq("from __future__ import annotations"),
       (if (estimators) Seq("import importlib") else Nil) ++
-        Seq("import inspect", "import re", "from typing import Any"),
+        Seq("import inspect", "import re", "from typing import Any, ClassVar"),
       Seq(
         "from pyspark import keyword_only",
         "from pyspark.ml.param import Param, Params" +
           (if (converters.exists(_.startsWith("TypeConverters."))) ", TypeConverters" else "")
       ) ++ (if (writable) Seq("from pyspark.ml.util import JavaMLWritable") else Nil) ++
         Seq(s"from pyspark.ml.wrapper import ${bases.toSeq.sorted.mkString(", ")}"),
-      Seq(s"from sparkdl._stage import ${glue.sorted.mkString(", ")}")
+      (if (ownConverters.isEmpty) Nil
+       else Seq(s"from sparkdl._param_types import ${ownConverters.sorted.mkString(", ")}")) ++
+        Seq("from sparkdl._stage import SparkdlJavaParams")
     ).filter(_.nonEmpty).map(_.mkString("\n")).mkString("\n\n") + "\n"
     val doc = s"\"\"\"Generated bases of the Python stages for ${stages.head.packageName}.\"\"\"\n"
     Header + doc + "\n" + imports + DocumentParams +
@@ -228,6 +262,7 @@ object PythonWrappers {
     b ++= "    \"\"\"\n\n"
     b ++= s"    _java_class = ${pyString(stage.name)}\n"
     if (!isReadable(stage)) b ++= "    _java_readable = False\n"
+    b ++= renderKinds(params)
     params.foreach { p =>
       b ++= s"\n    ${p.name}: Param[${p.tpe.hint}] = Param(\n        Params._dummy(),\n"
       b ++= s"        ${pyString(p.name)},\n"
@@ -254,6 +289,15 @@ object PythonWrappers {
       b ++= s"        return self.getOrDefault(self.${p.name})\n"
     }
     b.toString
+  }
+
+  /** `_param_kinds`: each param's [[ParamKind]] by name, which `sparkdl._param_types` reads. */
+  private def renderKinds(params: Seq[PyParam]): String = {
+    val entries = params.map(p => s"${pyString(p.name)}: ${pyString(p.tpe.kind.name)}")
+    val start = "    _param_kinds: ClassVar[dict[str, str]] = {"
+    val oneLine = entries.mkString(start, ", ", "}\n")
+    if (oneLine.length <= 101) oneLine
+    else entries.map(e => s"        $e,\n").mkString(start + "\n", "", "    }\n")
   }
 
   /**

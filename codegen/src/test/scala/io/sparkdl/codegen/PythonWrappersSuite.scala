@@ -94,6 +94,52 @@ class PythonWrappersSuite extends AnyFunSuite {
     assert(!py.contains("NotAStage"))
   }
 
+  test("each base names its params' kinds, which the contract's table gives their classes") {
+    val files = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")
+    val py = files("codegen_fixture_echo.py")
+    assert(py.contains("from sparkdl._param_types import to_string_map\n"))
+    assert(py.contains(
+      "    _param_kinds: ClassVar[dict[str, str]] = {\n        \"count\": \"plain\",\n"
+    ), py)
+    for ((name, kind) <- Seq("mapping" -> "json", "names" -> "list", "level" -> "plain")) {
+      assert(py.contains(s"        \"$name\": \"$kind\",\n"), name)
+    }
+    val contract = files(PythonContract.FileName)
+    for (k <- PythonWrappers.ParamKind.All) {
+      assert(contract.contains(s"    \"${k.name}\": ("), k)
+    }
+    for ((cls, tpe) <- PythonWrappers.ParamTypes) {
+      val entry = s"(\"${tpe.kind.name}\", \"${tpe.converter}\")"
+      assert(contract.contains(s"    \"${cls.getName}\": $entry,\n"), cls)
+    }
+  }
+
+  test("the contract holds the Scala values Python reads") {
+    val contract = PythonContract.render()
+    val t = io.sparkdl.runtime.TrainingSignatures
+    val expected = Seq(
+      "SIGNATURE_SERVE" -> t.Serve, "SIGNATURE_TRAIN_STEP" -> t.TrainStep,
+      "SIGNATURE_EVALUATE" -> t.Evaluate, "SIGNATURE_TRAIN_STEP_ALLREDUCE" -> t.TrainStepAllReduce,
+      "SIGNATURE_ALLREDUCE_SUM" -> t.AllReduceSum, "KEY_FEATURES" -> t.Features,
+      "KEY_LABEL" -> t.Label, "KEY_LEARNING_RATE" -> t.LearningRate, "KEY_SUM" -> t.Sum,
+      "KEY_SERVE_OUTPUT" -> t.ServeOutput, "KEY_LOSS" -> t.Loss,
+      "OUTPUT_MODE_ARRAY" -> io.sparkdl.ml.param.OutputMode.Array,
+      "OUTPUT_MODE_VECTOR" -> io.sparkdl.ml.param.OutputMode.Vector,
+      "MODEL_WIRE_PREFIX" -> io.sparkdl.model.ModelWireFormat.Prefix,
+      "MODEL_UDF_BATCH_SIZE" -> io.sparkdl.sql.ModelUDF.DefaultBatchSize,
+      "SAVED_MODEL_SIGNATURE" -> io.sparkdl.tf.SavedModel.DefaultSignature
+    )
+    for ((name, value) <- expected) {
+      assert(contract.contains(s"\n$name = ${PythonWrappers.pyLiteral(value, name)}\n"), name)
+    }
+    assert(contract.contains(
+      t.GroupInputs.map(PythonWrappers.pyString).mkString("\nGROUP_INPUTS = (", ", ", ")\n")
+    ))
+    for ((name, size) <- io.sparkdl.ml.NamedImageModels.InputSizes) {
+      assert(contract.contains(s"    \"$name\": $size,\n"), name)
+    }
+  }
+
   /** The docstring of `_X` in a generated module. */
   private def classDoc(module: String, cls: String): String = {
     val start = module.indexOf(s"\nclass $cls(")
@@ -115,6 +161,7 @@ class PythonWrappersSuite extends AnyFunSuite {
         "    flag : bool, default True\n        on or off. Default: true\n" +
         "    inputCol : str\n        the \"input\" column\n" +
         "    level : int\n        how loud\n        One of ``0``, ``2``.\n" +
+        "    mapping : dict[str, str]\n        names to names\n" +
         "    mode : str, default \"fast\"\n        how. Default: 'fast'\n" +
         "        One of ``\"fast\"``, ``\"slow\"``.\n" +
         "    names : list[str], default [\"a\", \"b\"]\n        some names\n" +
@@ -188,7 +235,11 @@ class PythonWrappersSuite extends AnyFunSuite {
     val py = PythonWrappers.generate(testClasses, "io.sparkdl.codegen.fixture.echo")(
       "codegen_fixture_echo.py"
     )
-    assert(py.contains("\nimport importlib\nimport inspect\nimport re\nfrom typing import Any\n"))
+    assert(
+      py.contains(
+        "\nimport importlib\nimport inspect\nimport re\nfrom typing import Any, ClassVar\n"
+      )
+    )
     assert(
       py.contains("from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaTransformer\n")
     )

@@ -19,7 +19,7 @@ import io.sparkdl.sql.registerModelUDF
  * command plugin the server loads with
  * `spark.connect.extensions.command.classes=io.sparkdl.connect.ModelUDFCommand`.
  *
- * The command is a protobuf `Any` of type [[io.sparkdl.connect.ModelUDFCommand.TypeName]] whose
+ * The command is a protobuf `Any` of type [[ModelUDFCommandNames.TypeName]] whose
  * value is an `MlParams` of literals: `name` (string), `model` (string,
  * [[io.sparkdl.model.ModelWireFormat]]), `inputs` and `outputs` (strings, JSON lists; empty for
  * the defaults), `batchSize` (integer). It registers the
@@ -30,7 +30,7 @@ class ModelUDFCommand extends CommandPlugin {
 
   override def process(command: Array[Byte], planner: SparkConnectPlanner): Boolean = {
     val any = ProtoAny.parseFrom(command)
-    if (any.getTypeUrl != ModelUDFCommand.TypeUrl) return false
+    if (any.getTypeUrl != ModelUDFCommandNames.TypeUrl) return false
     val params = proto.MlParams.parseFrom(any.getValue).getParamsMap.asScala
     def literal(key: String, expected: String): proto.Expression.Literal =
       params.getOrElse(key, fail(key, expected))
@@ -87,7 +87,13 @@ class ModelUDFCommand extends CommandPlugin {
   )
 }
 
-object ModelUDFCommand {
+/**
+ * What a Spark Connect client names to reach [[ModelUDFCommand]]: an object of its own, without
+ * Spark Connect's classes, so that the Python contract's generator can read it.
+ */
+object ModelUDFCommandNames {
+  /** The plugin class the server is configured with. */
+  val PluginClass = "io.sparkdl.connect.ModelUDFCommand"
 
   /** The `Any` type of the command (no .proto of its own: its value is Spark's `MlParams`). */
   val TypeName = "sparkdl.RegisterModelUDF"

@@ -37,6 +37,15 @@ private[sparkdl] object NamedImageModels {
     "DenseNet121", "ResNet50V2", "ConvNeXtTiny"
   )
 
+  /**
+   * The height and width (equal) of the images each model takes: what `prepare` builds it at and
+   * writes to its model.json (Python reads them from the generated contract).
+   */
+  val InputSizes: Map[String, Int] = Names.map {
+    case n @ ("InceptionV3" | "Xception") => n -> 299
+    case n => n -> 224
+  }.toMap
+
   val StoreConf = "spark.sparkdl.modelStore"
   val StoreEnv = "SPARKDL_MODEL_STORE"
   val DefaultStoreRoot = "~/.cache/sparkdl/models"

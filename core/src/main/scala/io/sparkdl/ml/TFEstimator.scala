@@ -22,8 +22,8 @@ import io.sparkdl.ml.param.{HasClassifierColumns, IntChoiceParam, StringMapParam
 import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
-  TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, WorkerFailedException,
-  WorkerRows
+  TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, TrainingSignatures,
+  WorkerFailedException, WorkerRows
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
@@ -356,6 +356,7 @@ class TFEstimator(override val uid: String)
 
   // Checks the params, the model's signatures and the columns; the plan every training task runs.
   private def resolve(schema: StructType): TrainingPlan = {
+    import TrainingSignatures._
     val m = required(model, "a trainable TFModel (TFModel.from_keras_trainable in Python)")
     val mapping = required(inputMapping, "a map from input column to model input key")
     if (getHandleInvalid == HandleInvalid.Keep) {
@@ -366,22 +367,22 @@ class TFEstimator(override val uid: String)
     def signature(key: String) = archive.signatures.getOrElse(key, fail(
       s"param 'model' has no '$key' signature (its signatures: " +
         archive.signatures.keys.filterNot(_.startsWith("__")).toSeq.sorted.mkString(", ") +
-        "); expected a trainable model with serving_default, train_step and evaluate (docs/training.md)"
+        s"); expected a trainable model with $Serve, $TrainStep and $Evaluate (docs/training.md)"
     ))
-    val train = signature("train_step")
-    val evaluate = signature("evaluate")
-    signature(SavedModel.DefaultSignature)
+    val train = signature(TrainStep)
+    val evaluate = signature(Evaluate)
+    signature(Serve)
     val label = getLabelCol
-    val keys = evaluate.inputs.keySet - "y"
-    if (!evaluate.inputs.contains("y") || !train.inputs.contains("learning_rate")) {
-      fail("the model's train_step must take 'y' and 'learning_rate' and its evaluate 'y' (docs/training.md)")
+    val keys = evaluate.inputs.keySet - Label
+    if (!evaluate.inputs.contains(Label) || !train.inputs.contains(LearningRate)) {
+      fail(s"the model's $TrainStep must take '$Label' and '$LearningRate' and its $Evaluate '$Label' (docs/training.md)")
     }
     if (mapping.values.toSet != keys) {
       fail(s"inputMapping feeds model inputs ${mapping.values.toSeq.sorted.mkString(", ")}; expected each of " +
         s"${keys.toSeq.sorted.mkString(", ")} exactly once")
     }
     checkColumns(schema)
-    val byKey = mapping.map(_.swap) + ("y" -> label)
+    val byKey = mapping.map(_.swap) + (Label -> label)
     val names = TrainingNames(stageName, label, inputParam)
     val feeds = m.source.withGraph { graph =>
       val placeholders = byKey.keys.toSeq.sorted.map(k => k -> placeholderOf(graph, evaluate.input(k).name))
@@ -394,16 +395,16 @@ class TFEstimator(override val uid: String)
         fail(s"the model's evaluate signature does not use its input '$k'")) }
     }
     val collective = for {
-      step <- archive.signatures.get("train_step_allreduce")
-      sum <- archive.signatures.get("allreduce_sum")
+      step <- archive.signatures.get(TrainStepAllReduce)
+      sum <- archive.signatures.get(AllReduceSum)
     } yield CollectivePlan(
       step.inputs.map { case (k, t) => k -> t.name },
       step.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
       sum.inputs.map { case (k, t) => k -> t.name },
-      sum.output("sum").name
+      sum.output(Sum).name
     )
     if (getNumWorkers > 1 && collective.isEmpty) {
-      fail(s"numWorkers ${getNumWorkers} trains with the model's train_step_allreduce and allreduce_sum signatures, " +
+      fail(s"numWorkers ${getNumWorkers} trains with the model's $TrainStepAllReduce and $AllReduceSum signatures, " +
         "which param 'model' lacks; expected a trainable model made by TFModel.from_keras_trainable (or to " +
         "docs/training.md), or numWorkers 1")
     }
@@ -413,7 +414,7 @@ class TFEstimator(override val uid: String)
       train.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
       evaluate.inputs.map { case (k, t) => k -> t.name },
       evaluate.outputs.toSeq.sortBy(_._1).map { case (k, t) => k -> t.name },
-      train.input("learning_rate").name,
+      train.input(LearningRate).name,
       archive.tags,
       names,
       collective

@@ -5,6 +5,7 @@ import scala.collection.mutable
 import org.apache.spark.sql.catalyst.InternalRow
 
 import io.sparkdl.model.{BindingNames, Feed, LoadDirectories, SavedModelArchive}
+import io.sparkdl.runtime.TrainingSignatures._
 import io.sparkdl.tf.{PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
 
 /**
@@ -114,10 +115,10 @@ private[sparkdl] final class Trainer(
     var best = Double.PositiveInfinity
     var sinceBest = 0
     def track(figures: EpochMetrics, validated: Boolean): Unit =
-      for (k <- figures.metrics.get(if (validated) "val_loss" else "loss")) {
+      for (k <- figures.metrics.get(if (validated) ValidationPrefix + Loss else Loss)) {
         if (k < best) { best = k; sinceBest = 0 } else sinceBest += 1
       }
-    resumed.foreach { e => history += e; track(e, e.metrics.contains("val_loss")) }
+    resumed.foreach { e => history += e; track(e, e.metrics.contains(ValidationPrefix + Loss)) }
     var epoch = resumed.length
     while (epoch < params.epochs && (params.patience <= 0 || sinceBest < params.patience)) {
       val started = System.nanoTime()
@@ -126,7 +127,7 @@ private[sparkdl] final class Trainer(
       val seconds = (System.nanoTime() - started) / 1e9
       val (train, validation) = summed(localTrain, run(validationRows(), _ => params.batchSize, None))
       if (train.isEmpty) throw new IllegalArgumentException(plan.names.error("no rows to train on"))
-      val figures = EpochMetrics(epoch + 1, train.metrics ++ validation.metrics.map { case (k, v) => s"val_$k" -> v },
+      val figures = EpochMetrics(epoch + 1, train.metrics ++ validation.metrics.map { case (k, v) => ValidationPrefix + k -> v },
         train.rows, seconds)
       history += figures
       onEpoch(figures)
@@ -191,7 +192,7 @@ private[sparkdl] final class Trainer(
     def flush(n: Int): Unit = if (n > 0) {
       val figures = step(batch.rows, n, prepared, outputs, learningRate)
       steps += 1
-      for ((fit, epoch) <- training; (_, loss) <- figures.find(_._1 == "loss") if loss.isNaN || loss.isInfinite) {
+      for ((fit, epoch) <- training; (_, loss) <- figures.find(_._1 == Loss) if loss.isNaN || loss.isInfinite) {
         throw new TrainingDivergedException(
           s"$fit: the loss is $loss at epoch $epoch, step $steps (a batch of $n rows, learning rate " +
             s"${learningRate.getOrElse(0f)}); expected a finite loss: lower the learning rate or check the data")
@@ -253,23 +254,22 @@ private[sparkdl] final class Trainer(
   // check crosses JNI), and one learning-rate tensor per value: a step is then one session run.
   private val collectivePlan: Option[CollectivePlan] = group.map { _ =>
     plan.collective.getOrElse(throw new IllegalArgumentException(plan.names.error(
-      "the model has no train_step_allreduce and allreduce_sum signatures, which numWorkers > 1 trains with")))
+      s"the model has no $TrainStepAllReduce and $AllReduceSum signatures, which numWorkers > 1 trains with")))
   }
   private val trainOutputs = collectivePlan.fold(plan.trainOutputs)(_.trainOutputs)
-  private val GroupKeys = Seq("group_size", "group_key", "instance_key")
   // One instance key per collective of the model, the same every step (the group key is the fit's).
   private val TrainInstance = 1
   private val SumInstance = 2
   private lazy val trainRun: PreparedRun = collectivePlan match {
     case None => prepare(plan.trainInputs, trainOutputs, Some(plan.learningRateInput))
     case Some(c) =>
-      prepare(c.trainInputs, trainOutputs, Some(c.trainInputs("learning_rate")), GroupKeys.map(c.trainInputs))
+      prepare(c.trainInputs, trainOutputs, Some(c.trainInputs(LearningRate)), GroupInputs.map(c.trainInputs))
   }
   private lazy val evalRun: PreparedRun = prepare(plan.evalInputs, plan.evalOutputs, None)
   private lazy val sumRun: PreparedRun = {
     val c = collectivePlan.get
     val graph = model.graph
-    model.session.prepare(("values" +: GroupKeys).map(k => graph.output(c.sumInputs(k))), Seq(graph.output(c.sumOutput)))
+    model.session.prepare((Values +: GroupInputs).map(k => graph.output(c.sumInputs(k))), Seq(graph.output(c.sumOutput)))
   }
   private var learningRateFeed: Option[(Float, Tensor)] = None
   private val groupTensors: Map[Int, Seq[Tensor]] = group.fold(Map.empty[Int, Seq[Tensor]]) { g =>

@@ -85,7 +85,8 @@ private[sparkdl] object TrainingLog {
   /** Loss first, then metrics, then their validation twins. */
   private def figures(metrics: Map[String, Double]): Seq[String] =
     metrics.toSeq
-      .sortBy { case (k, _) => (k.startsWith("val_"), k != "loss" && k != "val_loss", k) }
+      .sortBy { case (k, _) => (k.startsWith(TrainingSignatures.ValidationPrefix), k != TrainingSignatures.Loss &&
+        k != TrainingSignatures.ValidationPrefix + TrainingSignatures.Loss, k) }
       .map { case (k, v) => f"$k=$v%.6g" }
 
   def info(line: String): Unit = log.info(line)
