@@ -84,3 +84,24 @@ def test_a_failing_worker_fails_the_fit_naming_the_worker(spark):
     with pytest.raises(Exception, match="worker 1 of 2 failed") as failed:
         est.fit(df)
     assert "labelCol column 'label'" in str(failed.value)
+
+
+def test_epoch_figures_are_summed_over_the_workers_in_float64(spark):
+    # A model that predicts 0 everywhere (zero weights that training rows of zeros keep zero):
+    # worker 0 validates 16 rows of loss 2^24, worker 1 16 rows of loss 1, so the workers' sums
+    # are 2^28 and 16, whose float32 sum rounds to 2^28. Summed in float64 the validation loss
+    # is exactly (2^28 + 16) / 32, as one worker reports it.
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((2,), name="x"),
+                              keras.layers.Dense(1, kernel_initializer="zeros")])
+    labels = [0.0] * 32 + [4096.0] * 16 + [1.0] * 16
+    schema = T.StructType([T.StructField("features", T.ArrayType(T.FloatType(), False)),
+                           T.StructField("label", T.FloatType(), False)])
+    df = spark.createDataFrame([([0.0, 0.0], v) for v in labels], schema).coalesce(1)
+    est = KerasEstimator(model=model, loss="mse", optimizer="sgd", inputCol="features",
+                         labelCol="label", epochs=1, batchSize=16, validationFraction=0.5,
+                         shuffle=False, verbose=0)
+    for workers in (1, 2):
+        history = est.copy({est.numWorkers: workers}).fit(df).history
+        assert history[0]["val_loss"] == (2**28 + 16) / 32, workers
+        assert history[0]["loss"] == 0.0, workers
