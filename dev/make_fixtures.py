@@ -32,7 +32,7 @@ import numpy as np
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-VERSION = "v5"
+VERSION = "v6"
 COMPLETE_MARKER = ".complete"
 
 # Dtypes of the ``dtypes.pb`` fixture, with the inputs written for them.

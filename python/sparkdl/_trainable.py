@@ -16,7 +16,7 @@ collective ``CollectiveReduceV2`` over the group of workers that run them at onc
   gradients, loss and metrics are averaged over the workers weighted by their local rows, so the
   step and figures equal ``train_step``'s on the union of the local batches.
 * ``allreduce_sum(values, group_size, group_key, instance_key) -> {"sum": ...}``: the sum over
-  the workers of a float32 vector (the validation figures).
+  the workers of a float64 vector (each epoch's figures, summed exactly).
 
 and a saver (``saver_def`` in its MetaGraphDef) that writes every variable, the optimizer's
 moments and iteration count included, so training resumes where it stopped. docs/training.md
@@ -227,7 +227,8 @@ def export_trainable(
         optimizer.apply_gradients(zip(averaged, variables, strict=True))
         return {k: parts[-1][i] for i, k in enumerate(names)}
 
-    values_spec = tf.TensorSpec([None], tf.float32, name=contract.KEY_VALUES)
+    # float64: the epoch's figures are sums over many rows (float32 would round them).
+    values_spec = tf.TensorSpec([None], tf.float64, name=contract.KEY_VALUES)
 
     @tf.function(input_signature=[values_spec, *group_specs])
     def allreduce_sum(

@@ -3,7 +3,7 @@ package io.sparkdl.runtime
 import org.apache.spark.{BarrierTaskContext, TaskContext}
 import org.apache.spark.sql.catalyst.InternalRow
 
-import io.sparkdl.tf.SessionConfig
+import io.sparkdl.tf.{CancelledException, SessionConfig, TfException}
 
 /** A data-parallel worker failed: names the fit and the worker, with the worker's error as cause. */
 final class WorkerFailedException(message: String, cause: Throwable) extends RuntimeException(message, cause)
@@ -69,7 +69,33 @@ private[sparkdl] final class DistributedFitTask(fit: FitSpec) extends TrainingTa
     } catch {
       case e: TrainingDivergedException => throw e // every worker sees the same global loss
       case e: Throwable =>
-        throw new WorkerFailedException(s"${fit.name}: worker $worker of $workers failed: ${e.getMessage}", e)
+        val hint = if (!abortedByPeer(e)) "" else {
+          // TF aborts a step's collective on every worker when one worker's step fails, so this
+          // worker may fail at about the same time as the one whose error the fit must report.
+          // Spark reports the first failed task: give the other worker's failure time to come
+          // first, which kills this task (its error then goes nowhere).
+          PeerFailure.await(context)
+          " (its all-reduce failed: another worker most likely failed or was lost)"
+        }
+        throw new WorkerFailedException(s"${fit.name}: worker $worker of $workers failed$hint: ${e.getMessage}", e)
+    }
+  }
+
+  private def abortedByPeer(e: Throwable): Boolean = e match {
+    case _: CancelledException => true
+    case t: TfException => Option(t.getMessage).exists(_.contains("Collective"))
+    case _ => false
+  }
+}
+
+/** How long a worker whose all-reduce failed waits for its task to be killed by another's failure. */
+private object PeerFailure {
+  val GraceNanos: Long = 30L * 1000 * 1000 * 1000
+
+  def await(context: TaskContext): Unit = {
+    val deadline = System.nanoTime() + GraceNanos
+    while (!context.isInterrupted() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(20L * 1000 * 1000)
     }
   }
 }

@@ -6,7 +6,7 @@ import org.apache.spark.sql.catalyst.InternalRow
 
 import io.sparkdl.model.{BindingNames, Feed, LoadDirectories, SavedModelArchive}
 import io.sparkdl.runtime.TrainingSignatures._
-import io.sparkdl.tf.{PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
+import io.sparkdl.tf.{DType, PreparedRun, SavedModel, SessionConfig, Shape, Tensor}
 
 /**
  * A training run's plan, the same for every task that trains with it: the trainable SavedModel
@@ -165,10 +165,10 @@ private[sparkdl] final class Trainer(
     val evalKeys = plan.evalOutputs.map(_._1)
     val local = (trainKeys.map(k => train.sums.getOrElse(k, 0.0)) :+ train.rows.toDouble) ++
       (evalKeys.map(k => validation.sums.getOrElse(k, 0.0)) :+ validation.rows.toDouble)
-    val total = allReduceSum(local.map(_.toFloat).toArray)
+    val total = allReduceSum(local.toArray)
     def figures(keys: Seq[String], from: Int) = {
-      val rows = math.round(total(from + keys.length).toDouble)
-      Figures(if (rows == 0) Map.empty else keys.indices.map(i => keys(i) -> total(from + i).toDouble).toMap, rows)
+      val rows = math.round(total(from + keys.length))
+      Figures(if (rows == 0) Map.empty else keys.indices.map(i => keys(i) -> total(from + i)).toMap, rows)
     }
     (figures(trainKeys, 0), figures(evalKeys, trainKeys.length + 1))
   }
@@ -271,6 +271,10 @@ private[sparkdl] final class Trainer(
     val graph = model.graph
     model.session.prepare((Values +: GroupInputs).map(k => graph.output(c.sumInputs(k))), Seq(graph.output(c.sumOutput)))
   }
+  // float64 in sparkdl's exports, so the epoch's sums (float64 on each worker) add up exactly;
+  // float32 in models made before (or by other programs), summed in float32.
+  private lazy val sumInFloat64: Boolean =
+    model.graph.output(collectivePlan.get.sumInputs(Values)).dtype == DType.Float64
   private var learningRateFeed: Option[(Float, Tensor)] = None
   private val groupTensors: Map[Int, Seq[Tensor]] = group.fold(Map.empty[Int, Seq[Tensor]]) { g =>
     Seq(TrainInstance, SumInstance).map(i => i -> Seq(g.size, g.key, i).map(v => Tensor.ofInts(Array(v), Shape.scalar))).toMap
@@ -278,11 +282,13 @@ private[sparkdl] final class Trainer(
   private def groupFeeds(instance: Int): Seq[Tensor] = groupTensors.getOrElse(instance, Nil)
 
   // The sum over the group's workers of each worker's `values` (allreduce_sum).
-  private def allReduceSum(values: Array[Float]): Array[Float] = {
-    val v = Tensor.ofFloats(values, Shape(values.length.toLong))
+  private def allReduceSum(values: Array[Double]): Array[Double] = {
+    val shape = Shape(values.length.toLong)
+    val v = if (sumInFloat64) Tensor.ofDoubles(values, shape) else Tensor.ofFloats(values.map(_.toFloat), shape)
     try {
       val out = sumRun.run((v +: groupFeeds(SumInstance)).toArray)
-      try out.head.floats() finally out.foreach(_.close())
+      try { if (sumInFloat64) out.head.doubles() else out.head.floats().map(_.toDouble) }
+      finally out.foreach(_.close())
     } finally v.close()
   }
 
