@@ -186,11 +186,9 @@ private[sparkdl] object NamedImageModels {
 
 /** Params of the named image model stages, and what they share: checks, the store, the run. */
 private[ml] trait NamedImageParams
-    extends HasBatchSize with HasHandleInvalid with HasComputeMode with HasImageInputCol with HasOutputCol {
+    extends StageParams with HasBatchSize with HasHandleInvalid with HasComputeMode with HasImageInputCol
+    with HasOutputCol {
   import NamedImageModels._
-
-  /** The stage as error messages name it (see [[StageName]]). */
-  def stageName: String = StageName(uid, getClass)
 
   /** The named model, read from the model store. */
   final val modelName: Param[String] = new Param[String](
@@ -221,9 +219,6 @@ private[ml] trait NamedImageParams
     fail(s"param 'modelName' is '$name', which is not a known model; expected one of ${Names.mkString(", ")}")
 
   protected def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
-
-  private def required[T](p: Param[T], expected: String): T =
-    get(p).getOrElse(fail(s"param '${p.name}' is required but not set; expected $expected"))
 
   /**
    * Checks params and columns (no store access): the schema with `outputType` appended as
