@@ -228,9 +228,8 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
     inputCol
         The column of image file URIs.
     outputCol
-        The output column: the model's output as an ML vector (``outputMode="vector"``,
-        flattened in row-major order whatever its rank) or as arrays of its dtype and shape
-        (``outputMode="array"``), as :class:`KerasTransformer` gives them.
+        The output column: the model's output as an ML vector (``outputMode="vector"``) or as
+        arrays of its dtype and shape (``outputMode="array"``).
     modelFile
         A Keras model file (``.keras``, ``.h5``); or pass ``model=`` a Keras model object.
     imageLoader
@@ -263,9 +262,7 @@ class KerasImageFileTransformer(Transformer, HasInputCol, HasOutputCol):
         "A function uri -> numpy array that loads and preprocesses one image for the model.",
     )
     outputMode = Param(
-        Params._dummy(), "outputMode",
-        "'vector' (ML vectors, the output flattened in row-major order) or 'array' (the "
-        "model's dtype and shape), as KerasTransformer's. Default: 'vector'.",
+        Params._dummy(), "outputMode", "'vector' (ML vectors) or 'array'. Default: 'vector'.",
         typeConverter=TypeConverters.toString,
     )
     batchSize = Param(
