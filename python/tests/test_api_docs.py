@@ -62,16 +62,27 @@ def test_public_docstring_lists_every_scala_param(cls, base):
 
 
 def test_choice_params_show_their_defaults_and_allowed_values():
-    from sparkdl.ml import DeepImageFeaturizer, TFEstimator, TFImageTransformer, TFTransformer
+    from sparkdl.ml import (
+        DeepImageFeaturizer,
+        KerasTransformer,
+        TFEstimator,
+        TFImageTransformer,
+        TFTransformer,
+    )
 
     transformer = _entries(inspect.getdoc(TFTransformer))
     assert transformer["handleInvalid"].startswith('str, default "error"\n')
     assert 'One of ``"error"``, ``"skip"``, ``"keep"``.' in transformer["handleInvalid"]
     assert 'One of ``"array"``, ``"vector"``.' in transformer["outputMode"]
+    # One meaning of each output mode (Scala's OutputMode), in every stage's words.
+    vector = "'vector' (an ML DenseVector of the output's values, flattened in row-major order"
+    for cls in (TFTransformer, TFImageTransformer, KerasTransformer):
+        assert vector in " ".join(_entries(inspect.getdoc(cls))["outputMode"].split()), cls.__name__
     assert transformer["batchSize"].startswith("int, default 1024\n")
     image = _entries(inspect.getdoc(TFImageTransformer))
     assert 'One of ``"RGB"``, ``"BGR"``, ``"L"``.' in image["channelOrder"]
     assert image["resizeMethod"].startswith('str, default "area"\n')
     assert '``"nearest"``' in image["resizeMethod"]
+    assert 'One of ``"vector"``, ``"image"``.' in image["outputMode"]
     assert "One of ``0``, ``1``, ``2``." in _entries(inspect.getdoc(TFEstimator))["verbose"]
     assert '``"SCALE_SMOOTH"``' in _entries(inspect.getdoc(DeepImageFeaturizer))["scaleHint"]

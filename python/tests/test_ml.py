@@ -18,6 +18,7 @@ import tensorflow as tf
 from pyspark.ml import Pipeline, PipelineModel
 from pyspark.ml.classification import LogisticRegression
 from pyspark.ml.feature import VectorAssembler
+from pyspark.ml.linalg import VectorUDT
 from pyspark.ml.wrapper import JavaEstimator, JavaModel, JavaTransformer
 from pyspark.sql import DataFrame
 from sparkdl import ml
@@ -225,6 +226,23 @@ def test_keras_transformer_on_a_model_object(features_df, features, keras_model)
     expected = keras_model.predict(features, verbose=0)
     assert got.shape == (20, 1)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_output_mode_vector_flattens_any_rank_as_numpy_reshape(features_df, features):
+    """``outputMode="vector"`` means one thing in every stage: the output flattened row-major."""
+    keras.utils.set_random_seed(5)
+    x = keras.Input((10,), name="x")
+    model = keras.Model(x, keras.layers.Reshape((2, 3))(keras.layers.Dense(6)(x)))  # rank-2 cells
+    expected = model.predict(features, verbose=0).reshape(len(features), -1)
+    stages = [
+        TFTransformer(model=model, inputMapping={"features": "x"},
+                      outputMapping={"output_0": "y"}, outputMode="vector"),
+        KerasTransformer(model=model, inputCol="features", outputCol="y", outputMode="vector"),
+    ]
+    for stage in stages:
+        out = stage.transform(features_df)
+        assert out.schema["y"].dataType == VectorUDT(), type(stage).__name__
+        np.testing.assert_allclose(_column(out, "y"), expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])

@@ -7,7 +7,7 @@ import java.nio.file.Files
 import org.scalatest.funsuite.AnyFunSuite
 
 import io.sparkdl.codegen.fixture.echo.{EchoEstimator, EchoModel, EchoTransformer}
-import io.sparkdl.ml.param.Choices
+import io.sparkdl.ml.param.{Choices, OutputMode}
 
 /**
  * Meta-tests of the Python wrappers: every sparkdl stage has a generated base with its params'
@@ -212,6 +212,28 @@ class PythonWrappersSuite extends AnyFunSuite {
       .collect { case p if p.isInstanceOf[Choices[_]] => p.name }
     for (name <- Seq("handleInvalid", "outputMode", "channelOrder", "resizeMethod", "scaleHint")) {
       assert(choiceParams.contains(name), s"$name is not a ChoiceParam")
+    }
+  }
+
+  test("shared column params keep each stage's own doc; every outputMode says a mode in one wording") {
+    val module = PythonWrappers.generate(coreClasses)(PythonWrappers.moduleName(PythonWrappers.StagePackage) + ".py")
+    def entry(stage: String, param: String): String = {
+      val doc = words(classDoc(module, "_" + stage))
+      val start = doc.indexOf(s" $param : ")
+      assert(start >= 0, s"$stage: no $param in $doc")
+      doc.indexOf(" : ", start + param.length + 4) match {
+        case -1 => doc.substring(start)
+        case end => doc.substring(start, end)
+      }
+    }
+    assert(entry("DeepImageFeaturizer", "outputCol").contains("each image's features"))
+    assert(entry("DeepImagePredictor", "outputCol").contains("ImageNet class probabilities"))
+    assert(entry("TFImageTransformer", "inputCol").contains("The column of images (Spark's image struct)."))
+    assert(entry("KerasTransformer", "inputCol").contains("The column feeding the model's one input."))
+    assert(entry("TFTransformer", "inputMapping").contains("placeholder's tensor name"))
+    val vector = words(PythonWrappers.rstText(OutputMode.meaning(OutputMode.Vector)))
+    for (stage <- Seq("TFTransformer", "KerasTransformer", "TFImageTransformer", "TFEstimatorModel")) {
+      assert(entry(stage, "outputMode").contains(vector), s"$stage: ${entry(stage, "outputMode")}")
     }
   }
 

@@ -12,6 +12,9 @@ import io.sparkdl.ml.param.ChoiceParam
 /** Params of [[DeepImageFeaturizer]]: those of every named image model stage, and the layout. */
 trait DeepImageFeaturizerParams extends NamedImageParams {
 
+  override protected def outputColDoc: String =
+    "The output column: each image's features (the layer featureLayout names) as an ML vector. Required."
+
   /** Which layer becomes the features: the pooled one (default) or sparkdl 1.x's. */
   final val featureLayout: Param[String] = new ChoiceParam(
     this,
@@ -52,7 +55,7 @@ class DeepImageFeaturizer(override val uid: String)
     with DeepImageFeaturizerParams
     with DefaultParamsWritable {
 
-  def this() = this(Identifiable.randomUID("deepImageFeaturizer"))
+  def this() = this(Identifiable.randomUID("DeepImageFeaturizer"))
 
   def setInputCol(value: String): this.type = set(inputCol, value)
   def setOutputCol(value: String): this.type = set(outputCol, value)

@@ -13,6 +13,10 @@ import org.apache.spark.sql.types.{ArrayType, DataType, FloatType, StringType, S
 /** Params of [[DeepImagePredictor]]. */
 trait DeepImagePredictorParams extends NamedImageParams {
 
+  override protected def outputColDoc: String =
+    "The output column: an ML vector of the 1,000 ImageNet class probabilities, or with " +
+      "decodePredictions the topK most probable classes. Required."
+
   /** Whether the output is the top classes, named, rather than every probability. */
   final val decodePredictions: BooleanParam = new BooleanParam(
     this,
@@ -56,7 +60,7 @@ class DeepImagePredictor(override val uid: String)
     with DeepImagePredictorParams
     with DefaultParamsWritable {
 
-  def this() = this(Identifiable.randomUID("deepImagePredictor"))
+  def this() = this(Identifiable.randomUID("DeepImagePredictor"))
 
   def setInputCol(value: String): this.type = set(inputCol, value)
   def setOutputCol(value: String): this.type = set(outputCol, value)

@@ -3,7 +3,13 @@ package io.sparkdl.ml
 import org.apache.spark.ml.image.ImageSchema
 import org.apache.spark.sql.types.{StructField, StructType}
 
+import io.sparkdl.ml.param.HasInputCol
 import io.sparkdl.model.ImageStruct
+
+/** The input column of every image stage: Spark's image struct. */
+private[ml] trait HasImageInputCol extends HasInputCol {
+  override protected def inputColDoc: String = "The column of images (Spark's image struct). Required."
+}
 
 /** The column checks every image stage makes before any data moves. */
 private[ml] object ImageColumns {

@@ -1,27 +1,19 @@
 package io.sparkdl.ml
 
 import org.apache.spark.ml.Transformer
-import org.apache.spark.ml.param.{Param, ParamMap}
+import org.apache.spark.ml.param.ParamMap
 import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.ml.param.HasOutputMode
+import io.sparkdl.ml.param.{HasInputCol, HasOutputCol, HasOutputMode}
 import io.sparkdl.model.TFModel
 
 /** Params of [[KerasTransformer]]. */
-trait KerasTransformerParams extends ModelStageParams with HasOutputMode {
+trait KerasTransformerParams extends ModelStageParams with HasInputCol with HasOutputCol with HasOutputMode {
 
-  /** The column feeding the model's one input. Required. */
-  final val inputCol: Param[String] =
-    new Param[String](this, "inputCol", "The column feeding the model's one input. Required.")
-
-  /** The column the model's one output becomes. Required. */
-  final val outputCol: Param[String] =
-    new Param[String](this, "outputCol", "The column the model's one output becomes. Required.")
-
-  final def getInputCol: String = $(inputCol)
-  final def getOutputCol: String = $(outputCol)
+  override protected def inputColDoc: String = "The column feeding the model's one input. Required."
+  override protected def outputColDoc: String = "The column the model's one output becomes. Required."
 
   /** Checks `schema` against the params and the model; returns it with the output column. */
   protected def validateAndTransformSchema(schema: StructType): StructType = binding.outputSchema(schema)

@@ -1,13 +1,12 @@
 package io.sparkdl.ml
 
-import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
-import org.apache.spark.sql.{Column, DataFrame}
-import org.apache.spark.sql.functions.{array, col, when}
-import org.apache.spark.sql.types.{ArrayType, DoubleType, Metadata, StructField, StructType}
+import org.apache.spark.sql.DataFrame
+import org.apache.spark.sql.functions.col
+import org.apache.spark.sql.types.{Metadata, StructField, StructType}
 
 import io.sparkdl.ml.param.OutputMode
-import io.sparkdl.model.{BindingNames, CastPolicy, ColumnNames, FeedMode, Plan, TFModel}
+import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, Plan, TFModel}
 import io.sparkdl.runtime.ComputeMode
 import io.sparkdl.tensorframes.TensorFrames
 import io.sparkdl.tf.Graph
@@ -38,11 +37,13 @@ private[ml] final class ModelBinding(
   /** Runs the model over `df` in batches of `batchSize` rows. */
   def transform(df: DataFrame, batchSize: Int, handleInvalid: String, compute: ComputeMode): DataFrame = {
     val plan = resolve(df.schema)
-    val appended = fields(plan)
+    fields(plan) // the output mode's checks
     val mapped = TensorFrames.mapPlanned(df, plan, trim = false, batchSize, handleInvalid, operation = stage,
       compute = Some(compute))
     if (outputMode == OutputMode.Vector) {
-      mapped.withColumns(appended.map(f => f.name -> toVector(mapped.schema(f.name))).toMap)
+      mapped.withColumns(plan.fetches.zip(sortedOutputs).map { case (fetch, (_, column)) =>
+        column -> VectorOutput(col(ColumnNames.quote(column)), fetch.cell.rank)
+      }.toMap)
     } else mapped
   }
 
@@ -60,10 +61,9 @@ private[ml] final class ModelBinding(
   private def fields(plan: Plan): Seq[StructField] =
     plan.fetches.zip(sortedOutputs).map { case (fetch, (out, column)) =>
       if (outputMode == OutputMode.Vector) {
-        if (!CastPolicy.isNumeric(fetch.dtype) || fetch.cell.rank > 1) {
-          fail(s"outputMode 'vector' needs numeric outputs with cells of rank 0 or 1, but model output " +
-            s"'$out' (${fetch.tensor}) has ${fetch.dtype} cells of shape ${fetch.cell}; expected rank <= 1, " +
-            "or use outputMode 'array'")
+        if (!VectorOutput.accepts(fetch.dtype)) {
+          fail(s"outputMode 'vector' needs numeric outputs, but model output '$out' (${fetch.tensor}) has " +
+            s"${fetch.dtype} cells of shape ${fetch.cell}; expected a numeric output, or use outputMode 'array'")
         }
         StructField(column, VectorType, nullable = true, Metadata.empty)
       } else fetch.field
@@ -98,17 +98,6 @@ private[ml] final class ModelBinding(
     }
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stage: $message")
-
-  private def toVector(field: StructField): Column = {
-    val c = col(ColumnNames.quote(field.name))
-    val doubles = field.dataType match {
-      case _: ArrayType => c.cast(ArrayType(DoubleType, containsNull = false))
-      case _ => array(c.cast(DoubleType))
-    }
-    // Spark's array_to_vector fails on null (handleInvalid 'keep'): null stays null.
-    when(c.isNotNull, array_to_vector(doubles)).as(field.name)
-  }
-
 }
 
 /**

@@ -1,11 +1,11 @@
 package io.sparkdl.ml
 
-import org.apache.spark.ml.param.Param
+import org.apache.spark.ml.param.{Param, Params}
 
 import io.sparkdl.ml.param.{HasBatchSize, HasComputeMode, HasHandleInvalid, HasModel}
 
-/** The params every model stage shares, and the check for those it requires. */
-private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHandleInvalid with HasComputeMode {
+/** How every stage names itself in errors, and its check of the params it requires. */
+private[ml] trait StageParams extends Params {
 
   /** The stage as error messages name it (see [[StageName]]). */
   def stageName: String = StageName(uid, getClass)
@@ -15,3 +15,7 @@ private[ml] trait ModelStageParams extends HasModel with HasBatchSize with HasHa
     throw new IllegalArgumentException(s"$stageName: param '${p.name}' is required but not set; expected $expected")
   }
 }
+
+/** The params every model stage shares. */
+private[ml] trait ModelStageParams
+    extends StageParams with HasModel with HasBatchSize with HasHandleInvalid with HasComputeMode

@@ -15,7 +15,7 @@ import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.types.{StructField, StructType}
 
 import io.sparkdl.image.ResizeMethod
-import io.sparkdl.ml.param.{ChoiceParam, HasBatchSize, HasComputeMode, HasHandleInvalid}
+import io.sparkdl.ml.param.{ChoiceParam, HasBatchSize, HasComputeMode, HasHandleInvalid, HasOutputCol}
 import io.sparkdl.model.{ColumnNames, TFModel}
 
 /**
@@ -194,18 +194,10 @@ private[sparkdl] object NamedImageModels {
 }
 
 /** Params of the named image model stages, and what they share: checks, the store, the run. */
-private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid with HasComputeMode {
+private[ml] trait NamedImageParams
+    extends StageParams with HasBatchSize with HasHandleInvalid with HasComputeMode with HasImageInputCol
+    with HasOutputCol {
   import NamedImageModels._
-
-  /** The stage as error messages name it (see [[StageName]]). */
-  def stageName: String = StageName(uid, getClass)
-
-  /** The column of images (Spark's image struct). Required. */
-  final val inputCol: Param[String] =
-    new Param[String](this, "inputCol", "The column of images (Spark's image struct). Required.")
-
-  /** The output column. Required. */
-  final val outputCol: Param[String] = new Param[String](this, "outputCol", "The output column. Required.")
 
   /** The named model, read from the model store. */
   final val modelName: Param[String] = new Param[String](
@@ -229,8 +221,6 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
 
   setDefault(scaleHint -> "SCALE_AREA_AVERAGING")
 
-  final def getInputCol: String = $(inputCol)
-  final def getOutputCol: String = $(outputCol)
   final def getModelName: String = $(modelName)
   final def getScaleHint: String = $(scaleHint)
 
@@ -238,9 +228,6 @@ private[ml] trait NamedImageParams extends HasBatchSize with HasHandleInvalid wi
     fail(s"param 'modelName' is '$name', which is not a known model; expected one of ${Names.mkString(", ")}")
 
   protected def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")
-
-  private def required[T](p: Param[T], expected: String): T =
-    get(p).getOrElse(fail(s"param '${p.name}' is required but not set; expected $expected"))
 
   /**
    * Checks params and columns (no store access): the schema with `outputType` appended as

@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructType
 import org.apache.spark.sparkdl.SchedulerShim
 import org.apache.spark.storage.StorageLevel
 
-import io.sparkdl.ml.param.{HasClassifierColumns, IntChoiceParam, StringMapParam}
+import io.sparkdl.ml.param.IntChoiceParam
 import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
   Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
@@ -27,24 +27,12 @@ import io.sparkdl.runtime.{
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
-/** Params of [[TFEstimator]] (the fitted [[TFEstimatorModel]] shares those that run the model). */
-trait TFEstimatorParams extends ModelStageParams with HasClassifierColumns {
-
-  /** Input column -> model input key of the trainable model's signatures. Required. */
-  final val inputMapping: StringMapParam = new StringMapParam(
-    this,
-    "inputMapping",
-    "A map from input column to model input (a key of the trainable model's signatures, e.g. " +
-      "'x'). Required."
-  )
+/** Params of [[TFEstimator]]: those its fitted [[TFEstimatorModel]] shares, and training's own. */
+trait TFEstimatorParams extends TFEstimatorSharedParams {
 
   /** The column of labels, fed to the signatures' `y`. */
   final val labelCol: Param[String] =
     new Param[String](this, "labelCol", "The column of labels (fed to the model's 'y'). Default: 'label'.")
-
-  /** The fitted model's output column. */
-  final val outputCol: Param[String] = new Param[String](
-    this, "outputCol", "The fitted model's output column (its serving output). Default: 'prediction'.")
 
   final val epochs: IntParam =
     new IntParam(this, "epochs", "Passes over the training rows (> 0). Default: 1.", ParamValidators.gt(0))
@@ -101,13 +89,11 @@ trait TFEstimatorParams extends ModelStageParams with HasClassifierColumns {
       "from its last saved epoch: the model equals the fault-free fit's. Empty: no checkpoints, " +
       "no retries. Default: ''.")
 
-  setDefault(labelCol -> "label", outputCol -> "prediction", epochs -> 1, learningRate -> 0.001f,
+  setDefault(labelCol -> "label", epochs -> 1, learningRate -> 0.001f,
     shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
     verbose -> 1, numWorkers -> 1, checkpointDir -> "")
 
-  final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getLabelCol: String = $(labelCol)
-  final def getOutputCol: String = $(outputCol)
   final def getEpochs: Int = $(epochs)
   final def getLearningRate: Float = $(learningRate)
   final def getShuffle: Boolean = $(shuffle)
@@ -338,12 +324,15 @@ class TFEstimator(override val uid: String)
     else s"$stageName paramMaps[$i] {${set.mkString(", ")}}"
   }
 
+  // Every param the model shares with this estimator (TFEstimatorSharedParams) set to its value
+  // here, defaults too: the estimator's batchSize default (32, Keras') is not the model's (1024),
+  // and a value set on the model is what Python's wrapper of it reads back.
   private def fittedModel(trained: TFModel, history: Seq[Map[String, Double]]): TFEstimatorModel = {
-    val fitted = new TFEstimatorModel(uid).setModel(trained).setInputMapping(getInputMapping)
-      .setOutputCol(getOutputCol).setBatchSize(getBatchSize).setHandleInvalid(getHandleInvalid)
-      .setPredictionCol(getPredictionCol).setProbabilityCol(getProbabilityCol)
-      .setRawPredictionCol(getRawPredictionCol).setHistory(history)
-    copyComputeModeTo(fitted).setParent(this)
+    val fitted = new TFEstimatorModel(uid)
+    params.filter(p => fitted.hasParam(p.name) && isDefined(p)).foreach { p =>
+      fitted.set(fitted.getParam(p.name), getOrDefault(p))
+    }
+    fitted.setModel(trained).setHistory(history).setParent(this)
   }
 
   private def trainable: SavedModelArchive = required(model, "a trainable TFModel").source match {

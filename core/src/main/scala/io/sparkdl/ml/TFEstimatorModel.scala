@@ -9,19 +9,30 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.ml.param.{HasClassifierColumns, HasOutputMode, StringMapParam}
+import io.sparkdl.ml.param.{HasClassifierColumns, HasInputMapping, HasOutputCol, HasOutputMode}
 import io.sparkdl.model.TFModel
 
-/** Params of [[TFEstimatorModel]]. */
-trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode with HasClassifierColumns {
+/**
+ * The params [[TFEstimator]] and the [[TFEstimatorModel]] it fits share, declared once: how the
+ * model runs over the columns. A fit sets each on its model to the estimator's value, so a
+ * param added here reaches every fitted model.
+ */
+trait TFEstimatorSharedParams
+    extends ModelStageParams with HasInputMapping with HasOutputCol with HasClassifierColumns {
 
-  /** Input column -> model input key of the trained model's serving signature. Required. */
-  final val inputMapping: StringMapParam = new StringMapParam(
-    this, "inputMapping", "A map from input column to model input (a serving signature input key). Required.")
+  override protected def inputMappingDoc: String =
+    "A map from input column to model input: a key of the model's signatures, e.g. 'x' (the " +
+      "trainable model's train_step and evaluate inputs, which the fitted model's serving " +
+      "signature takes too). Required."
 
-  /** The output column. */
-  final val outputCol: Param[String] =
-    new Param[String](this, "outputCol", "The output column (the model's serving output). Default: 'prediction'.")
+  override protected def outputColDoc: String =
+    "The column of the model's serving output (the fitted model's). Default: 'prediction'."
+
+  setDefault(outputCol -> "prediction")
+}
+
+/** Params of [[TFEstimatorModel]]: those it shares with [[TFEstimator]], its output mode and history. */
+trait TFEstimatorModelParams extends TFEstimatorSharedParams with HasOutputMode {
 
   /** The training history, one JSON object of figures per epoch. */
   final val trainingHistory: Param[String] = new Param[String](
@@ -35,10 +46,8 @@ trait TFEstimatorModelParams extends ModelStageParams with HasOutputMode with Ha
     "The seconds each epoch's training steps took in the training task (validation and the " +
       "fit's one-off costs excluded), as a JSON list, one number per epoch. Default: '[]'.")
 
-  setDefault(outputCol -> "prediction", trainingHistory -> "[]", epochSeconds -> "[]")
+  setDefault(trainingHistory -> "[]", epochSeconds -> "[]")
 
-  final def getInputMapping: Map[String, String] = $(inputMapping)
-  final def getOutputCol: String = $(outputCol)
   final def getTrainingHistory: String = $(trainingHistory)
   final def getEpochSeconds: String = $(epochSeconds)
 }

@@ -1,30 +1,26 @@
 package io.sparkdl.ml
 
 import org.apache.spark.ml.Transformer
-import org.apache.spark.ml.functions.array_to_vector
 import org.apache.spark.ml.image.ImageSchema
 import org.apache.spark.ml.linalg.SQLDataTypes.VectorType
 import org.apache.spark.ml.param.{IntArrayParam, Param, ParamMap}
 import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{Column, DataFrame, Dataset}
-import org.apache.spark.sql.functions.{array, col, flatten, when}
-import org.apache.spark.sql.types.{ArrayType, DataType, DoubleType, StructField, StructType}
+import org.apache.spark.sql.functions.col
+import org.apache.spark.sql.types.{DataType, StructField, StructType}
 
 import io.sparkdl.image.{ChannelOrder, ModelChannels, ModelImages, ResizeMethod}
-import io.sparkdl.ml.param.ChoiceParam
+import io.sparkdl.ml.param.{ChoiceParam, HasOutputCol, HasOutputMode, OutputMode}
 import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, TFModel}
 import io.sparkdl.tensorframes.TensorFrames
 
 /** Params of [[TFImageTransformer]]. */
-trait TFImageTransformerParams extends ModelStageParams {
+trait TFImageTransformerParams extends ModelStageParams with HasImageInputCol with HasOutputCol with HasOutputMode {
 
-  /** The column of images (Spark's image struct). Required. */
-  final val inputCol: Param[String] =
-    new Param[String](this, "inputCol", "The column of images (Spark's image struct). Required.")
+  override protected def outputColDoc: String =
+    "The output column: the model output as an ML vector, or an image struct with outputMode 'image'. Required."
 
-  /** The output column. Required. */
-  final val outputCol: Param[String] = new Param[String](
-    this, "outputCol", "The output column: an ML vector, or an image struct with outputMode 'image'. Required.")
+  override protected def outputModes: Seq[String] = Seq(OutputMode.Vector, OutputMode.Image)
 
   /** The model input the images feed. Default: the model's only input. */
   final val inputTensor: Param[String] = new Param[String](
@@ -51,15 +47,6 @@ trait TFImageTransformerParams extends ModelStageParams {
     ChannelOrder.all.map(_.name)
   )
 
-  /** Whether the output is an ML vector or an image. */
-  final val outputMode: Param[String] = new ChoiceParam(
-    this,
-    "outputMode",
-    "How the model output becomes a column: 'vector' (an ML DenseVector of its values, flattened) " +
-      "or 'image' (an image struct of an output of shape [height, width, channels]). Default: 'vector'.",
-    Seq("vector", "image")
-  )
-
   /** The [height, width] images are resized to. */
   final val imageSize: IntArrayParam = new IntArrayParam(
     this,
@@ -77,14 +64,11 @@ trait TFImageTransformerParams extends ModelStageParams {
     ResizeMethod.all.map(_.name)
   )
 
-  setDefault(channelOrder -> ChannelOrder.RGB.name, outputMode -> "vector", resizeMethod -> "area")
+  setDefault(channelOrder -> ChannelOrder.RGB.name, resizeMethod -> "area")
 
-  final def getInputCol: String = $(inputCol)
-  final def getOutputCol: String = $(outputCol)
   final def getInputTensor: String = $(inputTensor)
   final def getOutputTensor: String = $(outputTensor)
   final def getChannelOrder: String = $(channelOrder)
-  final def getOutputMode: String = $(outputMode)
   final def getImageSize: Array[Int] = $(imageSize)
   final def getResizeMethod: String = $(resizeMethod)
 }
@@ -142,9 +126,8 @@ class TFImageTransformer(override val uid: String)
       operation = stageName, compute = Some(computeMode(df.sparkSession, stageName)))
     val result = col(ColumnNames.quote(resultColumn))
     val output: Column = $(outputMode) match {
-      case "image" => ModelImages.fromTensorCells(result, in.getField("origin"), $(channelOrder))
-      // Spark's array_to_vector fails on null (handleInvalid 'keep'): null stays null.
-      case _ => when(result.isNotNull, array_to_vector(flattened(result, plan.fetches.head.cell.rank)))
+      case OutputMode.Image => ModelImages.fromTensorCells(result, in.getField("origin"), $(channelOrder))
+      case _ => VectorOutput(result, plan.fetches.head.cell.rank)
     }
     mapped.withColumn($(outputCol), output).drop(fedColumn, resultColumn)
   }
@@ -182,13 +165,18 @@ class TFImageTransformer(override val uid: String)
       val plan = Plan(StructType(schema.fields :+ fed), program, FeedMode.Block, names, graph = Some(graph))
       val cell = plan.fetches.head.cell
       val outputType = $(outputMode) match {
-        case "image" =>
+        case OutputMode.Image =>
           if (cell.rank != 3) {
             fail(s"outputMode 'image' needs a model output of shape [batch, height, width, channels]; " +
               s"'$outTensor' has cells of shape $cell")
           }
           ImageSchema.columnSchema
-        case _ => VectorType
+        case _ =>
+          if (!VectorOutput.accepts(plan.fetches.head.dtype)) {
+            fail(s"outputMode 'vector' needs a numeric model output; '$outTensor' has ${plan.fetches.head.dtype} " +
+              "cells; expected a numeric output, or outputMode 'image'")
+          }
+          VectorType
       }
       (plan, outputType, size)
     }
@@ -201,11 +189,6 @@ class TFImageTransformer(override val uid: String)
       fail(s"param '$param' is not set and the model has ${candidates.length} ${what}s " +
         s"(${candidates.mkString(", ")}); expected $param naming one")
     }
-  }
-
-  private def flattened(c: Column, rank: Int): Column = if (rank == 0) array(c.cast(DoubleType)) else {
-    val doubles = (0 until rank).foldLeft(DoubleType: DataType)((t, _) => ArrayType(t, containsNull = false))
-    (1 until rank).foldLeft(c.cast(doubles))((flat, _) => flatten(flat))
   }
 
   private def fail(message: String): Nothing = throw new IllegalArgumentException(s"$stageName: $message")

@@ -6,19 +6,15 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.{DataFrame, Dataset}
 import org.apache.spark.sql.types.StructType
 
-import io.sparkdl.ml.param.{HasOutputMode, StringMapParam}
+import io.sparkdl.ml.param.{HasInputMapping, HasOutputMode, StringMapParam}
 import io.sparkdl.model.TFModel
 
 /** Params of [[TFTransformer]]. */
-trait TFTransformerParams extends ModelStageParams with HasOutputMode {
+trait TFTransformerParams extends ModelStageParams with HasInputMapping with HasOutputMode {
 
-  /** Input column -> model input (a signature input key, or a placeholder's tensor name). Required. */
-  final val inputMapping: StringMapParam = new StringMapParam(
-    this,
-    "inputMapping",
+  override protected def inputMappingDoc: String =
     "A map from input column to model input (a signature input key, or a placeholder's tensor " +
       "name such as 'x' or 'x:0'). Required."
-  )
 
   /** Model output (a signature output key, or a tensor name) -> output column. Required. */
   final val outputMapping: StringMapParam = new StringMapParam(
@@ -29,7 +25,6 @@ trait TFTransformerParams extends ModelStageParams with HasOutputMode {
     (m: Map[String, String]) => m.nonEmpty
   )
 
-  final def getInputMapping: Map[String, String] = $(inputMapping)
   final def getOutputMapping: Map[String, String] = $(outputMapping)
 
   /** Checks `schema` against the params and the model; returns it with the output columns. */

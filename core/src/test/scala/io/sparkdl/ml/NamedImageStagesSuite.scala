@@ -63,7 +63,7 @@ class NamedImageStagesSuite extends SparkSessionSuite {
     val p = new DeepImagePredictor()
     assert(!p.getDecodePredictions && p.getTopK == 5)
     intercept[IllegalArgumentException](p.setTopK(0))
-    assert(new DeepImageFeaturizer().uid.startsWith("deepImageFeaturizer_"))
+    assert(new DeepImageFeaturizer().uid.startsWith("DeepImageFeaturizer_"))
   }
 
   test("scale hints mean what java.awt's Image.getScaledInstance did with them") {

@@ -16,6 +16,7 @@ trait StageFixtures extends SparkSessionSuite with TolerantAssertions {
     TFModel.fromSavedModel(Fixtures.path("saved_model_two_input").toString)
   protected lazy val dense10: TFModel = TFModel.fromSavedModel(Fixtures.path("keras_dense10").toString)
   protected lazy val reshape: TFModel = TFModel.fromSavedModel(Fixtures.path("keras_reshape").toString)
+  protected lazy val dtypesGraph: TFModel = TFModel.fromGraphDefFile(Fixtures.path("dtypes.pb").toString)
   protected lazy val denseGraph: TFModel = TFModel.fromGraphDefFile(Fixtures.path("dense.pb").toString)
 
   /** The rows of a .npy array of floats, `width` values each. */

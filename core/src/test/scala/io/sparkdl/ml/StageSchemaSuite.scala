@@ -114,10 +114,13 @@ class StageSchemaSuite extends StageFixtures {
     schemaError(stage, schemaOf("x" -> floats), "outputMapping maps model outputs", "to the same column 'm'")
   }
 
-  test("outputMode vector needs numeric outputs of rank <= 1") {
+  test("outputMode vector takes numeric outputs of any rank, and refuses others") {
     val stage = new KerasTransformer().setModel(reshape).setInputCol("x").setOutputCol("y").setOutputMode("vector")
-    schemaError(stage, schemaOf("x" -> ArrayType(floats, false)), "outputMode 'vector'", "float32 cells of shape [2,3]",
-      "expected rank <= 1")
+    assert(stage.transformSchema(schemaOf("x" -> ArrayType(floats, false)))("y").dataType == VectorType)
+    val strings = new TFTransformer().setModel(dtypesGraph).setInputMapping(Map("s" -> "x_string"))
+      .setOutputMapping(Map("y_string:0" -> "y")).setOutputMode("vector")
+    schemaError(strings, schemaOf("s" -> StringType), "outputMode 'vector' needs numeric outputs",
+      "model output 'y_string:0'", "string cells", "or use outputMode 'array'")
   }
 
   test("KerasTransformer needs a SavedModel whose signature has exactly one input and one output") {

@@ -182,6 +182,24 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     }
   }
 
+  test("the fitted model has every param it shares with the estimator, as the estimator has it") {
+    val est = estimator.setEpochs(1).setOutputCol("scores").setPredictionCol("cls").setHandleInvalid("skip")
+      .setGraphOptimization("none")
+    val model = est.fit(data(1))
+    val shared = est.params.filter(p => model.hasParam(p.name) && p.name != "model")
+    assert(shared.map(_.name).toSet == Set("inputMapping", "outputCol", "batchSize", "handleInvalid",
+      "graphOptimization", "precision", "predictionCol", "probabilityCol", "rawPredictionCol"))
+    for (p <- shared; m = model.getParam(p.name)) {
+      assert(model.isDefined(m) == est.isDefined(p), p.name)
+      // Set, defaults too: what Python's wrapper of the fitted model reads back.
+      if (est.isDefined(p)) assert(model.isSet(m) && model.getOrDefault(m) == est.getOrDefault(p), p.name)
+    }
+    assert(new TFEstimator().setModel(trainable).setInputMapping(Map("features" -> "x")).setEpochs(1)
+      .fit(data(1)).getBatchSize == 32, "the estimator's default batch size, not the model's")
+    assert(model.getModel != trainable && model.uid == est.uid && model.parent.uid == est.uid)
+    assert(model.transform(data(1)).columns.toSeq.containsSlice(Seq("scores", "cls")))
+  }
+
   test("the fitted model saves and loads with its history") {
     val df = data(1)
     val model = estimator.setEpochs(1).fit(df)

@@ -87,6 +87,22 @@ class TFTransformerSuite extends StageFixtures {
     assert(rows.map(_.getAs[Vector](1)(0).toLong).toSeq == Fixtures.npy("reduce_max_y_int64.npy").longs.toSeq)
   }
 
+  test("outputMode vector: outputs of any rank are flattened row-major, as numpy's reshape(-1)") {
+    // keras_reshape: Keras Reshape([2, 3]) of 3x2 cells; keras_reshape_y.npy is Keras' [6, 2, 3]
+    // output in C order, so row i's vector is y[i].reshape(-1).
+    val cells = floatRows("keras_reshape_x.npy", 6).map(_.grouped(2).toSeq)
+    val df = spark.createDataFrame(cells.zipWithIndex.map { case (x, i) => (i, x) }).toDF("i", "x").repartition(2)
+    val signature = reshape.signature.get
+    val stage = new TFTransformer().setModel(reshape).setOutputMode("vector")
+      .setInputMapping(Map("x" -> signature.inputs.keys.head))
+      .setOutputMapping(Map(signature.outputs.keys.head -> "y"))
+    val out = stage.transform(df)
+    assert(out.schema("y").dataType == VectorType && out.schema == stage.transformSchema(df.schema))
+    val vectors = out.orderBy("i").collect().map(_.getAs[Vector]("y"))
+    assert(vectors.length == 6 && vectors.forall(_.size == 6))
+    assertClose(vectors.flatMap(_.toArray.map(_.toFloat)), Fixtures.npy("keras_reshape_y.npy").floats, 1e-6)
+  }
+
   test("a two-input frozen graph, reduce_max(x1 - x2), addressed by tensor names") {
     val df = twoInputFrame
     val out = new TFTransformer().setModel(twoInputGraph)

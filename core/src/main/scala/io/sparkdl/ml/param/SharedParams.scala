@@ -46,23 +46,47 @@ trait HasHandleInvalid extends Params {
   final def getHandleInvalid: String = $(handleInvalid)
 }
 
-/** Whether outputs keep the model's dtype and shape (arrays) or become ML vectors. */
+/**
+ * How a stage's model output becomes a column: each stage offers its subset of [[OutputMode]]'s
+ * modes (`outputModes`, the first the default), with one meaning of each mode for every stage.
+ */
 trait HasOutputMode extends Params {
 
-  final val outputMode: Param[String] = new ChoiceParam(
-    this,
-    "outputMode",
-    "How outputs become columns: 'array' (the model's dtype and shape, nested arrays for rank >= 2) " +
-      "or 'vector' (ML DenseVectors; outputs need numeric cells of rank 1, or rank 0 as size-1 " +
-      "vectors). Default: 'array'.",
-    Seq(OutputMode.Array, OutputMode.Vector)
-  )
-  setDefault(outputMode -> OutputMode.Array)
+  /**
+   * The modes this stage offers, its default first. Read while the param is made, before the
+   * stage's own vals are set: override it with a `def`.
+   */
+  protected def outputModes: Seq[String] = Seq(OutputMode.Array, OutputMode.Vector)
+
+  final val outputMode: Param[String] = OutputMode.param(this, outputModes)
+  setDefault(outputMode -> outputModes.head)
 
   final def getOutputMode: String = $(outputMode)
 }
 
+/** The output modes, what each means, and the one way a stage's `outputMode` param is made. */
 object OutputMode {
   val Array = "array"
   val Vector = "vector"
+  val Image = "image"
+
+  /** Every mode, in the order docs list them. */
+  val all: Seq[String] = Seq(Array, Vector, Image)
+
+  /** What each mode makes of an output, as every stage's doc says it. */
+  val meaning: Map[String, String] = Map(
+    Array -> "'array' (the model's dtype and shape: nested arrays for rank >= 2, a number for rank 0)",
+    Vector -> ("'vector' (an ML DenseVector of the output's values, flattened in row-major order " +
+      "whatever its rank, as numpy's reshape(-1): rank 0 gives a size-1 vector; numeric outputs only)"),
+    Image -> "'image' (an image struct, of an output of shape [height, width, channels])"
+  )
+
+  /** The `outputMode` param of a stage offering `modes` (its default first). */
+  def param(parent: Params, modes: Seq[String]): ChoiceParam = {
+    require(modes.nonEmpty && modes.forall(all.contains), s"unknown output modes ${modes.mkString(", ")}")
+    val listed = modes.map(meaning)
+    val choices = if (listed.length == 1) listed.head else listed.init.mkString(", ") + " or " + listed.last
+    new ChoiceParam(parent, "outputMode",
+      s"How the model output becomes a column: $choices. Default: '${modes.head}'.", modes)
+  }
 }
