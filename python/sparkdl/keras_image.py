@@ -80,8 +80,9 @@ class _KerasImageFileParams(HasInputCol, HasOutputCol):
     )
     outputMode = Param(
         Params._dummy(), "outputMode",
-        "How the model's output becomes the output column: 'vector' (ML vectors) or 'array'. "
-        "Default: 'vector'.",
+        "How the model's output becomes the output column: 'vector' (ML vectors, the output "
+        "flattened in row-major order) or 'array' (the model's dtype and shape), as "
+        "KerasTransformer's. Default: 'vector'.",
         typeConverter=TypeConverters.toString,
     )
     kerasFitParams = Param(
