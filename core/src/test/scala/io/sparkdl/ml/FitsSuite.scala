@@ -42,9 +42,10 @@ class FitsSuite extends SparkSessionSuite with TimeLimits {
     .setBatchSize(16).setLearningRate(0.05f).setShuffle(false).setVerbose(0)
 
   // With 2 workers the fit has checkpoints (the temporary directory): a cancelled job must not be
-  // retried from them as a lost executor would be.
-  Seq(1, 2).foreach { workers =>
-    test(s"SparkContext.cancelAllJobs from another thread ends a blocked next() with the failure ($workers worker(s))") {
+  // retried from them as a lost executor would be. The fits' thread inherits the caller's job
+  // group: cancelling the group cancels them.
+  Seq((1, "all jobs"), (2, "all jobs"), (1, "the caller's job group")).foreach { case (workers, what) =>
+    test(s"cancelling $what from another thread ends a blocked next() with the failure ($workers worker(s))") {
       val sc = spark.sparkContext
       val training = new CountDownLatch(1)
       val listener = new SparkListener {
@@ -54,8 +55,13 @@ class FitsSuite extends SparkSessionSuite with TimeLimits {
           }
       }
       sc.addSparkListener(listener)
-      val canceller = new Thread(() => { training.await(); sc.cancelAllJobs() })
+      val group = s"sparkdl-fits-suite-$workers-${what.length}"
+      val canceller = new Thread(() => {
+        training.await()
+        if (what == "all jobs") sc.cancelAllJobs() else sc.cancelJobGroup(group)
+      })
       canceller.start()
+      if (what != "all jobs") sc.setJobGroup(group, "the caller's")
       try {
         // Epochs enough never to end by themselves: only the cancellation ends this fit.
         val fits = estimator.setEpochs(1000000).setNumWorkers(workers).startFits(data(62, 2), Seq(ParamMap.empty))
@@ -66,6 +72,7 @@ class FitsSuite extends SparkSessionSuite with TimeLimits {
         assert(!fits.hasNext)
       } finally {
         canceller.join()
+        sc.clearJobGroup()
         sc.removeSparkListener(listener)
       }
       // The cancelled tasks left their slots: a fit after them gets both.
