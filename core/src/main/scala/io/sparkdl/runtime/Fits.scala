@@ -15,6 +15,8 @@ import org.apache.spark.sparkdl.SchedulerShim
 import org.apache.spark.storage.StorageLevel
 import org.apache.spark.util.SerializableConfiguration
 
+import io.sparkdl.tf.InvalidArgumentException
+
 /**
  * One fit to run, as its stage resolved it: `name` (how logs, job descriptions and errors name
  * it), the trainable SavedModel's archive bytes (one broadcast per distinct array), its plan and
@@ -252,13 +254,14 @@ private[sparkdl] final class Fits[M](
     }
 
   // A data-parallel fit with checkpoints is retried (3 attempts in all) unless it failed on its
-  // own terms, which would fail again (its data, IllegalArgumentException, or a diverging loss),
+  // own terms, which would fail again (its data: IllegalArgumentException, or TF's
+  // INVALID_ARGUMENT from an op of its step; or a diverging loss),
   // or someone cancelled its job. A barrier stage's abort keeps the task's error only as text
   // (Spark passes the job no exception): its stack trace, causes included, in the message.
   private def retryable(fit: FitSpec, attempt: Int, e: Throwable): Boolean =
     fit.checkpoints.isDefined && attempt < 3 &&
       !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).exists {
-        case _: IllegalArgumentException | _: TrainingDivergedException => true
+        case _: IllegalArgumentException | _: TrainingDivergedException | _: InvalidArgumentException => true
         case s: SparkThrowable if s.getCondition == "SPARK_JOB_CANCELLED" => true
         case t => Option(t.getMessage).exists(m => Fits.OwnFailure.findFirstIn(m).isDefined)
       }
@@ -268,7 +271,8 @@ private[sparkdl] object Fits {
 
   // In a task's stack trace as text: an error of the fit's own, thrown or a cause.
   private val OwnFailure =
-    """(?m)^(Caused by: )?(java\.lang\.IllegalArgumentException|io\.sparkdl\.runtime\.TrainingDivergedException)\b""".r
+    ("""(?m)^(Caused by: )?(java\.lang\.IllegalArgumentException|""" +
+      """io\.sparkdl\.runtime\.TrainingDivergedException|io\.sparkdl\.tf\.InvalidArgumentException)\b""").r
 
   /**
    * A training job's failure as the user should see it: our own errors from the task (a NaN loss,
