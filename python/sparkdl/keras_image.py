@@ -711,22 +711,19 @@ class KerasImageFileEstimator(Estimator, _KerasImageFileParams, HasLabelCol):
         loader = self.getOrDefault(self.imageLoader)
         input_col, handle_invalid = self.getInputCol(), self.getHandleInvalid()
 
-        class _Transformers:
-            def __iter__(self) -> _Transformers:
-                return self
+        def transformer(fit: tuple[int, Any]) -> tuple[int, KerasImageFileTransformer]:
+            index, fitted = fit
+            v = values[index]
+            # As 1.x: the estimator's params with the map's values (modelFile: the file
+            # training started from); the transformer runs the trained model.
+            made = KerasImageFileTransformer(
+                inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
+                imageLoader=loader, modelFile=v["modelFile"], handleInvalid=handle_invalid,
+                model=fitted.getOrDefault(fitted.model),
+            )
+            made.setKerasFitParams(v["kerasFitParams"])
+            made.history = fitted.history  # for sparkdl.plot.training_curves
+            return index, made
 
-            def __next__(self) -> tuple[int, KerasImageFileTransformer]:
-                index, fitted = next(fits)
-                v = values[index]
-                # As 1.x: the estimator's params with the map's values (modelFile: the file
-                # training started from); the transformer runs the trained model.
-                transformer = KerasImageFileTransformer(
-                    inputCol=input_col, outputCol=v["outputCol"], outputMode=v["outputMode"],
-                    imageLoader=loader, modelFile=v["modelFile"], handleInvalid=handle_invalid,
-                    model=fitted.getOrDefault(fitted.model),
-                )
-                transformer.setKerasFitParams(v["kerasFitParams"])
-                transformer.history = fitted.history  # for sparkdl.plot.training_curves
-                return index, transformer
-
-        return _Transformers()
+        # As thread-safe as `fits` (map keeps no state of its own); lazy as it is.
+        return map(transformer, fits)

@@ -414,52 +414,43 @@ class TFEstimator(_TFEstimator):
         asked for. A failed fit cancels the others and raises its error."""
         self._refuse_connect_fit(dataset)
         user_maps = list(paramMaps)
-        estimator, maps = self._java_fits(user_maps)
         names = [_fit_name(self, m, i, len(user_maps)) for i, m in enumerate(user_maps)]
-        verbose = estimator.getOrDefault(estimator.verbose)
-        lock = threading.Lock()
-        state: dict[str, Any] = {"fits": None, "left": len(maps)}
+        estimator, maps = self._java_fits(user_maps)
+        return _Locked(estimator._fitted(dataset, maps, names))
 
-        def start() -> Any:
-            estimator._transfer_params_to_java()
-            java_maps = [estimator._transfer_param_map_to_java(m) for m in maps]
-            return facade(dataset.sparkSession, "PythonEstimators").startFits(
-                estimator._java_obj, dataset._jdf, java_maps, names
-            )
+    def _fitted(
+        self, dataset: Any, paramMaps: list[dict], names: list[str]
+    ) -> Iterator[tuple[int, TFEstimatorModel]]:
+        """The JVM's fits (``io.sparkdl.runtime.Fits``) as they end, started by the first
+        ``next``; ``fits.next()`` blocks until the JVM has an event, and raises a failure."""
+        self._transfer_params_to_java()
+        java_maps = [self._transfer_param_map_to_java(m) for m in paramMaps]
+        fits = facade(dataset.sparkSession, "PythonEstimators").startFits(
+            self._java_obj, dataset._jdf, java_maps, names
+        )
+        verbose = self.getOrDefault(self.verbose)
+        while fits.hasNext():
+            event = fits.next()
+            if event.kind() == "epoch":
+                if verbose == 2:
+                    print(event.line(), flush=True)
+                continue
+            if verbose > 0:
+                print(event.line(), flush=True)
+            yield event.index(), self._create_model(event.model())
 
-        class _Fits:
-            def __iter__(self) -> _Fits:
-                return self
 
-            def __next__(self) -> tuple[int, TFEstimatorModel]:
-                with lock:
-                    if state["left"] == 0:
-                        raise StopIteration
-                    if state["fits"] is None:
-                        state["fits"] = start()
-                    fits = state["fits"]
-                    while True:
-                        event = fits.next(200)
-                        if event is None:
-                            continue
-                        kind = event.kind()
-                        if kind == "epoch":
-                            if verbose == 2:
-                                print(event.line(), flush=True)
-                        elif kind == "fitted":
-                            model = estimator._create_model(event.model())
-                            state["left"] -= 1
-                            if verbose > 0:
-                                print(event.line(), flush=True)
-                            return event.index(), model
-                        elif kind == "failed":
-                            state["left"] = 0
-                            fits.rethrow(event)
-                        else:  # done
-                            state["left"] = 0
-                            raise StopIteration
+class _Locked(Iterator):
+    """An iterator that threads may share: one ``next`` at a time (a generator refuses a second
+    thread's ``next`` while the first runs)."""
 
-        return _Fits()
+    def __init__(self, iterator: Iterator) -> None:
+        self._iterator = iterator
+        self._lock = threading.Lock()
+
+    def __next__(self) -> Any:
+        with self._lock:
+            return next(self._iterator)
 
 
 class TFEstimatorModel(_TFEstimatorModel):
@@ -558,14 +549,16 @@ class KerasEstimator(TFEstimator):
         self._set(**{k: v for k, v in keras_params.items() if v is not None})
 
     def _transfer_params_to_java(self) -> None:
-        # Python-only params and values (a Keras model) never cross: _java_fits converts them.
-        keep = (self._paramMap, self._defaultParamMap)
-        self._paramMap = {p: v for p, v in keep[0].items() if not self._python_only(p, v)}
-        self._defaultParamMap = {p: v for p, v in keep[1].items() if not self._python_only(p, v)}
-        try:
-            super()._transfer_params_to_java()
-        finally:
-            self._paramMap, self._defaultParamMap = keep
+        # PySpark's sends every param, set or default: the JVM stage has no loss, optimizer or
+        # metrics, and takes `model` only as a TFModel (_java_fits sets the export of a Keras
+        # model on the copy that fits). The other params' defaults are the JVM stage's own.
+        java = self._java_obj
+        for param in self.params:
+            if not (java.hasParam(param.name) and self.isSet(param)):
+                continue
+            value = self.getOrDefault(param)
+            if param.name != "model" or isinstance(value, TFModel):
+                java.set(self._make_java_param_pair(param, value))
 
     def fitMultiple(self, dataset: Any, paramMaps: Any) -> Iterator[tuple[int, TFEstimatorModel]]:
         maps = list(paramMaps)
@@ -595,12 +588,6 @@ class KerasEstimator(TFEstimator):
             ):
                 return dataset
         return dataset.withColumn(label, F.array(F.col(label).cast("float")))
-
-    @staticmethod
-    def _python_only(param: Param, value: Any) -> bool:
-        return param.name in ("loss", "optimizer", "metrics") or (
-            param.name == "model" and not isinstance(value, TFModel)
-        )
 
     def _trainable(
         self, values: dict[str, Any], used: dict[tuple, TFModel], prints: dict[int, str]
@@ -655,5 +642,5 @@ class KerasEstimator(TFEstimator):
         self._trainables.clear()
         self._trainables.update(used)
         if maps:
-            estimator._paramMap[model] = maps[0][model]
+            estimator.set(model, maps[0][model])
         return estimator, maps

@@ -343,3 +343,41 @@ def test_a_model_without_trainable_weights_is_refused_up_front(blobs):
                          verbose=0)
     with pytest.raises(ValueError, match=rf"KerasEstimator {est.uid}: .*has no trainable weights"):
         est.fit(df)
+
+
+def test_cancelled_jobs_end_a_fit_waiting_for_its_next_event(spark, blobs):
+    # PySpark's Ctrl-C handler calls SparkContext.cancelAllJobs: a fit waiting in the JVM for
+    # its next event must raise the cancellation, not hang.
+    import threading
+    import time
+
+    _, _, df = blobs
+    est = KerasEstimator(model=_mlp(), loss="categorical_crossentropy", inputCol="features",
+                         epochs=1_000_000, batchSize=16, verbose=0)  # never ends by itself
+    outcome: list[BaseException] = []
+
+    def fit() -> None:
+        try:
+            list(est.fitMultiple(df, [{}, {est.learningRate: 0.01}]))
+        except BaseException as e:  # noqa: BLE001 - the test checks what it is
+            outcome.append(e)
+
+    fitting = threading.Thread(target=fit, daemon=True)
+    fitting.start()
+    sc = spark.sparkContext
+    tracker = sc.statusTracker()
+
+    def training() -> bool:  # the training jobs' stages (submitted in Fits.scala), not the cache's
+        stages = (tracker.getStageInfo(s) for s in tracker.getActiveStageIds())
+        return any(s is not None and "Fits.scala" in s.name for s in stages)
+
+    deadline = time.monotonic() + 120
+    while not training():
+        assert time.monotonic() < deadline, "the training jobs never started"
+        time.sleep(0.05)
+    sc.cancelAllJobs()
+    fitting.join(120)
+    assert not fitting.is_alive(), "the fit still waits after its jobs were cancelled"
+    assert len(outcome) == 1 and "cancelled" in str(outcome[0]), outcome
+    # The cancelled tasks left their slots: the next fit runs.
+    assert len(est.copy({est.epochs: 1}).fit(df).history) == 1

@@ -1,12 +1,5 @@
 package io.sparkdl.ml
 
-import java.util.concurrent.LinkedBlockingQueue
-
-import scala.concurrent.ExecutionContext
-import scala.util.{Failure, Success, Try}
-
-import org.apache.spark.FutureAction
-import org.apache.spark.broadcast.Broadcast
 import org.apache.spark.ml.Estimator
 import org.apache.spark.ml.param.{
   BooleanParam, DoubleParam, FloatParam, IntParam, LongParam, Param, ParamMap, ParamValidators
@@ -15,15 +8,11 @@ import org.apache.spark.ml.util.{Identifiable, MLReadable, MLReader}
 import org.apache.spark.sql.Dataset
 import org.apache.spark.sql.sparkdl.DataFrameShim
 import org.apache.spark.sql.types.StructType
-import org.apache.spark.sparkdl.SchedulerShim
-import org.apache.spark.storage.StorageLevel
 
 import io.sparkdl.ml.param.IntChoiceParam
 import io.sparkdl.model.{BindingNames, ColumnNames, FeedMode, GraphProgram, Plan, SavedModelArchive, SavedModelReference, TFModel}
 import io.sparkdl.runtime.{
-  Checkpoints, CollectivePlan, DistributedFitTask, FitResult, FitSpec, FitTask, HandleInvalid, TrainingDivergedException,
-  TrainingLog, TrainingParams, TrainingPlan, TrainingProgress, TrainingRDD, TrainingRows, TrainingSignatures,
-  WorkerFailedException, WorkerRows
+  CollectivePlan, FitEvent, FitRequest, Fits, HandleInvalid, TrainingParams, TrainingPlan, TrainingSignatures
 }
 import io.sparkdl.tf.{Graph, SavedModel}
 
@@ -82,12 +71,16 @@ trait TFEstimatorParams extends TFEstimatorSharedParams {
 
   final val checkpointDir: Param[String] = new Param[String](
     this, "checkpointDir",
-    "A Hadoop filesystem directory for data-parallel fits (numWorkers > 1): each fit saves its " +
-      "model and optimizer state there after each epoch (under a directory of its own, deleted " +
-      "when the fit succeeds), and when a fit's barrier stage fails for another reason than its " +
-      "data or a diverging loss (a lost executor, say), it is retried, up to 3 attempts in all, " +
-      "from its last saved epoch: the model equals the fault-free fit's. Empty: no checkpoints, " +
-      "no retries. Default: ''.")
+    "A Hadoop filesystem directory, which the driver and every executor can read, for " +
+      "data-parallel fits (numWorkers > 1): each fit saves its model and optimizer state there after " +
+      "each epoch (under a directory of its own, deleted when the fit succeeds), and when a fit's " +
+      "barrier stage fails for another reason than its data, a diverging loss or a cancellation (a " +
+      "lost executor, say), it is retried, up to 3 attempts in all, from its last saved epoch: the " +
+      "model equals the fault-free fit's. Empty: a temporary directory of the application, deleted " +
+      "when the fits end: under SparkContext's checkpoint directory if set, else in local mode under " +
+      "the driver's local directory, else under the home directory of the Hadoop default " +
+      "filesystem unless that is the local one; on a cluster whose default filesystem is local, " +
+      "no checkpoints and no retries. Default: ''.")
 
   setDefault(labelCol -> "label", epochs -> 1, learningRate -> 0.001f,
     shuffle -> true, seed -> 0L, validationFraction -> 0.0, earlyStoppingPatience -> 0, batchSize -> 32,
@@ -158,30 +151,29 @@ class TFEstimator(override val uid: String)
    */
   override def fit(dataset: Dataset[_], paramMaps: Seq[ParamMap]): Seq[TFEstimatorModel] = {
     val models = new Array[TFEstimatorModel](paramMaps.length)
-    fitEach(dataset, paramMaps, new FitObserver {
-      override def epoch(i: Int, line: String): Unit = if (getVerbose == 2) println(line)
-      override def fitted(i: Int, model: TFEstimatorModel): Unit = {
-        models(i) = model
-        if (getVerbose > 0) println(TrainingLog.fitLine(fitName(paramMaps, i), model.history))
-      }
-    })
+    val fits = startFits(dataset, paramMaps)
+    while (fits.hasNext) fits.next() match {
+      case e: FitEvent.Epoch => if (getVerbose == 2) println(e.line)
+      case f: FitEvent.Fitted[_] =>
+        models(f.index) = f.model.asInstanceOf[TFEstimatorModel]
+        if (getVerbose > 0) println(f.line)
+    }
     models.toSeq
   }
 
   /**
-   * Fits one model per param map and tells `observer` of each epoch and each fitted model as they
-   * come, on the driver: the cache job first, then one training job per map, submitted at once,
-   * each described (Spark UI, `setJobDescription`) by its map. The first failed fit cancels the
-   * others and its error is thrown (a NaN loss: [[io.sparkdl.runtime.TrainingDivergedException]]).
+   * Starts one fit per param map and returns their [[io.sparkdl.runtime.Fits]], which runs them
+   * (the cache job first, then one training job per map, submitted at once, each described in
+   * the Spark UI by its map) and tells of each epoch and each fitted model as they come. Every map
+   * is checked before it returns. The first failed fit cancels the others and `next()` throws its
+   * error (a NaN loss: [[io.sparkdl.runtime.TrainingDivergedException]]).
    */
-  private[sparkdl] def fitEach(
+  private[sparkdl] def startFits(
       dataset: Dataset[_],
       paramMaps: Seq[ParamMap],
-      observer: FitObserver,
       fitNames: Option[Seq[String]] = None // how logs and errors name each fit (Python's own words)
-  ): Unit = {
-    if (paramMaps.isEmpty) return
-    val stages = paramMaps.map(m => copy(m))
+  ): Fits[TFEstimatorModel] = {
+    val stages = paramMaps.map(m => copy(m)).toIndexedSeq
     val df = dataset.toDF()
     // One cache serves every fit: the columns of all maps (missing ones are left to resolve's error).
     stages.foreach(_.checkColumns(df.schema))
@@ -189,127 +181,20 @@ class TFEstimator(override val uid: String)
     val selected = df.select(columns.map(c => df.col(ColumnNames.quote(c))): _*)
     val plans = stages.map(_.resolve(selected.schema)) // every map checked before any job
     val names = fitNames.getOrElse(paramMaps.indices.map(i => fitName(paramMaps, i)))
-    val rows = DataFrameShim.planRows(selected).map(_.copy()).persist(StorageLevel.MEMORY_AND_DISK)
-    val workerRowsToUnpersist = scala.collection.mutable.ArrayBuffer.empty[org.apache.spark.rdd.RDD[_]]
-    val sc = df.sparkSession.sparkContext
-    val run = java.util.UUID.randomUUID().toString // this call's checkpoints: never an older fit's
-    lazy val hadoopConf = new org.apache.spark.util.SerializableConfiguration(sc.hadoopConfiguration)
-    val description = sc.getLocalProperty("spark.job.description")
-    val progress = new TrainingProgress(sc, names, (i, e) => {
-      val line = TrainingLog.epochLine(names(i), stages(i).getEpochs, e)
-      TrainingLog.info(line)
-      observer.epoch(i, line)
-    })
-    try {
-      sc.setJobDescription(s"sparkdl $stageName: caching the training rows of ${paramMaps.length} fit(s)")
-      val skips = stages.map(_.getHandleInvalid == HandleInvalid.Skip)
-      val (all, counts) = TrainingRows.count(rows, plans.zip(skips).map { case (p, skip) => Option.when(skip)(p) })
-      val total = all.sum
-      if (total == 0) fail("the dataset has no rows to train on")
-      def failFit(i: Int, message: String) = throw new IllegalArgumentException(s"${names(i)}: $message")
-      val broadcasts = new java.util.IdentityHashMap[Array[Byte], Broadcast[Array[Byte]]]()
-      val fits = stages.indices.map { i =>
-        val s = stages(i)
-        val n = counts(i).total
-        if (n == 0) {
-          failFit(i, s"all $total rows are invalid, and handleInvalid 'skip' dropped them; the first: " +
-            counts(i).firstInvalid.getOrElse("?"))
-        }
-        // Keras' validation_split rule, in the same double arithmetic: floor(n * (1 - f)) rows train.
-        val f = s.getValidationFraction
-        val trainRows = if (f == 0.0) n else math.floor(n * (1.0 - f)).toLong
-        if (f > 0.0 && (trainRows == 0 || trainRows == n)) {
-          failFit(i, s"validationFraction $f splits $n row(s) into $trainRows to train and ${n - trainRows} " +
-            "to validate; expected both sides non-empty, as Keras' validation_split (whose first " +
-            "floor(n * (1 - f)) rows train): provide more rows or another fraction")
-        }
-        val workers = s.getNumWorkers
-        if (workers > 1) {
-          if (s.getBatchSize < workers) {
-            failFit(i, s"batchSize ${s.getBatchSize} is smaller than numWorkers $workers; expected a global batch of " +
-              "at least one row per worker")
-          }
-          if (trainRows < workers) {
-            failFit(i, s"$trainRows training row(s) for numWorkers $workers; expected at least one row per worker")
-          }
-          val slots = SchedulerShim.taskSlots(sc)
-          if (workers > slots) {
-            failFit(i, s"numWorkers $workers needs $workers task slots at once (one barrier stage); the cluster has " +
-              s"$slots now: lower numWorkers or add executors")
-          }
-        }
-        val archive = s.trainable.archive
-        val model = broadcasts.computeIfAbsent(archive, a => sc.broadcast(a))
-        FitSpec(names(i), model, plans(i),
-          TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
-          s.getShuffle, s.getSeed, skips(i), counts(i).perPartition, trainRows, progress.accumulators(i), workers,
-          Option.when(workers > 1 && s.getCheckpointDir.nonEmpty)(Checkpoints(
-            new org.apache.hadoop.fs.Path(s.getCheckpointDir, s"sparkdl-$run-$i").toString, hadoopConf)))
-      }
-      // One-worker fits share one RDD (task i trains fit i); each data-parallel fit is its own
-      // barrier stage over its own rows, one partition per worker (runtime.WorkerRows).
-      val single = new TrainingRDD(rows, fits.length, new FitTask(fits))
-      val workerRows = fits.map(f => Option.when(f.workers > 1)(WorkerRows(rows, f)))
-      workerRowsToUnpersist ++= workerRows.flatten
-      val results = new Array[FitResult](fits.length)
-      val ended = new LinkedBlockingQueue[(Int, Try[Unit])]()
-      val attempts = Array.fill(fits.length)(1)
-      def submit(i: Int, fit: FitSpec): FutureAction[Unit] = {
-        val workers = if (fit.workers > 1) s" on ${fit.workers} workers" else ""
-        val attempt = if (attempts(i) > 1) {
-          s" (attempt ${attempts(i)} of 3, from " + fit.resumeEpoch.fold("the start")(n => s"epoch $n") + ")"
-        } else ""
-        sc.setJobDescription(
-          s"sparkdl ${names(i)}: ${fit.params.epochs} epoch(s) over ${fit.trainRows} rows$workers$attempt")
-        val job = workerRows(i) match {
-          case None => sc.submitJob[FitResult, FitResult, Unit](single, _.next(), Seq(i), (_, r) => results(i) = r, ())
-          case Some(data) =>
-            val rdd = new TrainingRDD(data, fit.workers, new DistributedFitTask(fit)).barrier().mapPartitions(it => it)
-            sc.submitJob[FitResult, FitResult, Unit](rdd, _.next(), 0 until fit.workers,
-              (w, r) => if (w == 0) results(i) = r, ())
-        }
-        job.onComplete(t => ended.put(i -> t))(ExecutionContext.parasitic)
-        job
-      }
-      val jobs = Array.tabulate[FutureAction[Unit]](fits.length)(i => submit(i, fits(i)))
-      var left = fits.length
-      while (left > 0) ended.take() match {
-        case (i, Failure(e)) if retryable(fits(i), attempts(i), e) =>
-          // The driver picks the checkpoint, so every worker of the retry starts from the same one.
-          val from = fits(i).checkpoints.get.latest()
-          attempts(i) += 1
-          TrainingLog.warn(s"${names(i)}: attempt ${attempts(i)} of 3, from " +
-            from.fold("the start")(n => s"epoch $n (its checkpoint)") + ", after: " +
-            Option(e.getMessage).fold("")(_.linesIterator.next()))
-          jobs(i) = submit(i, fits(i).copy(resumeEpoch = from))
-        case (i, Success(_)) =>
-          left -= 1
-          fits(i).checkpoints.foreach(_.delete())
-          progress.finished(i)
-          val trained = TFModel.fromSource(SavedModelArchive(results(i).archive, stages(i).trainable.tags),
-            Some(SavedModel.DefaultSignature))
-          val fitted = stages(i).fittedModel(trained, results(i).history.map(_.metrics))
-          observer.fitted(i, fitted.setEpochSeconds(results(i).history.map(_.seconds)))
-        case (_, Failure(e)) =>
-          jobs.foreach(_.cancel())
-          throw TFEstimator.taskError(e)
-      }
-    } finally {
-      sc.setJobDescription(description)
-      progress.close()
-      rows.unpersist(blocking = false)
-      workerRowsToUnpersist.foreach(_.unpersist(blocking = false))
+    val trainables = stages.map(_.trainable)
+    val requests = stages.indices.map { i =>
+      val s = stages(i)
+      FitRequest(names(i), trainables(i).archive, plans(i),
+        TrainingParams(s.getEpochs, s.getBatchSize, s.getLearningRate, s.getEarlyStoppingPatience),
+        s.getShuffle, s.getSeed, s.getHandleInvalid == HandleInvalid.Skip, s.getValidationFraction,
+        s.getNumWorkers, s.getCheckpointDir)
     }
+    new Fits[TFEstimatorModel](DataFrameShim.planRows(selected).map(_.copy()), requests, stageName, (i, result) => {
+      val trained = TFModel.fromSource(SavedModelArchive(result.archive, trainables(i).tags),
+        Some(SavedModel.DefaultSignature))
+      stages(i).fittedModel(trained, result.history.map(_.metrics)).setEpochSeconds(result.history.map(_.seconds))
+    })
   }
-
-  // A data-parallel fit with checkpoints is retried (3 attempts in all) unless it failed on its
-  // own terms, which would fail again: its data (IllegalArgumentException) or a diverging loss.
-  private def retryable(fit: FitSpec, attempt: Int, e: Throwable): Boolean =
-    fit.checkpoints.isDefined && attempt < 3 &&
-      !Iterator.iterate(e)(_.getCause).takeWhile(_ != null).exists {
-        case _: IllegalArgumentException | _: TrainingDivergedException => true
-        case _ => false
-      }
 
   // How log lines and errors name fit i: its index and what its map sets.
   private def fitName(paramMaps: Seq[ParamMap], i: Int): String = {
@@ -440,18 +325,6 @@ private final case class TrainingNames(op: String, labelCol: String, inputParam:
 }
 
 object TFEstimator extends MLReadable[TFEstimator] {
-
-  // A training job's failure as the user should see it: our own errors from the task (a NaN loss,
-  // a bad row) rather than Spark's "Job aborted" wrapper, which keeps them only in its message.
-  private def taskError(e: Throwable): Throwable = {
-    val causes = Iterator.iterate(e)(_.getCause).takeWhile(_ != null).toSeq
-    causes.collectFirst { case t: WorkerFailedException => t }
-      .orElse(causes.collectFirst {
-        case t: TrainingDivergedException => t
-        case t: IllegalArgumentException => t
-      })
-      .getOrElse(e)
-  }
 
   override def read: MLReader[TFEstimator] = new ModelStageReader[TFEstimator]
   override def load(path: String): TFEstimator = super.load(path)

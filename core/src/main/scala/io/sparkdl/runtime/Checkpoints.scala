@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets
 import scala.util.Using
 
 import org.apache.hadoop.fs.{FileSystem, Path}
+import org.apache.spark.SparkContext
 import org.apache.spark.util.SerializableConfiguration
 
 /**
@@ -39,17 +40,46 @@ private[sparkdl] final case class Checkpoints(dir: String, hadoopConf: Serializa
     (read(file(epoch, "model")), lines.toSeq.map(Checkpoints.parse))
   }
 
+  /** Makes the directory: the driver does, before the fit's first job. */
+  def create(): Unit = fs.mkdirs(new Path(dir))
+
   def delete(): Unit = fs.delete(new Path(dir), true)
 
+  // Never recreates the directory: a cancelled worker still saving after the driver deleted it
+  // (its task stops asynchronously) fails instead of leaving files behind.
   private def write(target: Path, bytes: Array[Byte]): Unit = {
     val tmp = new Path(target.getParent, s".${target.getName}.tmp")
-    Using.resource(fs.create(tmp, true))(_.write(bytes))
+    val f = fs
+    Using.resource(f.createNonRecursive(tmp, true, 65536, f.getDefaultReplication(tmp), f.getDefaultBlockSize(tmp),
+      null))(_.write(bytes))
     fs.delete(target, false)
     if (!fs.rename(tmp, target)) throw new java.io.IOException(s"could not rename $tmp to $target")
   }
 }
 
 private[sparkdl] object Checkpoints {
+
+  /**
+   * Where data-parallel fits without a checkpointDir keep their checkpoints, in a directory of
+   * their own under it, deleted when they end: a directory the driver and every executor can
+   * read. SparkContext's checkpoint directory when set; else in local mode (driver and executors
+   * one process) the driver's first local directory (SPARK_LOCAL_DIRS, spark.local.dir, else
+   * java.io.tmpdir) as a file: URI; else the home directory of the Hadoop default filesystem
+   * when it is a shared one (HDFS, S3A...). A cluster whose default filesystem is the local one
+   * has none: its executors cannot read the driver's disk.
+   */
+  def temporaryRoot(sc: SparkContext): Option[Path] =
+    sc.getCheckpointDir.map(new Path(_)).orElse {
+      if (sc.isLocal) {
+        val dirs = sys.env.get("SPARK_LOCAL_DIRS")
+          .orElse(sc.getConf.getOption("spark.local.dir"))
+          .getOrElse(System.getProperty("java.io.tmpdir"))
+        Some(new Path(new java.io.File(dirs.split(",").head.trim).getAbsoluteFile.toURI))
+      } else {
+        val fs = FileSystem.get(sc.hadoopConfiguration)
+        Option.when(fs.getScheme != "file")(new Path(fs.getHomeDirectory, ".sparkdl-checkpoints"))
+      }
+    }
   private val History = "epoch-(\\d+)\\.history".r
 
   // epoch, rows, seconds, then key=value; doubles as Java prints them (they read back exactly).

@@ -87,6 +87,8 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
     val dir = java.nio.file.Files.createTempDirectory("sparkdl-checkpoints").resolve("fit")
     val c = Checkpoints(dir.toString, new SerializableConfiguration(spark.sparkContext.hadoopConfiguration))
     assert(c.latest().isEmpty)
+    intercept[java.io.IOException](c.save(1, Array[Byte](1), Nil)) // the driver makes the directory
+    c.create()
     val history = Seq(EpochMetrics(1, Map("loss" -> 0.1234567890123, "val_loss" -> 1.0 / 3), 40, 0.25),
       EpochMetrics(2, Map("loss" -> 0.05, "val_loss" -> 0.3), 40, 0.5))
     c.save(1, Array[Byte](1, 2), history.take(1))
@@ -123,8 +125,22 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
     // rows 30-34 and waits in the all-reduce of the epoch's figures for worker 1, until cancelled.
     val bad = (0 until 40).map(i => if (i == 35) Row(x(i).toSeq, (y(i) :+ 1f).toSeq) else Row(x(i).toSeq, y(i).toSeq))
     val started = System.nanoTime()
-    val e = intercept[Exception](
+    // Its own error (bad data) would fail again: it is not retried, though it has checkpoints.
+    val retries = new java.util.concurrent.atomic.AtomicInteger()
+    val listener = new org.apache.spark.scheduler.SparkListener {
+      override def onJobStart(start: org.apache.spark.scheduler.SparkListenerJobStart): Unit =
+        if (Option(start.properties).exists(_.getProperty("spark.job.description", "").contains("(attempt "))) {
+          retries.incrementAndGet()
+        }
+    }
+    spark.sparkContext.addSparkListener(listener)
+    val e = try intercept[Exception](
       estimator.setNumWorkers(2).setEpochs(1).setValidationFraction(0.25).fit(frame(schema, bad, 2)))
+    finally {
+      org.apache.spark.ListenerBusShim.waitUntilEmpty(spark.sparkContext)
+      spark.sparkContext.removeSparkListener(listener)
+    }
+    assert(retries.get == 0, "a worker's data error was retried")
     assert(e.getMessage.contains("worker 1 of 2 failed") && e.getMessage.contains("labelCol column 'label'"),
       e.getMessage)
     // The fit after it gets both slots at once: worker 0 did not wait for the collective's timeout

@@ -13,7 +13,7 @@ import org.apache.spark.sql.functions.{col, lit}
 import org.apache.spark.sql.types._
 
 import io.sparkdl.model.TFModel
-import io.sparkdl.runtime.TrainingDivergedException
+import io.sparkdl.runtime.{FitEvent, TrainingDivergedException}
 import io.sparkdl.tensorframes.SparkSessionSuite
 import io.sparkdl.tf.{Fixtures, TolerantAssertions}
 
@@ -157,10 +157,13 @@ class TFEstimatorSuite extends SparkSessionSuite with TolerantAssertions {
     val maps = Seq(0.01f, 0.05f).map(lr => ParamMap(est.learningRate -> lr))
     spark.sparkContext.addSparkListener(listener)
     spark.sparkContext.setJobDescription("the caller's")
-    try est.fitEach(data(2), maps, new FitObserver {
-      override def epoch(i: Int, line: String): Unit = lines.add(i -> line)
-      override def fitted(i: Int, model: TFEstimatorModel): Unit = done.add(i)
-    }) finally {
+    try {
+      val fits = est.startFits(data(2), maps)
+      while (fits.hasNext) fits.next() match {
+        case e: FitEvent.Epoch => lines.add(e.index -> e.line)
+        case f: FitEvent.Fitted[_] => done.add(f.index)
+      }
+    } finally {
       ListenerBusShim.waitUntilEmpty(spark.sparkContext)
       spark.sparkContext.removeSparkListener(listener)
     }
