@@ -38,7 +38,7 @@ object Assembly {
     val packages = Seq("sparkdl", "tensorframes").map(python / _).filter(_.isDirectory)
     val standalone = Seq("tensorframes.py").map(python / _).filter(_.isFile)
     val files = packages.flatMap { dir =>
-      (dir ** ("*.py" || "*.json")).get
+      (dir ** ("*.py" || "*.json" || "VERSION")).get
         .filterNot(f => f.getPath.contains(s"${java.io.File.separator}jars${java.io.File.separator}"))
         .filterNot(_.getPath.contains("__pycache__"))
     } ++ standalone

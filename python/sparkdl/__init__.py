@@ -4,16 +4,17 @@ Run TensorFlow graphs and SavedModels over Spark DataFrames, in Spark's executor
 sparkdl's JVM engine. Start with :func:`sparkdl.session`.
 """
 
+import pkgutil
 import sys
 import types
-from pathlib import Path
 from typing import Any
 
 from sparkdl.session import bundled_jars, session
 
 # One string for the wheel, the jar and the assembly, written in VERSION only (the build and the
 # wheel's metadata read it too): valid for Maven and PEP 440 alike, no -SNAPSHOT, no .devN.
-__version__ = (Path(__file__).parent / "VERSION").read_text(encoding="ascii").strip()
+# pkgutil, not a path: the package may be imported from a zip (the assembly jar in --py-files).
+__version__ = (pkgutil.get_data(__name__, "VERSION") or b"").decode("ascii").strip()
 
 # Imported on first use, so that `import sparkdl` stays light: `from sparkdl import readImages`.
 _LAZY = {
