@@ -10,15 +10,12 @@ import io.sparkdl.ml.param.{HasInputCol, HasOutputCol, HasOutputMode}
 import io.sparkdl.model.TFModel
 
 /** Params of [[KerasTransformer]]. */
-trait KerasTransformerParams extends ModelStageParams with HasInputCol with HasOutputCol with HasOutputMode {
+trait KerasTransformerParams extends BoundModelStage with HasInputCol with HasOutputCol with HasOutputMode {
 
   override protected def inputColDoc: String = "The column feeding the model's one input. Required."
   override protected def outputColDoc: String = "The column the model's one output becomes. Required."
 
-  /** Checks `schema` against the params and the model; returns it with the output column. */
-  protected def validateAndTransformSchema(schema: StructType): StructType = binding.outputSchema(schema)
-
-  protected def binding: ModelBinding = {
+  override protected def binding: ModelBinding = {
     val m = required(model, "a TFModel of a Keras model exported as a SavedModel (TFModel.fromSavedModel(...))")
     val in = required(inputCol, "the name of the input column")
     val out = required(outputCol, "the name of the output column")
@@ -71,10 +68,7 @@ class KerasTransformer(override val uid: String)
 
   override def transformSchema(schema: StructType): StructType = validateAndTransformSchema(schema)
 
-  override def transform(dataset: Dataset[_]): DataFrame = {
-    // binding.transform checks the schema as transformSchema does, planning the model once.
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
-  }
+  override def transform(dataset: Dataset[_]): DataFrame = runBinding(dataset.toDF())
 
   override def copy(extra: ParamMap): KerasTransformer = defaultCopy(extra)
 }

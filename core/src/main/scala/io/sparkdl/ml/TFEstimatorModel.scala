@@ -59,6 +59,7 @@ trait TFEstimatorModelParams extends TFEstimatorSharedParams with HasOutputMode 
 class TFEstimatorModel(override val uid: String)
     extends Model[TFEstimatorModel]
     with TFEstimatorModelParams
+    with BoundModelStage
     with ModelStageWritable {
 
   def this() = this(Identifiable.randomUID("TFEstimatorModel"))
@@ -95,11 +96,10 @@ class TFEstimatorModel(override val uid: String)
     ClassifierColumns.outputSchema(stageName, binding.outputSchema(schema), $(outputCol), this)
 
   override def transform(dataset: Dataset[_]): DataFrame = {
-    val out = binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
-    ClassifierColumns.append(stageName, out, $(outputCol), this)
+    ClassifierColumns.append(stageName, runBinding(dataset.toDF()), $(outputCol), this)
   }
 
-  private def binding: ModelBinding = {
+  override protected def binding: ModelBinding = {
     val m = required(model, "the trained TFModel")
     val outputs = m.outputNames
     if (outputs.length != 1) {

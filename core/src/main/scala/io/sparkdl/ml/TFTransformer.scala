@@ -10,7 +10,7 @@ import io.sparkdl.ml.param.{HasInputMapping, HasOutputMode, StringMapParam}
 import io.sparkdl.model.TFModel
 
 /** Params of [[TFTransformer]]. */
-trait TFTransformerParams extends ModelStageParams with HasInputMapping with HasOutputMode {
+trait TFTransformerParams extends BoundModelStage with HasInputMapping with HasOutputMode {
 
   override protected def inputMappingDoc: String =
     "A map from input column to model input (a signature input key, or a placeholder's tensor " +
@@ -27,10 +27,7 @@ trait TFTransformerParams extends ModelStageParams with HasInputMapping with Has
 
   final def getOutputMapping: Map[String, String] = $(outputMapping)
 
-  /** Checks `schema` against the params and the model; returns it with the output columns. */
-  protected def validateAndTransformSchema(schema: StructType): StructType = binding.outputSchema(schema)
-
-  protected def binding: ModelBinding = new ModelBinding(
+  override protected def binding: ModelBinding = new ModelBinding(
     stageName,
     required(model, "a TFModel (setModel(TFModel.fromSavedModel(...)) or TFModel.fromGraphDef(...))"),
     required(inputMapping, "a map from input column to model input").toSeq.sorted,
@@ -70,10 +67,7 @@ class TFTransformer(override val uid: String) extends Transformer with TFTransfo
 
   override def transformSchema(schema: StructType): StructType = validateAndTransformSchema(schema)
 
-  override def transform(dataset: Dataset[_]): DataFrame = {
-    // binding.transform checks the schema as transformSchema does, planning the model once.
-    binding.transform(dataset.toDF(), $(batchSize), $(handleInvalid), computeMode(dataset.sparkSession, stageName))
-  }
+  override def transform(dataset: Dataset[_]): DataFrame = runBinding(dataset.toDF())
 
   override def copy(extra: ParamMap): TFTransformer = defaultCopy(extra)
 }
