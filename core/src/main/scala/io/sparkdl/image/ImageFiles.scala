@@ -21,36 +21,35 @@ import org.apache.hadoop.fs.{FileStatus, FileSystem, Path}
 private[image] object ImageFiles {
 
   /** The qualified URIs of the files, sorted. */
-  def list(path: String, hadoopConf: Configuration, recursive: Boolean): Seq[String] = {
+  def list(path: String, hadoopConf: Configuration, recursive: Boolean): Seq[String] =
+    statuses(path, hadoopConf, recursive).map(_.getPath.toString)
+
+  /** The files' statuses (qualified paths), sorted by path. */
+  def statuses(path: String, hadoopConf: Configuration, recursive: Boolean): Seq[FileStatus] = {
     val p = new Path(path)
     val fs = p.getFileSystem(hadoopConf)
     val matched = Option(fs.globStatus(p)).map(_.toSeq).getOrElse(Nil) // the user's own glob
     if (matched.isEmpty) {
       throw new IllegalArgumentException(s"readImages: path '$path' does not exist")
     }
-    val files = mutable.ArrayBuffer[Path]()
+    val files = mutable.ArrayBuffer[FileStatus]()
     val listed = mutable.HashSet[String]()
     val pending = mutable.Queue[Path]()
     matched.foreach { s =>
       if (s.isDirectory) pending += s.getPath
-      else if (visible(s)) files += s.getPath
+      else if (visible(s)) files += s
     }
     while (pending.nonEmpty) {
       val dir = pending.dequeue()
       if (listed.add(realPath(fs, dir))) {
         fs.listStatus(dir).filter(visible).foreach { s =>
-          if (s.isFile) files += s.getPath
+          if (s.isFile) files += s
           else if (s.isDirectory && recursive) pending += s.getPath
         }
       }
     }
-    files.map(_.toString).distinct.sorted.toSeq
+    files.groupBy(_.getPath.toString).values.map(_.head).toSeq.sortBy(_.getPath.toString)
   }
-
-  /** `file` as a path Spark's file sources read as that file: they glob every path they are
-   * given, so the glob characters of a name (`br[1].png`, `q?.png`) are escaped. */
-  def literal(file: String): String =
-    file.flatMap(c => if ("\\{}[]*?".indexOf(c) >= 0) s"\\$c" else c.toString)
 
   private def visible(s: FileStatus): Boolean = {
     val name = s.getPath.getName

@@ -72,16 +72,10 @@ object ImageIO {
         "Spark's default"
     )
     val maxPixels = maxPixelsOf(spark.conf.getOption(MaxPixelsConf))
-    val listed = ImageFiles.list(path, spark.sparkContext.hadoopConfiguration, recursive)
-    // The listed files, as files: recursiveFileLookup only keeps Spark from inferring partition
-    // columns from folder names such as "x=1".
+    val listed = ImageFiles.statuses(path, spark.sparkContext.hadoopConfiguration, recursive)
     val files =
-      if (listed.nonEmpty) {
-        withListingTasks(spark) {
-          spark.read.format("binaryFile").option("recursiveFileLookup", "true")
-            .load(listed.map(ImageFiles.literal): _*)
-        }
-      } else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
+      if (listed.nonEmpty) ListedBinaryFiles(spark, listed)
+      else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
     val raw = files.select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
     // The decode function's own path, so that readImages and decode give the same images.
@@ -163,29 +157,6 @@ object ImageIO {
 
   /** [[decode]] with null origins, EXIF orientation ignored. */
   def decode(content: Column): Column = decode(content, lit(null).cast(StringType), exifOrientation = false)
-
-  private val ListingParallelism = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
-
-  /**
-   * `load` with Spark's listing of the paths it is given in at most as many tasks as the cluster
-   * has cores. Spark checks the files `readImages` lists again, and above 32 paths in a job of
-   * one task a path (up to 10,000): on 96 photos that job took as long as decoding them. The
-   * setting only decides how many tasks list the files, never which files are read, so setting
-   * it on the session while `load` runs changes no other query's result.
-   */
-  private def withListingTasks[T](spark: SparkSession)(load: => T): T = {
-    val tasks = math.max(1, spark.sparkContext.defaultParallelism)
-    val before = spark.conf.getOption(ListingParallelism)
-    if (before.flatMap(_.trim.toIntOption).exists(_ <= tasks)) load
-    else {
-      spark.conf.set(ListingParallelism, tasks.toString)
-      try load
-      finally before match {
-        case Some(v) => spark.conf.set(ListingParallelism, v)
-        case None => spark.conf.unset(ListingParallelism)
-      }
-    }
-  }
 
   private val filesSchema =
     StructType(Seq(StructField("path", StringType), StructField("content", BinaryType)))
