@@ -100,7 +100,7 @@ object ImageIO {
    * @param exifOrientation as [[readImages]]' (Default: false)
    */
   def decode(content: Column, origin: Column, exifOrientation: Boolean): Column =
-    decodeColumn(content, origin, exifOrientation, None)
+    decodeColumn(content, origin, exifOrientation, None, activeMaxPixels)
 
   /**
    * [[decode]], each image then resized to `height x width` with `method` ("area", "bilinear",
@@ -116,21 +116,8 @@ object ImageIO {
       method: String
   ): Column = {
     require(height > 0 && width > 0, s"decode to ${height}x$width: height and width must be positive")
-    decodeColumn(content, origin, exifOrientation, Some((height, width, ResizeMethod.fromName(method))))
+    decodeColumn(content, origin, exifOrientation, Some((height, width, ResizeMethod.fromName(method))), activeMaxPixels)
   }
-
-  private def decodeColumn(
-      content: Column,
-      origin: Column,
-      exifOrientation: Boolean,
-      size: Option[(Int, Int, ResizeMethod)]
-  ): Column = decodeColumn(
-    content,
-    origin,
-    exifOrientation,
-    size,
-    maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
-  )
 
   private def decodeColumn(
       content: Column,
@@ -160,6 +147,10 @@ object ImageIO {
 
   private val filesSchema =
     StructType(Seq(StructField("path", StringType), StructField("content", BinaryType)))
+
+  // decode's bound: the active session's, when the column is made.
+  private def activeMaxPixels: Long =
+    maxPixelsOf(SparkSession.getActiveSession.flatMap(_.conf.getOption(MaxPixelsConf)))
 
   /** The bound of `spark.sparkdl.image.maxPixels`, read on the driver. */
   private[image] def maxPixelsOf(value: Option[String]): Long = value match {
