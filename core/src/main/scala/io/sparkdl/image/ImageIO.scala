@@ -1,8 +1,10 @@
 package io.sparkdl.image
 
 import org.apache.spark.sql.{Column, DataFrame, Row, SparkSession}
-import org.apache.spark.sql.api.java.UDF2
-import org.apache.spark.sql.functions.{coalesce, col, lit, udf}
+import org.apache.spark.sql.functions.{coalesce, col, lit}
+import org.apache.spark.sql.sparkdl.UdfShim
+
+import io.sparkdl.execution.SparkdlPlanner
 import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
@@ -72,6 +74,8 @@ object ImageIO {
         "Spark's default"
     )
     val maxPixels = maxPixelsOf(spark.conf.getOption(MaxPixelsConf))
+    // DecodeResizeFusion, so that a resize of these images is made by their decode.
+    SparkdlPlanner.install(spark)
     val listed = ImageFiles.statuses(path, spark.sparkContext.hadoopConfiguration, recursive)
     val files =
       if (listed.nonEmpty) ListedBinaryFiles(spark, listed)
@@ -83,8 +87,9 @@ object ImageIO {
     val image = decodeColumn(col("content"), col("path"), exifOrientation, None, maxPixels)
     // binaryFile declares `path` nullable, though it never is: coalesce makes it as declared.
     val decoded = spread.select(coalesce(col("path"), lit("")).as("origin"), image.as("image"))
-    val kept = if (dropInvalid) decoded.where(col("image").isNotNull) else decoded
-    kept.to(schema)
+    // Already `schema` (no `to(schema)`: it rebuilds the struct, which keeps a model stage's
+    // resize from joining the decode, see DecodeResizeFusion).
+    if (dropInvalid) decoded.where(col("image").isNotNull) else decoded
   }
 
   /**
@@ -125,19 +130,7 @@ object ImageIO {
       exifOrientation: Boolean,
       size: Option[(Int, Int, ResizeMethod)],
       maxPixels: Long
-  ): Column = {
-    val f: UDF2[Array[Byte], String, Row] = (bytes, from) =>
-      if (bytes == null) null
-      else {
-        val image = ImageDecoder.decode(from, bytes, maxPixels, exifOrientation)
-        size match {
-          case Some((h, w, m)) => image.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")).orNull
-          case None => image.orNull
-        }
-      }
-    val name = size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" }
-    udf(f, ImageFormat.columnSchema).withName(name)(content, origin)
-  }
+  ): Column = DecodeFunction(exifOrientation, size, maxPixels).column(content, origin)
 
   /** [[decode]] with origins from column `origin`, EXIF orientation ignored. */
   def decode(content: Column, origin: Column): Column = decode(content, origin, exifOrientation = false)
@@ -163,4 +156,31 @@ object ImageIO {
         )
       }
   }
+}
+
+/**
+ * The decode function of [[ImageIO.decode]] and `readImages`: file bytes and origin to an image
+ * struct, resized to `size` if given. A value of its own (not a lambda), so that
+ * [[DecodeResizeFusion]] can find it in a plan and give it a model's size.
+ */
+private[image] final case class DecodeFunction(
+    exifOrientation: Boolean,
+    size: Option[(Int, Int, ResizeMethod)],
+    maxPixels: Long
+) extends ((Array[Byte], String) => Row) {
+
+  def apply(bytes: Array[Byte], origin: String): Row =
+    if (bytes == null) null
+    else {
+      val image = ImageDecoder.decode(origin, bytes, maxPixels, exifOrientation)
+      size match {
+        case Some((h, w, m)) => image.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")).orNull
+        case None => image.orNull
+      }
+    }
+
+  def name: String = size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" }
+
+  def column(content: Column, origin: Column): Column =
+    UdfShim.of(this, 2, ImageFormat.columnSchema, name)(content, origin)
 }

@@ -1,8 +1,7 @@
 package io.sparkdl.image
 
 import org.apache.spark.sql.{Column, Row}
-import org.apache.spark.sql.api.java.UDF1
-import org.apache.spark.sql.functions.udf
+import org.apache.spark.sql.sparkdl.UdfShim
 
 /**
  * Image resizing to a model's fixed input size, equal to Pillow's `Image.resize((width, height),
@@ -111,17 +110,7 @@ object ImageResize {
       height > 0 && width > 0,
       s"resize to ${height}x$width: height and width must be positive"
     )
-    val name = s"resize_${m.name}_${height}x$width"
-    // Untyped: Spark hands over whatever the column holds, so what is no image struct is refused
-    // here, saying what was expected, rather than failing on a cast.
-    val f: UDF1[Any, Row] = {
-      case null => null
-      case image: Row if ImageFormat.isImageRow(image) =>
-        try resizeStruct(image, height, width, m, "resized image")
-        catch { case _: ClassCastException => throw ImageFormat.notAnImage(name, image) }
-      case other => throw ImageFormat.notAnImage(name, other)
-    }
-    udf(f, ImageFormat.columnSchema).withName(name)(col)
+    ResizeFunction(height, width, m).column(col)
   }
 
   private def checkArray(length: Int, h: Int, w: Int, c: Int, valueBytes: Int, outH: Int, outW: Int): Unit = {
@@ -153,4 +142,25 @@ object ImageResize {
         s"image can hold ($MaxArrayLength)"
     )
   }
+}
+
+/**
+ * The function of [[ImageResize.resize]]. Untyped: Spark hands over whatever the column holds,
+ * so what is no image struct is refused here, saying what was expected, rather than failing on a
+ * cast. A value of its own (not a lambda), so that [[DecodeResizeFusion]] can find it in a plan
+ * and hand its resize to the decode.
+ */
+private[image] final case class ResizeFunction(height: Int, width: Int, method: ResizeMethod) extends (Any => Row) {
+
+  def name: String = s"resize_${method.name}_${height}x$width"
+
+  def apply(value: Any): Row = value match {
+    case null => null
+    case image: Row if ImageFormat.isImageRow(image) =>
+      try ImageResize.resizeStruct(image, height, width, method, "resized image")
+      catch { case _: ClassCastException => throw ImageFormat.notAnImage(name, image) }
+    case other => throw ImageFormat.notAnImage(name, other)
+  }
+
+  def column(image: Column): Column = UdfShim.of(this, 1, ImageFormat.columnSchema, name)(image)
 }

@@ -3,8 +3,8 @@ package io.sparkdl.image
 import java.nio.{ByteBuffer, ByteOrder}
 
 import org.apache.spark.sql.{Column, Row}
-import org.apache.spark.sql.api.java.UDF1
 import org.apache.spark.sql.functions.udf
+import org.apache.spark.sql.sparkdl.UdfShim
 
 import io.sparkdl.model.ImageStruct
 import io.sparkdl.tf.Shape
@@ -30,23 +30,11 @@ object ModelImages {
    * `width` with `method` (unless either is <= 0: sizes stay), then in channel order `order`.
    * The result is an image struct whose data is in the model's order; null stays null.
    */
-  def prepare(image: Column, height: Int, width: Int, method: String, orderName: String, who: String): Column = {
-    val order = ChannelOrder.fromName(orderName)
-    val resizeMethod = ResizeMethod.fromName(method)
-    // One pass per image: resize, then reorder. A malformed image passes as it is, so that the
-    // runtime's CellValidator names what is wrong and handleInvalid decides (error, skip, keep).
-    // Untyped: what is no image struct at all (a SQL function's argument) is refused, by `who`.
-    val f: UDF1[Any, Row] = {
-      case null => null
-      case img: Row if ImageFormat.isImageRow(img) =>
-        try prepared(img, height, width, resizeMethod, order)
-        catch { case _: ClassCastException => throw ImageFormat.notAnImage(who, img) }
-      case other => throw ImageFormat.notAnImage(who, other)
-    }
-    udf(f, ImageFormat.columnSchema).withName(s"${order.name}_${resizeMethod.name}_${height}x$width")(image)
-  }
+  def prepare(image: Column, height: Int, width: Int, method: String, orderName: String, who: String): Column =
+    PrepareFunction(height, width, ResizeMethod.fromName(method), ChannelOrder.fromName(orderName), who).column(image)
 
-  private def prepared(img: Row, height: Int, width: Int, resizeMethod: ResizeMethod, order: ChannelOrder): Row =
+  /** `img` resized to `height` x `width` (unless either is <= 0) and put in `order`. */
+  private[image] def prepared(img: Row, height: Int, width: Int, resizeMethod: ResizeMethod, order: ChannelOrder): Row =
     if (img.isNullAt(ImageStruct.Data) || !wellFormed(img)) img
     else {
       val resized = if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img
@@ -97,4 +85,35 @@ object ModelImages {
     }
     toImage(cells, origin)
   }
+}
+
+/**
+ * The function of [[ModelImages.prepare]]: an image struct resized to `height` x `width` (kept
+ * when either is <= 0) and put in channel order `order`; null stays null. A malformed image
+ * passes as it is, so that the runtime's CellValidator names what is wrong and handleInvalid
+ * decides (error, skip, keep). Untyped: what is no image struct at all (a SQL function's
+ * argument) is refused, by `who`. A value of its own (not a lambda), so that
+ * [[DecodeResizeFusion]] can find it in a plan and hand its resize to the decode.
+ */
+private[image] final case class PrepareFunction(
+    height: Int,
+    width: Int,
+    method: ResizeMethod,
+    order: ChannelOrder,
+    who: String
+) extends (Any => Row) {
+
+  def resizes: Boolean = height > 0 && width > 0
+
+  def apply(value: Any): Row = value match {
+    case null => null
+    case img: Row if ImageFormat.isImageRow(img) =>
+      try ModelImages.prepared(img, height, width, method, order)
+      catch { case _: ClassCastException => throw ImageFormat.notAnImage(who, img) }
+    case other => throw ImageFormat.notAnImage(who, other)
+  }
+
+  def name: String = if (resizes) s"${order.name}_${method.name}_${height}x$width" else order.name
+
+  def column(image: Column): Column = UdfShim.of(this, 1, ImageFormat.columnSchema, name)(image)
 }

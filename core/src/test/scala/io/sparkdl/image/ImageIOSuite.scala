@@ -6,8 +6,11 @@ import scala.concurrent.{Await, Future}
 import scala.concurrent.ExecutionContext.Implicits.global
 import scala.concurrent.duration._
 
-import org.apache.spark.sql.Row
+import org.apache.spark.sql.{Column, DataFrame, Row}
+import org.apache.spark.sql.catalyst.expressions.ScalaUDF
+import org.apache.spark.sql.functions.col
 import org.apache.spark.sql.types.StringType
+
 
 import io.sparkdl.python.PythonImages
 import io.sparkdl.tensorframes.SparkSessionSuite
@@ -52,6 +55,32 @@ class ImageIOSuite extends SparkSessionSuite {
       val plan = ImageIO.readImages(spark, mixed, dropInvalid = drop).queryExecution.optimizedPlan
       val decodes = plan.collect { case node => node.expressions.map(_.toString).count(_.contains("decode_image")) }
       assert(decodes.sum == 1, s"dropInvalid=$drop: $plan")
+    }
+  }
+
+  test("a model's resize joins readImages' decode (one call to the model's size), with the same pixels") {
+    def prepared(c: Column) = ModelImages.prepare(c, 5, 7, "area", "RGB", "test")
+    def decodeSizes(df: DataFrame) = df.queryExecution.optimizedPlan.flatMap(_.expressions.flatMap(_.collect {
+      case u: ScalaUDF if u.function.isInstanceOf[DecodeFunction] => u.function.asInstanceOf[DecodeFunction].size
+    }))
+    for (dir <- Seq(formats, mixed)) {
+      val read = ImageIO.readImages(spark, dir)
+      val fused = read.select(col("origin"), prepared(col("image")).as("p"))
+      assert(decodeSizes(fused) == Seq(Some((5, 7, ResizeMethod.Area))), fused.queryExecution.optimizedPlan)
+      // Where the full-size images are selected too, they are decoded once and resized apart.
+      val apart = read.select(col("origin"), col("image"), prepared(col("image")).as("p"))
+      assert(decodeSizes(apart) == Seq(None), apart.queryExecution.optimizedPlan)
+      val expected = apart.collect().map(r => r.getString(0) -> r.get(2)).toMap
+      val got = fused.collect().map(r => r.getString(0) -> r.get(1)).toMap
+      assert(got.keySet == expected.keySet && got.values.count(_ != null) >= 2)
+      got.foreach { case (origin, image) => assert(image == expected(origin), origin) }
+      // `resize` of the decoded images is the decode's as well.
+      val resized = read.select(col("origin"), ImageResize.resize(col("image"), 5, 7).as("r"))
+      assert(decodeSizes(resized) == Seq(Some((5, 7, ResizeMethod.Area))), resized.queryExecution.optimizedPlan)
+      val resizedApart = read.select(col("origin"), col("image"), ImageResize.resize(col("image"), 5, 7).as("r"))
+      assert(decodeSizes(resizedApart) == Seq(None))
+      val byOrigin = resizedApart.collect().map(r => r.getString(0) -> r.get(2)).toMap
+      resized.collect().foreach(r => assert(r.get(1) == byOrigin(r.getString(0)), r.getString(0)))
     }
   }
 
