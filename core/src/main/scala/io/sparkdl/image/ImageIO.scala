@@ -5,7 +5,7 @@ import org.apache.spark.sql.functions.{coalesce, col, lit}
 import org.apache.spark.sql.sparkdl.UdfShim
 
 import io.sparkdl.execution.SparkdlPlanner
-import org.apache.spark.sql.types.{BinaryType, StringType, StructField, StructType}
+import org.apache.spark.sql.types.{StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
 object ImageIO {
@@ -77,10 +77,7 @@ object ImageIO {
     // DecodeResizeFusion, so that a resize of these images is made by their decode.
     SparkdlPlanner.install(spark)
     val listed = ImageFiles.statuses(path, spark.sparkContext.hadoopConfiguration, recursive)
-    val files =
-      if (listed.nonEmpty) ListedBinaryFiles(spark, listed)
-      else spark.createDataFrame(spark.sparkContext.emptyRDD[Row], filesSchema)
-    val raw = files.select("path", "content")
+    val raw = ListedBinaryFiles(spark, listed).select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
     // The decode function's own path, so that readImages and decode give the same images.
     // (Spark keeps dropInvalid's filter above the projection: it never decodes an image twice.)
@@ -137,9 +134,6 @@ object ImageIO {
 
   /** [[decode]] with null origins, EXIF orientation ignored. */
   def decode(content: Column): Column = decode(content, lit(null).cast(StringType), exifOrientation = false)
-
-  private val filesSchema =
-    StructType(Seq(StructField("path", StringType), StructField("content", BinaryType)))
 
   // decode's bound: the active session's, when the column is made.
   private def activeMaxPixels: Long =

@@ -40,6 +40,15 @@ class ImageIOSuite extends SparkSessionSuite {
     }
   }
 
+  test("a folder with no files to read (empty, or hidden files only): no rows, the same columns") {
+    val dir = Files.createTempDirectory("sparkdl-empty")
+    Files.write(dir.resolve(".hidden.png"), Files.readAllBytes(path("read_mixed").resolve("a.png")))
+    for (df <- Seq(ImageIO.readImages(spark, dir.toString), ImageIO.readImages(spark, dir.toString, numPartitions = 2, dropInvalid = true))) {
+      assert(df.schema == ImageIO.schema)
+      assert(df.count() == 0 && df.collect().isEmpty)
+    }
+  }
+
   test("dropInvalid leaves out the files that are not images; numPartitions spreads the rest") {
     val df = ImageIO.readImages(spark, mixed, dropInvalid = true)
     assert(df.collect().map(r => name(r.getString(0))).sorted.toSeq == Seq("a.png", "b.png"))
