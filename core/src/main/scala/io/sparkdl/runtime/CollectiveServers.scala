@@ -56,6 +56,22 @@ private[sparkdl] object CollectiveServers {
   /** Gives servers back for later fits. */
   def release(servers: Iterable[Server]): Unit = synchronized { idle ++= servers }
 
+  /**
+   * Leaves `server` unused from now on: a fit failed on it. TF keeps a server's collectives
+   * aborted once a step's all-reduce aborts ("Restart your program to reset"), so a later fit on
+   * it would fail with the earlier one's error. TF cannot stop it either: its port and threads
+   * stay until the JVM ends. Later fits of its cluster's other tasks start a new cluster.
+   */
+  def discard(server: Server): Unit = {
+    synchronized { discarded += 1 }
+    TrainingLog.warn(s"$server: a fit failed on it; left unused (TF cannot reset its collectives)")
+  }
+
+  /** Servers left unused after a failed fit, since this JVM started (a metric for tests). */
+  def discardedCount: Int = synchronized(discarded)
+
+  private var discarded = 0
+
   /** Servers of this JVM not in use now (a metric for tests and logs). */
   def idleCount: Int = synchronized(idle.length)
 }

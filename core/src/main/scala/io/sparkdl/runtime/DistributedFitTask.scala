@@ -34,7 +34,7 @@ private[sparkdl] final class DistributedFitTask(fit: FitSpec) extends TrainingTa
     val group = CollectiveGroup(workers, (context.stageId() * 64 + context.stageAttemptNumber() % 64) + 1)
     try {
       val server = CollectiveServers.acquire(context, context.cpus())
-      try {
+      val result = try {
         // A retry resumes from the checkpoint the driver chose (the same for every worker).
         val (archive, resumed) = fit.resumeEpoch.fold((fit.model.value, Seq.empty[EpochMetrics])) { e =>
           fit.checkpoints.get.load(e)
@@ -65,7 +65,13 @@ private[sparkdl] final class DistributedFitTask(fit: FitSpec) extends TrainingTa
           )
           FitResult(if (worker == 0) trainer.trainedArchive() else Array.emptyByteArray, history)
         } finally try watch.close() finally trainer.close()
-      } finally CollectiveServers.release(Seq(server))
+      } catch {
+        // A failed or cancelled step may have aborted the server's collectives, which TF never
+        // resets: a later fit on it would fail with this one's error. It is left unused.
+        case e: Throwable => CollectiveServers.discard(server); throw e
+      }
+      CollectiveServers.release(Seq(server))
+      result
     } catch {
       case e: TrainingDivergedException => throw e // every worker sees the same global loss
       case e: Throwable =>

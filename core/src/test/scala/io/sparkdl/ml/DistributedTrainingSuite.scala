@@ -134,6 +134,7 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
         }
     }
     spark.sparkContext.addSparkListener(listener)
+    val discarded = CollectiveServers.discardedCount
     val e = try intercept[Exception](
       estimator.setNumWorkers(2).setEpochs(1).setValidationFraction(0.25).fit(frame(schema, bad, 2)))
     finally {
@@ -147,5 +148,8 @@ class DistributedTrainingSuite extends SparkSessionSuite with TolerantAssertions
     // (300 s in the fixture), holding its slot.
     estimator.setNumWorkers(2).setEpochs(1).fit(frame(schema, rows(0 until 32), 2))
     assert((System.nanoTime() - started) / 1e9 < 120)
+    // Both failed workers' servers were left unused (their collectives aborted), not reused by
+    // the fit after (which runs once both failed tasks have ended and freed their slots).
+    assert(CollectiveServers.discardedCount == discarded + 2)
   }
 }
