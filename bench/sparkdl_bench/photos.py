@@ -128,7 +128,7 @@ class PhotoMethods:
         self.spark, self.folder, self.slots = spark, str(folder), slots
         self.files = sorted(folder.glob("*.jpg"))
         self.name: str | None = None
-        self.resized: DataFrame | None = None  # the model's input, cached: sparkdl_model's
+        self.resized: DataFrame | None = None  # the model's input, held: sparkdl_model's
 
     # ---- decode only ----------------------------------------------------------------------
 
@@ -176,9 +176,7 @@ class PhotoMethods:
         from sparkdl import models
         from sparkdl.ml import DeepImageFeaturizer
 
-        if self.resized is not None:
-            self.resized.unpersist()
-            self.resized = None
+        self.resized = None  # the last model's input: its blocks go with it (ContextCleaner)
         models.prepare(name, weights="random", seed=seed, store=store)
         self.spark.conf.set("spark.sparkdl.modelStore", store)
         self.name, self.seed = name, seed
@@ -201,11 +199,11 @@ class PhotoMethods:
 
     def sparkdl_model(self) -> DataFrame:
         """The model step alone: the featurizer over the images already decoded and resized,
-        cached in memory. Its rate is what sparkdl would reach if decoding and resizing cost
+        held in memory. Its rate is what sparkdl would reach if decoding and resizing cost
         nothing: the ceiling of any decoder's gain against a peer running the same model."""
         if self.resized is None:
-            self.resized = self.sparkdl_resize().cache()
-            self.resized.count()
+            # Checkpointed, not cached: a cached plan would also answer sparkdl_resize's job.
+            self.resized = self.sparkdl_resize().localCheckpoint()
         out = self.stage.transform(self.resized)
         return out.select(out.image.origin.alias("origin"), ft.OUTPUT)
 

@@ -2,7 +2,6 @@ package io.sparkdl.image
 
 import java.nio.{ByteBuffer, ByteOrder}
 
-
 /**
  * Struct images (BGR(A) or gray) as a model taking a [[ChannelOrder]] sees them: `RGB` (Keras
  * applications and most TF models) or `BGR` in 3 channels, `L` in one gray channel.
@@ -22,6 +21,7 @@ object ModelChannels {
     val out = ModelChannels.channels(order)
     if (channels == out && order != RGB) return data
     if (channels == 1 && out == 1) return data
+    if (!floats && channels >= 3 && out == 3) return colorBytes(data, pixels, channels, order == RGB)
     val size = if (floats) 4 else 1
     val in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN)
     val result = ByteBuffer.allocate(pixels * out * size).order(ByteOrder.LITTLE_ENDIAN)
@@ -35,7 +35,9 @@ object ModelChannels {
         var k = 0
         while (k < out) { put(p * out + k, get(base)); k += 1 }
       } else {
-        val (b, g, r) = (get(base), get(base + 1), get(base + 2))
+        val b = get(base)
+        val g = get(base + 1)
+        val r = get(base + 2)
         order match {
           case L =>
             // PIL's integer luma for 8-bit images; the same weights for floats.
@@ -49,5 +51,22 @@ object ModelChannels {
       p += 1
     }
     result.array()
+  }
+
+  // 8-bit color in 3 channels, RGB or BGR, alpha dropped: the images of most models, every image
+  // of a featurizer's batch, so a plain byte loop.
+  private def colorBytes(data: Array[Byte], pixels: Int, channels: Int, rgb: Boolean): Array[Byte] = {
+    val result = new Array[Byte](pixels * 3)
+    val (first, last) = if (rgb) (2, 0) else (0, 2)
+    var p = 0
+    while (p < pixels) {
+      val i = p * channels
+      val o = p * 3
+      result(o) = data(i + first)
+      result(o + 1) = data(i + 1)
+      result(o + 2) = data(i + last)
+      p += 1
+    }
+    result
   }
 }
