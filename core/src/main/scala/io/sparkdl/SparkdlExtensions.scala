@@ -3,6 +3,7 @@ package io.sparkdl
 import org.apache.spark.sql.SparkSessionExtensions
 
 import io.sparkdl.execution.SparkdlPlanner
+import io.sparkdl.image.DecodeResizeFusion
 import io.sparkdl.sql.ModelUDFExtraction
 
 /**
@@ -13,5 +14,5 @@ import io.sparkdl.sql.ModelUDFExtraction
  */
 class SparkdlExtensions extends (SparkSessionExtensions => Unit) {
   override def apply(extensions: SparkSessionExtensions): Unit =
-    SparkdlPlanner.inject(extensions, Seq(ModelUDFExtraction))
+    SparkdlPlanner.inject(extensions, Seq(ModelUDFExtraction, DecodeResizeFusion))
 }

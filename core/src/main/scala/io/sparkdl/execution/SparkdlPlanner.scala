@@ -4,8 +4,6 @@ import org.apache.spark.sql.{classic, SparkSession, SparkSessionExtensions}
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan
 import org.apache.spark.sql.catalyst.rules.Rule
 
-import io.sparkdl.image.DecodeResizeFusion
-
 /**
  * How sparkdl's plan nodes get planned in a session: the strategy and the optimizer rules, added
  * to the session's experimental methods the first time a sparkdl operation is built in it (or
@@ -15,8 +13,9 @@ import io.sparkdl.image.DecodeResizeFusion
 object SparkdlPlanner {
   val ExtensionsClass = "io.sparkdl.SparkdlExtensions"
 
-  /** The optimizer rules of the plan nodes (SQL functions add theirs, see `io.sparkdl.sql`). */
-  val rules: Seq[Rule[LogicalPlan]] = Seq(ModelMapPushdown, DecodeResizeFusion)
+  /** The optimizer rules of the plan nodes (SQL functions and image decoding add theirs, see
+   * `io.sparkdl.sql` and `io.sparkdl.image.ImageIO`). */
+  val rules: Seq[Rule[LogicalPlan]] = Seq(ModelMapPushdown)
 
   /** Installs the strategy and `rules` ++ [[rules]] in `spark`, once; a no-op where the session
    * was configured with [[ExtensionsClass]]. */

@@ -15,7 +15,8 @@ import org.apache.spark.sql.catalyst.trees.TreePattern.SCALA_UDF
  *
  * Spark's optimizer puts the two calls next to each other where the full-size images are needed
  * by nothing else (the image column is not selected, cached or filtered on); elsewhere the plan
- * stays as written.
+ * stays as written. Installed in a session when a decode column is made there (`ImageIO`), and in
+ * every session by `io.sparkdl.SparkdlExtensions`.
  */
 object DecodeResizeFusion extends Rule[LogicalPlan] {
 

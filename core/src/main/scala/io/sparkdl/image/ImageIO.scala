@@ -1,11 +1,11 @@
 package io.sparkdl.image
 
-import org.apache.spark.sql.{Column, DataFrame, Row, SparkSession}
+import org.apache.spark.sql.{classic, Column, DataFrame, Row, SparkSession}
 import org.apache.spark.sql.functions.{coalesce, col, lit}
 import org.apache.spark.sql.sparkdl.UdfShim
+import org.apache.spark.sql.types.{StringType, StructField, StructType}
 
 import io.sparkdl.execution.SparkdlPlanner
-import org.apache.spark.sql.types.{StringType, StructField, StructType}
 
 /** Reading image files into DataFrames of Spark's image struct, decoded on the executors. */
 object ImageIO {
@@ -74,14 +74,12 @@ object ImageIO {
         "Spark's default"
     )
     val maxPixels = maxPixelsOf(spark.conf.getOption(MaxPixelsConf))
-    // DecodeResizeFusion, so that a resize of these images is made by their decode.
-    SparkdlPlanner.install(spark)
     val listed = ImageFiles.statuses(path, spark.sparkContext.hadoopConfiguration, recursive)
     val raw = ListedBinaryFiles(spark, listed).select("path", "content")
     val spread = if (numPartitions > 0) raw.repartition(numPartitions) else raw
     // The decode function's own path, so that readImages and decode give the same images.
     // (Spark keeps dropInvalid's filter above the projection: it never decodes an image twice.)
-    val image = decodeColumn(col("content"), col("path"), exifOrientation, None, maxPixels)
+    val image = decodeColumn(col("content"), col("path"), exifOrientation, None, maxPixels, Some(spark))
     // binaryFile declares `path` nullable, though it never is: coalesce makes it as declared.
     val decoded = spread.select(coalesce(col("path"), lit("")).as("origin"), image.as("image"))
     // Already `schema` (no `to(schema)`: it rebuilds the struct, which keeps a model stage's
@@ -102,7 +100,7 @@ object ImageIO {
    * @param exifOrientation as [[readImages]]' (Default: false)
    */
   def decode(content: Column, origin: Column, exifOrientation: Boolean): Column =
-    decodeColumn(content, origin, exifOrientation, None, activeMaxPixels)
+    decodeColumn(content, origin, exifOrientation, None, activeMaxPixels, SparkSession.getActiveSession)
 
   /**
    * [[decode]], each image then resized to `height x width` with `method` ("area", "bilinear",
@@ -118,7 +116,8 @@ object ImageIO {
       method: String
   ): Column = {
     require(height > 0 && width > 0, s"decode to ${height}x$width: height and width must be positive")
-    decodeColumn(content, origin, exifOrientation, Some((height, width, ResizeMethod.fromName(method))), activeMaxPixels)
+    val size = Some((height, width, ResizeMethod.fromName(method)))
+    decodeColumn(content, origin, exifOrientation, size, activeMaxPixels, SparkSession.getActiveSession)
   }
 
   private def decodeColumn(
@@ -126,8 +125,18 @@ object ImageIO {
       origin: Column,
       exifOrientation: Boolean,
       size: Option[(Int, Int, ResizeMethod)],
-      maxPixels: Long
-  ): Column = DecodeFunction(exifOrientation, size, maxPixels).column(content, origin)
+      maxPixels: Long,
+      session: Option[SparkSession]
+  ): Column = {
+    // The plans of `session` get DecodeResizeFusion, so that a resize of these images (a model
+    // stage's, `resize`) is made by their decode. A Connect client's session has no optimizer
+    // here: a server's sessions get the rule from SparkdlExtensions.
+    session.foreach {
+      case s: classic.SparkSession => SparkdlPlanner.install(s, Seq(DecodeResizeFusion))
+      case _ =>
+    }
+    DecodeFunction(exifOrientation, size, maxPixels).column(content, origin)
+  }
 
   /** [[decode]] with origins from column `origin`, EXIF orientation ignored. */
   def decode(content: Column, origin: Column): Column = decode(content, origin, exifOrientation = false)

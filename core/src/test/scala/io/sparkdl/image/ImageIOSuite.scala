@@ -90,6 +90,11 @@ class ImageIOSuite extends SparkSessionSuite {
       assert(decodeSizes(resizedApart) == Seq(None))
       val byOrigin = resizedApart.collect().map(r => r.getString(0) -> r.get(2)).toMap
       resized.collect().foreach(r => assert(r.get(1) == byOrigin(r.getString(0)), r.getString(0)))
+      // The decode function over binaryFile's bytes as well.
+      val files = spark.read.format("binaryFile").load(dir)
+      val decoded = files.select(col("path"), prepared(ImageIO.decode(col("content"), col("path"))).as("p"))
+      assert(decodeSizes(decoded) == Seq(Some((5, 7, ResizeMethod.Area))), decoded.queryExecution.optimizedPlan)
+      decoded.collect().foreach(r => assert(r.get(1) == expected(r.getString(0)), r.getString(0)))
     }
   }
 
