@@ -289,13 +289,22 @@ def test_named_model_features_on_jpeg_photos_equal_keras_on_pillows_pixels(spark
         featurizer = DeepImageFeaturizer(
             inputCol="image", outputCol="features", modelName="MobileNetV2"
         )
-        got = {Path(r.origin).name: r.features.toArray()
-               for r in featurizer.transform(readImages(str(folder))).collect()}  # fmt: skip
+        out = featurizer.transform(readImages(str(folder)))
+        got = {Path(r.origin).name: r.features.toArray() for r in out.collect()}
+        # Without the full-size images in the output, the decode resizes them itself (one call,
+        # DecodeResizeFusion): the same features.
+        fused = out.select("origin", "features")
+        plan = fused._jdf.queryExecution().optimizedPlan().toString()
+        assert "decode_image_area_224x224" in plan, plan
+        fused_got = {Path(r.origin).name: r.features.toArray() for r in fused.collect()}
     finally:
         spark.conf.unset("spark.sparkdl.modelStore")
+    assert "decode_image_area_224x224" not in out._jdf.queryExecution().optimizedPlan().toString()
     serve = tf.saved_model.load(models.saved_model_dir("MobileNetV2", str(store)))
     serve = serve.signatures["serving_default"]
+    assert sorted(fused_got) == sorted(got)
     for name in sorted(got):
+        np.testing.assert_array_equal(fused_got[name], got[name], err_msg=name)
         with Image.open(folder / name) as img:
             rgb = np.asarray(img.convert("RGB").resize((224, 224), Image.Resampling.BOX))
         (features,) = [
