@@ -210,6 +210,7 @@ def test_bad_files_are_invalid_and_the_session_lives_on(spark, tmp_path):
     (tmp_path / "bomb.jpg").write_bytes(bytes(bomb))
     rows = by_name(readImages(str(tmp_path)).collect())
     assert {n for n, image in rows.items() if image is not None} == {"good.jpg"}
+    assert "empty.jpg" not in rows  # as Spark's file sources: a zero-byte file gives no row
     kept = readImages(str(tmp_path), dropInvalid=True).collect()
     assert [Path(r.origin).name for r in kept] == ["good.jpg"]
     assert spark.range(3).count() == 3

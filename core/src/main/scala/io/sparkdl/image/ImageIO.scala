@@ -35,7 +35,8 @@ object ImageIO {
    * before its pixels are decoded.
    *
    * The driver lists the files (see `ImageFiles`: hidden files are skipped, as by Spark's file
-   * sources; each folder is listed once, so link loops end); each listed file is read as that
+   * sources, and so are zero-byte files, by Spark's file scan; each folder is listed once, so
+   * link loops end); each listed file is read as that
    * file, whatever glob characters its name holds. Spark's binaryFile source reads them, and they
    * are decoded on the executors, when the DataFrame is computed.
    *
