@@ -6,12 +6,12 @@ import org.apache.spark.sql.catalyst.rules.Rule
 import org.apache.spark.sql.catalyst.trees.TreePattern.SCALA_UDF
 
 /**
- * Decodes images straight to the size they are resized to: where a model stage or SQL function
- * (`ModelImages.prepare`) or `resize` resizes images that `readImages` or `decode` has just
- * decoded, the decode resizes them itself (`decode` with a size), so no full-size image struct is
- * written into the row, copied and read back between the two (a 1024x768 photo's struct is
- * 2.4 MB). The same pixels: the decode makes the same resize call (a model stage then only puts
- * the channels in the model's order).
+ * Decodes images straight to what uses them: where a model stage or SQL function prepares
+ * (`ModelImages.prepare`: resize, channel order) or `resize` resizes images that `readImages` or
+ * `decode` has just decoded, the decode does that work itself, in the same call, so no full-size
+ * image struct is written into the row, copied and read back between the two (a 1024x768 photo's
+ * struct is 2.4 MB), nor the small one a second time. The same pixels: the decode makes the same
+ * resize and channel calls.
  *
  * Spark's optimizer puts the two calls next to each other where the full-size images are needed
  * by nothing else (the image column is not selected, cached or filtered on); elsewhere the plan
@@ -26,23 +26,21 @@ object DecodeResizeFusion extends Rule[LogicalPlan] {
     }
 
   private def fused(outer: ScalaUDF): Option[ScalaUDF] = (outer.function, outer.children) match {
-    // A model's preparation: the decode resizes, the stage keeps the channel order.
-    case (prepare: PrepareFunction, Seq(inner: ScalaUDF)) if prepare.resizes =>
-      sized(inner, prepare.height, prepare.width, prepare.method).map { decode =>
-        val ordered = prepare.copy(height = -1, width = -1)
-        outer.copy(function = ordered, children = Seq(decode), udfName = Some(ordered.name))
-      }
-    // `resize` itself: the decode does it all.
-    case (resize: ResizeFunction, Seq(inner: ScalaUDF)) => sized(inner, resize.height, resize.width, resize.method)
+    // A model's preparation: the decode resizes (if the model has a size) and orders the channels.
+    case (prepare: PrepareFunction, Seq(inner: ScalaUDF)) =>
+      val size = if (prepare.resizes) Some((prepare.height, prepare.width, prepare.method)) else None
+      decodeDoing(inner, _.copy(size = size, order = Some(prepare.order)))
+    case (resize: ResizeFunction, Seq(inner: ScalaUDF)) =>
+      decodeDoing(inner, _.copy(size = Some((resize.height, resize.width, resize.method))))
     case _ => None
   }
 
-  // `udf` as a decode to the given size, if it is a decode to the files' own size.
-  private def sized(udf: ScalaUDF, height: Int, width: Int, method: ResizeMethod): Option[ScalaUDF] =
+  // `udf` made to do `more`, if it is a decode that does nothing but decode.
+  private def decodeDoing(udf: ScalaUDF, more: DecodeFunction => DecodeFunction): Option[ScalaUDF] =
     udf.function match {
-      case decode: DecodeFunction if decode.size.isEmpty =>
-        val resized = decode.copy(size = Some((height, width, method)))
-        Some(udf.copy(function = resized, udfName = Some(resized.name)))
+      case decode: DecodeFunction if decode.size.isEmpty && decode.order.isEmpty =>
+        val fused = more(decode)
+        Some(udf.copy(function = fused, udfName = Some(fused.name)))
       case _ => None
     }
 }

@@ -20,10 +20,6 @@ import org.apache.hadoop.fs.{FileStatus, FileSystem, Path}
  */
 private[image] object ImageFiles {
 
-  /** The qualified URIs of the files, sorted. */
-  def list(path: String, hadoopConf: Configuration, recursive: Boolean): Seq[String] =
-    statuses(path, hadoopConf, recursive).map(_.getPath.toString)
-
   /** The files' statuses (qualified paths), sorted by path. */
   def statuses(path: String, hadoopConf: Configuration, recursive: Boolean): Seq[FileStatus] = {
     val p = new Path(path)

@@ -1,6 +1,7 @@
 package io.sparkdl.image
 
 import org.apache.spark.ml.image.ImageSchema
+import org.apache.spark.sql.Row
 import org.apache.spark.sql.types.{DataType, StructType}
 
 import io.sparkdl.model.ImageStruct
@@ -88,17 +89,22 @@ object ImageFormat {
   /** Bytes per sample of a supported `mode`: 1 for `uint8`, 4 for `float32`. */
   def bytesPerSample(mode: Int): Int = { requireSupported(mode); if (isFloatMode(mode)) 4 else 1 }
 
-  /** Whether `value`, a value an untyped Spark function was handed, is an image struct's row. */
-  def isImageRow(value: Any): Boolean = value match {
-    case r: org.apache.spark.sql.Row => r.length == columnSchema.length
-    case _ => false
+  /**
+   * `f` of `value`, a value an untyped Spark function was handed, if it is an image struct's row;
+   * null for null. Anything else, or a row whose fields are not an image struct's, fails as the
+   * error of `who` (a function): what it expected and what it found (a type or a struct's schema).
+   */
+  def onImage(who: String, value: Any)(f: Row => Row): Row = value match {
+    case null => null
+    case r: Row if r.length == columnSchema.length =>
+      try f(r)
+      catch { case _: ClassCastException => throw notAnImage(who, r) }
+    case other => throw notAnImage(who, other)
   }
 
-  /** The error of `who` (a function) given `value`, which is no image struct: what it expected
-   * and what it found (a type or a struct's schema). */
-  def notAnImage(who: String, value: Any): IllegalArgumentException = {
+  private def notAnImage(who: String, value: Any): IllegalArgumentException = {
     val found = value match {
-      case r: org.apache.spark.sql.Row if r.schema != null => s"a ${r.schema.simpleString}"
+      case r: Row if r.schema != null => s"a ${r.schema.simpleString}"
       case other => s"a ${other.getClass.getSimpleName}"
     }
     new IllegalArgumentException(s"$who: expected an image struct (${columnSchema.simpleString}); found $found")

@@ -164,26 +164,27 @@ object ImageIO {
 
 /**
  * The decode function of [[ImageIO.decode]] and `readImages`: file bytes and origin to an image
- * struct, resized to `size` if given. A value of its own (not a lambda), so that
- * [[DecodeResizeFusion]] can find it in a plan and give it a model's size.
+ * struct, resized to `size` if given, then put in a model's channel `order` if given (the struct
+ * is BGR(A) otherwise). A value of its own (not a lambda), so that [[DecodeResizeFusion]] can
+ * find it in a plan and hand it the work of the resize or model preparation over it.
  */
 private[image] final case class DecodeFunction(
     exifOrientation: Boolean,
     size: Option[(Int, Int, ResizeMethod)],
-    maxPixels: Long
+    maxPixels: Long,
+    order: Option[ChannelOrder] = None
 ) extends ((Array[Byte], String) => Row) {
 
   def apply(bytes: Array[Byte], origin: String): Row =
     if (bytes == null) null
     else {
-      val image = ImageDecoder.decode(origin, bytes, maxPixels, exifOrientation)
-      size match {
-        case Some((h, w, m)) => image.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")).orNull
-        case None => image.orNull
-      }
+      val decoded = ImageDecoder.decode(origin, bytes, maxPixels, exifOrientation)
+      val sized = size.fold(decoded) { case (h, w, m) => decoded.map(ImageResize.resizeStruct(_, h, w, m, "decoded image")) }
+      order.fold(sized)(o => sized.map(ModelImages.inOrder(_, o))).orNull
     }
 
-  def name: String = size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" }
+  def name: String =
+    size.fold("decode_image") { case (h, w, m) => s"decode_image_${m.name}_${h}x$w" } + order.fold("")("_" + _.name)
 
   def column(content: Column, origin: Column): Column =
     UdfShim.of(this, 2, ImageFormat.columnSchema, name)(content, origin)

@@ -154,13 +154,8 @@ private[image] final case class ResizeFunction(height: Int, width: Int, method: 
 
   def name: String = s"resize_${method.name}_${height}x$width"
 
-  def apply(value: Any): Row = value match {
-    case null => null
-    case image: Row if ImageFormat.isImageRow(image) =>
-      try ImageResize.resizeStruct(image, height, width, method, "resized image")
-      catch { case _: ClassCastException => throw ImageFormat.notAnImage(name, image) }
-    case other => throw ImageFormat.notAnImage(name, other)
-  }
+  def apply(value: Any): Row =
+    ImageFormat.onImage(name, value)(ImageResize.resizeStruct(_, height, width, method, "resized image"))
 
   def column(image: Column): Column = UdfShim.of(this, 1, ImageFormat.columnSchema, name)(image)
 }

@@ -36,18 +36,20 @@ object ModelImages {
   /** `img` resized to `height` x `width` (unless either is <= 0) and put in `order`. */
   private[image] def prepared(img: Row, height: Int, width: Int, resizeMethod: ResizeMethod, order: ChannelOrder): Row =
     if (img.isNullAt(ImageStruct.Data) || !wellFormed(img)) img
+    else inOrder(if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img, order)
+
+  /** A well-formed image struct with its data in channel order `order`. */
+  private[image] def inOrder(img: Row, order: ChannelOrder): Row = {
+    val (h, w, c, mode) = (img.getInt(1), img.getInt(2), img.getInt(3), img.getInt(4))
+    val data = img.getAs[Array[Byte]](ImageStruct.Data)
+    val floats = ImageStruct.valueSize(mode, c) == 4
+    val out = ModelChannels.convert(data, h * w, c, floats, order)
+    if (out eq data) img
     else {
-      val resized = if (height > 0 && width > 0) ImageResize.resizeStruct(img, height, width, resizeMethod) else img
-      val (h, w, c, mode) = (resized.getInt(1), resized.getInt(2), resized.getInt(3), resized.getInt(4))
-      val data = resized.getAs[Array[Byte]](ImageStruct.Data)
-      val floats = ImageStruct.valueSize(mode, c) == 4
-      val out = ModelChannels.convert(data, h * w, c, floats, order)
-      if (out eq data) resized
-      else {
-        val channels = ModelChannels.channels(order)
-        Row(resized.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
-      }
+      val channels = ModelChannels.channels(order)
+      Row(img.getString(0), h, w, channels, ImageFormat.mode(channels, floats), out)
     }
+  }
 
   // Sizes, channels, mode and data length agree (what the runtime checks before feeding it).
   private def wellFormed(img: Row): Boolean = {
@@ -93,7 +95,7 @@ object ModelImages {
  * passes as it is, so that the runtime's CellValidator names what is wrong and handleInvalid
  * decides (error, skip, keep). Untyped: what is no image struct at all (a SQL function's
  * argument) is refused, by `who`. A value of its own (not a lambda), so that
- * [[DecodeResizeFusion]] can find it in a plan and hand its resize to the decode.
+ * [[DecodeResizeFusion]] can find it in a plan and hand its work to the decode.
  */
 private[image] final case class PrepareFunction(
     height: Int,
@@ -105,13 +107,7 @@ private[image] final case class PrepareFunction(
 
   def resizes: Boolean = height > 0 && width > 0
 
-  def apply(value: Any): Row = value match {
-    case null => null
-    case img: Row if ImageFormat.isImageRow(img) =>
-      try ModelImages.prepared(img, height, width, method, order)
-      catch { case _: ClassCastException => throw ImageFormat.notAnImage(who, img) }
-    case other => throw ImageFormat.notAnImage(who, other)
-  }
+  def apply(value: Any): Row = ImageFormat.onImage(who, value)(ModelImages.prepared(_, height, width, method, order))
 
   def name: String = if (resizes) s"${order.name}_${method.name}_${height}x$width" else order.name
 

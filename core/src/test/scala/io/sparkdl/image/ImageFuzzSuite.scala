@@ -108,7 +108,7 @@ class ImageFuzzSuite extends SparkSessionSuite {
       val label = s"case $i, case seed $caseSeed (run seed $seed), in $root"
       val hadoopConf = spark.sparkContext.hadoopConfiguration
       for (recursive <- Seq(true, false)) {
-        val listed = ImageFiles.list(root.toString, hadoopConf, recursive)
+        val listed = ImageFiles.statuses(root.toString, hadoopConf, recursive).map(_.getPath.toString)
         val reached = listed.map(f => Path.of(new org.apache.hadoop.fs.Path(f).toUri).toRealPath()).toSet
         assert(reached == reachable(root, recursive), s"$label, recursive = $recursive: $listed")
         val origins = ImageIO.readImages(spark, root.toString, recursive = recursive)

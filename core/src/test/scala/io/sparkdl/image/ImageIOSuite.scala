@@ -76,6 +76,10 @@ class ImageIOSuite extends SparkSessionSuite {
       val read = ImageIO.readImages(spark, dir)
       val fused = read.select(col("origin"), prepared(col("image")).as("p"))
       assert(decodeSizes(fused) == Seq(Some((5, 7, ResizeMethod.Area))), fused.queryExecution.optimizedPlan)
+      // One call: the decode puts the channels in the model's order too.
+      val functions = fused.queryExecution.optimizedPlan.flatMap(_.expressions.flatMap(_.collect { case u: ScalaUDF => u.function }))
+      assert(functions.collect { case d: DecodeFunction => d.order } == Seq(Some(ChannelOrder.RGB)))
+      assert(!functions.exists(_.isInstanceOf[PrepareFunction]), fused.queryExecution.optimizedPlan)
       // Where the full-size images are selected too, they are decoded once and resized apart.
       val apart = read.select(col("origin"), col("image"), prepared(col("image")).as("p"))
       assert(decodeSizes(apart) == Seq(None), apart.queryExecution.optimizedPlan)
